@@ -1,0 +1,157 @@
+"""What facilitators and participants ask of a session.
+
+Every command carries `at`, the time it was received: the engine reads no clock.
+Participant commands that a phone may retry carry the phone's own `action_id`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from facilitator.core.spec import PollSpec, RolePlaySpec, StepSpec
+from facilitator.core.state import Answer, SignalKind
+
+
+@dataclass(frozen=True)
+class Command:
+    at: float
+
+
+@dataclass(frozen=True)
+class CreateSession(Command):
+    session_id: str
+    protocol_id: str
+    protocol_version: int
+    session_number: int
+    title: str
+    agenda: tuple[StepSpec, ...]
+
+
+@dataclass(frozen=True)
+class Join(Command):
+    participant_id: str
+    # The name the member typed, or None to use the generated pseudonym.
+    display_name: str | None
+    pseudonym: str
+
+
+@dataclass(frozen=True)
+class Connect(Command):
+    participant_id: str
+
+
+@dataclass(frozen=True)
+class Disconnect(Command):
+    participant_id: str
+
+
+@dataclass(frozen=True)
+class Leave(Command):
+    participant_id: str
+
+
+@dataclass(frozen=True)
+class RemoveParticipant(Command):
+    participant_id: str
+
+
+@dataclass(frozen=True)
+class LockJoining(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class UnlockJoining(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Start(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Next(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Previous(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Jump(Command):
+    index: int
+
+
+@dataclass(frozen=True)
+class End(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class OpenPoll(Command):
+    spec: PollSpec
+
+
+@dataclass(frozen=True)
+class SubmitAnswer(Command):
+    participant_id: str
+    action_id: str
+    poll_id: str
+    value: Answer
+
+
+@dataclass(frozen=True)
+class ClosePoll(Command):
+    poll_id: str
+
+
+@dataclass(frozen=True)
+class RevealPoll(Command):
+    poll_id: str
+
+
+@dataclass(frozen=True)
+class PushRolePlay(Command):
+    spec: RolePlaySpec
+    # role id -> participant id, or None when the facilitator plays the role.
+    assignments: tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True)
+class StartDebrief(Command):
+    role_play_id: str
+
+
+@dataclass(frozen=True)
+class EndRolePlay(Command):
+    role_play_id: str
+
+
+@dataclass(frozen=True)
+class PushPrompt(Command):
+    text: str
+
+
+@dataclass(frozen=True)
+class ClearPrompt(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class SendSignal(Command):
+    participant_id: str
+    action_id: str
+    kind: SignalKind
+
+
+@dataclass(frozen=True)
+class AcknowledgeSignal(Command):
+    signal_id: str
+
+
+@dataclass(frozen=True)
+class AddNote(Command):
+    text: str

@@ -1,0 +1,254 @@
+"""Everything that can happen in a session, as typed events.
+
+Each event has a `name` used in the log. Events are facts: they are applied without
+checks (engine.apply); every check happens before, when a command is decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from facilitator.core.spec import PollSpec, RolePlaySpec, StepSpec
+from facilitator.core.state import Answer, SignalKind
+
+
+@dataclass(frozen=True)
+class Event:
+    name: ClassVar[str]
+    # A ballot is stored apart from the ordered log (see BallotCast).
+    ballot: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class SessionCreated(Event):
+    name = "session_created"
+    session_id: str
+    protocol_id: str
+    protocol_version: int
+    session_number: int
+    title: str
+    agenda: tuple[StepSpec, ...]
+    at: float
+
+
+@dataclass(frozen=True)
+class ParticipantJoined(Event):
+    name = "participant_joined"
+    participant_id: str
+    display_name: str
+    chose_name: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class ParticipantConnected(Event):
+    name = "participant_connected"
+    participant_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class ParticipantDisconnected(Event):
+    name = "participant_disconnected"
+    participant_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class ParticipantLeft(Event):
+    name = "participant_left"
+    participant_id: str
+    removed: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class JoiningLocked(Event):
+    name = "joining_locked"
+    at: float
+
+
+@dataclass(frozen=True)
+class JoiningUnlocked(Event):
+    name = "joining_unlocked"
+    at: float
+
+
+@dataclass(frozen=True)
+class SessionStarted(Event):
+    name = "session_started"
+    at: float
+
+
+@dataclass(frozen=True)
+class StepEntered(Event):
+    name = "step_entered"
+    index: int
+    at: float
+
+
+@dataclass(frozen=True)
+class SessionEnded(Event):
+    name = "session_ended"
+    at: float
+
+
+@dataclass(frozen=True)
+class PollOpened(Event):
+    name = "poll_opened"
+    poll_id: str
+    spec: PollSpec
+    at: float
+
+
+@dataclass(frozen=True)
+class NamedAnswerRecorded(Event):
+    name = "named_answer_recorded"
+    poll_id: str
+    participant_id: str
+    action_id: str
+    value: Answer
+    at: float
+
+
+@dataclass(frozen=True)
+class AnonymousVoteCounted(Event):
+    """A member answered an anonymous poll; what they answered is in a BallotCast."""
+
+    name = "anonymous_vote_counted"
+    poll_id: str
+    participant_id: str
+    action_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class BallotCast(Event):
+    """An anonymous answer: no participant, no time, no position in the log."""
+
+    name = "ballot_cast"
+    ballot = True
+    poll_id: str
+    value: Answer
+
+
+@dataclass(frozen=True)
+class RiskFlagged(Event):
+    name = "risk_flagged"
+    alert_id: str
+    participant_id: str
+    poll_id: str
+    item_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class PollClosed(Event):
+    name = "poll_closed"
+    poll_id: str
+    # The anonymous answers, sorted, so that the log alone holds the results.
+    ballots: tuple[Answer, ...]
+    at: float
+
+
+@dataclass(frozen=True)
+class PollRevealed(Event):
+    name = "poll_revealed"
+    poll_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class RolePlayPushed(Event):
+    name = "role_play_pushed"
+    role_play_id: str
+    spec: RolePlaySpec
+    assignments: tuple[tuple[str, str | None], ...]
+    at: float
+
+
+@dataclass(frozen=True)
+class DebriefStarted(Event):
+    name = "debrief_started"
+    role_play_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class RolePlayEnded(Event):
+    name = "role_play_ended"
+    role_play_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class PromptPushed(Event):
+    name = "prompt_pushed"
+    prompt_id: str
+    text: str
+    at: float
+
+
+@dataclass(frozen=True)
+class PromptCleared(Event):
+    name = "prompt_cleared"
+    prompt_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class SignalSent(Event):
+    name = "signal_sent"
+    signal_id: str
+    participant_id: str
+    action_id: str
+    kind: SignalKind
+    at: float
+
+
+@dataclass(frozen=True)
+class SignalAcknowledged(Event):
+    name = "signal_acknowledged"
+    signal_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class NoteAdded(Event):
+    name = "note_added"
+    note_id: str
+    text: str
+    at: float
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.name: cls
+    for cls in (
+        SessionCreated,
+        ParticipantJoined,
+        ParticipantConnected,
+        ParticipantDisconnected,
+        ParticipantLeft,
+        JoiningLocked,
+        JoiningUnlocked,
+        SessionStarted,
+        StepEntered,
+        SessionEnded,
+        PollOpened,
+        NamedAnswerRecorded,
+        AnonymousVoteCounted,
+        BallotCast,
+        RiskFlagged,
+        PollClosed,
+        PollRevealed,
+        RolePlayPushed,
+        DebriefStarted,
+        RolePlayEnded,
+        PromptPushed,
+        PromptCleared,
+        SignalSent,
+        SignalAcknowledged,
+        NoteAdded,
+    )
+}

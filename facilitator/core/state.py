@@ -1,0 +1,217 @@
+"""The state of one live session, rebuilt by folding its events (see engine.apply)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from facilitator.core.spec import (
+    MIN_REVEAL_THRESHOLD,
+    PollSpec,
+    PollType,
+    RolePlaySpec,
+    StepSpec,
+)
+
+# A poll answer as it travels and is stored: an int (scale, single choice index), a
+# list of ints (multiple choice indices, instrument option per item) or a text.
+Answer = Any
+
+
+class SessionPhase(StrEnum):
+    LOBBY = "lobby"
+    RUNNING = "running"
+    ENDED = "ended"
+
+
+class PollPhase(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    REVEALED = "revealed"
+
+
+class RolePlayPhase(StrEnum):
+    PLAYING = "playing"
+    DEBRIEF = "debrief"
+    ENDED = "ended"
+
+
+class SignalKind(StrEnum):
+    PASS = "pass"  # noqa: S105 (a signal, not a password)
+    BREAK = "break"
+    SUPPORT = "support"
+
+
+@dataclass
+class Participant:
+    id: str
+    name: str
+    # True when the member typed a name; False for a generated pseudonym.
+    chose_name: bool
+    joined_at: float
+    connected: bool = True
+    left_at: float | None = None
+    removed: bool = False
+
+    @property
+    def present(self) -> bool:
+        return self.left_at is None
+
+
+@dataclass
+class Poll:
+    id: str
+    spec: PollSpec
+    step: int | None
+    opened_at: float
+    phase: PollPhase = PollPhase.OPEN
+    closed_at: float | None = None
+    # Who has answered, for one answer per person. For an anonymous poll this is
+    # the only trace of the member: the answers themselves sit in `ballots`.
+    voters: list[str] = field(default_factory=list)
+    # Anonymous answers, kept sorted so that no order links an answer to a voter.
+    ballots: list[Answer] = field(default_factory=list)
+    # Named answers by participant id.
+    answers: dict[str, Answer] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return len(self.voters)
+
+    @property
+    def threshold(self) -> int:
+        return max(MIN_REVEAL_THRESHOLD, self.spec.reveal_threshold)
+
+
+@dataclass
+class RolePlay:
+    id: str
+    spec: RolePlaySpec
+    # role id -> participant id; None when the facilitator plays that role.
+    assignments: dict[str, str | None]
+    step: int | None
+    started_at: float
+    phase: RolePlayPhase = RolePlayPhase.PLAYING
+    ended_at: float | None = None
+
+
+@dataclass
+class Prompt:
+    id: str
+    text: str
+    at: float
+    cleared_at: float | None = None
+
+
+@dataclass
+class Signal:
+    id: str
+    participant_id: str
+    kind: SignalKind
+    at: float
+    acknowledged: bool = False
+
+
+@dataclass
+class Note:
+    id: str
+    text: str
+    at: float
+    step: int | None
+
+
+@dataclass
+class RiskAlert:
+    id: str
+    participant_id: str
+    poll_id: str
+    item_id: str
+    at: float
+
+
+@dataclass
+class SessionState:
+    id: str
+    protocol_id: str
+    protocol_version: int
+    session_number: int
+    title: str
+    agenda: list[StepSpec]
+    created_at: float
+    version: int = 0
+    phase: SessionPhase = SessionPhase.LOBBY
+    started_at: float | None = None
+    ended_at: float | None = None
+    current_step: int | None = None
+    step_entered_at: float | None = None
+    # Seconds spent on each agenda step so far, not counting the current visit.
+    step_seconds: list[float] = field(default_factory=list)
+    locked: bool = False
+    participants: dict[str, Participant] = field(default_factory=dict)
+    polls: dict[str, Poll] = field(default_factory=dict)
+    open_poll: str | None = None
+    role_plays: dict[str, RolePlay] = field(default_factory=dict)
+    active_role_play: str | None = None
+    prompts: list[Prompt] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    risk_alerts: list[RiskAlert] = field(default_factory=list)
+    # Client action ids already applied, per participant: a retry is a no-op.
+    actions: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def prompt(self) -> Prompt | None:
+        if self.prompts and self.prompts[-1].cleared_at is None:
+            return self.prompts[-1]
+        return None
+
+    def step_elapsed(self, index: int, now: float) -> float:
+        """Return the seconds spent on step `index`, including a visit under way."""
+        spent = self.step_seconds[index]
+        if index == self.current_step and self.step_entered_at is not None:
+            spent += max(0.0, now - self.step_entered_at)
+        return spent
+
+    def seen(self, participant_id: str, action_id: str) -> bool:
+        return action_id in self.actions.get(participant_id, ())
+
+
+def poll_answer_summary(poll: Poll) -> dict[str, Any]:
+    """Return a poll's results as counts; the caller decides who may see them."""
+    spec = poll.spec
+    values = list(poll.ballots) if spec.anonymous else list(poll.answers.values())
+    return summarize(spec, values)
+
+
+def summarize(spec: PollSpec, values: list[Answer]) -> dict[str, Any]:
+    """Aggregate answers without any reference to who gave them."""
+    summary: dict[str, Any] = {"count": len(values)}
+    if spec.type is PollType.SCALE:
+        counts = {str(v): 0 for v in range(spec.min, spec.max + 1)}
+        for value in values:
+            counts[str(value)] += 1
+        summary["counts"] = counts
+        summary["mean"] = round(sum(values) / len(values), 2) if values else None
+    elif spec.type in (PollType.SINGLE_CHOICE, PollType.MULTIPLE_CHOICE):
+        option_counts = [0] * len(spec.options)
+        for value in values:
+            for index in value if isinstance(value, list) else [value]:
+                option_counts[index] += 1
+        summary["counts"] = dict(zip(spec.options, option_counts, strict=True))
+    elif spec.type is PollType.SHORT_TEXT:
+        summary["texts"] = sorted(values)
+    else:
+        summary["totals"] = sorted(instrument_total(spec, value) for value in values)
+    return summary
+
+
+def instrument_total(spec: PollSpec, value: list[int]) -> int:
+    """Return an instrument's total score for one set of option choices."""
+    return sum(spec.scores[choice] for choice in value) * spec.multiplier
+
+
+def ballot_key(value: Answer) -> str:
+    """Return the sort key that orders ballots by content, never by arrival."""
+    return json.dumps(value, sort_keys=True)

@@ -1,0 +1,1 @@
+"""Where session logs live: one interface (base.EventStore), one backend per module."""

@@ -1,0 +1,89 @@
+"""The storage interface every backend implements, and what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from facilitator.core.events import Event
+
+
+class StorageError(Exception):
+    """The store could not do what was asked; nothing was written."""
+
+    code = "storage_unavailable"
+
+
+class VersionConflict(StorageError):  # noqa: N818 (reads better at the raise site)
+    """Another writer appended first: the caller's view of the session is stale."""
+
+    code = "conflict"
+
+    def __init__(self, session_id: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"session {session_id!r} is at version {actual}, not {expected}: reload and retry"
+        )
+        self.expected = expected
+        self.actual = actual
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: str
+    title: str
+    protocol_id: str
+    created_at: float
+    version: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    state: dict[str, Any]
+
+
+class EventStore(Protocol):
+    """An append-only log of events per session, with snapshots.
+
+    `append` is all or nothing and returns only once the events are durable: the
+    caller acknowledges to users after it returns. Ballots (events whose class says
+    `ballot`) are kept apart from the ordered log, unordered and without time, so
+    that no anonymous answer can be matched to its voter by position.
+    """
+
+    def append(self, session_id: str, expected_version: int, events: Sequence[Event]) -> int:
+        """Append `events` if the log is at `expected_version`; return the new version."""
+        ...
+
+    def read(self, session_id: str, since: int = 0) -> list[tuple[int, Event]]:
+        """Return (version, event) for every logged event after version `since`."""
+        ...
+
+    def version(self, session_id: str) -> int:
+        """Return the session's current version, 0 when it does not exist."""
+        ...
+
+    def ballots(self, session_id: str, poll_id: str) -> list[Any]:
+        """Return the anonymous answers of one poll, in no meaningful order."""
+        ...
+
+    def save_snapshot(self, session_id: str, snapshot: Snapshot) -> None:
+        """Keep `snapshot` as the session's latest, unless a newer one is kept."""
+        ...
+
+    def load_snapshot(self, session_id: str) -> Snapshot | None:
+        """Return the session's latest snapshot, if any."""
+        ...
+
+    def sessions(self) -> list[SessionRecord]:
+        """Return every stored session, newest first."""
+        ...
+
+    def delete(self, session_id: str) -> None:
+        """Erase a session: its log, ballots and snapshots."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

@@ -1,0 +1,172 @@
+"""The embedded default store: one SQLite file in WAL mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from facilitator.core.codec import event_from_dict, event_to_dict
+from facilitator.core.events import BallotCast, Event, SessionCreated
+from facilitator.storage.base import SessionRecord, Snapshot, StorageError, VersionConflict
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    protocol_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    session_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (session_id, version)
+) WITHOUT ROWID;
+-- Keyed by a random id and stored WITHOUT ROWID, so rows sit in random order: nothing
+-- here says who answered or when, or in which order the answers came.
+CREATE TABLE IF NOT EXISTS ballots (
+    session_id TEXT NOT NULL,
+    poll_id TEXT NOT NULL,
+    id BLOB NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (session_id, poll_id, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+    session_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+"""
+
+
+class SQLiteStore:
+    """An EventStore in one SQLite file; safe for threads and greenlets of one process."""
+
+    def __init__(self, path: str | Path) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit survives power loss too, not only a crash of this process.
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(SCHEMA)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def append(self, session_id: str, expected_version: int, events: Sequence[Event]) -> int:
+        try:
+            with self._transaction() as db:
+                row = db.execute(
+                    "SELECT version FROM sessions WHERE id = ?", (session_id,)
+                ).fetchone()
+                actual = row[0] if row else 0
+                if actual != expected_version:
+                    raise VersionConflict(session_id, expected_version, actual)
+                version = actual
+                for event in events:
+                    if isinstance(event, BallotCast):
+                        db.execute(
+                            "INSERT INTO ballots VALUES (?, ?, ?, ?)",
+                            (session_id, event.poll_id, os.urandom(16), json.dumps(event.value)),
+                        )
+                        continue
+                    version += 1
+                    if isinstance(event, SessionCreated):
+                        if version != 1:
+                            raise StorageError("session_created must be the first event")
+                        db.execute(
+                            "INSERT INTO sessions VALUES (?, ?, ?, ?, 0)",
+                            (session_id, event.title, event.protocol_id, event.at),
+                        )
+                    elif version == 1:
+                        raise StorageError("a session log must begin with session_created")
+                    db.execute(
+                        "INSERT INTO events VALUES (?, ?, ?, ?)",
+                        (session_id, version, event.name, json.dumps(event_to_dict(event))),
+                    )
+                db.execute("UPDATE sessions SET version = ? WHERE id = ?", (version, session_id))
+                return version
+        except sqlite3.Error as error:
+            raise StorageError(f"could not write to the session store: {error}") from error
+
+    def read(self, session_id: str, since: int = 0) -> list[tuple[int, Event]]:
+        rows = self._query(
+            "SELECT version, data FROM events WHERE session_id = ? AND version > ? "
+            "ORDER BY version",
+            (session_id, since),
+        )
+        return [(version, event_from_dict(json.loads(data))) for version, data in rows]
+
+    def version(self, session_id: str) -> int:
+        rows = self._query("SELECT version FROM sessions WHERE id = ?", (session_id,))
+        return int(rows[0][0]) if rows else 0
+
+    def ballots(self, session_id: str, poll_id: str) -> list[Any]:
+        rows = self._query(
+            "SELECT value FROM ballots WHERE session_id = ? AND poll_id = ?", (session_id, poll_id)
+        )
+        return [json.loads(value) for (value,) in rows]
+
+    def save_snapshot(self, session_id: str, snapshot: Snapshot) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO snapshots VALUES (?, ?, ?) ON CONFLICT (session_id) DO UPDATE "
+                "SET version = excluded.version, data = excluded.data "
+                "WHERE excluded.version > snapshots.version",
+                (session_id, snapshot.version, json.dumps(snapshot.state)),
+            )
+
+    def load_snapshot(self, session_id: str) -> Snapshot | None:
+        rows = self._query(
+            "SELECT version, data FROM snapshots WHERE session_id = ?", (session_id,)
+        )
+        return Snapshot(rows[0][0], json.loads(rows[0][1])) if rows else None
+
+    def sessions(self) -> list[SessionRecord]:
+        rows = self._query(
+            "SELECT id, title, protocol_id, created_at, version FROM sessions "
+            "ORDER BY created_at DESC, id",
+            (),
+        )
+        return [SessionRecord(*row) for row in rows]
+
+    def delete(self, session_id: str) -> None:
+        with self._transaction() as db:
+            for table, column in (
+                ("events", "session_id"),
+                ("ballots", "session_id"),
+                ("snapshots", "session_id"),
+                ("sessions", "id"),
+            ):
+                db.execute(f"DELETE FROM {table} WHERE {column} = ?", (session_id,))  # noqa: S608
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _query(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        try:
+            with self._lock:
+                return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise StorageError(f"could not read the session store: {error}") from error

@@ -1,0 +1,230 @@
+"""Role-plays, prompts, private signals and facilitator notes."""
+
+from __future__ import annotations
+
+import pytest
+
+from facilitator.core import commands as c
+from facilitator.core import events as e
+from facilitator.core.engine import handle
+from facilitator.core.errors import DomainError
+from facilitator.core.state import RolePlayPhase, SignalKind
+from tests.factories import ROLE_PLAY, T0, new_session
+
+CAST = (("protagonist", "p1"), ("other", "p2"))
+
+
+def _playing():
+    state = new_session(4, start=True)
+    handle(state, c.PushRolePlay(T0 + 150, ROLE_PLAY, CAST))
+    return state
+
+
+def _debriefing():
+    state = _playing()
+    handle(state, c.StartDebrief(T0 + 160, "role-play-1"))
+    return state
+
+
+def _role_play_ended():
+    state = _debriefing()
+    handle(state, c.EndRolePlay(T0 + 170, "role-play-1"))
+    return state
+
+
+def _signalled():
+    state = new_session(2, start=True)
+    handle(state, c.SendSignal(T0 + 150, "p1", "sig-1", SignalKind.BREAK))
+    handle(state, c.AcknowledgeSignal(T0 + 151, "signal-1"))
+    return state
+
+
+def _ended():
+    state = new_session(2, start=True)
+    handle(state, c.End(T0 + 150))
+    return state
+
+
+def test_role_play_runs_from_push_to_debrief_to_end() -> None:
+    state = _playing()
+    role_play = state.role_plays["role-play-1"]
+    assert role_play.assignments == {"protagonist": "p1", "other": "p2"}
+    assert (role_play.phase, role_play.step, state.active_role_play) == (
+        RolePlayPhase.PLAYING,
+        0,
+        "role-play-1",
+    )
+    handle(state, c.StartDebrief(T0 + 160, "role-play-1"))
+    assert role_play.phase is RolePlayPhase.DEBRIEF
+    handle(state, c.EndRolePlay(T0 + 170, "role-play-1"))
+    assert (role_play.phase, state.active_role_play) == (RolePlayPhase.ENDED, None)
+
+
+def test_the_facilitator_can_play_the_other_person() -> None:
+    state = new_session(3, start=True)
+    handle(state, c.PushRolePlay(T0, ROLE_PLAY, (("protagonist", "p3"), ("other", None))))
+    assert state.role_plays["role-play-1"].assignments == {"protagonist": "p3", "other": None}
+
+
+def test_a_role_play_can_end_without_a_debrief_and_another_follow() -> None:
+    state = _playing()
+    handle(state, c.EndRolePlay(T0 + 160, "role-play-1"))
+    handle(state, c.PushRolePlay(T0 + 170, ROLE_PLAY, CAST))
+    assert state.active_role_play == "role-play-2"
+
+
+def test_a_new_prompt_replaces_the_one_shown() -> None:
+    state = new_session(start=True)
+    handle(state, c.PushPrompt(T0, "  Think of one person you trust. "))
+    handle(state, c.PushPrompt(T0 + 5, "Now, one thing you could ask them."))
+    assert state.prompt is not None and state.prompt.id == "prompt-2"
+    assert state.prompts[0].text == "Think of one person you trust."
+    assert state.prompts[0].cleared_at == T0 + 5
+    handle(state, c.ClearPrompt(T0 + 9))
+    assert state.prompt is None
+
+
+def test_signals_are_recorded_once_per_action_and_acknowledged() -> None:
+    state = new_session(2)  # signals work in the lobby too
+    first = handle(state, c.SendSignal(T0, "p2", "sig-1", SignalKind.SUPPORT))
+    assert first == [e.SignalSent("signal-1", "p2", "sig-1", SignalKind.SUPPORT, T0)]
+    assert handle(state, c.SendSignal(T0 + 1, "p2", "sig-1", SignalKind.SUPPORT)) == []
+    handle(state, c.AcknowledgeSignal(T0 + 2, "signal-1"))
+    assert state.signals[0].acknowledged
+
+
+def test_notes_are_kept_with_their_step_even_after_the_end() -> None:
+    state = new_session(start=True)
+    handle(state, c.AddNote(T0 + 120, "Group quiet today."))
+    handle(state, c.End(T0 + 130))
+    handle(state, c.AddNote(T0 + 140, "Follow up with one member."))
+    assert [(n.id, n.step) for n in state.notes] == [("note-1", 0), ("note-2", 0)]
+
+
+ILLEGAL = [
+    (
+        "push_in_lobby",
+        lambda: new_session(2),
+        c.PushRolePlay(T0, ROLE_PLAY, CAST),
+        "cannot push a role-play while the session is lobby",
+    ),
+    (
+        "push_while_another_runs",
+        _playing,
+        c.PushRolePlay(T0, ROLE_PLAY, CAST),
+        "while another is under way",
+    ),
+    (
+        "push_during_debrief",
+        _debriefing,
+        c.PushRolePlay(T0, ROLE_PLAY, CAST),
+        "while another is under way",
+    ),
+    (
+        "push_unknown_role",
+        lambda: new_session(2, start=True),
+        c.PushRolePlay(T0, ROLE_PLAY, (*CAST, ("judge", None))),
+        "has no role 'judge'",
+    ),
+    (
+        "push_observer_role",
+        lambda: new_session(3, start=True),
+        c.PushRolePlay(T0, ROLE_PLAY, (*CAST, ("observers", "p3"))),
+        "for everyone not cast",
+    ),
+    (
+        "push_role_twice",
+        lambda: new_session(3, start=True),
+        c.PushRolePlay(T0, ROLE_PLAY, (*CAST, ("other", "p3"))),
+        "'other' is assigned twice",
+    ),
+    (
+        "push_member_twice",
+        lambda: new_session(2, start=True),
+        c.PushRolePlay(T0, ROLE_PLAY, (("protagonist", "p1"), ("other", "p1"))),
+        "'p1' has two roles",
+    ),
+    (
+        "push_missing_role",
+        lambda: new_session(2, start=True),
+        c.PushRolePlay(T0, ROLE_PLAY, (("protagonist", "p1"),)),
+        "roles not assigned: other",
+    ),
+    (
+        "push_unknown_member",
+        lambda: new_session(2, start=True),
+        c.PushRolePlay(T0, ROLE_PLAY, (("protagonist", "p8"), ("other", None))),
+        "no participant 'p8'",
+    ),
+    (
+        "debrief_twice",
+        _debriefing,
+        c.StartDebrief(T0, "role-play-1"),
+        "cannot debrief a role-play that is debrief",
+    ),
+    ("debrief_after_end", _role_play_ended, c.StartDebrief(T0, "role-play-1"), "that is ended"),
+    ("debrief_unknown", _playing, c.StartDebrief(T0, "role-play-5"), "no role-play 'role-play-5'"),
+    (
+        "end_role_play_twice",
+        _role_play_ended,
+        c.EndRolePlay(T0, "role-play-1"),
+        "has already ended",
+    ),
+    (
+        "end_unknown_role_play",
+        _playing,
+        c.EndRolePlay(T0, "role-play-5"),
+        "no role-play 'role-play-5'",
+    ),
+    (
+        "prompt_in_lobby",
+        new_session,
+        c.PushPrompt(T0, "Hello"),
+        "cannot push a prompt while the session is lobby",
+    ),
+    (
+        "empty_prompt",
+        lambda: new_session(start=True),
+        c.PushPrompt(T0, "  "),
+        "a prompt must not be empty",
+    ),
+    (
+        "clear_without_prompt",
+        lambda: new_session(start=True),
+        c.ClearPrompt(T0),
+        "no prompt to clear",
+    ),
+    (
+        "signal_after_end",
+        _ended,
+        c.SendSignal(T0, "p1", "s", SignalKind.PASS),
+        "cannot send a signal: the session has ended",
+    ),
+    (
+        "signal_by_unknown_member",
+        new_session,
+        c.SendSignal(T0, "p4", "s", SignalKind.PASS),
+        "no participant 'p4'",
+    ),
+    (
+        "acknowledge_unknown_signal",
+        _signalled,
+        c.AcknowledgeSignal(T0, "signal-9"),
+        "no signal 'signal-9'",
+    ),
+    ("acknowledge_twice", _signalled, c.AcknowledgeSignal(T0, "signal-1"), "already acknowledged"),
+    ("empty_note", new_session, c.AddNote(T0, "\n "), "a note must not be empty"),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "command", "message"),
+    [case[1:] for case in ILLEGAL],
+    ids=[case[0] for case in ILLEGAL],
+)
+def test_illegal_activity_command_raises_and_changes_nothing(make, command, message) -> None:
+    state = make()
+    before = repr(state)
+    with pytest.raises(DomainError, match=message):
+        handle(state, command)
+    assert repr(state) == before
