@@ -1,0 +1,105 @@
+"""What every EventStore backend promises; run against each backend."""
+
+from __future__ import annotations
+
+import pytest
+
+from facilitator.core import commands as c
+from facilitator.core.codec import state_to_dict
+from facilitator.core.engine import create, handle
+from facilitator.core.errors import DomainError
+from facilitator.core.events import BallotCast, NoteAdded, SessionStarted
+from facilitator.storage.base import EventStore, Snapshot, StorageError, VersionConflict
+from facilitator.storage.rebuild import load_state
+from tests.factories import AGENDA, MOOD, T0
+
+
+def _created(store: EventStore, session_id: str = "s1") -> int:
+    _, events = create(c.CreateSession(T0, session_id, "group-ipt-8", 1, 2, "Session 2", AGENDA))
+    return store.append(session_id, 0, events)
+
+
+def test_append_returns_the_new_version_and_read_returns_events_in_order(store) -> None:
+    assert _created(store) == 1
+    version = store.append("s1", 1, [SessionStarted(T0 + 1), NoteAdded("note-1", "x", T0 + 2)])
+    assert version == 3
+    assert store.version("s1") == 3
+    assert [v for v, _ in store.read("s1")] == [1, 2, 3]
+    assert store.read("s1", since=2) == [(3, NoteAdded("note-1", "x", T0 + 2))]
+
+
+def test_append_at_a_stale_version_is_refused_and_writes_nothing(store) -> None:
+    _created(store)
+    store.append("s1", 1, [SessionStarted(T0 + 1)])
+    with pytest.raises(VersionConflict, match="at version 2, not 1"):
+        store.append("s1", 1, [NoteAdded("note-1", "late", T0 + 2), BallotCast("poll-1", 3)])
+    assert store.version("s1") == 2
+    assert store.ballots("s1", "poll-1") == []
+
+
+def test_a_log_must_begin_with_session_created(store) -> None:
+    with pytest.raises(StorageError, match="must begin with session_created"):
+        store.append("s9", 0, [SessionStarted(T0)])
+    assert store.version("s9") == 0
+    assert store.sessions() == []
+
+
+def test_ballots_take_no_version_and_are_read_back_per_poll(store) -> None:
+    _created(store)
+    version = store.append("s1", 1, [BallotCast("poll-1", 4), BallotCast("poll-1", [1, 2])])
+    store.append("s1", version, [BallotCast("poll-2", "calm")])
+    assert version == 1
+    assert sorted(map(str, store.ballots("s1", "poll-1"))) == ["4", "[1, 2]"]
+    assert store.ballots("s1", "poll-2") == ["calm"]
+    assert store.read("s1", since=1) == []
+
+
+def test_snapshots_keep_the_newest(store) -> None:
+    _created(store)
+    store.save_snapshot("s1", Snapshot(5, {"v": 5}))
+    store.save_snapshot("s1", Snapshot(3, {"v": 3}))
+    assert store.load_snapshot("s1") == Snapshot(5, {"v": 5})
+    assert store.load_snapshot("other") is None
+
+
+def test_sessions_are_listed_and_deleted_for_real(store) -> None:
+    _created(store, "s1")
+    _created(store, "s2")
+    store.append("s2", 1, [BallotCast("poll-1", 1)])
+    store.save_snapshot("s2", Snapshot(1, {}))
+    assert {(r.id, r.title, r.version) for r in store.sessions()} == {
+        ("s1", "Session 2", 1),
+        ("s2", "Session 2", 1),
+    }
+    store.delete("s2")
+    assert [r.id for r in store.sessions()] == ["s1"]
+    assert (store.read("s2"), store.ballots("s2", "poll-1"), store.load_snapshot("s2")) == (
+        [],
+        [],
+        None,
+    )
+
+
+def test_state_rebuilt_from_snapshot_and_tail_equals_the_live_state(store) -> None:
+    state, created = create(c.CreateSession(T0, "s1", "group-ipt-8", 1, 2, "Session 2", AGENDA))
+    version = store.append("s1", 0, created)
+    script = [
+        *(c.Join(T0 + n, f"p{n}", None, f"Member {n}") for n in range(1, 5)),
+        c.Start(T0 + 100),
+        c.OpenPoll(T0 + 150, MOOD),
+        c.SubmitAnswer(T0 + 151, "p1", "a1", "poll-1", 2),
+        c.SubmitAnswer(T0 + 152, "p2", "a2", "poll-1", 8),
+        c.SubmitAnswer(T0 + 153, "p3", "a3", "poll-1", 5),
+    ]
+    for n, command in enumerate(script):
+        version = store.append("s1", version, handle(state, command))
+        if n == 6:  # a snapshot taken mid-poll, with one ballot in it
+            store.save_snapshot("s1", Snapshot(version, state_to_dict(state)))
+    rebuilt = load_state(store, "s1")
+    assert state_to_dict(rebuilt) == state_to_dict(state)
+    assert rebuilt.polls["poll-1"].ballots == [2, 5, 8]
+
+
+def test_loading_an_unknown_session_is_a_clear_error(store) -> None:
+    with pytest.raises(DomainError, match="no session 'nope'"):
+        load_state(store, "nope")
