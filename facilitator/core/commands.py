@@ -25,6 +25,9 @@ class CreateSession(Command):
     session_number: int
     title: str
     agenda: tuple[StepSpec, ...]
+    # The code members type to join, and the facilitator account that runs it.
+    join_code: str = ""
+    owner: str = ""
 
 
 @dataclass(frozen=True)

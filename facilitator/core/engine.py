@@ -47,6 +47,8 @@ def create(command: c.CreateSession) -> tuple[SessionState, list[e.Event]]:
         title=command.title,
         agenda=command.agenda,
         at=command.at,
+        join_code=command.join_code,
+        owner=command.owner,
     )
     return fold([event]), [event]
 
@@ -404,6 +406,8 @@ def fold(events: Iterable[e.Event]) -> SessionState:
         title=first.title,
         agenda=list(first.agenda),
         created_at=first.at,
+        join_code=first.join_code,
+        owner=first.owner,
         version=1,
         step_seconds=[0.0] * len(first.agenda),
     )

@@ -30,6 +30,8 @@ class SessionCreated(Event):
     title: str
     agenda: tuple[StepSpec, ...]
     at: float
+    join_code: str = ""
+    owner: str = ""
 
 
 @dataclass(frozen=True)

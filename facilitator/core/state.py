@@ -140,6 +140,8 @@ class SessionState:
     title: str
     agenda: list[StepSpec]
     created_at: float
+    join_code: str = ""
+    owner: str = ""
     version: int = 0
     phase: SessionPhase = SessionPhase.LOBBY
     started_at: float | None = None

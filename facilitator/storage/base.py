@@ -15,7 +15,7 @@ class StorageError(Exception):
     code = "storage_unavailable"
 
 
-class VersionConflict(StorageError):  # noqa: N818 (reads better at the raise site)
+class VersionConflict(StorageError):
     """Another writer appended first: the caller's view of the session is stale."""
 
     code = "conflict"
@@ -35,6 +35,8 @@ class SessionRecord:
     protocol_id: str
     created_at: float
     version: int
+    join_code: str
+    owner: str
 
 
 @dataclass(frozen=True)
@@ -87,3 +89,47 @@ class EventStore(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+class AccessStore(Protocol):
+    """What access control keeps: join codes, accounts, one-time links, attempt counts."""
+
+    def session_for_code(self, join_code: str) -> str | None:
+        """Return the session that `join_code` admits to, if any."""
+        ...
+
+    def sessions_of(self, owner: str) -> list[SessionRecord]:
+        """Return the sessions an account runs, newest first."""
+        ...
+
+    def add_user(self, name: str, password_hash: str) -> None:
+        """Create a facilitator account; StorageError if the name is taken."""
+        ...
+
+    def set_password(self, name: str, password_hash: str) -> None:
+        """Replace an account's password hash."""
+        ...
+
+    def password_hash(self, name: str) -> str | None:
+        """Return an account's password hash, or None when there is no such account."""
+        ...
+
+    def has_users(self) -> bool:
+        """Return whether any facilitator account exists."""
+        ...
+
+    def save_login_token(self, token_hash: str, expires_at: float) -> None:
+        """Keep a one-time login link's hash until it is used or expires."""
+        ...
+
+    def take_login_token(self, token_hash: str, now: float) -> bool:
+        """Use up a one-time login link; False when unknown, used or expired."""
+        ...
+
+    def count_attempt(self, key: str, now: float, window: float) -> int:
+        """Record one attempt under `key`; return the attempts within the last `window` s."""
+        ...
+
+
+class Store(EventStore, AccessStore, Protocol):
+    """Everything the app keeps, as one backend provides it."""

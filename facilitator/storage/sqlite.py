@@ -21,7 +21,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     title TEXT NOT NULL,
     protocol_id TEXT NOT NULL,
     created_at REAL NOT NULL,
-    version INTEGER NOT NULL
+    version INTEGER NOT NULL,
+    join_code TEXT UNIQUE,
+    owner TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS events (
     session_id TEXT NOT NULL,
@@ -39,6 +41,19 @@ CREATE TABLE IF NOT EXISTS ballots (
     value TEXT NOT NULL,
     PRIMARY KEY (session_id, poll_id, id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_tokens (
+    token_hash TEXT PRIMARY KEY,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (key, at);
 CREATE TABLE IF NOT EXISTS snapshots (
     session_id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
@@ -95,8 +110,15 @@ class SQLiteStore:
                         if version != 1:
                             raise StorageError("session_created must be the first event")
                         db.execute(
-                            "INSERT INTO sessions VALUES (?, ?, ?, ?, 0)",
-                            (session_id, event.title, event.protocol_id, event.at),
+                            "INSERT INTO sessions VALUES (?, ?, ?, ?, 0, ?, ?)",
+                            (
+                                session_id,
+                                event.title,
+                                event.protocol_id,
+                                event.at,
+                                event.join_code or None,
+                                event.owner,
+                            ),
                         )
                     elif version == 1:
                         raise StorageError("a session log must begin with session_created")
@@ -106,6 +128,8 @@ class SQLiteStore:
                     )
                 db.execute("UPDATE sessions SET version = ? WHERE id = ?", (version, session_id))
                 return version
+        except sqlite3.IntegrityError as error:
+            raise VersionConflict(session_id, expected_version, -1) from error
         except sqlite3.Error as error:
             raise StorageError(f"could not write to the session store: {error}") from error
 
@@ -144,11 +168,57 @@ class SQLiteStore:
 
     def sessions(self) -> list[SessionRecord]:
         rows = self._query(
-            "SELECT id, title, protocol_id, created_at, version FROM sessions "
+            "SELECT id, title, protocol_id, created_at, version, coalesce(join_code, ''), owner "
+            "FROM sessions "
             "ORDER BY created_at DESC, id",
             (),
         )
         return [SessionRecord(*row) for row in rows]
+
+    def session_for_code(self, join_code: str) -> str | None:
+        rows = self._query("SELECT id FROM sessions WHERE join_code = ?", (join_code,))
+        return str(rows[0][0]) if rows else None
+
+    def sessions_of(self, owner: str) -> list[SessionRecord]:
+        return [r for r in self.sessions() if r.owner == owner]
+
+    def add_user(self, name: str, password_hash: str) -> None:
+        try:
+            with self._transaction() as db:
+                db.execute("INSERT INTO users VALUES (?, ?)", (name, password_hash))
+        except sqlite3.IntegrityError as error:
+            raise StorageError(f"a user named {name!r} already exists") from error
+
+    def set_password(self, name: str, password_hash: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name))
+
+    def password_hash(self, name: str) -> str | None:
+        rows = self._query("SELECT password_hash FROM users WHERE name = ?", (name,))
+        return str(rows[0][0]) if rows else None
+
+    def has_users(self) -> bool:
+        return bool(self._query("SELECT 1 FROM users LIMIT 1", ()))
+
+    def save_login_token(self, token_hash: str, expires_at: float) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT INTO login_tokens VALUES (?, ?)", (token_hash, expires_at))
+
+    def take_login_token(self, token_hash: str, now: float) -> bool:
+        with self._transaction() as db:
+            found = db.execute(
+                "DELETE FROM login_tokens WHERE token_hash = ? AND expires_at > ? RETURNING 1",
+                (token_hash, now),
+            ).fetchall()
+            db.execute("DELETE FROM login_tokens WHERE expires_at <= ?", (now,))
+        return bool(found)
+
+    def count_attempt(self, key: str, now: float, window: float) -> int:
+        with self._transaction() as db:
+            db.execute("DELETE FROM attempts WHERE at <= ?", (now - window,))
+            db.execute("INSERT INTO attempts VALUES (?, ?)", (key, now))
+            (count,) = db.execute("SELECT count(*) FROM attempts WHERE key = ?", (key,)).fetchone()
+        return int(count)
 
     def delete(self, session_id: str) -> None:
         with self._transaction() as db:

@@ -1,0 +1,71 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+from facilitator.config import Settings
+from facilitator.library.catalog import Catalog
+from facilitator.service.sessions import SessionService
+from facilitator.service.tokens import TokenSigner
+from facilitator.storage.base import Store
+from facilitator.storage.sqlite import SQLiteStore
+from facilitator.transport import http, socket_events
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Create and configure an instance of the Flask application."""
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.resolved_secret_key(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_NAME="facilitator_session",
+        MAX_CONTENT_LENGTH=64 * 1024,
+        FACILITATOR_PUBLIC_URL=settings.public_url,
+        FACILITATOR_SETTINGS=settings,
+    )
+    store = open_store(settings)
+    catalog = Catalog.load([settings.protocols_dir] if settings.protocols_dir else [])
+    socketio = SocketIO(
+        app,
+        async_mode=settings.async_mode,
+        message_queue=settings.redis_url or None,
+        # None: only the app's own origin may open a connection.
+        cors_allowed_origins=list(settings.allowed_origins) or None,
+        max_http_buffer_size=settings.max_payload,
+        logger=False,
+        engineio_logger=False,
+        ping_interval=10,
+        ping_timeout=20,
+    )
+
+    def send(event: str, data: dict[str, Any], room: str) -> None:
+        socketio.emit(event, data, to=room)
+
+    service = SessionService(
+        store,
+        catalog,
+        send,
+        snapshot_every=settings.snapshot_every,
+        join_attempts=settings.join_attempts,
+    )
+    signer = TokenSigner(app.config["SECRET_KEY"])
+    app.extensions["facilitator.service"] = service
+    app.extensions["facilitator.signer"] = signer
+    app.extensions["facilitator.socketio"] = socketio
+    app.register_blueprint(http.bp)
+    socket_events.bind(socketio, service, signer)
+    return app
+
+
+def open_store(settings: Settings) -> Store:
+    """Return the store the settings ask for: SQLite unless a Redis URL is set."""
+    return SQLiteStore(settings.database)

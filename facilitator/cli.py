@@ -1,0 +1,136 @@
+"""The `facilitator` command line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from facilitator.library.catalog import Catalog, check_files, dirs_from_environment
+from facilitator.library.loader import Instrument, Protocol, ProtocolError
+
+
+@click.group()
+def main() -> None:
+    """Run live group sessions of Interpersonal Psychotherapy."""
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (FACILITATOR_HOST; default all).")
+@click.option("--port", type=int, help="Port to listen on (FACILITATOR_PORT; default 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Start the app: one process, SQLite in the data directory unless Redis is set."""
+    from facilitator.config import Settings
+    from facilitator.serving import serve as run
+
+    overrides: dict[str, object] = {"host": host, "port": port}
+    run(Settings.from_env(None, **{k: v for k, v in overrides.items() if v is not None}))
+
+
+@main.group()
+def users() -> None:
+    """Manage facilitator accounts for shared deployments."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.password_option(help="The new account's password (asked for when not given).")
+def add_user(name: str, password: str) -> None:
+    """Create a facilitator account; passwords are kept as argon2 hashes."""
+    from facilitator.app import open_store
+    from facilitator.config import Settings
+    from facilitator.errors import Refused
+    from facilitator.service import accounts
+    from facilitator.storage.base import StorageError
+
+    store = open_store(Settings.from_env())
+    try:
+        accounts.add_user(store, name, password)
+    except (Refused, StorageError) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        store.close()
+    click.echo(f"Added facilitator {name!r}.")
+
+
+@main.group()
+def protocols() -> None:
+    """List, show and check protocol and instrument files."""
+
+
+@protocols.command("list")
+def list_protocols() -> None:
+    """List the protocols and instruments on offer."""
+    catalog = _catalog()
+    click.echo("Protocols:")
+    for protocol in catalog.protocols():
+        count = len(protocol.sessions)
+        click.echo(
+            f"  {protocol.id:<16} v{protocol.version}  {count:>2} sessions  {protocol.title}"
+        )
+    click.echo("Instruments:")
+    for instrument in catalog.instruments():
+        privacy = "anonymous allowed" if instrument.anonymous_allowed else "private only"
+        items = len(instrument.poll.items)
+        click.echo(f"  {instrument.id:<16} {items:>2} items  {privacy:<17}  {instrument.title}")
+
+
+@protocols.command("show")
+@click.argument("protocol_id")
+def show_protocol(protocol_id: str) -> None:
+    """Show a protocol's agenda, session by session."""
+    catalog = _catalog()
+    try:
+        protocol = catalog.protocol(protocol_id)
+    except KeyError as error:
+        raise click.ClickException(str(error.args[0])) from None
+    click.echo(f"{protocol.title} ({protocol.id}, version {protocol.version})")
+    click.echo(f"Source: {protocol.source}")
+    for session in protocol.sessions:
+        click.echo("")
+        click.echo(
+            f"Session {session.n} [{session.phase}] {session.title}: "
+            f"{session.agenda_minutes} of {session.minutes} min"
+        )
+        for step in session.steps:
+            extra = f"  poll: {step.poll}" if step.poll else ""
+            if step.role_play:
+                extra += f"  role-play: {step.role_play}"
+            click.echo(f"  {step.minutes:>3} min  {step.kind:<15} {step.title}{extra}")
+    click.echo("")
+    click.echo("Role-plays:")
+    for area in protocol.problem_areas:
+        ids = ", ".join(play.id for play in protocol.role_plays_for(area))
+        click.echo(f"  {area}: {ids or '-'}")
+
+
+@protocols.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def validate_files(paths: tuple[Path, ...]) -> None:
+    """Check protocol and instrument files (or directories of them); exit 1 if any is invalid."""
+    reports = check_files(paths, dirs_from_environment(os.environ))
+    for report in reports:
+        for problem in report.problems:
+            click.echo(str(problem), err=True)
+        if report.loaded is not None:
+            click.echo(f"OK {report.path}: {_describe(report.loaded)}")
+    if any(report.problems for report in reports):
+        raise SystemExit(1)
+
+
+def _describe(loaded: Protocol | Instrument) -> str:
+    if isinstance(loaded, Protocol):
+        return f"protocol {loaded.id}, {len(loaded.sessions)} sessions"
+    return f"instrument {loaded.id}, {len(loaded.poll.items)} items"
+
+
+def _catalog() -> Catalog:
+    try:
+        return Catalog.from_environment(os.environ)
+    except ProtocolError as error:
+        raise click.ClickException(f"invalid protocol files:\n{error}") from None
+
+
+if __name__ == "__main__":
+    main()

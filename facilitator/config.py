@@ -1,0 +1,94 @@
+"""Settings, read from FACILITATOR_* environment variables (documented in README.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ASYNC_MODES = ("gevent", "eventlet", "threading")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting with its default; `from_env` fills them from the environment."""
+
+    # Where the SQLite file and the generated secret key live.
+    data_dir: Path = Path("data")
+    host: str = "0.0.0.0"  # noqa: S104 (phones in the room must reach the laptop)
+    port: int = 8000
+    # The address phones use, printed and put in the QR code; found from the LAN if empty.
+    public_url: str = ""
+    secret_key: str = ""
+    protocols_dir: Path | None = None
+    redis_url: str = ""
+    async_mode: str = "gevent"
+    # Origins allowed to open a Socket.IO connection besides the app's own.
+    allowed_origins: tuple[str, ...] = ()
+    # Largest Socket.IO message accepted, in bytes.
+    max_payload: int = 16_384
+    # Join attempts allowed per address per minute.
+    join_attempts: int = 20
+    # Secure cookies: on when public_url is https, or when set to true.
+    secure_cookies: bool = False
+    # A file (YAML) of crisis resources shown on every participant screen.
+    crisis_file: Path | None = None
+    log_level: str = "INFO"
+    # Save a snapshot of a session's state every this many events.
+    snapshot_every: int = 200
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Return settings from FACILITATOR_* variables, then `overrides`."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"FACILITATOR_{f.name.upper()}")
+            if raw is None:
+                continue
+            values[f.name] = _parse(f.name, f.type, raw)
+        values.update(overrides)
+        settings = cls(**values)
+        if settings.async_mode not in ASYNC_MODES:
+            raise ValueError(f"FACILITATOR_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+        if settings.public_url.startswith("https://") and not settings.secure_cookies:
+            settings = dataclasses.replace(settings, secure_cookies=True)
+        return settings
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "facilitator.db"
+
+    def resolved_secret_key(self) -> str:
+        """Return the secret key, creating and keeping one in the data dir when unset."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # Created private (0600) so other users of the laptop cannot forge tokens.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+def _parse(name: str, kind: Any, raw: str) -> Any:
+    kind = str(kind)
+    try:
+        if "Path" in kind:
+            return Path(raw) if raw else None
+        if kind == "int":
+            return int(raw)
+        if kind == "bool":
+            if raw.lower() not in ("1", "true", "yes", "0", "false", "no", ""):
+                raise ValueError(raw)
+            return raw.lower() in ("1", "true", "yes")
+        if "tuple" in kind:
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"FACILITATOR_{name.upper()}={raw!r} is not a valid {kind}") from None
+    return raw

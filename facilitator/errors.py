@@ -1,0 +1,56 @@
+"""The one error shape of every ack and JSON error: {"ok": false, "error": {code, message}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError
+
+from facilitator.core.errors import DomainError
+from facilitator.storage.base import StorageError
+
+
+class Refused(Exception):
+    """A request refused at the edge: not signed in, not allowed, too many attempts."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def error_body(error: Exception) -> dict[str, Any]:
+    """Return the error shape for any error the app reports to a client."""
+    if isinstance(error, (Refused, DomainError)):
+        code, message = error.code, error.message
+    elif isinstance(error, StorageError):
+        code, message = error.code, str(error)
+    elif isinstance(error, ValidationError):
+        code, message = "invalid", describe_validation(error.messages)
+    else:
+        code, message = "internal", "something went wrong on the server; nothing was changed"
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def status_of(error: Exception) -> int:
+    """Return the HTTP status that goes with an error."""
+    if isinstance(error, Refused):
+        return error.status
+    if isinstance(error, DomainError):
+        return {"not_found": 404, "forbidden": 403, "conflict": 409}.get(error.code, 409)
+    if isinstance(error, StorageError):
+        return 409 if error.code == "conflict" else 503
+    if isinstance(error, ValidationError):
+        return 400
+    return 500
+
+
+def describe_validation(messages: Any, prefix: str = "") -> str:
+    """Flatten marshmallow's nested messages into one readable sentence."""
+    if isinstance(messages, dict):
+        parts = [describe_validation(v, f"{prefix}{k}: ") for k, v in sorted(messages.items())]
+        return "; ".join(parts)
+    if isinstance(messages, list):
+        return prefix + " ".join(str(m) for m in messages)
+    return prefix + str(messages)

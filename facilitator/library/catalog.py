@@ -1,0 +1,190 @@
+"""The protocols and instruments on offer: the shipped ones plus the user's own.
+
+A protocol directory holds protocol files (`*.yaml`) and an `instruments/` folder of
+instrument files. Users add their own by dropping files into a directory of the same
+layout and naming it in FACILITATOR_PROTOCOLS_DIR; no code changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from facilitator.core.spec import PollSpec
+from facilitator.library.loader import (
+    Instrument,
+    Problem,
+    Protocol,
+    ProtocolError,
+    load_instrument,
+    load_protocol,
+)
+
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "protocols"
+#: Names one or more extra protocol directories, separated like PATH.
+DIR_VARIABLE = "FACILITATOR_PROTOCOLS_DIR"
+INSTRUMENTS_FOLDER = "instruments"
+T = TypeVar("T", bound="Protocol | Instrument")
+SUFFIXES = (".yaml", ".yml")
+
+
+def is_instrument_file(path: Path) -> bool:
+    """Tell whether a file is an instrument file, by the folder it sits in."""
+    return path.parent.name == INSTRUMENTS_FOLDER
+
+
+def files_in(directory: Path) -> list[Path]:
+    """Return the protocol files of a directory, then the instrument files."""
+    found: list[Path] = []
+    for folder in (directory, directory / INSTRUMENTS_FOLDER):
+        if folder.is_dir():
+            found += sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
+    return found
+
+
+def dirs_from_environment(environ: Mapping[str, str]) -> list[Path]:
+    """Return the extra protocol directories named in the environment."""
+    value = environ.get(DIR_VARIABLE, "")
+    return [Path(part) for part in value.split(os.pathsep) if part]
+
+
+class Catalog:
+    """Protocols and instruments by id."""
+
+    def __init__(
+        self, protocols: Mapping[str, Protocol], instruments: Mapping[str, Instrument]
+    ) -> None:
+        self._protocols = dict(protocols)
+        self._instruments = dict(instruments)
+
+    @classmethod
+    def load(cls, extra_dirs: Iterable[Path] = (), *, shipped: bool = True) -> Catalog:
+        """Load the shipped and the extra directories, or raise ProtocolError with every problem."""
+        dirs = [SHIPPED_DIR] if shipped else []
+        dirs += list(extra_dirs)
+        problems: list[Problem] = []
+        files: list[Path] = []
+        # A directory named twice (say, the shipped one in the environment too) would
+        # otherwise report every id in it as taken.
+        for directory in dict.fromkeys(d.resolve() for d in dirs):
+            if directory.is_dir():
+                files += files_in(directory)
+            else:
+                problems.append(Problem(directory, "", "is not a directory"))
+        instruments, found = _load_all([f for f in files if is_instrument_file(f)], load_instrument)
+        protocols, more = _load_all(
+            [f for f in files if not is_instrument_file(f)],
+            lambda path: load_protocol(path, instruments),
+        )
+        problems += found + more
+        if problems:
+            raise ProtocolError(problems)
+        return cls(protocols, instruments)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Catalog:
+        """Load the shipped directory and those named by FACILITATOR_PROTOCOLS_DIR."""
+        return cls.load(dirs_from_environment(os.environ if environ is None else environ))
+
+    def protocols(self) -> tuple[Protocol, ...]:
+        """Return every protocol, by id."""
+        return tuple(self._protocols[key] for key in sorted(self._protocols))
+
+    def protocol(self, protocol_id: str) -> Protocol:
+        """Return one protocol, or raise KeyError."""
+        try:
+            return self._protocols[protocol_id]
+        except KeyError:
+            raise KeyError(f"no protocol {protocol_id!r}") from None
+
+    def instruments(self) -> tuple[Instrument, ...]:
+        """Return every instrument, by id."""
+        return tuple(self._instruments[key] for key in sorted(self._instruments))
+
+    def instrument(self, instrument_id: str) -> Instrument:
+        """Return one instrument, or raise KeyError."""
+        try:
+            return self._instruments[instrument_id]
+        except KeyError:
+            raise KeyError(f"no instrument {instrument_id!r}") from None
+
+    def poll(self, protocol_id: str, poll_id: str) -> PollSpec:
+        """Return a poll a step of the protocol may open: its own poll or an instrument."""
+        protocol = self.protocol(protocol_id)
+        if poll_id in protocol.polls:
+            return protocol.polls[poll_id]
+        if poll_id in self._instruments:
+            return self._instruments[poll_id].poll
+        raise KeyError(f"protocol {protocol_id!r} has no poll {poll_id!r}")
+
+    def polls_for(self, protocol_id: str) -> dict[str, PollSpec]:
+        """Return the protocol's own polls and the instruments its steps open, by id."""
+        protocol = self.protocol(protocol_id)
+        polls = dict(protocol.polls)
+        for poll_id in protocol.poll_ids():
+            if poll_id not in polls:
+                polls[poll_id] = self._instruments[poll_id].poll
+        return polls
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """The outcome of checking one file: what it loaded as, or its problems."""
+
+    path: Path
+    loaded: Protocol | Instrument | None
+    problems: tuple[Problem, ...]
+
+
+def check_files(paths: Iterable[Path], extra_dirs: Iterable[Path] = ()) -> list[FileReport]:
+    """Check files (or the files of directories) one by one and report on each.
+
+    A protocol's polls may name the instruments given, those shipped, those in the
+    extra directories, and those in an instruments folder beside the protocol file.
+    """
+    files: list[Path] = []
+    for path in paths:
+        files += files_in(path) if path.is_dir() else [path]
+    reports = {f: _check(f, load_instrument) for f in files if is_instrument_file(f)}
+    known = {r.loaded.id for r in reports.values() if r.loaded}
+    for directory in [SHIPPED_DIR, *extra_dirs, *{f.parent for f in files}]:
+        for file in files_in(directory):
+            if is_instrument_file(file) and file not in reports:
+                loaded = _check(file, load_instrument).loaded
+                known |= {loaded.id} if loaded else set()
+    for file in files:
+        if file not in reports:
+            reports[file] = _check(file, lambda path: load_protocol(path, known))
+    return [reports[file] for file in files]
+
+
+def _check(path: Path, load: Callable[[Path], Protocol | Instrument]) -> FileReport:
+    try:
+        return FileReport(path, load(path), ())
+    except ProtocolError as error:
+        return FileReport(path, None, error.problems)
+
+
+def _load_all(
+    files: Iterable[Path], load: Callable[[Path], T]
+) -> tuple[dict[str, T], list[Problem]]:
+    """Load files by id, collecting every file's problems and any id used twice."""
+    loaded: dict[str, T] = {}
+    origins: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            value = load(path)
+        except ProtocolError as error:
+            problems += error.problems
+            continue
+        if value.id in origins:
+            problems.append(
+                Problem(path, "id", f"{value.id!r} is already used by {origins[value.id]}")
+            )
+            continue
+        loaded[value.id], origins[value.id] = value, path
+    return loaded, problems

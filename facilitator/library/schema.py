@@ -1,0 +1,449 @@
+"""Marshmallow schemas for protocol files and instrument files.
+
+A schema checks one file on its own: shapes, types, unknown fields, ranges, and every
+reference inside the file. Errors come back as marshmallow's nested messages, keyed by
+field name and list index, so that the loader can name the path to each one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from facilitator.core.rules import TEXT_MAX
+from facilitator.core.spec import MIN_REVEAL_THRESHOLD, PollType, StepKind
+
+#: Ids of protocols, polls, role-plays, blocks and instruments; they appear in logs and URLs.
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+ID_RE = re.compile(ID_PATTERN)
+PHASES = ("pre_group", "initial", "middle", "termination")
+PROTOCOL_POLL_TYPES = tuple(t.value for t in PollType if t is not PollType.INSTRUMENT)
+CHOICE_TYPES = (PollType.SINGLE_CHOICE.value, PollType.MULTIPLE_CHOICE.value)
+
+Errors = dict[Any, Any]
+
+
+def _text(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Length(min=1, error="must not be empty"),
+        # YAML reads a bare yes, no, on or off as true or false, and 12 as a number.
+        error_messages={"invalid": "must be text (put it in quotes)"},
+        **kwargs,
+    )
+
+
+def _identifier(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(ID_PATTERN, error="must be lower-case letters, digits, - or _"),
+        **kwargs,
+    )
+
+
+def _whole(minimum: int, message: str, **kwargs: Any) -> fields.Integer:
+    return fields.Integer(
+        strict=True, validate=validate.Range(min=minimum, error=message), **kwargs
+    )
+
+
+def _positive_minutes(**kwargs: Any) -> fields.Integer:
+    return _whole(1, "must be a positive number of minutes", **kwargs)
+
+
+def _reveal_threshold(**kwargs: Any) -> fields.Integer:
+    return _whole(
+        MIN_REVEAL_THRESHOLD,
+        f"must be at least {MIN_REVEAL_THRESHOLD}: fewer answers could identify who gave them",
+        **kwargs,
+    )
+
+
+def _add(errors: Errors, path: tuple[Any, ...], message: str) -> None:
+    """Put a message into marshmallow's nested error shape at the given path."""
+    node = errors
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node.setdefault(path[-1], []).append(message)
+
+
+def _duplicates(values: list[Any]) -> Iterator[tuple[int, int]]:
+    """Yield (index, index of first occurrence) for each repeated value."""
+    first: dict[Any, int] = {}
+    for index, value in enumerate(values):
+        if not isinstance(value, str | int):
+            continue
+        if value in first:
+            yield index, first[value]
+        else:
+            first[value] = index
+
+
+class IdMap(fields.Field[dict[str, Any]]):
+    """A mapping from ids to values of one field, with errors keyed by id."""
+
+    def __init__(self, values: fields.Field[Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.values = values
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ValidationError("must be a mapping of ids to entries")
+        result: dict[str, Any] = {}
+        errors: Errors = {}
+        for key, item in value.items():
+            if not isinstance(key, str) or not ID_RE.match(key):
+                errors[str(key)] = ["id must be lower-case letters, digits, - or _"]
+                continue
+            try:
+                result[key] = self.values.deserialize(item)
+            except ValidationError as error:
+                errors[key] = error.messages
+        if errors:
+            raise ValidationError(errors, valid_data=result)
+        return result
+
+
+class StrictSchema(Schema):
+    """A schema that refuses unknown fields, so that a misspelt field cannot pass silently."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {  # noqa: RUF012 (marshmallow reads this class attribute)
+        "unknown": "unknown field (check the spelling)",
+        "type": "must be a mapping",
+    }
+
+
+# Protocol files
+
+
+class DefaultsSchema(StrictSchema):
+    session_minutes = _positive_minutes(load_default=90)
+    group_size = fields.List(
+        _whole(1, "must be at least 1"),
+        validate=validate.Length(equal=2, error="must be [smallest, largest]"),
+        load_default=[6, 12],
+    )
+    reveal_threshold = _reveal_threshold(load_default=3)
+
+    @validates_schema
+    def _check_group_size(self, data: dict[str, Any], **kwargs: Any) -> None:
+        smallest, largest = data["group_size"]
+        if smallest > largest:
+            raise ValidationError({"group_size": ["smallest is above largest"]})
+
+
+class PollSchema(StrictSchema):
+    question = _text(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(PROTOCOL_POLL_TYPES))
+    anonymous = fields.Boolean(load_default=True)
+    facilitator_only = fields.Boolean(load_default=False)
+    options = fields.List(_text())
+    min = fields.Integer(strict=True)
+    max = fields.Integer(strict=True)
+    reveal_threshold = _reveal_threshold()
+    max_length = fields.Integer(strict=True, validate=validate.Range(min=1, max=TEXT_MAX))
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _check_type_fields(self, data: dict[str, Any], original_data: Any, **kwargs: Any) -> None:
+        if not isinstance(original_data, dict):
+            return
+        kind = data.get("type")
+        errors: Errors = {}
+        # Fields that mean nothing for this type are refused, not ignored: a scale poll
+        # given options was almost certainly meant to be a choice poll.
+        wrong = {
+            "options": kind not in CHOICE_TYPES,
+            "min": kind != PollType.SCALE.value,
+            "max": kind != PollType.SCALE.value,
+            "max_length": kind != PollType.SHORT_TEXT.value,
+        }
+        for name, refused in wrong.items():
+            if kind in PROTOCOL_POLL_TYPES and refused and name in original_data:
+                _add(errors, (name,), f"not used by a {kind} poll")
+        if kind in CHOICE_TYPES:
+            # Counted in the original so that an option that failed to load is not
+            # reported a second time as a missing option.
+            if len(_list(original_data.get("options"))) < 2:
+                _add(errors, ("options",), "a choice poll needs at least two options")
+            for index, first in _duplicates(data.get("options", [])):
+                _add(errors, ("options", index), f"repeats option {first}")
+        if kind == PollType.SCALE.value and data.get("min", 0) >= data.get("max", 10):
+            _add(errors, ("max",), "must be above min")
+        if errors:
+            raise ValidationError(errors)
+
+
+class RoleSchema(StrictSchema):
+    id = _identifier(required=True)
+    name = _text(required=True)
+    setup = _text(required=True)
+    observer = fields.Boolean(load_default=False)
+
+
+class RolePlaySchema(StrictSchema):
+    title = _text(required=True)
+    area = _text(required=True)
+    scenario = _text(required=True)
+    roles = fields.List(
+        fields.Nested(RoleSchema),
+        required=True,
+        validate=validate.Length(min=2, error="needs at least two roles"),
+    )
+    debrief = fields.List(
+        _text(), required=True, validate=validate.Length(min=1, error="needs a question")
+    )
+
+    @validates_schema
+    def _check_roles(self, data: dict[str, Any], **kwargs: Any) -> None:
+        roles = data["roles"]
+        errors: Errors = {}
+        for index, first in _duplicates([role["id"] for role in roles]):
+            _add(errors, ("roles", index, "id"), f"duplicate role id (also roles[{first}])")
+        observers = [index for index, role in enumerate(roles) if role["observer"]]
+        # The observers' card goes to every member left without a role; two would clash.
+        for index in observers[1:]:
+            _add(errors, ("roles", index, "observer"), "only one role may be the observers'")
+        if len(observers) == len(roles):
+            _add(errors, ("roles",), "needs a role that is not an observer")
+        if errors:
+            raise ValidationError(errors)
+
+
+class StepSchema(StrictSchema):
+    use = _identifier()
+    kind = fields.String(validate=validate.OneOf([k.value for k in StepKind]))
+    title = _text()
+    minutes = _positive_minutes()
+    note = fields.String()
+    poll = _identifier()
+    role_play = _identifier()
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _check_step(self, data: dict[str, Any], original_data: Any, **kwargs: Any) -> None:
+        if not isinstance(original_data, dict):
+            return
+        errors: Errors = {}
+        if "use" in original_data:
+            others = sorted(set(original_data) - {"use"})
+            if others:
+                _add(errors, ("use",), f"a step with use takes no other fields: {others}")
+        else:
+            for name in ("kind", "title", "minutes"):
+                if name not in original_data:
+                    _add(errors, (name,), "Missing data for required field.")
+            kind = data.get("kind")
+            if kind == StepKind.ROLE_PLAY.value and "role_play" not in original_data:
+                _add(errors, ("role_play",), "a role_play step needs a role_play id")
+            if kind not in (None, StepKind.ROLE_PLAY.value) and "role_play" in original_data:
+                _add(errors, ("role_play",), f"a {kind} step cannot run a role-play")
+        if errors:
+            raise ValidationError(errors)
+
+
+class SessionSchema(StrictSchema):
+    n = _whole(0, "must be 0 (pre-group) or more", required=True)
+    phase = fields.String(required=True, validate=validate.OneOf(PHASES))
+    title = _text(required=True)
+    minutes = _positive_minutes()
+    steps = fields.List(
+        fields.Nested(StepSchema),
+        required=True,
+        validate=validate.Length(min=1, error="needs at least one step"),
+    )
+    fidelity = fields.List(_text(), load_default=list)
+
+
+class ProtocolSchema(StrictSchema):
+    """A protocol file. Checks references against its own ids and the known instruments."""
+
+    id = _identifier(required=True)
+    version = _whole(1, "must be 1 or more", required=True)
+    title = _text(required=True)
+    source = _text(required=True)
+    # A missing defaults mapping gets the same values as an empty one.
+    defaults = fields.Nested(DefaultsSchema, load_default=lambda: DefaultsSchema().load({}))
+    problem_areas = fields.List(_identifier(), load_default=list)
+    polls = IdMap(fields.Nested(PollSchema), load_default=dict)
+    role_plays = IdMap(fields.Nested(RolePlaySchema), load_default=dict)
+    blocks = IdMap(fields.List(fields.Nested(StepSchema)), load_default=dict)
+    sessions = fields.List(
+        fields.Nested(SessionSchema),
+        required=True,
+        validate=validate.Length(min=1, error="needs at least one session"),
+    )
+
+    def __init__(self, *, instrument_ids: Collection[str] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.instrument_ids = frozenset(instrument_ids)
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _check_references(self, data: dict[str, Any], original_data: Any, **kwargs: Any) -> None:
+        # Read the original document, not the loaded data: a list item that failed to
+        # load may be missing from the loaded data, which would shift the indexes.
+        if not isinstance(original_data, dict):
+            return
+        raw = original_data
+        errors: Errors = {}
+        polls = _keys(raw.get("polls"))
+        role_plays = _keys(raw.get("role_plays"))
+        blocks = _keys(raw.get("blocks"))
+        for poll_id in polls & self.instrument_ids:
+            _add(errors, ("polls", poll_id), "is also the id of an instrument; rename the poll")
+        areas = raw.get("problem_areas")
+        for index, first in _duplicates(_list(areas)):
+            _add(errors, ("problem_areas", index), f"repeats problem_areas[{first}]")
+        for play_id, play in _items(raw.get("role_plays")):
+            area = play.get("area")
+            if isinstance(area, str) and isinstance(areas, list) and area not in areas:
+                _add(errors, ("role_plays", play_id, "area"), f"{area!r} is not in problem_areas")
+        known = {"poll": polls | self.instrument_ids, "role_play": role_plays}
+        for name, steps in _items(raw.get("blocks"), list):
+            for index, step in _items(steps):
+                path: tuple[Any, ...] = ("blocks", name, index)
+                if "use" in step:
+                    _add(errors, (*path, "use"), "a block cannot use another block")
+                self._check_step_references(errors, path, step, known)
+        sessions = raw.get("sessions")
+        numbers = [s.get("n") if isinstance(s, dict) else None for s in _list(sessions)]
+        for index, first in _duplicates(numbers):
+            _add(
+                errors,
+                ("sessions", index, "n"),
+                f"duplicate session number (also sessions[{first}])",
+            )
+        for index, session in _items(sessions):
+            for step_index, step in _items(session.get("steps")):
+                path = ("sessions", index, "steps", step_index)
+                use = step.get("use")
+                if isinstance(use, str) and use not in blocks:
+                    _add(errors, (*path, "use"), f"unknown block {use!r}{_choices(blocks)}")
+                self._check_step_references(errors, path, step, known)
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def _check_step_references(
+        errors: Errors, path: tuple[Any, ...], step: dict[str, Any], known: dict[str, set[str]]
+    ) -> None:
+        for name, ids in known.items():
+            value = step.get(name)
+            if isinstance(value, str) and value not in ids:
+                what = name.replace("_", "-")
+                _add(errors, (*path, name), f"unknown {what} {value!r}{_choices(ids)}")
+
+
+def _keys(mapping: Any) -> set[str]:
+    return {key for key in mapping if isinstance(key, str)} if isinstance(mapping, dict) else set()
+
+
+def _items(container: Any, kind: type = dict) -> Iterator[tuple[Any, Any]]:
+    """Yield (key or index, value) for the values of the given type in a dict or list."""
+    if isinstance(container, dict):
+        pairs: Iterator[tuple[Any, Any]] = iter(container.items())
+    elif isinstance(container, list):
+        pairs = enumerate(container)
+    else:
+        return
+    yield from ((key, value) for key, value in pairs if isinstance(value, kind))
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _choices(ids: Collection[str]) -> str:
+    return f"; known: {', '.join(sorted(ids))}" if ids else "; none defined"
+
+
+# Instrument files
+
+
+class OptionSchema(StrictSchema):
+    label = _text(required=True)
+    score = fields.Integer(strict=True, required=True)
+
+
+class ItemSchema(StrictSchema):
+    id = _text(required=True)
+    text = _text(required=True)
+    risk = fields.Boolean(load_default=False)
+
+
+class RangeSchema(StrictSchema):
+    min = fields.Integer(strict=True, required=True)
+    max = fields.Integer(strict=True, required=True)
+
+
+class BandSchema(RangeSchema):
+    label = _text(required=True)
+
+
+class InstrumentSchema(StrictSchema):
+    id = _identifier(required=True)
+    title = _text(required=True)
+    instructions = _text(required=True)
+    options = fields.List(
+        fields.Nested(OptionSchema),
+        required=True,
+        validate=validate.Length(min=2, error="needs at least two options"),
+    )
+    items = fields.List(
+        fields.Nested(ItemSchema),
+        required=True,
+        validate=validate.Length(min=1, error="needs at least one item"),
+    )
+    multiplier = _whole(1, "must be 1 or more", load_default=1)
+    scoring = fields.Nested(RangeSchema, required=True)
+    severity = fields.List(fields.Nested(BandSchema), load_default=list)
+    anonymous_allowed = fields.Boolean(required=True)
+    reveal_threshold = _reveal_threshold(load_default=3)
+    licence = _text(required=True)
+    attribution = _text(required=True)
+    source = _text(required=True)
+
+    @validates_schema
+    def _check_instrument(self, data: dict[str, Any], **kwargs: Any) -> None:
+        errors: Errors = {}
+        items, options = data["items"], data["options"]
+        for index, first in _duplicates([item["id"] for item in items]):
+            _add(errors, ("items", index, "id"), f"duplicate item id (also items[{first}])")
+        for index, first in _duplicates([option["label"] for option in options]):
+            _add(errors, ("options", index, "label"), f"repeats options[{first}]")
+        risky = [item["id"] for item in items if item["risk"]]
+        if risky and data["anonymous_allowed"]:
+            _add(
+                errors,
+                ("anonymous_allowed",),
+                f"must be false: item {risky[0]!r} is a risk item, and an anonymous answer "
+                "to a risk item cannot be followed up",
+            )
+        scores = [option["score"] for option in options]
+        expected = {
+            "min": min(scores) * len(items) * data["multiplier"],
+            "max": max(scores) * len(items) * data["multiplier"],
+        }
+        for name, value in expected.items():
+            if data["scoring"][name] != value:
+                _add(errors, ("scoring", name), f"must be {value}, from the options and items")
+        self._check_bands(errors, data["severity"], data["scoring"])
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def _check_bands(errors: Errors, bands: list[dict[str, Any]], scoring: dict[str, int]) -> None:
+        # Bands must tile the score range so that every total gets exactly one label.
+        expected_min = scoring["min"]
+        for index, band in enumerate(bands):
+            if band["min"] > band["max"]:
+                _add(errors, ("severity", index, "max"), "is below min")
+            if band["min"] != expected_min:
+                _add(errors, ("severity", index, "min"), f"must be {expected_min}, with no gap")
+            expected_min = band["max"] + 1
+        if bands and bands[-1]["max"] != scoring["max"]:
+            _add(errors, ("severity", len(bands) - 1, "max"), f"must be {scoring['max']}")

@@ -1,0 +1,1 @@
+"""Application services: what the transport layer calls to act on sessions."""

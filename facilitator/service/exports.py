@@ -1,0 +1,246 @@
+"""The three exports of a session: the event log, the poll results, a printable summary.
+
+Pure functions of the log or the state; the views that serve them add the HTTP.
+
+Results CSV columns: poll_id, question, type, anonymous, phase, participant, item,
+answer, count. An anonymous poll gives aggregate rows only (participant empty): one
+per option, scale value, distinct text or instrument total, with its count, plus a
+`mean` row for scales; or a single `withheld` row while it is open or below its
+threshold. A named poll gives one row per person (count empty); an instrument gives
+a `total` row and one row per item score.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from itertools import groupby
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+
+from facilitator.core.codec import event_to_dict
+from facilitator.core.events import Event
+from facilitator.core.spec import PollType
+from facilitator.core.state import (
+    Answer,
+    Poll,
+    PollPhase,
+    SessionState,
+    SignalKind,
+    instrument_total,
+    poll_answer_summary,
+)
+
+CSV_COLUMNS = (
+    "poll_id",
+    "question",
+    "type",
+    "anonymous",
+    "phase",
+    "participant",
+    "item",
+    "answer",
+    "count",
+)
+
+SIGNAL_LABELS = {
+    SignalKind.PASS: "Pass",
+    SignalKind.BREAK: "Need a break",
+    SignalKind.SUPPORT: "Need support",
+}
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Cell = str | int | float
+
+
+def log_lines(events: Iterable[tuple[int, Event]]) -> Iterator[str]:
+    """Yield the log as JSON Lines, one `{"version": n, "type": ..., ...}` per event."""
+    for version, event in events:
+        # A ballot beside its vote in the log would tell who answered what.
+        if event.ballot:
+            continue
+        yield json.dumps({"version": version, **event_to_dict(event)}, ensure_ascii=False)
+
+
+@dataclass
+class PersonAnswer:
+    name: str
+    answer: Cell
+    # Instruments only: (item id, score).
+    items: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class PollResult:
+    poll: Poll
+    withheld: str | None = None
+    # Anonymous polls: (answer, how many gave it).
+    counts: list[tuple[Cell, int]] = field(default_factory=list)
+    mean: float | None = None
+    people: list[PersonAnswer] = field(default_factory=list)
+
+
+def poll_result(state: SessionState, poll: Poll) -> PollResult:
+    """Return what an export may show of one poll: aggregates, or answers by person."""
+    spec = poll.spec
+    if not spec.anonymous:
+        people = [
+            _person_answer(poll, state.participants[pid].name, value)
+            for pid, value in poll.answers.items()
+        ]
+        return PollResult(poll, people=sorted(people, key=lambda p: p.name.casefold()))
+    # While a poll is open each new count could be matched to whoever just answered.
+    if poll.phase is PollPhase.OPEN:
+        return PollResult(poll, withheld="results withheld while the poll is open")
+    if poll.count < poll.threshold:
+        return PollResult(poll, withheld=f"results withheld (fewer than {poll.threshold} answers)")
+    summary = poll_answer_summary(poll)
+    counts: list[tuple[Cell, int]]
+    if "counts" in summary:
+        counts = list(summary["counts"].items())
+        if spec.type is PollType.SCALE:
+            counts = [(int(value), n) for value, n in counts]
+    else:
+        values = summary["texts"] if "texts" in summary else summary["totals"]
+        counts = [(value, len(list(group))) for value, group in groupby(values)]
+    return PollResult(poll, counts=counts, mean=summary.get("mean"))
+
+
+def _person_answer(poll: Poll, name: str, value: Answer) -> PersonAnswer:
+    spec = poll.spec
+    if spec.type is PollType.SINGLE_CHOICE:
+        return PersonAnswer(name, spec.options[value])
+    if spec.type is PollType.MULTIPLE_CHOICE:
+        return PersonAnswer(name, "; ".join(spec.options[i] for i in value))
+    if spec.type is PollType.INSTRUMENT:
+        items = [(item.id, spec.scores[c]) for item, c in zip(spec.items, value, strict=True)]
+        return PersonAnswer(name, instrument_total(spec, value), items)
+    return PersonAnswer(name, value)
+
+
+def results_csv(state: SessionState) -> str:
+    """Return the poll results as CSV, aggregates only for anonymous polls."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for poll in state.polls.values():
+        spec = poll.spec
+        head: list[Cell] = [poll.id, spec.question, spec.type, _yes_no(spec.anonymous)]
+        head.append(poll.phase)
+        result = poll_result(state, poll)
+        rows: list[list[Cell]] = []
+        if result.withheld is not None:
+            rows.append(["", "withheld", result.withheld, poll.count])
+        for answer, count in result.counts:
+            rows.append(["", "", answer, count])
+        if result.mean is not None:
+            rows.append(["", "mean", result.mean, poll.count])
+        for person in result.people:
+            item = "total" if spec.type is PollType.INSTRUMENT else ""
+            rows.append([person.name, item, person.answer, ""])
+            rows.extend([person.name, item_id, score, ""] for item_id, score in person.items)
+        writer.writerows([_safe(cell) for cell in head + row] for row in rows)
+    return out.getvalue()
+
+
+def _safe(cell: Cell) -> Cell:
+    """Defuse a text that a spreadsheet would run as a formula."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def summary_html(state: SessionState, now: float, *, tz: tzinfo | None = None) -> str:
+    """Return a printable, self-contained HTML summary of the session.
+
+    Times are shown in `tz`, the server's local time when None.
+    """
+
+    def local(at: float) -> datetime:
+        return datetime.fromtimestamp(at).astimezone(tz)
+
+    def clock(at: float | None) -> str:
+        return "" if at is None else local(at).strftime("%H:%M")
+
+    def step_title(index: int | None) -> str:
+        return "" if index is None else state.agenda[index].title
+
+    members = sorted(state.participants.values(), key=lambda m: m.joined_at)
+    seconds = [state.step_elapsed(i, now) for i in range(len(state.agenda))]
+    signals = Counter(signal.kind for signal in state.signals)
+    context: dict[str, Any] = {
+        "state": state,
+        "date": local(state.started_at or state.created_at).strftime("%Y-%m-%d"),
+        "zone": local(state.started_at or state.created_at).strftime("%Z"),
+        "started": clock(state.started_at),
+        "ended": clock(state.ended_at),
+        "members": [
+            {
+                "name": m.name,
+                "joined": clock(m.joined_at),
+                "status": "" if m.present else ("removed" if m.removed else "left"),
+                "left": clock(m.left_at),
+            }
+            for m in members
+        ],
+        "left_count": sum(1 for m in members if m.left_at is not None and not m.removed),
+        "removed_count": sum(1 for m in members if m.removed),
+        "steps": [
+            {
+                "title": step.title,
+                "kind": step.kind.value.replace("_", " "),
+                "planned": step.minutes,
+                "actual": _minutes(spent),
+                "current": i == state.current_step and state.ended_at is None,
+            }
+            for i, (step, spent) in enumerate(zip(state.agenda, seconds, strict=True))
+        ],
+        "planned_total": sum(step.minutes for step in state.agenda),
+        "actual_total": _minutes(sum(seconds)),
+        "polls": [
+            {"result": poll_result(state, poll), "step": step_title(poll.step)}
+            for poll in state.polls.values()
+        ],
+        "role_plays": [
+            {"spec": rp.spec, "phase": rp.phase.value, "step": step_title(rp.step)}
+            for rp in state.role_plays.values()
+        ],
+        "signals": [(label, signals[kind]) for kind, label in SIGNAL_LABELS.items()],
+        "risk_alerts": len(state.risk_alerts),
+        "prompts": [{"at": clock(p.at), "text": p.text} for p in state.prompts],
+        "notes": [
+            {"at": clock(n.at), "step": step_title(n.step), "text": n.text} for n in state.notes
+        ],
+    }
+    return _template().render(context)
+
+
+def _minutes(seconds: float) -> int:
+    # Half a minute rounds up, as a person reading a clock would.
+    return math.floor(seconds / 60 + 0.5)
+
+
+@functools.cache
+def _template() -> Template:
+    env = Environment(
+        loader=PackageLoader("facilitator", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("summary.html")

@@ -1,0 +1,209 @@
+"""Run commands against sessions: authorize, decide, append, then broadcast.
+
+Every change is appended to the log before anyone hears of it; the in-process state
+is only a cache, checked against the store's version before each command, so that
+several processes can serve one session.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from facilitator.core import commands as c
+from facilitator.core.codec import state_to_dict
+from facilitator.core.engine import apply, create, decide
+from facilitator.core.errors import DomainError
+from facilitator.core.events import Event
+from facilitator.core.spec import PollSpec, RolePlaySpec
+from facilitator.core.state import PollPhase, SessionState, ballot_key
+from facilitator.errors import Refused
+from facilitator.library.catalog import Catalog
+from facilitator.service.broadcast import Sender, publish
+from facilitator.service.codes import new_join_code, new_pseudonym, normalize_code
+from facilitator.service.tokens import Actor, Role
+from facilitator.storage.base import Snapshot, Store, VersionConflict
+from facilitator.storage.rebuild import load_state
+
+MakeCommand = Callable[[SessionState, float], c.Command]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    version: int
+    events: Sequence[Event]
+
+
+class SessionService:
+    """The one way sessions change."""
+
+    def __init__(
+        self,
+        store: Store,
+        catalog: Catalog,
+        send: Sender,
+        *,
+        clock: Callable[[], float] = time.time,
+        snapshot_every: int = 200,
+        join_attempts: int = 20,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self._send = send
+        self._clock = clock
+        self._snapshot_every = snapshot_every
+        self._join_attempts = join_attempts
+        self._cache: dict[str, SessionState] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    # -- reading ----------------------------------------------------------------------
+
+    def current(self, session_id: str) -> SessionState:
+        """Return the session's state as the store has it now."""
+        state = self._cache.get(session_id)
+        if state is None:
+            state = load_state(self.store, session_id)
+            self._cache[session_id] = state
+            return state
+        stored = self.store.version(session_id)
+        if stored == 0:
+            self._cache.pop(session_id, None)
+            raise DomainError(f"no session {session_id!r}", "not_found")
+        if stored != state.version:
+            # Another process appended: fold in its events and re-read open ballots.
+            for _, event in self.store.read(session_id, since=state.version):
+                apply(state, event)
+            for poll in state.polls.values():
+                if poll.phase is PollPhase.OPEN:
+                    ballots = self.store.ballots(session_id, poll.id)
+                    poll.ballots = sorted(ballots, key=ballot_key)
+        return state
+
+    # -- changing ---------------------------------------------------------------------
+
+    def create(self, owner: str, protocol_id: str, session_number: int) -> SessionState:
+        """Open a new session of one protocol session's agenda, with a fresh join code."""
+        try:
+            protocol = self.catalog.protocol(protocol_id)
+        except KeyError:
+            raise Refused("not_found", f"no protocol {protocol_id!r}", 404) from None
+        chosen = next((s for s in protocol.sessions if s.n == session_number), None)
+        if chosen is None:
+            numbers = ", ".join(str(s.n) for s in protocol.sessions)
+            raise Refused("not_found", f"protocol {protocol_id!r} has sessions {numbers}", 404)
+        for _ in range(5):
+            session_id = secrets.token_urlsafe(9)
+            command = c.CreateSession(
+                at=self._clock(),
+                session_id=session_id,
+                protocol_id=protocol.id,
+                protocol_version=protocol.version,
+                session_number=chosen.n,
+                title=f"{protocol.title}: {chosen.title}",
+                agenda=chosen.steps,
+                join_code=new_join_code(),
+                owner=owner,
+            )
+            state, events = create(command)
+            try:
+                self.store.append(session_id, 0, events)
+            except VersionConflict:
+                continue  # the join code (or id) was taken: draw again
+            self._cache[session_id] = state
+            return state
+        raise Refused("conflict", "could not find a free join code; try again", 503)
+
+    def run(self, actor: Actor, make: MakeCommand, expected_version: int | None = None) -> Outcome:
+        """Apply one command for `actor`; return the new version and what happened."""
+        sid = actor.session_id
+        with self._lock(sid):
+            for _ in range(5):
+                state = self.current(sid)
+                self.authorize(actor, state)
+                if expected_version is not None and expected_version != state.version:
+                    raise Refused(
+                        "stale_version",
+                        f"the session is at version {state.version}, not {expected_version}:"
+                        " it changed since you last saw it; resync and try again",
+                        409,
+                    )
+                events = decide(state, make(state, self._clock()))
+                if not events:
+                    return Outcome(state.version, [])
+                try:
+                    self.store.append(sid, state.version, events)
+                except VersionConflict:
+                    self._cache.pop(sid, None)  # another process wrote first: reload
+                    continue
+                for event in events:
+                    apply(state, event)
+                self._maybe_snapshot(state, len(events))
+                publish(self._send, state, events)
+                return Outcome(state.version, events)
+        raise Refused("conflict", "the session kept changing; try again", 409)
+
+    def join(self, typed_code: str, display_name: str | None, address: str) -> Actor:
+        """Admit a member by join code; return their actor. Failed codes count per address."""
+        now = self._clock()
+        key = f"join:{address}"
+        code = normalize_code(typed_code)
+        session_id = self.store.session_for_code(code) if code else None
+        if session_id is None:
+            if self.store.count_attempt(key, now, 60.0) > self._join_attempts:
+                raise Refused("rate_limited", "too many attempts; wait a minute", 429)
+            raise Refused("unknown_code", "no session has that code; check it and try again", 404)
+        participant_id = "m-" + secrets.token_urlsafe(8)
+        actor = Actor(Role.PARTICIPANT, session_id, participant_id)
+
+        def joining(state: SessionState, at: float) -> c.Command:
+            taken = {m.name for m in state.participants.values() if m.present}
+            return c.Join(at, participant_id, display_name, new_pseudonym(taken))
+
+        self.run(Actor(Role.PARTICIPANT, session_id), joining)
+        return actor
+
+    def poll_spec(self, state: SessionState, poll_ref: str) -> PollSpec:
+        """Return the poll or instrument that `poll_ref` names for this session."""
+        try:
+            return self.catalog.poll(state.protocol_id, poll_ref)
+        except KeyError:
+            raise DomainError(f"this protocol has no poll {poll_ref!r}", "not_found") from None
+
+    def role_play_spec(self, state: SessionState, ref: str) -> RolePlaySpec:
+        """Return the role-play that `ref` names in this session's protocol."""
+        spec = self.catalog.protocol(state.protocol_id).role_plays.get(ref)
+        if spec is None:
+            raise DomainError(f"this protocol has no role-play {ref!r}", "not_found")
+        return spec
+
+    def clock(self) -> float:
+        return self._clock()
+
+    def forget(self, session_id: str) -> None:
+        """Drop a session from the cache, e.g. after it was erased."""
+        self._cache.pop(session_id, None)
+
+    # -- internals --------------------------------------------------------------------
+
+    def authorize(self, actor: Actor, state: SessionState) -> None:
+        if actor.role is Role.FACILITATOR and actor.user != state.owner:
+            raise Refused("forbidden", "you do not run this session", 403)
+        if actor.role is Role.PARTICIPANT and actor.participant_id:
+            member = state.participants.get(actor.participant_id)
+            if member is not None and member.removed:
+                raise Refused("removed", "you were removed from this session", 403)
+
+    def _lock(self, session_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(session_id, threading.Lock())
+
+    def _maybe_snapshot(self, state: SessionState, appended: int) -> None:
+        if (
+            state.version // self._snapshot_every
+            != (state.version - appended) // self._snapshot_every
+        ):
+            self.store.save_snapshot(state.id, Snapshot(state.version, state_to_dict(state)))

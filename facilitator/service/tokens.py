@@ -1,0 +1,56 @@
+"""Signed tokens that bind a connection to one role in one session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from facilitator.errors import Refused
+
+
+class Role(StrEnum):
+    FACILITATOR = "facilitator"
+    PARTICIPANT = "participant"
+    DISPLAY = "display"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: the role and session come from a verified token, never a payload."""
+
+    role: Role
+    session_id: str
+    participant_id: str = ""
+    user: str = ""
+
+
+# A participant's token lives on their phone for the whole course of sessions.
+MAX_AGE = {Role.FACILITATOR: 24 * 3600, Role.DISPLAY: 24 * 3600, Role.PARTICIPANT: 120 * 86400}
+
+
+class TokenSigner:
+    """Issue and verify the tokens presented when a Socket.IO connection opens."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="facilitator.socket")
+
+    def issue(self, actor: Actor) -> str:
+        """Return a token for `actor`."""
+        data = [actor.role.value, actor.session_id, actor.participant_id, actor.user]
+        return str(self._serializer.dumps(data))
+
+    def verify(self, token: object) -> Actor:
+        """Return the actor a token was issued for, or raise Refused."""
+        if not isinstance(token, str) or not token or len(token) > 1000:
+            raise Refused("unauthenticated", "a token is needed to connect", 401)
+        try:
+            role, session_id, participant_id, user = self._serializer.loads(token)
+            actor = Actor(Role(role), session_id, participant_id, user)
+            self._serializer.loads(token, max_age=MAX_AGE[actor.role])
+        except SignatureExpired:
+            raise Refused("expired", "this link has expired; ask for a new one", 401) from None
+        except (BadSignature, ValueError, TypeError):
+            raise Refused("unauthenticated", "this token is not valid", 401) from None
+        return actor

@@ -1,0 +1,232 @@
+"""What each audience may see of a session, rendered from state.
+
+Pure functions. The facilitator sees everything but anonymous answers before
+reveal; the room display and the participants see nothing that names who answered
+what, no counts before reveal, and no one's private card or signal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from facilitator.core.spec import PollSpec, PollType
+from facilitator.core.state import (
+    Poll,
+    PollPhase,
+    RolePlay,
+    RolePlayPhase,
+    SessionState,
+    instrument_total,
+    poll_answer_summary,
+)
+
+
+def facilitator_view(state: SessionState) -> dict[str, Any]:
+    """Return the console's view: agenda with notes, roster, polls, signals, notes."""
+    open_poll = state.polls.get(state.open_poll or "")
+    return {
+        **_common(state),
+        "owner": state.owner,
+        "locked": state.locked,
+        "step_seconds": state.step_seconds,
+        "agenda": [
+            {
+                "kind": step.kind.value,
+                "title": step.title,
+                "minutes": step.minutes,
+                "note": step.note,
+                "poll": step.poll,
+                "role_play": step.role_play,
+            }
+            for step in state.agenda
+        ],
+        "participants": [
+            {
+                "id": member.id,
+                "name": member.name,
+                "connected": member.connected,
+                "present": member.present,
+                "removed": member.removed,
+                "answered": open_poll is not None and member.id in open_poll.voters,
+            }
+            for member in state.participants.values()
+        ],
+        "polls": [_facilitator_poll(state, poll) for poll in state.polls.values()],
+        "role_plays": [
+            {
+                **_role_play(rp),
+                "assignments": rp.assignments,
+                "setups": {role.id: role.setup for role in rp.spec.roles},
+            }
+            for rp in state.role_plays.values()
+        ],
+        "signals": [
+            {
+                "id": s.id,
+                "participant_id": s.participant_id,
+                "name": state.participants[s.participant_id].name,
+                "kind": s.kind.value,
+                "at": s.at,
+                "acknowledged": s.acknowledged,
+            }
+            for s in state.signals
+        ],
+        "risk_alerts": [
+            {
+                "id": a.id,
+                "participant_id": a.participant_id,
+                "name": state.participants[a.participant_id].name,
+                "poll_id": a.poll_id,
+                "item_id": a.item_id,
+                "at": a.at,
+            }
+            for a in state.risk_alerts
+        ],
+        "notes": [{"id": n.id, "text": n.text, "at": n.at, "step": n.step} for n in state.notes],
+    }
+
+
+def participant_view(state: SessionState) -> dict[str, Any]:
+    """Return what every member's phone shows; the same for all members."""
+    poll = state.polls.get(state.open_poll or "")
+    return {
+        **_common(state),
+        "poll": _question(poll) if poll else None,
+    }
+
+
+def personal_view(state: SessionState, participant_id: str) -> dict[str, Any]:
+    """Return what only this member sees: who they are, what they answered, their card."""
+    member = state.participants[participant_id]
+    active = state.role_plays.get(state.active_role_play or "")
+    return {
+        "id": member.id,
+        "name": member.name,
+        "present": member.present,
+        "removed": member.removed,
+        "answered": sorted(p.id for p in state.polls.values() if member.id in p.voters),
+        "card": role_card(active, participant_id) if active else None,
+        "crisis": any(a.participant_id == participant_id for a in state.risk_alerts),
+    }
+
+
+def display_view(state: SessionState) -> dict[str, Any]:
+    """Return the room display's view: code, step, timer, revealed results, scenario."""
+    return {**_common(state), "join_code": state.join_code, "locked": state.locked}
+
+
+def role_card(role_play: RolePlay, participant_id: str) -> dict[str, Any]:
+    """Return the private card of one member: their role, or the observers' card."""
+    role_id = next((r for r, p in role_play.assignments.items() if p == participant_id), None)
+    role = role_play.spec.role(role_id) if role_id else None
+    if role is None:
+        role = next((r for r in role_play.spec.roles if r.observer), None)
+    return {
+        "role_play_id": role_play.id,
+        "role": role.name if role else "Observer",
+        "setup": role.setup if role else "",
+        "observer": role is None or role.observer,
+    }
+
+
+def _common(state: SessionState) -> dict[str, Any]:
+    step = state.agenda[state.current_step] if state.current_step is not None else None
+    active = state.role_plays.get(state.active_role_play or "")
+    prompt = state.prompt
+    return {
+        "session_id": state.id,
+        "version": state.version,
+        "title": state.title,
+        "protocol_id": state.protocol_id,
+        "session_number": state.session_number,
+        "phase": state.phase.value,
+        "step": None
+        if step is None
+        else {
+            "index": state.current_step,
+            "count": len(state.agenda),
+            "kind": step.kind.value,
+            "title": step.title,
+            "minutes": step.minutes,
+            "entered_at": state.step_entered_at,
+        },
+        "role_play": _role_play(active) if active else None,
+        "prompt": {"id": prompt.id, "text": prompt.text} if prompt else None,
+        "results": [_revealed(poll) for poll in state.polls.values() if _shown(poll)],
+    }
+
+
+def _shown(poll: Poll) -> bool:
+    # Both conditions, always: revealed by the facilitator and at least k answers.
+    return (
+        poll.phase is PollPhase.REVEALED
+        and not poll.spec.facilitator_only
+        and poll.count >= poll.threshold
+    )
+
+
+def _revealed(poll: Poll) -> dict[str, Any]:
+    return {"poll_id": poll.id, **_spec(poll.spec), "summary": poll_answer_summary(poll)}
+
+
+def _question(poll: Poll) -> dict[str, Any]:
+    return {"poll_id": poll.id, **_spec(poll.spec)}
+
+
+def _spec(spec: PollSpec) -> dict[str, Any]:
+    question: dict[str, Any] = {
+        "question": spec.question,
+        "type": spec.type.value,
+        "anonymous": spec.anonymous,
+    }
+    if spec.type is PollType.SCALE:
+        question.update(min=spec.min, max=spec.max)
+    elif spec.type is PollType.SHORT_TEXT:
+        question.update(max_length=spec.max_length)
+    else:
+        question.update(options=list(spec.options))
+    if spec.type is PollType.INSTRUMENT:
+        question.update(items=[{"id": item.id, "text": item.text} for item in spec.items])
+    return question
+
+
+def _facilitator_poll(state: SessionState, poll: Poll) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        **_question(poll),
+        "spec_id": poll.spec.id,
+        "phase": poll.phase.value,
+        "count": poll.count,
+        "threshold": poll.threshold,
+        "facilitator_only": poll.spec.facilitator_only,
+        "step": poll.step,
+    }
+    if poll.spec.anonymous:
+        # Rule 2: before reveal the facilitator sees how many answered, not what.
+        view["summary"] = poll_answer_summary(poll) if _shown(poll) else None
+        return view
+    names = {pid: state.participants[pid].name for pid in poll.answers}
+    view["answers"] = [
+        {"participant_id": pid, "name": names[pid], "answer": answer}
+        | (
+            {"total": instrument_total(poll.spec, answer)}
+            if poll.spec.type is PollType.INSTRUMENT
+            else {}
+        )
+        for pid, answer in poll.answers.items()
+    ]
+    view["summary"] = poll_answer_summary(poll)
+    return view
+
+
+def _role_play(role_play: RolePlay) -> dict[str, Any]:
+    spec = role_play.spec
+    return {
+        "id": role_play.id,
+        "spec_id": spec.id,
+        "title": spec.title,
+        "area": spec.area,
+        "scenario": spec.scenario,
+        "phase": role_play.phase.value,
+        "roles": [role.name for role in spec.roles if not role.observer],
+        "debrief": list(spec.debrief) if role_play.phase is RolePlayPhase.DEBRIEF else [],
+    }

@@ -1,0 +1,59 @@
+"""Start the server: gevent (default), eventlet or threading, on the configured address."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import sys
+import time
+from typing import Any
+
+from facilitator.config import Settings
+
+
+def patch_for(async_mode: str) -> None:
+    """Make the standard library cooperative before the app is imported."""
+    if async_mode == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+    elif async_mode == "eventlet":
+        import eventlet
+
+        eventlet.monkey_patch()
+
+
+def lan_address() -> str:
+    """Return this machine's address on the local network, or 127.0.0.1 when it has none."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        # No packet is sent: connecting a UDP socket only picks the outgoing interface.
+        probe.connect(("10.255.255.255", 1))
+        return str(probe.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()
+
+
+def serve(settings: Settings, out: Any = sys.stdout) -> None:
+    """Run the app until interrupted, printing the addresses people need."""
+    from facilitator.app import create_app
+    from facilitator.service import accounts
+
+    if not settings.public_url:
+        host = lan_address() if settings.host in ("0.0.0.0", "") else settings.host  # noqa: S104
+        settings = dataclasses.replace(settings, public_url=f"http://{host}:{settings.port}")
+    app = create_app(settings)
+    service = app.extensions["facilitator.service"]
+    socketio = app.extensions["facilitator.socketio"]
+    base = settings.public_url.rstrip("/")
+    print(f"Facilitator is running ({settings.async_mode}).", file=out)
+    print(f"  Participants join at: {base}/join", file=out)
+    if not service.store.has_users():
+        token = accounts.new_login_link(service.store, time.time())
+        print(f"  Facilitator, sign in once with: {base}/login?token={token}", file=out)
+    else:
+        print(f"  Facilitator sign-in: {base}/login", file=out)
+    out.flush()
+    socketio.run(app, host=settings.host, port=settings.port, log_output=False)

@@ -1,0 +1,1 @@
+"""The edges: HTTP views and Socket.IO handlers. Thin: parse, call the service, reply."""

@@ -1,0 +1,310 @@
+"""HTTP views: sign-in, sessions, joining, exports. JSON errors use the one error shape."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template_string,
+    request,
+    session,
+    url_for,
+)
+from marshmallow import ValidationError
+
+from facilitator.core.errors import DomainError
+from facilitator.errors import Refused, error_body, status_of
+from facilitator.service import accounts, exports
+from facilitator.service.sessions import SessionService
+from facilitator.service.tokens import Actor, Role, TokenSigner
+from facilitator.storage.base import StorageError
+from facilitator.transport import schemas as s
+
+bp = Blueprint("http", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _service() -> SessionService:
+    service: SessionService = current_app.extensions["facilitator.service"]
+    return service
+
+
+def _signer() -> TokenSigner:
+    signer: TokenSigner = current_app.extensions["facilitator.signer"]
+    return signer
+
+
+def csrf_token() -> str:
+    """Return this browser session's CSRF token, creating it on first use."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return str(session["csrf"])
+
+
+def _check_csrf() -> None:
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+    if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
+        raise Refused("csrf", "this form has expired; reload the page and try again", 403)
+
+
+def signed_in(view: F) -> F:
+    """Let only a signed-in facilitator through; check CSRF on anything that changes."""
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if not session.get("user"):
+            raise Refused("unauthenticated", "sign in first", 401)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            _check_csrf()
+        return view(*args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
+@bp.app_errorhandler(Refused)
+@bp.app_errorhandler(DomainError)
+@bp.app_errorhandler(StorageError)
+@bp.app_errorhandler(ValidationError)
+def _error(error: Exception) -> tuple[Response, int]:
+    return jsonify(error_body(error)), status_of(error)
+
+
+def _owned(session_id: str) -> Actor:
+    state = _service().current(session_id)
+    user = str(session["user"])
+    if state.owner != user:
+        raise Refused("forbidden", "you do not run this session", 403)
+    return Actor(Role.FACILITATOR, session_id, user=user)
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Refused("invalid", "send a JSON object")
+    return body
+
+
+# -- sign-in --------------------------------------------------------------------------
+
+LOGIN_FORM = """<!doctype html><html lang="en"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in - Facilitator</title>
+<main><h1>Sign in</h1>{% if error %}<p role="alert">{{ error }}</p>{% endif %}
+<form method="post" action="{{ url_for('http.login') }}">
+<input type="hidden" name="csrf_token" value="{{ csrf }}">
+<p><label for="name">User name</label>
+<input id="name" name="name" autocomplete="username" required></p>
+<p><label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password"
+ required></p>
+<p><button type="submit">Sign in</button></p></form></main></html>"""
+
+
+@bp.get("/login")
+def login_page() -> Any:
+    """Show the sign-in form, or sign in with a one-time link (?token=...)."""
+    token = request.args.get("token")
+    if token is not None:
+        if not accounts.use_login_link(_service().store, token, _service().clock()):
+            return _login_form("This sign-in link was used already or has expired.", 401)
+        session.clear()
+        session["user"] = accounts.LOCAL_USER
+        return redirect("/")
+    return _login_form("", 200)
+
+
+@bp.post("/login")
+def login() -> Any:
+    """Sign in with a user name and password."""
+    try:
+        _check_csrf()
+    except Refused as error:
+        return _login_form(error.message, 403)
+    store = _service().store
+    address = request.remote_addr or "unknown"
+    if store.count_attempt(f"login:{address}", _service().clock(), 300.0) > 20:
+        return _login_form("Too many attempts; wait a few minutes.", 429)
+    name = request.form.get("name", "")[:40]
+    if not accounts.check_password(store, name, request.form.get("password", "")[:1000]):
+        return _login_form("That user name and password do not match.", 401)
+    session.clear()
+    session["user"] = name
+    return redirect("/")
+
+
+@bp.post("/logout")
+@signed_in
+def logout() -> Any:
+    """Sign out."""
+    session.clear()
+    return redirect(url_for("http.login_page"))
+
+
+def _login_form(error: str, status: int) -> tuple[str, int]:
+    return render_template_string(LOGIN_FORM, error=error, csrf=csrf_token()), status
+
+
+# -- JSON API -------------------------------------------------------------------------
+
+
+@bp.get("/api/me")
+@signed_in
+def me() -> Any:
+    """Return who is signed in, and the CSRF token for changes."""
+    return jsonify(ok=True, user=session["user"], csrf_token=csrf_token())
+
+
+@bp.get("/api/protocols")
+@signed_in
+def protocols() -> Any:
+    """List protocols with their sessions."""
+    catalog = _service().catalog
+    return jsonify(
+        ok=True,
+        protocols=[
+            {
+                "id": p.id,
+                "title": p.title,
+                "sessions": [
+                    {"n": x.n, "phase": x.phase.value, "title": x.title} for x in p.sessions
+                ],
+            }
+            for p in catalog.protocols()
+        ],
+    )
+
+
+@bp.get("/api/sessions")
+@signed_in
+def list_sessions() -> Any:
+    """List the signed-in facilitator's sessions."""
+    records = _service().store.sessions_of(str(session["user"]))
+    return jsonify(
+        ok=True,
+        sessions=[
+            {"id": r.id, "title": r.title, "created_at": r.created_at, "join_code": r.join_code}
+            for r in records
+        ],
+    )
+
+
+@bp.post("/api/sessions")
+@signed_in
+def create_session() -> Any:
+    """Open a new live session of one protocol session."""
+    data = s.CreateSession().load(_json_body())
+    state = _service().create(str(session["user"]), data["protocol_id"], data["session_number"])
+    return jsonify(ok=True, **_links(Actor(Role.FACILITATOR, state.id, user=state.owner))), 201
+
+
+@bp.get("/api/sessions/<session_id>/links")
+@signed_in
+def session_links(session_id: str) -> Any:
+    """Return the console and display tokens and the join address of a session."""
+    return jsonify(ok=True, **_links(_owned(session_id)))
+
+
+@bp.delete("/api/sessions/<session_id>")
+@signed_in
+def delete_session(session_id: str) -> Any:
+    """Erase a session and everything kept about it."""
+    _owned(session_id)
+    _service().store.delete(session_id)
+    _service().forget(session_id)
+    return jsonify(ok=True)
+
+
+def _links(actor: Actor) -> dict[str, Any]:
+    state = _service().current(actor.session_id)
+    signer = _signer()
+    return {
+        "session_id": state.id,
+        "title": state.title,
+        "join_code": state.join_code,
+        "join_url": join_url(state.join_code),
+        "console_token": signer.issue(actor),
+        "display_token": signer.issue(Actor(Role.DISPLAY, state.id)),
+    }
+
+
+def join_url(code: str) -> str:
+    """Return the address a phone opens to join with `code`."""
+    base = current_app.config["FACILITATOR_PUBLIC_URL"] or request.host_url.rstrip("/")
+    return f"{base.rstrip('/')}/j/{code}"
+
+
+@bp.post("/api/join")
+def join() -> Any:
+    """A phone joins with a code and an optional name; it keeps the returned token."""
+    data = s.Join().load(_json_body())
+    address = request.remote_addr or "unknown"
+    actor = _service().join(data["code"], data.get("name"), address)
+    state = _service().current(actor.session_id)
+    return jsonify(
+        ok=True,
+        token=_signer().issue(actor),
+        session_id=actor.session_id,
+        participant_id=actor.participant_id,
+        name=state.participants[actor.participant_id].name,
+    ), 201
+
+
+# -- exports --------------------------------------------------------------------------
+
+
+@bp.get("/api/sessions/<session_id>/export/log.jsonl")
+@signed_in
+def export_log(session_id: str) -> Response:
+    """Download the full log as JSON Lines."""
+    _owned(session_id)
+    lines = exports.log_lines(_service().store.read(session_id))
+    body = "".join(f"{line}\n" for line in lines)
+    return _download(body, "application/x-ndjson", f"session-{session_id}.jsonl")
+
+
+@bp.get("/api/sessions/<session_id>/export/results.csv")
+@signed_in
+def export_results(session_id: str) -> Response:
+    """Download poll results as CSV: aggregates for anonymous polls."""
+    _owned(session_id)
+    body = exports.results_csv(_service().current(session_id))
+    return _download(body, "text/csv; charset=utf-8", f"results-{session_id}.csv")
+
+
+@bp.get("/api/sessions/<session_id>/export/summary.html")
+@signed_in
+def export_summary(session_id: str) -> Response:
+    """Show the printable session summary."""
+    _owned(session_id)
+    state = _service().current(session_id)
+    return Response(exports.summary_html(state, _service().clock()), mimetype="text/html")
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/healthz")
+def health() -> Any:
+    """Tell a load balancer whether this process can reach its store."""
+    _service().store.sessions_of("")
+    return jsonify(ok=True)
+
+
+@bp.get("/j/<code>")
+def join_link(code: str) -> Any:
+    """The QR code's address: the phone page with the code filled in."""
+    if len(code) > 32:
+        abort(404)
+    return redirect(f"/join?code={code}")

@@ -1,0 +1,107 @@
+"""Payload schemas for every Socket.IO event and JSON request. Unknown fields are refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from facilitator.core.rules import ACTION_ID_MAX, NAME_MAX, TEXT_MAX
+from facilitator.core.state import SignalKind
+
+ID = validate.Length(min=1, max=64)
+
+
+class AnswerValue(fields.Field[Any]):
+    """An answer: a whole number, a short list of whole numbers, or a text."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValidationError("must be a number, a list of numbers or a text")
+        if isinstance(value, int) and -1000 <= value <= 1000:
+            return value
+        if isinstance(value, str) and len(value) <= TEXT_MAX:
+            return value
+        if (
+            isinstance(value, list)
+            and len(value) <= 50
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        ):
+            return value
+        raise ValidationError(
+            f"must be a number, a list of at most 50 numbers or a text of at most {TEXT_MAX}"
+            " characters"
+        )
+
+
+class Versioned(Schema):
+    """A facilitator command; `version`, when sent, must match the session's."""
+
+    version = fields.Integer(strict=True, validate=validate.Range(min=1), allow_none=True)
+
+
+class Jump(Versioned):
+    index = fields.Integer(strict=True, required=True)
+
+
+class OpenPoll(Versioned):
+    poll = fields.String(required=True, validate=ID)
+
+
+class PollRef(Versioned):
+    poll_id = fields.String(required=True, validate=ID)
+
+
+class PushRolePlay(Versioned):
+    role_play = fields.String(required=True, validate=ID)
+    assignments = fields.Dict(
+        keys=fields.String(validate=ID),
+        values=fields.String(validate=ID, allow_none=True),
+        required=True,
+        validate=validate.Length(max=20),
+    )
+
+
+class RolePlayRef(Versioned):
+    role_play_id = fields.String(required=True, validate=ID)
+
+
+class Text(Versioned):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+
+
+class SignalRef(Versioned):
+    signal_id = fields.String(required=True, validate=ID)
+
+
+class ParticipantRef(Versioned):
+    participant_id = fields.String(required=True, validate=ID)
+
+
+class SubmitAnswer(Schema):
+    action_id = fields.String(required=True, validate=validate.Length(min=1, max=ACTION_ID_MAX))
+    poll_id = fields.String(required=True, validate=ID)
+    value = AnswerValue(required=True)
+
+
+class SendSignal(Schema):
+    action_id = fields.String(required=True, validate=validate.Length(min=1, max=ACTION_ID_MAX))
+    kind = fields.Enum(SignalKind, by_value=True, required=True)
+
+
+class Sync(Schema):
+    version = fields.Integer(strict=True, validate=validate.Range(min=0), allow_none=True)
+
+
+class Empty(Schema):
+    """An event that takes no fields."""
+
+
+class Join(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    name = fields.String(validate=validate.Length(max=NAME_MAX), allow_none=True)
+
+
+class CreateSession(Schema):
+    protocol_id = fields.String(required=True, validate=ID)
+    session_number = fields.Integer(strict=True, required=True)

@@ -1,0 +1,259 @@
+"""Socket.IO handlers: each event's roles, payload schema and one-line purpose.
+
+Every handler is thin: the role comes from the token bound at connect, the payload
+is loaded by its schema, the service does the work, and the ack has one shape:
+{"ok": true, ...} or {"ok": false, "error": {"code", "message"}}.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+from flask_socketio import SocketIO, emit, join_room
+from marshmallow import Schema, ValidationError
+
+from facilitator.core import commands as c
+from facilitator.core.errors import DomainError
+from facilitator.errors import Refused, error_body
+from facilitator.service import broadcast as rooms
+from facilitator.service.sessions import Outcome, SessionService
+from facilitator.service.tokens import Actor, Role, TokenSigner
+from facilitator.service.views import (
+    display_view,
+    facilitator_view,
+    participant_view,
+    personal_view,
+)
+from facilitator.storage.base import StorageError
+from facilitator.transport import schemas as s
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[SessionService, Actor, dict[str, Any]], "Outcome | dict[str, Any]"]
+FACILITATOR = frozenset({Role.FACILITATOR})
+PARTICIPANT = frozenset({Role.PARTICIPANT})
+EVERYONE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    roles: frozenset[Role]
+    schema: type[Schema]
+    handler: Handler
+
+
+EVENTS: dict[str, EventSpec] = {}
+
+
+def on(name: str, roles: frozenset[Role], schema: type[Schema]) -> Callable[[Handler], Handler]:
+    """Register a handler for client event `name`, allowed for `roles`."""
+
+    def register(handler: Handler) -> Handler:
+        EVENTS[name] = EventSpec(name, roles, schema, handler)
+        return handler
+
+    return register
+
+
+def _facilitator_command(
+    name: str,
+    schema: type[Schema],
+    make: Callable[[SessionService, Any, dict[str, Any], float], c.Command],
+) -> None:
+    def handler(service: SessionService, actor: Actor, data: dict[str, Any]) -> Outcome:
+        return service.run(
+            actor, lambda state, at: make(service, state, data, at), data.get("version")
+        )
+
+    on(name, FACILITATOR, schema)(handler)
+
+
+# -- facilitator commands -------------------------------------------------------------
+
+_facilitator_command("start_session", s.Versioned, lambda sv, st, d, at: c.Start(at))
+_facilitator_command("next_step", s.Versioned, lambda sv, st, d, at: c.Next(at))
+_facilitator_command("previous_step", s.Versioned, lambda sv, st, d, at: c.Previous(at))
+_facilitator_command("jump_to_step", s.Jump, lambda sv, st, d, at: c.Jump(at, d["index"]))
+_facilitator_command("end_session", s.Versioned, lambda sv, st, d, at: c.End(at))
+_facilitator_command("lock_joining", s.Versioned, lambda sv, st, d, at: c.LockJoining(at))
+_facilitator_command("unlock_joining", s.Versioned, lambda sv, st, d, at: c.UnlockJoining(at))
+_facilitator_command(
+    "remove_participant",
+    s.ParticipantRef,
+    lambda sv, st, d, at: c.RemoveParticipant(at, d["participant_id"]),
+)
+_facilitator_command(
+    "open_poll", s.OpenPoll, lambda sv, st, d, at: c.OpenPoll(at, sv.poll_spec(st, d["poll"]))
+)
+_facilitator_command("close_poll", s.PollRef, lambda sv, st, d, at: c.ClosePoll(at, d["poll_id"]))
+_facilitator_command("reveal_poll", s.PollRef, lambda sv, st, d, at: c.RevealPoll(at, d["poll_id"]))
+_facilitator_command(
+    "push_role_play",
+    s.PushRolePlay,
+    lambda sv, st, d, at: c.PushRolePlay(
+        at, sv.role_play_spec(st, d["role_play"]), tuple(sorted(d["assignments"].items()))
+    ),
+)
+_facilitator_command(
+    "start_debrief", s.RolePlayRef, lambda sv, st, d, at: c.StartDebrief(at, d["role_play_id"])
+)
+_facilitator_command(
+    "end_role_play", s.RolePlayRef, lambda sv, st, d, at: c.EndRolePlay(at, d["role_play_id"])
+)
+_facilitator_command("push_prompt", s.Text, lambda sv, st, d, at: c.PushPrompt(at, d["text"]))
+_facilitator_command("clear_prompt", s.Versioned, lambda sv, st, d, at: c.ClearPrompt(at))
+_facilitator_command(
+    "acknowledge_signal",
+    s.SignalRef,
+    lambda sv, st, d, at: c.AcknowledgeSignal(at, d["signal_id"]),
+)
+_facilitator_command("add_note", s.Text, lambda sv, st, d, at: c.AddNote(at, d["text"]))
+
+
+# -- participant actions --------------------------------------------------------------
+
+
+@on("submit_answer", PARTICIPANT, s.SubmitAnswer)
+def submit_answer(service: SessionService, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """A member answers the open poll; a retry with the same action_id counts once."""
+    outcome = service.run(
+        actor,
+        lambda state, at: c.SubmitAnswer(
+            at, actor.participant_id, data["action_id"], data["poll_id"], data["value"]
+        ),
+    )
+    return {"version": outcome.version, "duplicate": not outcome.events}
+
+
+@on("send_signal", PARTICIPANT, s.SendSignal)
+def send_signal(service: SessionService, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """A member privately signals pass, need a break or need support."""
+    outcome = service.run(
+        actor,
+        lambda state, at: c.SendSignal(at, actor.participant_id, data["action_id"], data["kind"]),
+    )
+    return {"version": outcome.version, "duplicate": not outcome.events}
+
+
+@on("leave_session", PARTICIPANT, s.Empty)
+def leave_session(service: SessionService, actor: Actor, data: dict[str, Any]) -> Outcome:
+    """A member leaves the session for good."""
+    return service.run(actor, lambda state, at: c.Leave(at, actor.participant_id))
+
+
+@on("sync", EVERYONE, s.Sync)
+def sync(service: SessionService, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Any client asks for its view, e.g. after a reconnect; unchanged when up to date."""
+    state = service.current(actor.session_id)
+    if data.get("version") == state.version:
+        return {"version": state.version, "unchanged": True}
+    return {"version": state.version, **views_for(service, actor)}
+
+
+def views_for(service: SessionService, actor: Actor) -> dict[str, Any]:
+    """Return the view (and for a member, the personal part) that `actor` may see."""
+    state = service.current(actor.session_id)
+    if actor.role is Role.FACILITATOR:
+        return {"view": facilitator_view(state)}
+    if actor.role is Role.DISPLAY:
+        return {"view": display_view(state)}
+    return {
+        "view": participant_view(state),
+        "personal": personal_view(state, actor.participant_id),
+    }
+
+
+# -- binding to a Socket.IO server ----------------------------------------------------
+
+
+def bind(socketio: SocketIO, service: SessionService, signer: TokenSigner) -> None:
+    """Attach connect, disconnect and every registered event to `socketio`."""
+    connections: dict[str, Actor] = {}
+
+    @socketio.on("connect")  # type: ignore[untyped-decorator]
+    def connect(auth: Any = None) -> None:
+        """Any client connects with {"token"}; the token fixes its role and session."""
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            actor = signer.verify(token)
+            state = service.current(actor.session_id)
+            service.authorize(actor, state)
+            if actor.role is Role.PARTICIPANT:
+                member = state.participants.get(actor.participant_id)
+                if member is None or not member.present:
+                    raise Refused("left", "you are no longer in this session", 403)
+        except (Refused, DomainError, StorageError) as error:
+            raise ConnectionRefusedError(error_body(error)["error"]) from None
+        connections[request.sid] = actor  # type: ignore[attr-defined]
+        join_room(_audience_room(actor))
+        if actor.role is Role.PARTICIPANT:
+            join_room(rooms.member_room(actor.session_id, actor.participant_id))
+            _presence(service, actor, connected=True)
+        for name, data in views_for(service, actor).items():
+            emit(name, data)
+
+    @socketio.on("disconnect")  # type: ignore[untyped-decorator]
+    def disconnect(reason: Any = None) -> None:
+        """A connection closed; a member with no other connection here shows as away."""
+        actor = connections.pop(request.sid, None)  # type: ignore[attr-defined]
+        if (
+            actor is not None
+            and actor.role is Role.PARTICIPANT
+            and actor not in connections.values()
+        ):
+            _presence(service, actor, connected=False)
+
+    for spec in EVENTS.values():
+        socketio.on_event(spec.name, _wrap(spec, service, connections))
+
+
+def _wrap(
+    spec: EventSpec, service: SessionService, connections: dict[str, Actor]
+) -> Callable[..., dict[str, Any]]:
+    def handle(payload: Any = None) -> dict[str, Any]:
+        actor = connections.get(request.sid)  # type: ignore[attr-defined]
+        try:
+            if actor is None:
+                raise Refused("unauthenticated", "connect with a token first", 401)
+            if actor.role not in spec.roles:
+                raise Refused("forbidden", f"a {actor.role} may not send {spec.name}", 403)
+            if payload is None:
+                payload = {}
+            if not isinstance(payload, dict):
+                raise Refused("invalid", "the payload must be an object")
+            data = spec.schema().load(payload)
+            result = spec.handler(service, actor, data)
+        except (Refused, DomainError, StorageError, ValidationError) as error:
+            return error_body(error)
+        except Exception:
+            # Logged without the payload: answers and notes never reach server logs.
+            log.exception("event %s failed", spec.name)
+            return error_body(RuntimeError())
+        if isinstance(result, Outcome):
+            return {"ok": True, "version": result.version}
+        return {"ok": True, **result}
+
+    handle.__name__ = f"on_{spec.name}"
+    return handle
+
+
+def _audience_room(actor: Actor) -> str:
+    if actor.role is Role.FACILITATOR:
+        return rooms.facilitator_room(actor.session_id)
+    if actor.role is Role.DISPLAY:
+        return rooms.display_room(actor.session_id)
+    return rooms.participants_room(actor.session_id)
+
+
+def _presence(service: SessionService, actor: Actor, *, connected: bool) -> None:
+    kind = c.Connect if connected else c.Disconnect
+    try:
+        service.run(actor, lambda state, at: kind(at, actor.participant_id))
+    except (Refused, DomainError, StorageError):
+        # Presence is a courtesy to the facilitator; it never blocks a connection.
+        log.info("presence not recorded for a member of session %s", actor.session_id)

@@ -1,0 +1,213 @@
+"""Real servers and real clients for end-to-end tests: processes, HTTP, Socket.IO."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+class Server:
+    """A server process started the way an operator starts it, on a free port."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        command: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        self.command = command or [sys.executable, "-m", "facilitator", "serve"]
+        self.env = {
+            **os.environ,
+            "FACILITATOR_DATA_DIR": str(data_dir),
+            "FACILITATOR_HOST": "127.0.0.1",
+            "FACILITATOR_PORT": str(self.port),
+            "PORT": str(self.port),
+            "FACILITATOR_PUBLIC_URL": self.url,
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        self.process: subprocess.Popen[str] | None = None
+        self.output: list[str] = []
+        self.login_link = ""
+
+    def start(self) -> Server:
+        """Start the process and wait until it answers HTTP."""
+        self.output = []
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            shell=isinstance(self.command, str),
+        )
+        threading.Thread(target=self._read, args=(self.process,), daemon=True).start()
+        wait_until(self._healthy, 20, f"server on port {self.port}; output: {self.output}")
+        return self
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self.output.append(line)
+            found = re.search(r"(/login\?token=\S+)", line)
+            if found:
+                self.login_link = self.url + found.group(1)
+        process.stdout.close()
+
+    def _healthy(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"server exited: {''.join(self.output)}")
+        try:
+            return requests.get(self.url + "/healthz", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    def kill(self) -> None:
+        """Kill the process with SIGKILL, as a crash would."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL) if self.env.get("SETSID") else None
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Stop the process politely, then firmly."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+class Facilitator:
+    """A facilitator's browser: signed in over HTTP with a cookie and a CSRF token."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.http = requests.Session()
+        self.csrf = ""
+
+    def sign_in_with_link(self, link: str) -> Facilitator:
+        response = self.http.get(link, timeout=5, allow_redirects=False)
+        assert response.status_code == 302, response.text
+        self.csrf = self.http.get(self.server.url + "/api/me", timeout=5).json()["csrf_token"]
+        return self
+
+    def post(self, path: str, body: dict[str, Any]) -> requests.Response:
+        return self.http.post(
+            self.server.url + path, json=body, headers={"X-CSRF-Token": self.csrf}, timeout=5
+        )
+
+    def get(self, path: str) -> requests.Response:
+        return self.http.get(self.server.url + path, timeout=10)
+
+    def create_session(self, protocol_id: str = "group-ipt-8", number: int = 2) -> dict[str, Any]:
+        response = self.post(
+            "/api/sessions", {"protocol_id": protocol_id, "session_number": number}
+        )
+        assert response.status_code == 201, response.text
+        links: dict[str, Any] = response.json()
+        return links
+
+
+def join(server: Server, code: str, name: str | None = None) -> dict[str, Any]:
+    """Join a session over HTTP as a phone does; return the JSON reply."""
+    body: dict[str, Any] = {"code": code}
+    if name is not None:
+        body["name"] = name
+    response = requests.post(server.url + "/api/join", json=body, timeout=5)
+    assert response.status_code == 201, response.text
+    reply: dict[str, Any] = response.json()
+    return reply
+
+
+class Client:
+    """A Socket.IO client that records everything it receives, as a phone or console."""
+
+    def __init__(self, url: str, token: str, label: str = "") -> None:
+        self.url = url
+        self.token = token
+        self.label = label
+        self.received: list[tuple[str, Any]] = []
+        self.lock = threading.Lock()
+        self.sio = socketio.Client(
+            reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1
+        )
+        self.sio.on("*", self._record)
+
+    def _record(self, event: str, data: Any = None) -> None:
+        with self.lock:
+            self.received.append((event, data))
+
+    def connect(self) -> Client:
+        self.sio.connect(
+            self.url, auth={"token": self.token}, transports=["websocket"], wait_timeout=10
+        )
+        return self
+
+    def call(self, event: str, payload: Any = None, timeout: float = 10) -> dict[str, Any]:
+        """Send an event and return its ack."""
+        reply: dict[str, Any] = self.sio.call(event, payload, timeout=timeout)
+        return reply
+
+    def events(self, name: str) -> list[Any]:
+        with self.lock:
+            return [data for event, data in self.received if event == name]
+
+    def latest(self, name: str = "view") -> Any:
+        found = self.events(name)
+        return found[-1] if found else None
+
+    def wait_for(self, check: Callable[[Any], Any], name: str = "view", timeout: float = 10) -> Any:
+        """Wait until the latest `name` event passes `check`; return it."""
+        return wait_until(
+            lambda: (lambda v: v if v is not None and check(v) else None)(self.latest(name)),
+            timeout,
+            f"{self.label} to receive a matching {name}",
+        )
+
+    def close(self) -> None:
+        if self.sio.connected:
+            self.sio.disconnect()

@@ -1,0 +1,101 @@
+"""`facilitator protocols list | show | validate`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from facilitator.cli import main
+from facilitator.library.catalog import DIR_VARIABLE, SHIPPED_DIR, files_in
+
+BROKEN_DIR = Path(__file__).parent / "broken_protocols"
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> Result:
+    # An empty variable keeps a directory set in the caller's environment out of the test.
+    return CliRunner().invoke(main, ["protocols", *args], env={DIR_VARIABLE: "", **(env or {})})
+
+
+def test_list_names_every_protocol_and_instrument() -> None:
+    result = _run("list")
+    assert result.exit_code == 0
+    for name in ("group-ipt-8", "ipt-g-12", "phq-9", "phq-2", "gad-7", "who-5"):
+        assert name in result.output
+    assert re.search(r"phq-9 +9 items +private only", result.output)
+
+
+def test_list_includes_a_user_directory_from_the_environment(tmp_path: Path) -> None:
+    text = (SHIPPED_DIR / "group-ipt-8.yaml").read_text(encoding="utf-8")
+    (tmp_path / "ours.yaml").write_text(text.replace("id: group-ipt-8", "id: ours"))
+    result = _run("list", env={DIR_VARIABLE: str(tmp_path)})
+    assert result.exit_code == 0
+    assert "  ours " in result.output
+
+
+def test_list_with_a_broken_user_file_fails_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("id: bad\n")
+    result = _run("list", env={DIR_VARIABLE: str(tmp_path)})
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'bad.yaml'}:1: version: Missing data" in result.stderr
+
+
+def test_show_prints_each_session_agenda_with_minutes_polls_and_role_plays() -> None:
+    result = _run("show", "group-ipt-8")
+    assert result.exit_code == 0
+    out = result.output
+    assert "Session 0 [pre_group] Meeting before the group: 45 of 45 min" in out
+    assert "Session 8 [termination]" in out
+    assert "poll: mood10" in out
+    assert "poll: phq-9" in out
+    assert "role-play: dispute_need" in out
+    assert "grief: grief_empty_chair, grief_tell_friend" in out
+
+
+def test_show_unknown_protocol_fails() -> None:
+    result = _run("show", "nothing")
+    assert result.exit_code == 1
+    assert "no protocol 'nothing'" in result.stderr
+
+
+def test_validate_shipped_directory_prints_ok_per_file() -> None:
+    result = _run("validate", str(SHIPPED_DIR))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("OK ") == len(files_in(SHIPPED_DIR)) == 6
+    assert "protocol group-ipt-8, 9 sessions" in result.stdout
+    assert "instrument phq-9, 9 items" in result.stdout
+
+
+@pytest.mark.parametrize("path", files_in(SHIPPED_DIR), ids=lambda p: p.name)
+def test_validate_each_shipped_file(path: Path) -> None:
+    result = _run("validate", str(path))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"OK {path}: ")
+
+
+def test_validate_broken_file_exits_1_naming_file_path_and_reason() -> None:
+    path = BROKEN_DIR / "unknown_poll.yaml"
+    result = _run("validate", str(path))
+    assert result.exit_code == 1
+    assert f"{path}:14: sessions[0].steps[1].poll: unknown poll 'mood11'" in result.stderr
+    assert "OK" not in result.stdout
+
+
+def test_validate_reports_good_and_bad_files_together() -> None:
+    good, bad = SHIPPED_DIR / "ipt-g-12.yaml", BROKEN_DIR / "instruments" / "duplicate_item.yaml"
+    result = _run("validate", str(good), str(bad))
+    assert result.exit_code == 1
+    assert f"OK {good}" in result.stdout
+    assert f"{bad}:9: items[1].id: duplicate item id" in result.stderr
+
+
+def test_validate_every_broken_file_fails() -> None:
+    result = _run("validate", str(BROKEN_DIR))
+    assert result.exit_code == 1
+    assert "OK" not in result.stdout
+
+
+def test_validate_needs_a_path() -> None:
+    assert _run("validate").exit_code == 2

@@ -1,0 +1,257 @@
+"""The shipped protocols and instruments, and the catalog that offers them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from facilitator.core.answers import check_spec
+from facilitator.core.spec import PollType, StepKind
+from facilitator.library.catalog import (
+    DIR_VARIABLE,
+    SHIPPED_DIR,
+    Catalog,
+    files_in,
+    is_instrument_file,
+)
+from facilitator.library.loader import Phase, ProtocolError, load_instrument, load_protocol
+
+AREAS = ("grief", "disputes", "transitions", "isolation")
+
+USER_PROTOCOL = """\
+id: user-group
+version: 2
+title: A group of our own
+source: written for this test
+problem_areas: [isolation]
+polls:
+  mood: {question: "Mood today?", type: scale, min: 1, max: 5}
+blocks:
+  hello:
+    - {kind: check_in, title: Hello, minutes: 5, poll: mood}
+    - {kind: check_in, title: Round, minutes: 10}
+  goodbye:
+    - {kind: closing, title: Goodbye, minutes: 5, poll: user-scale}
+sessions:
+  - n: 1
+    phase: initial
+    title: First
+    minutes: 30
+    steps:
+      - use: hello
+      - {kind: discussion, title: Talk, minutes: 10}
+      - use: goodbye
+"""
+
+USER_INSTRUMENT = """\
+id: user-scale
+title: A scale of our own
+instructions: "Over the last week:"
+options: [{label: Never, score: 0}, {label: Often, score: 2}]
+items: [{id: a, text: I slept well}, {id: b, text: I saw friends}]
+scoring: {min: 0, max: 4}
+anonymous_allowed: true
+licence: ours
+attribution: ours
+source: ours
+"""
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    """The shipped catalog."""
+    return Catalog.load()
+
+
+@pytest.fixture
+def user_dir(tmp_path: Path) -> Path:
+    """A user directory holding one protocol and one instrument."""
+    (tmp_path / "instruments").mkdir()
+    (tmp_path / "user-group.yaml").write_text(USER_PROTOCOL, encoding="utf-8")
+    (tmp_path / "instruments" / "user-scale.yml").write_text(USER_INSTRUMENT, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("path", files_in(SHIPPED_DIR), ids=lambda p: p.name)
+def test_shipped_file_loads(path: Path) -> None:
+    if is_instrument_file(path):
+        assert load_instrument(path).id == path.stem
+    else:
+        assert load_protocol(path, {"phq-9", "phq-2", "gad-7", "who-5"}).id == path.stem
+
+
+def test_catalog_offers_the_shipped_protocols_and_instruments(catalog: Catalog) -> None:
+    assert [p.id for p in catalog.protocols()] == ["group-ipt-8", "ipt-g-12"]
+    assert [i.id for i in catalog.instruments()] == ["gad-7", "phq-2", "phq-9", "who-5"]
+
+
+@pytest.mark.parametrize(
+    ("protocol_id", "phases"),
+    [
+        ("group-ipt-8", ["pre_group", "initial"] + ["middle"] * 6 + ["termination"]),
+        ("ipt-g-12", ["pre_group"] + ["initial"] * 3 + ["middle"] * 7 + ["termination"] * 2),
+    ],
+)
+def test_shipped_protocol_has_a_pre_group_meeting_then_numbered_phases(
+    catalog: Catalog, protocol_id: str, phases: list[str]
+) -> None:
+    sessions = catalog.protocol(protocol_id).sessions
+    assert [s.n for s in sessions] == list(range(len(phases)))
+    assert [s.phase for s in sessions] == phases
+
+
+@pytest.mark.parametrize("protocol_id", ["group-ipt-8", "ipt-g-12"])
+def test_shipped_agendas_fill_the_session_with_positive_timed_scripted_steps(
+    catalog: Catalog, protocol_id: str
+) -> None:
+    for session in catalog.protocol(protocol_id).sessions:
+        assert all(step.minutes > 0 and step.note.strip() for step in session.steps)
+        assert session.agenda_minutes == session.minutes
+        assert session.minutes == (45 if session.phase is Phase.PRE_GROUP else 90)
+        assert session.fidelity
+
+
+@pytest.mark.parametrize("protocol_id", ["group-ipt-8", "ipt-g-12"])
+def test_group_sessions_open_with_the_mood_check_in_and_close_with_a_step(
+    catalog: Catalog, protocol_id: str
+) -> None:
+    for session in catalog.protocol(protocol_id).sessions[1:]:
+        first, last = session.steps[0], session.steps[-1]
+        assert (first.kind, first.poll) == (StepKind.CHECK_IN, "mood10")
+        assert (last.kind, last.poll) == (StepKind.CLOSING, "useful_today")
+
+
+@pytest.mark.parametrize("protocol_id", ["group-ipt-8", "ipt-g-12"])
+def test_every_middle_session_runs_a_role_play(catalog: Catalog, protocol_id: str) -> None:
+    protocol = catalog.protocol(protocol_id)
+    for session in protocol.sessions:
+        if session.phase is Phase.MIDDLE:
+            plays = [s.role_play for s in session.steps if s.kind is StepKind.ROLE_PLAY]
+            assert plays and all(play in protocol.role_plays for play in plays)
+
+
+@pytest.mark.parametrize("protocol_id", ["group-ipt-8", "ipt-g-12"])
+@pytest.mark.parametrize("area", AREAS)
+def test_each_problem_area_has_two_role_plays_with_observers_and_a_debrief(
+    catalog: Catalog, protocol_id: str, area: str
+) -> None:
+    plays = catalog.protocol(protocol_id).role_plays_for(area)
+    assert len(plays) >= 2
+    for play in plays:
+        assert play.role("protagonist") is not None
+        assert [role.id for role in play.roles if role.observer] == ["observers"]
+        assert len(play.debrief) == 5
+
+
+@pytest.mark.parametrize("protocol_id", ["group-ipt-8", "ipt-g-12"])
+def test_check_in_polls_are_the_agreed_ones(catalog: Catalog, protocol_id: str) -> None:
+    polls = catalog.protocol(protocol_id).polls
+    mood, tried, useful = polls["mood10"], polls["tried_step"], polls["useful_today"]
+    assert (mood.type, mood.min, mood.max, mood.anonymous) == (PollType.SCALE, 0, 10, True)
+    assert tried.type is PollType.SINGLE_CHOICE
+    assert tried.options == ("Yes", "Partly", "No", "Not this week")
+    assert (useful.type, useful.anonymous) == (PollType.SCALE, True)
+
+
+def test_every_poll_a_step_opens_is_one_the_engine_accepts(catalog: Catalog) -> None:
+    for protocol in catalog.protocols():
+        polls = catalog.polls_for(protocol.id)
+        assert set(protocol.poll_ids()) <= set(polls)
+        for spec in polls.values():
+            check_spec(spec)
+
+
+def test_phq9_is_named_facilitator_only_with_item_9_as_its_risk_item(catalog: Catalog) -> None:
+    phq9 = catalog.instrument("phq-9")
+    assert [item.id for item in phq9.poll.items if item.risk] == ["9"]
+    assert (phq9.anonymous_allowed, phq9.poll.anonymous, phq9.poll.facilitator_only) == (
+        False,
+        False,
+        True,
+    )
+    assert phq9.poll.options == (
+        "Not at all",
+        "Several days",
+        "More than half the days",
+        "Nearly every day",
+    )
+
+
+@pytest.mark.parametrize(
+    ("instrument_id", "cut_offs"),
+    [
+        ("phq-9", [(0, 4), (5, 9), (10, 14), (15, 19), (20, 27)]),
+        ("gad-7", [(0, 4), (5, 9), (10, 14), (15, 21)]),
+        ("phq-2", [(0, 2), (3, 6)]),
+        ("who-5", [(0, 28), (29, 50), (51, 100)]),
+    ],
+)
+def test_instrument_severity_bands_are_the_published_cut_offs(
+    catalog: Catalog, instrument_id: str, cut_offs: list[tuple[int, int]]
+) -> None:
+    instrument = catalog.instrument(instrument_id)
+    assert [(b.min, b.max) for b in instrument.severity] == cut_offs
+    assert instrument.licence and instrument.attribution and instrument.source
+
+
+def test_who5_total_is_the_raw_sum_times_four(catalog: Catalog) -> None:
+    who5 = catalog.instrument("who-5")
+    assert who5.poll.multiplier == 4
+    assert who5.total([0] * 5) == 100  # option 0 is "All of the time", score 5
+    band = who5.band(who5.total([4, 4, 4, 4, 3]))  # raw 6, total 24
+    assert band is not None and band.label == "likely depression"
+
+
+def test_phq2_three_or_more_is_a_positive_screen(catalog: Catalog) -> None:
+    phq2 = catalog.instrument("phq-2")
+    band = phq2.band(phq2.total([1, 2]))
+    assert band is not None and band.label.startswith("positive")
+
+
+def test_poll_lookup_finds_protocol_polls_and_instruments(catalog: Catalog) -> None:
+    assert catalog.poll("group-ipt-8", "mood10").type is PollType.SCALE
+    assert catalog.poll("group-ipt-8", "who-5").type is PollType.INSTRUMENT
+    with pytest.raises(KeyError, match="no poll 'nothing'"):
+        catalog.poll("group-ipt-8", "nothing")
+    with pytest.raises(KeyError, match="no protocol 'nothing'"):
+        catalog.protocol("nothing")
+
+
+def test_catalog_picks_up_protocols_and_instruments_from_a_user_directory(
+    user_dir: Path,
+) -> None:
+    catalog = Catalog.load([user_dir])
+    assert catalog.protocol("user-group").version == 2
+    assert catalog.poll("user-group", "user-scale").items[1].text == "I saw friends"
+    assert catalog.poll("user-group", "phq-9").facilitator_only
+    assert "group-ipt-8" in [p.id for p in catalog.protocols()]
+
+
+def test_catalog_reads_the_user_directory_from_the_environment(user_dir: Path) -> None:
+    catalog = Catalog.from_environment({DIR_VARIABLE: str(user_dir)})
+    assert catalog.instrument("user-scale").score_max == 4
+
+
+def test_blocks_expand_in_order_where_they_are_used(user_dir: Path) -> None:
+    session = Catalog.load([user_dir]).protocol("user-group").session(1)
+    assert [step.title for step in session.steps] == ["Hello", "Round", "Talk", "Goodbye"]
+    assert session.agenda_minutes == session.minutes == 30
+
+
+def test_user_file_reusing_a_taken_id_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "mine.yaml"
+    copy.write_text((SHIPPED_DIR / "group-ipt-8.yaml").read_text(encoding="utf-8"))
+    with pytest.raises(ProtocolError, match=r"mine.yaml: id: 'group-ipt-8' is already used by"):
+        Catalog.load([tmp_path])
+
+
+def test_broken_user_file_stops_the_catalog_naming_the_file(user_dir: Path) -> None:
+    (user_dir / "typo.yaml").write_text(USER_PROTOCOL.replace("minutes: 30", "minuts: 30"))
+    with pytest.raises(ProtocolError, match=r"typo.yaml:\d+: sessions\[0\].minuts: unknown"):
+        Catalog.load([user_dir])
+
+
+def test_missing_user_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ProtocolError, match="is not a directory"):
+        Catalog.load([tmp_path / "absent"])

@@ -1,0 +1,143 @@
+"""Protocol and instrument files: every kind of mistake is caught and located."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from marshmallow import Schema, fields
+
+from facilitator.library.catalog import SHIPPED_DIR, check_files, files_in
+from facilitator.library.schema import IdMap, InstrumentSchema, ProtocolSchema
+
+BROKEN_DIR = Path(__file__).parent / "broken_protocols"
+README = SHIPPED_DIR / "README.md"
+
+# file under tests/broken_protocols -> (text naming where, text naming what is wrong)
+BROKEN = {
+    "bad_kind.yaml": ("sessions[0].steps[0].kind", "Must be one of"),
+    "bad_phase.yaml": ("sessions[0].phase", "Must be one of"),
+    "block_uses_block.yaml": ("blocks.outer[0].use", "cannot use another block"),
+    "choice_one_option.yaml": ("polls.pick.options", "at least two options"),
+    "duplicate_poll_key.yaml": ("duplicate_poll_key.yaml:8", "duplicate key 'mood'"),
+    "duplicate_role.yaml": ("role_plays.ask.roles[1].id", "duplicate role id"),
+    "duplicate_session.yaml": ("sessions[1].n", "duplicate session number"),
+    "low_reveal_threshold.yaml": ("polls.mood.reveal_threshold", "at least 2"),
+    "many_problems.yaml": ("sessions[0].steps[1].minutes", "positive number of minutes"),
+    "missing_step_fields.yaml": ("sessions[0].steps[0].title", "Missing data"),
+    "not_a_mapping.yaml": ("not_a_mapping.yaml", "must be a YAML mapping"),
+    "options_on_scale.yaml": ("polls.mood.options", "not used by a scale poll"),
+    "poll_shadows_instrument.yaml": ("polls.phq-9", "also the id of an instrument"),
+    "role_play_on_discussion.yaml": ("sessions[0].steps[0].role_play", "cannot run a role-play"),
+    "role_play_step_without_role_play.yaml": (
+        "sessions[0].steps[0].role_play",
+        "needs a role_play id",
+    ),
+    "role_play_unknown_area.yaml": ("role_plays.ask.area", "not in problem_areas"),
+    "scale_min_max.yaml": ("polls.mood.max", "must be above min"),
+    "unknown_block.yaml": ("sessions[0].steps[0].use", "unknown block 'openning'"),
+    "unknown_field.yaml": ("sessions[0].steps[0].nots", "unknown field"),
+    "unknown_poll.yaml": ("sessions[0].steps[1].poll", "unknown poll 'mood11'"),
+    "unknown_role_play.yaml": (
+        "sessions[0].steps[1].role_play",
+        "unknown role-play 'ask_for_help'",
+    ),
+    "unquoted_yes_no.yaml": ("polls.tried.options[0]", "must be text (put it in quotes)"),
+    "yaml_syntax.yaml": ("yaml_syntax.yaml:10", "YAML error"),
+    "zero_minutes.yaml": ("sessions[0].steps[1].minutes", "positive number of minutes"),
+    "instruments/duplicate_item.yaml": ("items[1].id", "duplicate item id"),
+    "instruments/missing_licence.yaml": ("licence", "Missing data"),
+    "instruments/risk_item_anonymous.yaml": ("anonymous_allowed", "risk item"),
+    "instruments/severity_gap.yaml": ("severity[1].min", "no gap"),
+    "instruments/wrong_scoring.yaml": ("scoring.max", "must be 8"),
+}
+
+
+def _problems(path: Path) -> list[str]:
+    [report] = check_files([path])
+    assert report.loaded is None
+    return [str(problem) for problem in report.problems]
+
+
+@pytest.mark.parametrize(("name", "where", "what"), [(n, *v) for n, v in BROKEN.items()])
+def test_broken_file_is_refused_with_file_path_and_reason(name, where, what) -> None:
+    problems = _problems(BROKEN_DIR / name)
+    matching = [p for p in problems if where in p and what in p]
+    assert matching, problems
+    assert all(p.startswith(str(BROKEN_DIR / name)) for p in problems)
+
+
+def test_every_broken_file_has_an_expected_problem() -> None:
+    names = {str(path.relative_to(BROKEN_DIR)) for path in files_in(BROKEN_DIR)}
+    assert names == set(BROKEN)
+
+
+def test_all_problems_of_a_file_are_reported_not_just_the_first() -> None:
+    problems = _problems(BROKEN_DIR / "many_problems.yaml")
+    assert [p.split(": ")[1] for p in problems] == [
+        "id",
+        "sessions[0].steps[0].kind",
+        "sessions[0].steps[1].minutes",
+        "sessions[0].steps[2].poll",
+    ]
+
+
+def test_problem_names_the_line_of_the_offending_field() -> None:
+    [problem] = _problems(BROKEN_DIR / "unknown_poll.yaml")
+    assert problem.startswith(f"{BROKEN_DIR / 'unknown_poll.yaml'}:14: ")
+
+
+def test_unknown_poll_lists_the_polls_that_exist() -> None:
+    [problem] = _problems(BROKEN_DIR / "unknown_poll.yaml")
+    assert problem.endswith("known: gad-7, mood, phq-2, phq-9, who-5")
+
+
+def _field_names(schema: Schema) -> set[str]:
+    """Return the names of a schema's fields and those of its nested schemas."""
+    names: set[str] = set()
+    for name, field in schema.declared_fields.items():
+        names.add(field.data_key or name)
+        names |= _inner_names(field)
+    return names
+
+
+def _inner_names(field: fields.Field[Any]) -> set[str]:
+    if isinstance(field, fields.Nested):
+        assert isinstance(field.schema, Schema)
+        return _field_names(field.schema)
+    if isinstance(field, fields.List):
+        return _inner_names(field.inner)
+    if isinstance(field, IdMap):
+        return _inner_names(field.values)
+    return set()
+
+
+def _documented(section: str) -> set[str]:
+    """Return the names in the first column of the README tables of one section."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"## {section}")
+    end = text.find("\n## ", start + 1)
+    rows = re.findall(r"^\| ([^|]+) \|", text[start : end if end > 0 else None], re.M)
+    return {name for row in rows for name in re.findall(r"`([a-z_]+)`", row)}
+
+
+@pytest.mark.parametrize(
+    ("schema", "section"),
+    [(ProtocolSchema(), "Protocol files"), (InstrumentSchema(), "Instrument files")],
+)
+def test_every_schema_field_is_documented_in_the_readme(schema, section) -> None:
+    missing = _field_names(schema) - _documented(section)
+    assert not missing, f"fields missing from {README}: {sorted(missing)}"
+
+
+def test_readme_examples_are_valid(tmp_path: Path) -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 2
+    (tmp_path / "instruments").mkdir()
+    protocol, instrument = tmp_path / "example.yaml", tmp_path / "instruments" / "example.yaml"
+    protocol.write_text(blocks[0], encoding="utf-8")
+    instrument.write_text(blocks[1], encoding="utf-8")
+    reports = check_files([protocol, instrument])
+    assert [r.problems for r in reports] == [(), ()]

@@ -1,0 +1,5 @@
+"""The WSGI entry point for production servers: `app` reads FACILITATOR_* settings."""
+
+from facilitator.app import create_app
+
+app = create_app()
