@@ -14,7 +14,7 @@ from facilitator.service.sessions import SessionService
 from facilitator.service.tokens import TokenSigner
 from facilitator.storage.base import Store
 from facilitator.storage.sqlite import SQLiteStore
-from facilitator.transport import http, socket_events
+from facilitator.transport import http, pages, socket_events
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["facilitator.signer"] = signer
     app.extensions["facilitator.socketio"] = socketio
     app.register_blueprint(http.bp)
+    app.register_blueprint(pages.bp)
     socket_events.bind(socketio, service, signer)
     return app
 

@@ -144,7 +144,7 @@ def _common(state: SessionState) -> dict[str, Any]:
         if step is None
         else {
             "index": state.current_step,
-            "count": len(state.agenda),
+            "of": len(state.agenda),
             "kind": step.kind.value,
             "title": step.title,
             "minutes": step.minutes,
