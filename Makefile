@@ -29,7 +29,7 @@ $(READY): pyproject.toml requirements.lock
 	touch $@
 
 lock: $(READY)  ## Re-pin every dependency after changing pyproject.toml.
-	$(BIN)/python -m pip install --quiet -e . --group dev
+	$(BIN)/python -m pip install --quiet -e '.[eventlet]' --group dev
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^facilitator' > requirements.lock
 
 clean:

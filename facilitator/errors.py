@@ -29,7 +29,10 @@ def error_body(error: Exception) -> dict[str, Any]:
     elif isinstance(error, ValidationError):
         code, message = "invalid", describe_validation(error.messages)
     else:
-        code, message = "internal", "something went wrong on the server; nothing was changed"
+        code, message = (
+            "internal",
+            "something went wrong on the server; resync to see what was saved",
+        )
     return {"ok": False, "error": {"code": code, "message": message}}
 
 

@@ -29,7 +29,10 @@ VALID: dict[str, dict[str, Any]] = {
     "open_poll": {"poll": "mood10"},
     "close_poll": {"poll_id": "poll-1"},
     "reveal_poll": {"poll_id": "poll-1"},
-    "push_role_play": {"role_play": "dispute_need", "assignments": {"protagonist": "PARTICIPANT", "partner": None}},
+    "push_role_play": {
+        "role_play": "dispute_need",
+        "assignments": {"protagonist": "PARTICIPANT", "partner": None},
+    },
     "start_debrief": {"role_play_id": "role-play-1"},
     "end_role_play": {"role_play_id": "role-play-1"},
     "push_prompt": {"text": "Breathe out slowly."},
@@ -91,17 +94,24 @@ def test_every_event_has_a_valid_sample() -> None:
 
 @pytest.mark.parametrize("event", FACILITATOR_EVENTS)
 @pytest.mark.parametrize("sender", ["participant", "display"])
-def test_facilitator_events_from_other_roles_are_refused_and_change_nothing(room: Any, event: str, sender: str) -> None:
+def test_facilitator_events_from_other_roles_are_refused_and_change_nothing(
+    room: Any, event: str, sender: str
+) -> None:
     client = room.phones[0] if sender == "participant" else room.display
     before = _version(room.console)
     ack = client.call(event, _payload(event, room.joined[1]["participant_id"]))
-    assert ack == {"ok": False, "error": {"code": "forbidden", "message": f"a {sender} may not send {event}"}}
+    assert ack == {
+        "ok": False,
+        "error": {"code": "forbidden", "message": f"a {sender} may not send {event}"},
+    }
     assert _version(room.console) == before
 
 
 @pytest.mark.parametrize("event", PARTICIPANT_EVENTS)
 @pytest.mark.parametrize("sender", ["console", "display"])
-def test_participant_events_from_other_roles_are_refused(room: Any, event: str, sender: str) -> None:
+def test_participant_events_from_other_roles_are_refused(
+    room: Any, event: str, sender: str
+) -> None:
     client = getattr(room, sender)
     before = _version(room.console)
     ack = client.call(event, _payload(event, ""))
@@ -109,10 +119,21 @@ def test_participant_events_from_other_roles_are_refused(room: Any, event: str, 
     assert _version(room.console) == before
 
 
-def test_a_facilitator_of_another_session_cannot_reach_this_one(server: Server, room: Any, tmp_path: Any) -> None:
+def test_a_facilitator_of_another_session_cannot_reach_this_one(
+    server: Server, room: Any, tmp_path: Any
+) -> None:
     env = {"FACILITATOR_DATA_DIR": str(server.data_dir), "PATH": ""}
     added = subprocess.run(
-        [sys.executable, "-m", "facilitator", "users", "add", "other", "--password", "a long password 1"],
+        [
+            sys.executable,
+            "-m",
+            "facilitator",
+            "users",
+            "add",
+            "other",
+            "--password",
+            "a long password 1",
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -170,7 +191,12 @@ def test_a_connection_without_a_valid_token_is_refused(server: Server, token: An
 
     client = socketio.Client(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        client.connect(server.url, auth={"token": token} if token is not None else None, transports=["websocket"], wait_timeout=5)
+        client.connect(
+            server.url,
+            auth={"token": token} if token is not None else None,
+            transports=["websocket"],
+            wait_timeout=5,
+        )
     client.disconnect()
 
 
@@ -218,11 +244,17 @@ def _oversized(field: fields.Field[Any]) -> Any:
     return None
 
 
-BAD = [(event, label, payload) for event in sorted(EVENTS) for label, payload in _bad_payloads(event)]
+BAD = [
+    (event, label, payload) for event in sorted(EVENTS) for label, payload in _bad_payloads(event)
+]
 
 
-@pytest.mark.parametrize(("event", "label", "payload"), BAD, ids=[f"{e}-{label}" for e, label, _ in BAD])
-def test_bad_payload_gets_the_error_ack_and_changes_nothing(room: Any, event: str, label: str, payload: Any) -> None:
+@pytest.mark.parametrize(
+    ("event", "label", "payload"), BAD, ids=[f"{e}-{label}" for e, label, _ in BAD]
+)
+def test_bad_payload_gets_the_error_ack_and_changes_nothing(
+    room: Any, event: str, label: str, payload: Any
+) -> None:
     spec = EVENTS[event]
     client = room.console if Role.FACILITATOR in spec.roles else room.phones[2]
     before = _version(room.console)

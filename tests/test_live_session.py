@@ -64,10 +64,19 @@ def test_a_scripted_group_session_reaches_each_audience_with_only_what_it_may_se
     poll = phones[0].wait_for(lambda v: v["poll"] is not None)["poll"]
     assert poll["type"] == "scale"
     assert poll["anonymous"]
-    for (joined, phone), mood in zip(members, MOODS, strict=True):
-        ack = phone.call("submit_answer", {"action_id": "mood-1", "poll_id": poll["poll_id"], "value": mood})
+    seen_version = phones[7].call("sync")["version"]
+    for phone, mood in zip(phones, MOODS, strict=True):
+        ack = phone.call(
+            "submit_answer", {"action_id": "mood-1", "poll_id": poll["poll_id"], "value": mood}
+        )
         assert ack["ok"], ack
     counted = console.wait_for(lambda v: v["polls"][0]["count"] == 8)["polls"][0]
+    # Not even a version number tells a phone that others have answered.
+    assert phones[7].call("sync", {"version": seen_version}) == {
+        "ok": True,
+        "version": seen_version,
+        "unchanged": True,
+    }
     assert counted["summary"] is None  # the facilitator sees how many, not what
     assert all(m["answered"] for m in console.latest()["participants"])
     for client in [display, *phones]:
@@ -82,9 +91,13 @@ def test_a_scripted_group_session_reaches_each_audience_with_only_what_it_may_se
 
     # A poll with fewer than k answers is never shown.
     assert console.call("open_poll", {"poll": "useful_today"})["ok"]
-    useful = phones[0].wait_for(lambda v: v["poll"] is not None and v["poll"]["poll_id"] != poll["poll_id"])["poll"]
+    useful = phones[0].wait_for(
+        lambda v: v["poll"] is not None and v["poll"]["poll_id"] != poll["poll_id"]
+    )["poll"]
     for phone in phones[:2]:
-        assert phone.call("submit_answer", {"action_id": "u1", "poll_id": useful["poll_id"], "value": 4})["ok"]
+        assert phone.call(
+            "submit_answer", {"action_id": "u1", "poll_id": useful["poll_id"], "value": 4}
+        )["ok"]
     assert console.call("close_poll", {"poll_id": useful["poll_id"]})["ok"]
     refused = console.call("reveal_poll", {"poll_id": useful["poll_id"]})
     assert refused["error"]["code"] == "below_threshold"
@@ -93,20 +106,31 @@ def test_a_scripted_group_session_reaches_each_audience_with_only_what_it_may_se
 
     # Named poll: the facilitator sees each member's answer; members see none of it.
     assert console.call("open_poll", {"poll": "tried_step"})["ok"]
-    named = phones[0].wait_for(lambda v: v["poll"] is not None and v["poll"]["poll_id"] == "poll-3")["poll"]
+    named = phones[0].wait_for(
+        lambda v: v["poll"] is not None and v["poll"]["poll_id"] == "poll-3"
+    )["poll"]
     assert named["anonymous"] is False
     for phone, tried in zip(phones, TRIED, strict=True):
-        assert phone.call("submit_answer", {"action_id": "tried", "poll_id": "poll-3", "value": tried})["ok"]
-    answers = console.wait_for(lambda v: len(v["polls"][2].get("answers", [])) == 8)["polls"][2]["answers"]
+        assert phone.call(
+            "submit_answer", {"action_id": "tried", "poll_id": "poll-3", "value": tried}
+        )["ok"]
+    answers = console.wait_for(lambda v: len(v["polls"][2].get("answers", [])) == 8)["polls"][2][
+        "answers"
+    ]
     assert {a["participant_id"]: a["answer"] for a in answers} == dict(zip(ids, TRIED, strict=True))
     assert console.call("close_poll", {"poll_id": "poll-3"})["ok"]
     assert console.call("reveal_poll", {"poll_id": "poll-3"})["error"]["code"] == "forbidden"
 
     # Role-play: each member gets only their own card; the display gets the scenario.
     assert console.call("jump_to_step", {"index": 5})["ok"]
-    ack = console.call("push_role_play", {"role_play": "dispute_need", "assignments": {"protagonist": ids[0], "partner": ids[1]}})
+    ack = console.call(
+        "push_role_play",
+        {"role_play": "dispute_need", "assignments": {"protagonist": ids[0], "partner": ids[1]}},
+    )
     assert ack["ok"], ack
-    cards = [phone.wait_for(lambda p: p["card"] is not None, "personal")["card"] for phone in phones]
+    cards = [
+        phone.wait_for(lambda p: p["card"] is not None, "personal")["card"] for phone in phones
+    ]
     assert cards[0]["role"] == "The member who asks"
     assert cards[1]["role"] == "Partner"
     assert all(card["observer"] for card in cards[2:])
@@ -147,9 +171,15 @@ def test_a_scripted_group_session_reaches_each_audience_with_only_what_it_may_se
     events = [json.loads(line) for line in log.text.splitlines()]
     assert [e["version"] for e in events] == list(range(1, len(events) + 1))
     assert not [e for e in events if e["type"] == "ballot_cast"]
-    rows = list(csv.DictReader(io.StringIO(facilitator.get(f"/api/sessions/{session_id}/export/results.csv").text)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(facilitator.get(f"/api/sessions/{session_id}/export/results.csv").text)
+        )
+    )
     mood_rows = [r for r in rows if r["poll_id"] == "poll-1" and r["item"] not in ("mean",)]
-    assert {int(r["answer"]): int(r["count"]) for r in mood_rows if r["count"] != "0"} == _tally(MOODS)
+    assert {int(r["answer"]): int(r["count"]) for r in mood_rows if r["count"] != "0"} == _tally(
+        MOODS
+    )
     assert not any(r["participant"] for r in rows if r["poll_id"] in ("poll-1", "poll-2"))
     assert [r["item"] for r in rows if r["poll_id"] == "poll-2"] == ["withheld"]
     named_rows = {r["participant"]: r["answer"] for r in rows if r["poll_id"] == "poll-3"}

@@ -29,11 +29,15 @@ def check_answer(spec: PollSpec, value: Answer) -> Answer:
     """Return the answer in its stored form, or raise DomainError saying what is wrong."""
     if spec.type is PollType.SCALE:
         if not _is_int(value) or not spec.min <= value <= spec.max:
-            raise DomainError(f"answer must be a whole number from {spec.min} to {spec.max}")
+            raise DomainError(
+                f"answer must be a whole number from {spec.min} to {spec.max}", "invalid"
+            )
         return value
     if spec.type is PollType.SINGLE_CHOICE:
         if not _is_int(value) or not 0 <= value < len(spec.options):
-            raise DomainError(f"answer must be an option number from 0 to {len(spec.options) - 1}")
+            raise DomainError(
+                f"answer must be an option number from 0 to {len(spec.options) - 1}", "invalid"
+            )
         return value
     if spec.type is PollType.MULTIPLE_CHOICE:
         if (
@@ -42,13 +46,15 @@ def check_answer(spec: PollSpec, value: Answer) -> Answer:
             or not all(_is_int(v) and 0 <= v < len(spec.options) for v in value)
             or len(set(value)) != len(value)
         ):
-            raise DomainError("answer must be a non-empty list of distinct option numbers")
+            raise DomainError(
+                "answer must be a non-empty list of distinct option numbers", "invalid"
+            )
         return sorted(value)
     if spec.type is PollType.SHORT_TEXT:
         if not isinstance(value, str) or not value.strip():
-            raise DomainError("answer must be a non-empty text")
+            raise DomainError("answer must be a non-empty text", "invalid")
         if len(value) > spec.max_length:
-            raise DomainError(f"answer must be at most {spec.max_length} characters")
+            raise DomainError(f"answer must be at most {spec.max_length} characters", "invalid")
         return value.strip()
     if (
         not isinstance(value, list)
@@ -57,7 +63,8 @@ def check_answer(spec: PollSpec, value: Answer) -> Answer:
     ):
         raise DomainError(
             f"answer must list one option number (0 to {len(spec.options) - 1}) "
-            f"for each of the {len(spec.items)} items"
+            f"for each of the {len(spec.items)} items",
+            "invalid",
         )
     return list(value)
 

@@ -409,6 +409,7 @@ def fold(events: Iterable[e.Event]) -> SessionState:
         join_code=first.join_code,
         owner=first.owner,
         version=1,
+        public_version=1,
         step_seconds=[0.0] * len(first.agenda),
     )
     for event in iterator:
@@ -421,6 +422,8 @@ def apply(state: SessionState, event: e.Event) -> None:
     _APPLIERS[type(event)](state, event)
     if not event.ballot:
         state.version += 1
+    if event.public:
+        state.public_version += 1
 
 
 def _leave_step(state: SessionState, at: float) -> None:

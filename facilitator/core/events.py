@@ -18,6 +18,10 @@ class Event:
     name: ClassVar[str]
     # A ballot is stored apart from the ordered log (see BallotCast).
     ballot: ClassVar[bool] = False
+    # Whether the room may learn that this happened. Private events (answers, signals,
+    # joins, notes) do not move the version members and the display see, so that
+    # not even a counter tells them someone answered or asked for support.
+    public: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class SessionCreated(Event):
 @dataclass(frozen=True)
 class ParticipantJoined(Event):
     name = "participant_joined"
+    public = False
     participant_id: str
     display_name: str
     chose_name: bool
@@ -46,6 +51,7 @@ class ParticipantJoined(Event):
 @dataclass(frozen=True)
 class ParticipantConnected(Event):
     name = "participant_connected"
+    public = False
     participant_id: str
     at: float
 
@@ -53,6 +59,7 @@ class ParticipantConnected(Event):
 @dataclass(frozen=True)
 class ParticipantDisconnected(Event):
     name = "participant_disconnected"
+    public = False
     participant_id: str
     at: float
 
@@ -60,6 +67,7 @@ class ParticipantDisconnected(Event):
 @dataclass(frozen=True)
 class ParticipantLeft(Event):
     name = "participant_left"
+    public = False
     participant_id: str
     removed: bool
     at: float
@@ -68,12 +76,14 @@ class ParticipantLeft(Event):
 @dataclass(frozen=True)
 class JoiningLocked(Event):
     name = "joining_locked"
+    public = False
     at: float
 
 
 @dataclass(frozen=True)
 class JoiningUnlocked(Event):
     name = "joining_unlocked"
+    public = False
     at: float
 
 
@@ -107,6 +117,7 @@ class PollOpened(Event):
 @dataclass(frozen=True)
 class NamedAnswerRecorded(Event):
     name = "named_answer_recorded"
+    public = False
     poll_id: str
     participant_id: str
     action_id: str
@@ -119,6 +130,7 @@ class AnonymousVoteCounted(Event):
     """A member answered an anonymous poll; what they answered is in a BallotCast."""
 
     name = "anonymous_vote_counted"
+    public = False
     poll_id: str
     participant_id: str
     action_id: str
@@ -130,6 +142,7 @@ class BallotCast(Event):
     """An anonymous answer: no participant, no time, no position in the log."""
 
     name = "ballot_cast"
+    public = False
     ballot = True
     poll_id: str
     value: Answer
@@ -138,6 +151,7 @@ class BallotCast(Event):
 @dataclass(frozen=True)
 class RiskFlagged(Event):
     name = "risk_flagged"
+    public = False
     alert_id: str
     participant_id: str
     poll_id: str
@@ -202,6 +216,7 @@ class PromptCleared(Event):
 @dataclass(frozen=True)
 class SignalSent(Event):
     name = "signal_sent"
+    public = False
     signal_id: str
     participant_id: str
     action_id: str
@@ -212,6 +227,7 @@ class SignalSent(Event):
 @dataclass(frozen=True)
 class SignalAcknowledged(Event):
     name = "signal_acknowledged"
+    public = False
     signal_id: str
     at: float
 
@@ -219,6 +235,7 @@ class SignalAcknowledged(Event):
 @dataclass(frozen=True)
 class NoteAdded(Event):
     name = "note_added"
+    public = False
     note_id: str
     text: str
     at: float

@@ -143,6 +143,8 @@ class SessionState:
     join_code: str = ""
     owner: str = ""
     version: int = 0
+    # The version counting only public events: what members and the display are shown.
+    public_version: int = 0
     phase: SessionPhase = SessionPhase.LOBBY
     started_at: float | None = None
     ended_at: float | None = None

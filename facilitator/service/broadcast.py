@@ -14,23 +14,6 @@ from facilitator.service.views import (
     personal_view,
 )
 
-# Events that change nothing members or the room display can see. Answers are here on
-# purpose: an answer must not make anything reach other members' phones.
-_UNSEEN_BY_MEMBERS = (
-    e.ParticipantJoined,
-    e.ParticipantConnected,
-    e.ParticipantDisconnected,
-    e.ParticipantLeft,
-    e.NamedAnswerRecorded,
-    e.AnonymousVoteCounted,
-    e.BallotCast,
-    e.RiskFlagged,
-    e.SignalSent,
-    e.SignalAcknowledged,
-    e.NoteAdded,
-)
-_UNSEEN_BY_DISPLAY = _UNSEEN_BY_MEMBERS
-
 
 class Sender(Protocol):
     def __call__(self, event: str, data: dict[str, Any], room: str) -> None: ...
@@ -56,11 +39,11 @@ def publish(send: Sender, state: SessionState, events: Sequence[e.Event]) -> Non
     """Send each audience its new view, and each member touched their own part."""
     sid = state.id
     send("view", facilitator_view(state), facilitator_room(sid))
-    if not all(isinstance(event, _UNSEEN_BY_DISPLAY) for event in events) or any(
-        isinstance(event, (e.JoiningLocked, e.JoiningUnlocked)) for event in events
-    ):
-        send("view", display_view(state), display_room(sid))
-    if not all(isinstance(event, _UNSEEN_BY_MEMBERS) for event in events):
+    # Private events (answers above all) send nothing to the room or to other phones.
+    public = any(event.public for event in events)
+    if public or any(isinstance(event, (e.JoiningLocked, e.JoiningUnlocked)) for event in events):
+        send("view", display_view(state), display_room(sid))  # it shows whether joining is open
+    if public:
         send("view", participant_view(state), participants_room(sid))
     for participant_id in sorted(_members_touched(state, events)):
         send("personal", personal_view(state, participant_id), member_room(sid, participant_id))

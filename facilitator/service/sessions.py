@@ -34,7 +34,12 @@ MakeCommand = Callable[[SessionState, float], c.Command]
 @dataclass(frozen=True)
 class Outcome:
     version: int
+    public_version: int
     events: Sequence[Event]
+
+    def version_for(self, actor: Actor) -> int:
+        """Return the version `actor` may know: members never see private events counted."""
+        return self.version if actor.role is Role.FACILITATOR else self.public_version
 
 
 class SessionService:
@@ -133,7 +138,7 @@ class SessionService:
                     )
                 events = decide(state, make(state, self._clock()))
                 if not events:
-                    return Outcome(state.version, [])
+                    return Outcome(state.version, state.public_version, [])
                 try:
                     self.store.append(sid, state.version, events)
                 except VersionConflict:
@@ -143,7 +148,7 @@ class SessionService:
                     apply(state, event)
                 self._maybe_snapshot(state, len(events))
                 publish(self._send, state, events)
-                return Outcome(state.version, events)
+                return Outcome(state.version, state.public_version, events)
         raise Refused("conflict", "the session kept changing; try again", 409)
 
     def join(self, typed_code: str, display_name: str | None, address: str) -> Actor:

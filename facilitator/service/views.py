@@ -26,6 +26,7 @@ def facilitator_view(state: SessionState) -> dict[str, Any]:
     open_poll = state.polls.get(state.open_poll or "")
     return {
         **_common(state),
+        "version": state.version,
         "owner": state.owner,
         "locked": state.locked,
         "step_seconds": state.step_seconds,
@@ -135,7 +136,8 @@ def _common(state: SessionState) -> dict[str, Any]:
     prompt = state.prompt
     return {
         "session_id": state.id,
-        "version": state.version,
+        # Members and the display count public events only (see Event.public).
+        "version": state.public_version,
         "title": state.title,
         "protocol_id": state.protocol_id,
         "session_number": state.session_number,

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
-from flask_socketio import SocketIO, emit, join_room
+from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 from marshmallow import Schema, ValidationError
 
 from facilitator.core import commands as c
 from facilitator.core.errors import DomainError
+from facilitator.core.events import ParticipantLeft
 from facilitator.errors import Refused, error_body
 from facilitator.service import broadcast as rooms
 from facilitator.service.sessions import Outcome, SessionService
@@ -127,7 +128,7 @@ def submit_answer(service: SessionService, actor: Actor, data: dict[str, Any]) -
             at, actor.participant_id, data["action_id"], data["poll_id"], data["value"]
         ),
     )
-    return {"version": outcome.version, "duplicate": not outcome.events}
+    return {"duplicate": not outcome.events}
 
 
 @on("send_signal", PARTICIPANT, s.SendSignal)
@@ -137,7 +138,7 @@ def send_signal(service: SessionService, actor: Actor, data: dict[str, Any]) -> 
         actor,
         lambda state, at: c.SendSignal(at, actor.participant_id, data["action_id"], data["kind"]),
     )
-    return {"version": outcome.version, "duplicate": not outcome.events}
+    return {"duplicate": not outcome.events}
 
 
 @on("leave_session", PARTICIPANT, s.Empty)
@@ -150,9 +151,11 @@ def leave_session(service: SessionService, actor: Actor, data: dict[str, Any]) -
 def sync(service: SessionService, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     """Any client asks for its view, e.g. after a reconnect; unchanged when up to date."""
     state = service.current(actor.session_id)
-    if data.get("version") == state.version:
-        return {"version": state.version, "unchanged": True}
-    return {"version": state.version, **views_for(service, actor)}
+    service.authorize(actor, state)
+    version = state.version if actor.role is Role.FACILITATOR else state.public_version
+    if data.get("version") == version:
+        return {"version": version, "unchanged": True}
+    return {"version": version, **views_for(service, actor)}
 
 
 def views_for(service: SessionService, actor: Actor) -> dict[str, Any]:
@@ -188,7 +191,9 @@ def bind(socketio: SocketIO, service: SessionService, signer: TokenSigner) -> No
                 if member is None or not member.present:
                     raise Refused("left", "you are no longer in this session", 403)
         except (Refused, DomainError, StorageError) as error:
-            raise ConnectionRefusedError(error_body(error)["error"]) from None
+            body = error_body(error)["error"]
+            # The client receives {"message": ..., "data": {"code", "message"}}.
+            raise ConnectionRefusedError(body["message"], body) from None
         connections[request.sid] = actor  # type: ignore[attr-defined]
         join_room(_audience_room(actor))
         if actor.role is Role.PARTICIPANT:
@@ -209,11 +214,11 @@ def bind(socketio: SocketIO, service: SessionService, signer: TokenSigner) -> No
             _presence(service, actor, connected=False)
 
     for spec in EVENTS.values():
-        socketio.on_event(spec.name, _wrap(spec, service, connections))
+        socketio.on_event(spec.name, _wrap(spec, service, connections, socketio))
 
 
 def _wrap(
-    spec: EventSpec, service: SessionService, connections: dict[str, Actor]
+    spec: EventSpec, service: SessionService, connections: dict[str, Actor], socketio: SocketIO
 ) -> Callable[..., dict[str, Any]]:
     def handle(payload: Any = None) -> dict[str, Any]:
         actor = connections.get(request.sid)  # type: ignore[attr-defined]
@@ -235,11 +240,27 @@ def _wrap(
             log.exception("event %s failed", spec.name)
             return error_body(RuntimeError())
         if isinstance(result, Outcome):
-            return {"ok": True, "version": result.version}
+            _drop_departed(result, connections, socketio)
+            return {"ok": True, "version": result.version_for(actor)}
         return {"ok": True, **result}
 
     handle.__name__ = f"on_{spec.name}"
     return handle
+
+
+def _drop_departed(outcome: Outcome, connections: dict[str, Actor], socketio: SocketIO) -> None:
+    """Close this process's connections of members who left or were removed."""
+    gone = {event.participant_id for event in outcome.events if isinstance(event, ParticipantLeft)}
+    sids = [sid for sid, actor in connections.items() if actor.participant_id in gone]
+    if sids:
+        # A moment later, so that a member who left still gets the ack of leave_session.
+        socketio.start_background_task(_disconnect_later, socketio, sids)
+
+
+def _disconnect_later(socketio: SocketIO, sids: list[str]) -> None:
+    socketio.sleep(0.2)
+    for sid in sids:
+        socketio.server.disconnect(sid)
 
 
 def _audience_room(actor: Actor) -> str:
