@@ -141,3 +141,21 @@ def test_a_name_is_optional_and_a_pseudonym_is_given(
     )
     assert taken.status_code == 409
     assert taken.json()["error"]["code"] == "conflict"
+
+
+def test_a_locked_session_admits_no_one_new(
+    server: Server, facilitator: Facilitator, clients: list[Client]
+) -> None:
+    links = facilitator.create_session("group-ipt-8", 1)
+    console = Client(server.url, links["console_token"], "console").connect()
+    clients.append(console)
+    assert console.call("lock_joining")["ok"]
+    refused = requests.post(server.url + "/api/join", json={"code": links["join_code"]}, timeout=5)
+    assert refused.status_code == 409
+    assert refused.json()["error"] == {
+        "code": "locked",
+        "message": "the session is locked: no one new can join",
+    }
+    assert console.latest()["participants"] == []
+    assert console.call("unlock_joining")["ok"]
+    assert join(server, links["join_code"])["participant_id"]

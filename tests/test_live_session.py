@@ -188,6 +188,10 @@ def test_a_scripted_group_session_reaches_each_audience_with_only_what_it_may_se
     assert summary.status_code == 200
     assert "Bo spoke up" in summary.text
 
+    # The server's own output never holds what people wrote or chose.
+    assert server.output
+    assert not any("spoke up" in line or "Amina" in line for line in server.output)
+
 
 def _tally(values: list[int]) -> dict[int, int]:
     counts: dict[int, int] = {}

@@ -1,0 +1,98 @@
+"""Decide role-plays, prompts, private signals and notes."""
+
+from __future__ import annotations
+
+from facilitator.core import commands as c
+from facilitator.core import events as e
+from facilitator.core.deciding import Decider
+from facilitator.core.errors import DomainError
+from facilitator.core.guards import find_role_play, nonempty, not_ended, present_member, running
+from facilitator.core.state import RolePlayPhase, SessionState
+
+
+def _push_role_play(state: SessionState, cmd: c.PushRolePlay) -> list[e.Event]:
+    running(state, "push a role-play")
+    if state.active_role_play is not None:
+        raise DomainError("cannot push a role-play while another is under way", "illegal_state")
+    spec = cmd.spec
+    cast = {role.id for role in spec.roles if not role.observer}
+    assigned: dict[str, str | None] = {}
+    for role_id, participant_id in cmd.assignments:
+        role = spec.role(role_id)
+        if role is None:
+            raise DomainError(f"role-play {spec.id!r} has no role {role_id!r}", "invalid")
+        if role.observer:
+            raise DomainError(f"role {role_id!r} is for everyone not cast", "invalid")
+        if role_id in assigned:
+            raise DomainError(f"role {role_id!r} is assigned twice", "invalid")
+        if participant_id is not None:
+            present_member(state, participant_id)
+            if participant_id in assigned.values():
+                raise DomainError(f"participant {participant_id!r} has two roles", "invalid")
+        assigned[role_id] = participant_id
+    missing = sorted(cast - assigned.keys())
+    if missing:
+        raise DomainError(f"roles not assigned: {', '.join(missing)}", "invalid")
+    role_play_id = f"role-play-{len(state.role_plays) + 1}"
+    return [e.RolePlayPushed(role_play_id, spec, tuple(assigned.items()), cmd.at)]
+
+
+def _start_debrief(state: SessionState, cmd: c.StartDebrief) -> list[e.Event]:
+    role_play = find_role_play(state, cmd.role_play_id)
+    if role_play.phase is not RolePlayPhase.PLAYING:
+        raise DomainError(f"cannot debrief a role-play that is {role_play.phase}", "illegal_state")
+    return [e.DebriefStarted(role_play.id, cmd.at)]
+
+
+def _end_role_play(state: SessionState, cmd: c.EndRolePlay) -> list[e.Event]:
+    role_play = find_role_play(state, cmd.role_play_id)
+    if role_play.phase is RolePlayPhase.ENDED:
+        raise DomainError(f"role-play {role_play.id!r} has already ended", "illegal_state")
+    return [e.RolePlayEnded(role_play.id, cmd.at)]
+
+
+def _push_prompt(state: SessionState, cmd: c.PushPrompt) -> list[e.Event]:
+    running(state, "push a prompt")
+    text = nonempty(cmd.text, "a prompt")
+    return [e.PromptPushed(f"prompt-{len(state.prompts) + 1}", text, cmd.at)]
+
+
+def _clear_prompt(state: SessionState, cmd: c.ClearPrompt) -> list[e.Event]:
+    if state.prompt is None:
+        raise DomainError("there is no prompt to clear", "illegal_state")
+    return [e.PromptCleared(state.prompt.id, cmd.at)]
+
+
+def _signal(state: SessionState, cmd: c.SendSignal) -> list[e.Event]:
+    if state.seen(cmd.participant_id, cmd.action_id):
+        return []
+    member = present_member(state, cmd.participant_id)
+    not_ended(state, "send a signal")
+    signal_id = f"signal-{len(state.signals) + 1}"
+    return [e.SignalSent(signal_id, member.id, cmd.action_id, cmd.kind, cmd.at)]
+
+
+def _acknowledge(state: SessionState, cmd: c.AcknowledgeSignal) -> list[e.Event]:
+    signal = next((s for s in state.signals if s.id == cmd.signal_id), None)
+    if signal is None:
+        raise DomainError(f"no signal {cmd.signal_id!r} in this session", "not_found")
+    if signal.acknowledged:
+        raise DomainError(f"signal {signal.id!r} is already acknowledged", "illegal_state")
+    return [e.SignalAcknowledged(signal.id, cmd.at)]
+
+
+def _note(state: SessionState, cmd: c.AddNote) -> list[e.Event]:
+    text = nonempty(cmd.text, "a note")
+    return [e.NoteAdded(f"note-{len(state.notes) + 1}", text, cmd.at)]
+
+
+DECIDERS: dict[type[c.Command], Decider] = {
+    c.PushRolePlay: _push_role_play,
+    c.StartDebrief: _start_debrief,
+    c.EndRolePlay: _end_role_play,
+    c.PushPrompt: _push_prompt,
+    c.ClearPrompt: _clear_prompt,
+    c.SendSignal: _signal,
+    c.AcknowledgeSignal: _acknowledge,
+    c.AddNote: _note,
+}

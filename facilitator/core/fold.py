@@ -1,0 +1,207 @@
+"""Fold events into state. Events are facts: applied without checks."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from facilitator.core import events as e
+from facilitator.core.errors import DomainError
+from facilitator.core.state import (
+    Note,
+    Participant,
+    Poll,
+    PollPhase,
+    Prompt,
+    RiskAlert,
+    RolePlay,
+    RolePlayPhase,
+    SessionPhase,
+    SessionState,
+    Signal,
+    ballot_key,
+)
+
+
+def fold(events: Iterable[e.Event]) -> SessionState:
+    """Rebuild a session's state from its events, the first being SessionCreated."""
+    iterator = iter(events)
+    first = next(iterator, None)
+    if not isinstance(first, e.SessionCreated):
+        raise DomainError("a session log must begin with session_created", "corrupt")
+    state = SessionState(
+        id=first.session_id,
+        protocol_id=first.protocol_id,
+        protocol_version=first.protocol_version,
+        session_number=first.session_number,
+        title=first.title,
+        agenda=list(first.agenda),
+        created_at=first.at,
+        join_code=first.join_code,
+        owner=first.owner,
+        version=1,
+        public_version=1,
+        step_seconds=[0.0] * len(first.agenda),
+    )
+    for event in iterator:
+        apply(state, event)
+    return state
+
+
+def apply(state: SessionState, event: e.Event) -> None:
+    """Fold one event into `state`. Events are facts: no checks here."""
+    _APPLIERS[type(event)](state, event)
+    if not event.ballot:
+        state.version += 1
+    if event.public:
+        state.public_version += 1
+
+
+def _leave_step(state: SessionState, at: float) -> None:
+    if state.current_step is not None and state.step_entered_at is not None:
+        state.step_seconds[state.current_step] += max(0.0, at - state.step_entered_at)
+
+
+def _record_action(state: SessionState, participant_id: str, action_id: str) -> None:
+    state.actions.setdefault(participant_id, []).append(action_id)
+
+
+def _apply_joined(state: SessionState, ev: e.ParticipantJoined) -> None:
+    state.participants[ev.participant_id] = Participant(
+        ev.participant_id, ev.display_name, ev.chose_name, ev.at
+    )
+
+
+def _apply_left(state: SessionState, ev: e.ParticipantLeft) -> None:
+    member = state.participants[ev.participant_id]
+    member.left_at, member.removed, member.connected = ev.at, ev.removed, False
+
+
+def _apply_started(state: SessionState, ev: e.SessionStarted) -> None:
+    state.phase, state.started_at = SessionPhase.RUNNING, ev.at
+
+
+def _apply_step(state: SessionState, ev: e.StepEntered) -> None:
+    _leave_step(state, ev.at)
+    state.current_step, state.step_entered_at = ev.index, ev.at
+
+
+def _apply_ended(state: SessionState, ev: e.SessionEnded) -> None:
+    _leave_step(state, ev.at)
+    state.phase, state.ended_at, state.step_entered_at = SessionPhase.ENDED, ev.at, None
+
+
+def _apply_poll_opened(state: SessionState, ev: e.PollOpened) -> None:
+    state.polls[ev.poll_id] = Poll(ev.poll_id, ev.spec, state.current_step, ev.at)
+    state.open_poll = ev.poll_id
+
+
+def _apply_named(state: SessionState, ev: e.NamedAnswerRecorded) -> None:
+    poll = state.polls[ev.poll_id]
+    poll.voters.append(ev.participant_id)
+    poll.answers[ev.participant_id] = ev.value
+    _record_action(state, ev.participant_id, ev.action_id)
+
+
+def _apply_vote(state: SessionState, ev: e.AnonymousVoteCounted) -> None:
+    state.polls[ev.poll_id].voters.append(ev.participant_id)
+    _record_action(state, ev.participant_id, ev.action_id)
+
+
+def _apply_ballot(state: SessionState, ev: e.BallotCast) -> None:
+    bisect.insort(state.polls[ev.poll_id].ballots, ev.value, key=ballot_key)
+
+
+def _apply_risk(state: SessionState, ev: e.RiskFlagged) -> None:
+    state.risk_alerts.append(
+        RiskAlert(ev.alert_id, ev.participant_id, ev.poll_id, ev.item_id, ev.at)
+    )
+
+
+def _apply_poll_closed(state: SessionState, ev: e.PollClosed) -> None:
+    poll = state.polls[ev.poll_id]
+    poll.phase, poll.closed_at, poll.ballots = PollPhase.CLOSED, ev.at, list(ev.ballots)
+    if state.open_poll == ev.poll_id:
+        state.open_poll = None
+
+
+def _apply_role_play(state: SessionState, ev: e.RolePlayPushed) -> None:
+    state.role_plays[ev.role_play_id] = RolePlay(
+        ev.role_play_id, ev.spec, dict(ev.assignments), state.current_step, ev.at
+    )
+    state.active_role_play = ev.role_play_id
+
+
+def _apply_role_play_ended(state: SessionState, ev: e.RolePlayEnded) -> None:
+    role_play = state.role_plays[ev.role_play_id]
+    role_play.phase, role_play.ended_at = RolePlayPhase.ENDED, ev.at
+    if state.active_role_play == ev.role_play_id:
+        state.active_role_play = None
+
+
+def _apply_prompt_cleared(state: SessionState, ev: e.PromptCleared) -> None:
+    next(p for p in state.prompts if p.id == ev.prompt_id).cleared_at = ev.at
+
+
+def _apply_signal(state: SessionState, ev: e.SignalSent) -> None:
+    state.signals.append(Signal(ev.signal_id, ev.participant_id, ev.kind, ev.at))
+    _record_action(state, ev.participant_id, ev.action_id)
+
+
+def _apply_acknowledged(state: SessionState, ev: e.SignalAcknowledged) -> None:
+    next(s for s in state.signals if s.id == ev.signal_id).acknowledged = True
+
+
+def _set(attr: str, value: Any) -> Callable[[SessionState, Any], None]:
+    return lambda state, _ev: setattr(state, attr, value)
+
+
+def _set_member(attr: str, value: Any) -> Callable[[SessionState, Any], None]:
+    return lambda state, ev: setattr(state.participants[ev.participant_id], attr, value)
+
+
+def _apply_prompt(state: SessionState, ev: e.PromptPushed) -> None:
+    if state.prompt is not None:
+        state.prompt.cleared_at = ev.at
+    state.prompts.append(Prompt(ev.prompt_id, ev.text, ev.at))
+
+
+def _apply_note(state: SessionState, ev: e.NoteAdded) -> None:
+    state.notes.append(Note(ev.note_id, ev.text, ev.at, state.current_step))
+
+
+def _apply_revealed(state: SessionState, ev: e.PollRevealed) -> None:
+    state.polls[ev.poll_id].phase = PollPhase.REVEALED
+
+
+def _apply_debrief(state: SessionState, ev: e.DebriefStarted) -> None:
+    state.role_plays[ev.role_play_id].phase = RolePlayPhase.DEBRIEF
+
+
+_APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
+    e.ParticipantJoined: _apply_joined,
+    e.ParticipantConnected: _set_member("connected", True),
+    e.ParticipantDisconnected: _set_member("connected", False),
+    e.ParticipantLeft: _apply_left,
+    e.JoiningLocked: _set("locked", True),
+    e.JoiningUnlocked: _set("locked", False),
+    e.SessionStarted: _apply_started,
+    e.StepEntered: _apply_step,
+    e.SessionEnded: _apply_ended,
+    e.PollOpened: _apply_poll_opened,
+    e.NamedAnswerRecorded: _apply_named,
+    e.AnonymousVoteCounted: _apply_vote,
+    e.BallotCast: _apply_ballot,
+    e.RiskFlagged: _apply_risk,
+    e.PollClosed: _apply_poll_closed,
+    e.PollRevealed: _apply_revealed,
+    e.RolePlayPushed: _apply_role_play,
+    e.DebriefStarted: _apply_debrief,
+    e.RolePlayEnded: _apply_role_play_ended,
+    e.PromptPushed: _apply_prompt,
+    e.PromptCleared: _apply_prompt_cleared,
+    e.SignalSent: _apply_signal,
+    e.SignalAcknowledged: _apply_acknowledged,
+    e.NoteAdded: _apply_note,
+}

@@ -1,0 +1,69 @@
+"""Decide who is in the session: joining, presence, leaving, locking."""
+
+from __future__ import annotations
+
+from facilitator.core import commands as c
+from facilitator.core import events as e
+from facilitator.core.deciding import Decider
+from facilitator.core.errors import DomainError
+from facilitator.core.guards import nonempty, not_ended, present_member
+from facilitator.core.state import SessionState
+
+
+def _join(state: SessionState, cmd: c.Join) -> list[e.Event]:
+    not_ended(state, "join")
+    if state.locked:
+        raise DomainError("the session is locked: no one new can join", "locked")
+    if cmd.participant_id in state.participants:
+        raise DomainError(f"participant {cmd.participant_id!r} has already joined", "conflict")
+    typed = (cmd.display_name or "").strip()
+    name = typed or nonempty(cmd.pseudonym, "a pseudonym")
+    taken = {m.name.casefold() for m in state.participants.values() if m.present}
+    if name.casefold() in taken:
+        raise DomainError(f"the name {name!r} is taken in this session", "conflict")
+    return [e.ParticipantJoined(cmd.participant_id, name, bool(typed), cmd.at)]
+
+
+def _connect(state: SessionState, cmd: c.Connect) -> list[e.Event]:
+    member = present_member(state, cmd.participant_id)
+    return [] if member.connected else [e.ParticipantConnected(member.id, cmd.at)]
+
+
+def _disconnect(state: SessionState, cmd: c.Disconnect) -> list[e.Event]:
+    member = present_member(state, cmd.participant_id)
+    return [e.ParticipantDisconnected(member.id, cmd.at)] if member.connected else []
+
+
+def _leave(state: SessionState, cmd: c.Leave) -> list[e.Event]:
+    member = present_member(state, cmd.participant_id)
+    return [e.ParticipantLeft(member.id, False, cmd.at)]
+
+
+def _remove(state: SessionState, cmd: c.RemoveParticipant) -> list[e.Event]:
+    member = present_member(state, cmd.participant_id)
+    return [e.ParticipantLeft(member.id, True, cmd.at)]
+
+
+def _lock(state: SessionState, cmd: c.LockJoining) -> list[e.Event]:
+    not_ended(state, "lock joining")
+    if state.locked:
+        raise DomainError("joining is already locked", "illegal_state")
+    return [e.JoiningLocked(cmd.at)]
+
+
+def _unlock(state: SessionState, cmd: c.UnlockJoining) -> list[e.Event]:
+    not_ended(state, "unlock joining")
+    if not state.locked:
+        raise DomainError("joining is not locked", "illegal_state")
+    return [e.JoiningUnlocked(cmd.at)]
+
+
+DECIDERS: dict[type[c.Command], Decider] = {
+    c.Join: _join,
+    c.Connect: _connect,
+    c.Disconnect: _disconnect,
+    c.Leave: _leave,
+    c.RemoveParticipant: _remove,
+    c.LockJoining: _lock,
+    c.UnlockJoining: _unlock,
+}
