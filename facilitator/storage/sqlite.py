@@ -180,7 +180,12 @@ class SQLiteStore:
         return str(rows[0][0]) if rows else None
 
     def sessions_of(self, owner: str) -> list[SessionRecord]:
-        return [r for r in self.sessions() if r.owner == owner]
+        rows = self._query(
+            "SELECT id, title, protocol_id, created_at, version, coalesce(join_code, ''), owner "
+            "FROM sessions WHERE owner = ? ORDER BY created_at DESC, id",
+            (owner,),
+        )
+        return [SessionRecord(*row) for row in rows]
 
     def add_user(self, name: str, password_hash: str) -> None:
         try:
