@@ -1,0 +1,140 @@
+"""The session service: append before broadcast, who hears what, several processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from facilitator.core import commands as c
+from facilitator.core.state import SignalKind
+from facilitator.errors import Refused
+from facilitator.library.catalog import Catalog
+from facilitator.service.broadcast import (
+    display_room,
+    facilitator_room,
+    member_room,
+    participants_room,
+)
+from facilitator.service.sessions import SessionService
+from facilitator.service.tokens import Actor, Role
+from facilitator.storage.sqlite import SQLiteStore
+
+CATALOG = Catalog.load()
+
+
+class Recorder:
+    """Stands in for Socket.IO's emit: records (event, room) pairs."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict[str, Any]]] = []
+
+    def __call__(self, event: str, data: dict[str, Any], room: str) -> None:
+        self.sent.append((event, room, data))
+
+    def rooms(self) -> list[str]:
+        return [room for _, room, _ in self.sent]
+
+
+def _service(path: Path, recorder: Recorder | None = None, **kwargs: Any) -> SessionService:
+    return SessionService(
+        SQLiteStore(path), CATALOG, recorder or Recorder(), clock=lambda: 1e9, **kwargs
+    )
+
+
+def _started(service: SessionService, members: int = 3) -> tuple[str, Actor, list[Actor]]:
+    state = service.create("amina", "group-ipt-8", 2)
+    phones = [service.join(state.join_code, None, "10.0.0.1") for _ in range(members)]
+    console = Actor(Role.FACILITATOR, state.id, user="amina")
+    service.run(console, lambda st, at: c.Start(at))
+    return state.id, console, phones
+
+
+def test_an_answer_reaches_the_facilitator_and_the_member_only(tmp_path: Path) -> None:
+    recorder = Recorder()
+    service = _service(tmp_path / "s.db", recorder)
+    sid, console, phones = _started(service)
+    service.run(console, lambda st, at: c.OpenPoll(at, service.poll_spec(st, "mood10")))
+    recorder.sent.clear()
+    service.run(
+        phones[0], lambda st, at: c.SubmitAnswer(at, phones[0].participant_id, "a1", "poll-1", 6)
+    )
+    assert sorted(recorder.rooms()) == sorted(
+        [facilitator_room(sid), member_room(sid, phones[0].participant_id)]
+    )
+    assert participants_room(sid) not in recorder.rooms()
+    assert display_room(sid) not in recorder.rooms()
+
+
+def test_a_step_reaches_every_audience_once(tmp_path: Path) -> None:
+    recorder = Recorder()
+    service = _service(tmp_path / "s.db", recorder)
+    sid, console, _ = _started(service)
+    recorder.sent.clear()
+    service.run(console, lambda st, at: c.Next(at))
+    assert sorted(recorder.rooms()) == sorted(
+        [facilitator_room(sid), display_room(sid), participants_room(sid)]
+    )
+
+
+def test_a_second_process_sees_the_first_ones_changes_and_ballots(tmp_path: Path) -> None:
+    first = _service(tmp_path / "shared.db")
+    second = _service(tmp_path / "shared.db")
+    sid, console, phones = _started(first)
+    assert second.current(sid).phase.value == "running"
+    first.run(console, lambda st, at: c.OpenPoll(at, first.poll_spec(st, "mood10")))
+    second.current(sid)  # cached now; the next changes come from the other process
+    first.run(
+        phones[0], lambda st, at: c.SubmitAnswer(at, phones[0].participant_id, "a", "poll-1", 2)
+    )
+    second.run(
+        phones[1], lambda st, at: c.SubmitAnswer(at, phones[1].participant_id, "a", "poll-1", 9)
+    )
+    first.run(
+        phones[2], lambda st, at: c.SubmitAnswer(at, phones[2].participant_id, "a", "poll-1", 5)
+    )
+    for service in (first, second):
+        poll = service.current(sid).polls["poll-1"]
+        assert poll.ballots == [2, 5, 9]
+        assert len(poll.voters) == 3
+
+
+def test_a_facilitator_command_against_an_old_version_is_refused(tmp_path: Path) -> None:
+    first = _service(tmp_path / "shared.db")
+    second = _service(tmp_path / "shared.db")
+    sid, console, _ = _started(first)
+    seen = second.current(sid).version
+    first.run(console, lambda st, at: c.Next(at), expected_version=seen)
+    with pytest.raises(Refused, match=f"not {seen}"):
+        second.run(console, lambda st, at: c.Next(at), expected_version=seen)
+    assert first.current(sid).current_step == 1
+
+
+def test_snapshots_are_saved_as_the_log_grows(tmp_path: Path) -> None:
+    service = _service(tmp_path / "s.db", snapshot_every=5)
+    sid, console, _ = _started(service, members=3)
+    for n in range(6):
+        service.run(console, lambda st, at, n=n: c.AddNote(at, f"note {n}"))
+    snapshot = service.store.load_snapshot(sid)
+    assert snapshot is not None
+    assert snapshot.version % 5 in range(0, 2)
+    fresh = _service(tmp_path / "s.db")
+    assert [n.text for n in fresh.current(sid).notes] == [f"note {n}" for n in range(6)]
+
+
+def test_a_removed_member_can_do_nothing_more(tmp_path: Path) -> None:
+    service = _service(tmp_path / "s.db")
+    _, console, phones = _started(service)
+    gone = phones[0].participant_id
+    service.run(console, lambda st, at: c.RemoveParticipant(at, gone))
+    with pytest.raises(Refused, match="removed"):
+        service.run(phones[0], lambda st, at: c.SendSignal(at, gone, "s1", SignalKind.BREAK))
+
+
+def test_only_the_owner_runs_a_session(tmp_path: Path) -> None:
+    service = _service(tmp_path / "s.db")
+    sid, _, _ = _started(service)
+    intruder = Actor(Role.FACILITATOR, sid, user="someone-else")
+    with pytest.raises(Refused, match="you do not run this session"):
+        service.run(intruder, lambda st, at: c.Next(at))
