@@ -4,13 +4,25 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: run test lint check setup lock clean
+CLIENT := client/node_modules/.ready
 
-run: $(READY)  ## Set up and start the app on its embedded default (SQLite, no Redis).
+.PHONY: run test lint setup browser-setup lock clean
+
+run: $(READY) $(CLIENT)  ## Set up and start the app on its embedded default (SQLite, no Redis).
 	$(BIN)/facilitator serve
 
-test: $(READY) lint  ## Set up and run the whole test suite, linters included.
+test: $(READY) browser-setup lint  ## Set up and run the whole test suite, linters included.
 	$(BIN)/pytest
+
+# The pages serve socket.io-client and the QR encoder from npm: no build step, no CDN.
+$(CLIENT): client/package.json client/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or newer"; exit 1; }
+	cd client && npm ci --no-audit --no-fund
+	touch $@
+
+# Debian's Chromium and the client's npm packages, for the browser tests.
+browser-setup:
+	sh scripts/setup-browser.sh
 
 lint: $(READY)
 	$(BIN)/ruff check .
@@ -33,4 +45,4 @@ lock: $(READY)  ## Re-pin every dependency after changing pyproject.toml.
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^facilitator' > requirements.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) client/node_modules .mypy_cache .ruff_cache .pytest_cache .hypothesis

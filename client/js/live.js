@@ -25,6 +25,26 @@ export const serverClock = {
   },
 };
 
+let socketIoLoading = null;
+
+/** Load the Socket.IO client (served by this app) once; a page may start it early. */
+export function loadSocketIo() {
+  if (window.io) return Promise.resolve(window.io);
+  if (!socketIoLoading) {
+    socketIoLoading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = "/assets/vendor/socket.io.min.js";
+      script.addEventListener("load", () => resolve(window.io));
+      script.addEventListener("error", () => {
+        socketIoLoading = null;
+        reject(new Error("The connection code could not be loaded."));
+      });
+      document.head.append(script);
+    });
+  }
+  return socketIoLoading;
+}
+
 export class Live {
   /**
    * @param {object} options
@@ -41,10 +61,20 @@ export class Live {
   }
 
   start() {
-    // window.io comes from /assets/vendor/socket.io.min.js, loaded before this module.
+    this.status("connecting");
+    loadSocketIo().then(
+      () => this.open(),
+      () => {
+        this.status(navigator.onLine ? "reconnecting" : "offline");
+        setTimeout(() => this.start(), 3000);
+      },
+    );
+    return this;
+  }
+
+  open() {
     this.socket = window.io({ auth: { token: this.token }, reconnectionDelayMax: 5000 });
     const socket = this.socket;
-    this.status("connecting");
     socket.on("connect", () => this.connected());
     socket.on("disconnect", (reason) => {
       this.status(navigator.onLine ? "reconnecting" : "offline");
@@ -71,7 +101,6 @@ export class Live {
         socket.connect();
       }
     });
-    return this;
   }
 
   stop() {
@@ -157,7 +186,7 @@ export class Live {
 
 /** Text for a connection state, for the status line of each screen. */
 export function statusText(state, pending = 0) {
-  const waiting = pending ? ` ${pending} ${pending === 1 ? "answer is" : "answers are"} saved on this device and will be sent.` : "";
+  const waiting = pending ? ` ${pending} ${pending === 1 ? "tap is" : "taps are"} saved on this phone and will be sent.` : "";
   switch (state) {
     case "online":
       return "Connected.";

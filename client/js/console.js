@@ -1,0 +1,406 @@
+// The facilitator's console: agenda and clock, script note, polls, role-plays,
+// roster, private signals and notes, links and exports.
+
+import { api, byId, clockText, fill, h } from "./dom.js";
+import { Live, serverClock, statusText } from "./live.js";
+
+const sessionId = decodeURIComponent(location.pathname.split("/").pop());
+const KIND_TEXT = { pass: "passes this turn", break: "needs a break", support: "needs support" };
+
+let live = null;
+let view = null;
+let library = { polls: [], role_plays: [] };
+let rosterKey = "";
+
+function say(text) {
+  byId("message").textContent = text;
+}
+
+async function command(event, payload = {}) {
+  const ack = await live.emit(event, payload);
+  say(ack.ok ? "" : ack.error.message);
+  return ack;
+}
+
+/** Re-render `fn` but give keyboard focus back to the control that had it. */
+function keepingFocus(fn) {
+  const key = document.activeElement?.dataset?.key;
+  fn();
+  if (key) document.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
+}
+
+function typing(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+}
+
+// -- rendering ------------------------------------------------------------------------
+
+function render() {
+  document.title = `${view.title} - Console`;
+  byId("session-title").textContent = view.title;
+  byId("phase").textContent = { lobby: "Not started", running: "Running", ended: "Ended" }[view.phase];
+  keepingFocus(() => {
+    renderStep();
+    renderRisk();
+    renderPolls();
+    renderRolePlay();
+    renderAgenda();
+    renderSignals();
+    renderRoster();
+    renderNotes();
+  });
+  byId("prompt-now").textContent = view.prompt ? `Showing now: ${view.prompt.text}` : "No prompt is showing.";
+  tick();
+}
+
+function renderStep() {
+  const step = view.phase === "ended" ? null : view.step;
+  const agendaStep = step ? view.agenda[step.index] : null;
+  byId("step-count").textContent = step ? `Step ${step.index + 1} of ${step.of ?? step.count}` : view.phase === "ended" ? "Ended" : "Not started";
+  byId("step-title").textContent = step ? step.title : view.phase === "ended" ? "The session has ended" : "Ready to start";
+  byId("planned").textContent = step ? `of ${step.minutes} min planned` : "";
+  const note = agendaStep ? agendaStep.note : view.agenda[0]?.note || "";
+  byId("script").textContent = note || "No script note for this step.";
+  byId("start").hidden = view.phase !== "lobby";
+  byId("start").disabled = false;
+  byId("previous").disabled = view.phase !== "running" || !step || step.index === 0;
+  byId("next").disabled = view.phase !== "running" || !step || step.index >= view.agenda.length - 1;
+  byId("end").disabled = view.phase === "ended";
+  byId("lock").textContent = view.locked ? "Unlock joining" : "Lock joining";
+  byId("lock").setAttribute("aria-pressed", String(view.locked));
+}
+
+function elapsed(index) {
+  let spent = view.step_seconds[index] || 0;
+  if (view.step && view.step.index === index && view.step.entered_at && view.phase === "running") {
+    spent += Math.max(0, serverClock.now() - view.step.entered_at);
+  }
+  return spent;
+}
+
+function tick() {
+  if (!view) return;
+  const step = view.step;
+  const spent = step ? elapsed(step.index) : 0;
+  const planned = step ? step.minutes * 60 : 0;
+  const over = step && spent > planned;
+  byId("timer").textContent = clockText(spent);
+  byId("timer").classList.toggle("over", Boolean(over));
+  byId("over").textContent = over ? `Over time by ${clockText(spent - planned)}` : "";
+  const current = document.querySelector('#agenda [aria-current="step"] .used');
+  if (current && step) current.textContent = clockText(spent);
+}
+
+function renderRisk() {
+  const alerts = view.risk_alerts;
+  byId("risk").hidden = alerts.length === 0;
+  fill(
+    byId("risk-list"),
+    alerts.map((a) => h("li", {}, h("strong", { text: a.name }), ` answered a risk question (${a.poll_id}) at ${timeOf(a.at)}.`)),
+  );
+}
+
+function timeOf(epoch) {
+  return new Date(epoch * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+function bars(summary) {
+  if (!summary) return null;
+  if (summary.counts) {
+    const max = Math.max(1, ...Object.values(summary.counts));
+    return h(
+      "ul",
+      { class: "bars" },
+      Object.entries(summary.counts).map(([label, n]) => {
+        const fillBar = h("span", { class: "fill" });
+        fillBar.style.width = `${(100 * n) / max}%`;
+        return h("li", {}, h("span", { text: label }), h("span", { class: "track", "aria-hidden": "true" }, fillBar), h("span", { class: "n", text: String(n) }));
+      }),
+    );
+  }
+  if (summary.texts) return h("ul", {}, summary.texts.map((t) => h("li", { class: "note-text", text: t })));
+  if (summary.totals) return h("p", { text: `Totals: ${summary.totals.join(", ")}` });
+  return null;
+}
+
+function renderPolls() {
+  const choice = byId("poll-choice");
+  const stepPoll = view.step ? view.agenda[view.step.index].poll : null;
+  if (choice.options.length !== library.polls.length) {
+    fill(choice, library.polls.map((p) => h("option", { value: p.id, text: `${p.question} (${p.anonymous ? "anonymous" : "named"})` })));
+  }
+  if (stepPoll && choice.dataset.step !== String(view.step.index)) {
+    choice.value = stepPoll;
+    choice.dataset.step = String(view.step.index);
+  }
+  const polls = [...view.polls].reverse();
+  fill(
+    byId("polls"),
+    polls.map((poll) => {
+      const controls = [];
+      if (poll.phase === "open") controls.push(h("button", { type: "button", "data-key": `close-${poll.poll_id}`, text: "Close poll", on: { click: () => command("close_poll", { poll_id: poll.poll_id }) } }));
+      if (poll.phase === "closed" && !poll.facilitator_only) {
+        controls.push(h("button", { type: "button", class: "primary", "data-key": `reveal-${poll.poll_id}`, text: "Reveal to the room", on: { click: () => command("reveal_poll", { poll_id: poll.poll_id }) } }));
+      }
+      const counted = `${poll.count} answered` + (poll.anonymous ? `; results show from ${poll.threshold}` : "");
+      const parts = [
+        h("p", {}, h("strong", { text: poll.question })),
+        h("p", { class: "help" }, `${poll.phase} · ${counted}`, poll.anonymous ? " · anonymous" : " · named"),
+        h("div", { class: "row" }, controls),
+      ];
+      if (poll.anonymous) {
+        if (poll.summary) parts.push(bars(poll.summary));
+        else if (poll.phase === "revealed") parts.push(h("p", { class: "help", text: "Too few answers to show results." }));
+      } else if (poll.answers) {
+        parts.push(
+          h(
+            "ul",
+            {},
+            poll.answers.map((a) => h("li", {}, h("strong", { text: a.name }), ": ", answerText(poll, a))),
+          ),
+        );
+      }
+      return h("li", {}, parts);
+    }),
+  );
+}
+
+function answerText(poll, answer) {
+  const value = answer.answer;
+  if (poll.type === "instrument") return `total ${answer.total}`;
+  if (poll.options && Array.isArray(value)) return value.map((i) => poll.options[i]).join(", ");
+  if (poll.options) return poll.options[value];
+  return String(value);
+}
+
+function renderRolePlay() {
+  const active = view.role_play;
+  const box = byId("rp-active");
+  if (active) {
+    const buttons = [];
+    if (active.phase === "playing") buttons.push(h("button", { type: "button", "data-key": "debrief", text: "Start debrief", on: { click: () => command("start_debrief", { role_play_id: active.id }) } }));
+    buttons.push(h("button", { type: "button", "data-key": "end-rp", text: "End role-play", on: { click: () => command("end_role_play", { role_play_id: active.id }) } }));
+    const full = view.role_plays.find((r) => r.id === active.id);
+    const names = new Map(view.participants.map((p) => [p.id, p.name]));
+    fill(
+      box,
+      h("p", {}, h("strong", { text: active.title }), ` · ${active.phase}`),
+      h(
+        "ul",
+        {},
+        Object.entries(full?.assignments || {}).map(([role, pid]) => h("li", { text: `${role}: ${pid ? names.get(pid) || "?" : "nobody"}` })),
+      ),
+      active.debrief.length ? h("ol", {}, active.debrief.map((q) => h("li", { text: q }))) : null,
+      h("div", { class: "row" }, buttons),
+    );
+  } else {
+    fill(box);
+  }
+  byId("rp-form").hidden = Boolean(active);
+  const choice = byId("rp-choice");
+  if (choice.options.length !== library.role_plays.length) {
+    fill(choice, library.role_plays.map((r) => h("option", { value: r.id, text: `${r.title} (${r.area})` })));
+  }
+  const stepPlay = view.step ? view.agenda[view.step.index].role_play : null;
+  if (stepPlay && choice.dataset.step !== String(view.step.index)) {
+    choice.value = stepPlay;
+    choice.dataset.step = String(view.step.index);
+    rosterKey = "";
+  }
+  renderAssignments();
+}
+
+function renderAssignments() {
+  const spec = library.role_plays.find((r) => r.id === byId("rp-choice").value);
+  const members = view.participants.filter((p) => p.present);
+  const key = JSON.stringify([spec?.id, members.map((m) => [m.id, m.name])]);
+  if (key === rosterKey) return;
+  rosterKey = key;
+  byId("rp-scenario").textContent = spec ? spec.scenario : "";
+  const previous = new Map(Array.from(document.querySelectorAll("#rp-roles select"), (s) => [s.dataset.role, s.value]));
+  fill(
+    byId("rp-roles"),
+    (spec?.roles || [])
+      .filter((role) => !role.observer)
+      .map((role) => {
+        const id = `role-${role.id}`;
+        const select = h(
+          "select",
+          { id, "data-role": role.id, "data-key": id },
+          h("option", { value: "", text: "Nobody (played by a facilitator)" }),
+          members.map((m) => h("option", { value: m.id, text: m.name })),
+        );
+        select.value = previous.get(role.id) || "";
+        return h("p", {}, h("label", { for: id, text: role.name }), select);
+      }),
+    spec?.roles.some((r) => r.observer) ? h("p", { class: "help", text: "Everyone else gets the observers' card." }) : null,
+  );
+}
+
+function renderAgenda() {
+  const current = view.step?.index;
+  let planned = 0;
+  fill(
+    byId("agenda"),
+    view.agenda.map((step, index) => {
+      planned += step.minutes;
+      const used = elapsed(index);
+      return h(
+        "li",
+        { "aria-current": index === current ? "step" : false },
+        h(
+          "button",
+          {
+            type: "button",
+            "data-key": `jump-${index}`,
+            disabled: view.phase !== "running",
+            on: { click: () => command("jump_to_step", { index }) },
+          },
+          h("span", {}, `${index + 1}. ${step.title}`, step.poll ? " · poll" : "", step.role_play ? " · role-play" : ""),
+          h("span", { class: "mins" }, h("span", { class: "used", text: used ? clockText(used) : "" }), ` / ${step.minutes} min`),
+        ),
+      );
+    }),
+  );
+  byId("agenda-total").textContent = `Planned in all: ${planned} minutes. Select a step to jump to it.`;
+}
+
+function renderSignals() {
+  const signals = [...view.signals].reverse();
+  byId("no-signals").hidden = signals.length > 0;
+  fill(
+    byId("signals"),
+    signals.map((s) =>
+      h(
+        "li",
+        {},
+        h("strong", { text: s.name }),
+        ` ${KIND_TEXT[s.kind] || s.kind} · ${timeOf(s.at)} `,
+        s.acknowledged
+          ? h("span", { class: "tag", text: "seen" })
+          : h("button", { type: "button", "data-key": `ack-${s.id}`, text: "Acknowledge", "aria-label": `Acknowledge: ${s.name} ${KIND_TEXT[s.kind] || s.kind}`, on: { click: () => command("acknowledge_signal", { signal_id: s.id }) } }),
+      ),
+    ),
+  );
+  const open = view.signals.filter((s) => !s.acknowledged).length;
+  byId("signals-title").textContent = open ? `Private signals (${open} new)` : "Private signals";
+}
+
+function renderRoster() {
+  const members = view.participants;
+  const here = members.filter((m) => m.present);
+  const open = view.polls.find((p) => p.phase === "open");
+  byId("roster-count").textContent = `${here.filter((m) => m.connected).length} connected of ${here.length}` + (open ? ` · ${open.count} answered` : "");
+  fill(
+    byId("roster"),
+    members.map((m) => {
+      const state = m.removed ? ["removed", "gone"] : !m.present ? ["left", "gone"] : m.connected ? ["here", ""] : ["away", "away"];
+      return h(
+        "li",
+        { class: "row" },
+        h("span", { text: m.name }),
+        h("span", { class: `tag ${state[1]}`, text: state[0] }),
+        open && m.present ? h("span", { class: "tag", text: m.answered ? "answered" : "not yet" }) : null,
+        m.present
+          ? h("button", { type: "button", class: "quiet", "data-key": `remove-${m.id}`, "aria-label": `Remove ${m.name}`, text: "Remove", on: { click: () => remove(m) } })
+          : null,
+      );
+    }),
+  );
+}
+
+function remove(member) {
+  if (confirm(`Remove ${member.name} from this session?`)) command("remove_participant", { participant_id: member.id });
+}
+
+function renderNotes() {
+  fill(
+    byId("notes"),
+    [...view.notes].reverse().map((n) => h("li", {}, h("span", { class: "help", text: `${timeOf(n.at)}${n.step !== null && n.step !== undefined ? `, step ${n.step + 1}` : ""}: ` }), h("span", { class: "note-text", text: n.text }))),
+  );
+}
+
+// -- controls -------------------------------------------------------------------------
+
+function wire() {
+  byId("start").addEventListener("click", () => command("start_session"));
+  byId("next").addEventListener("click", () => command("next_step"));
+  byId("previous").addEventListener("click", () => command("previous_step"));
+  byId("end").addEventListener("click", () => {
+    if (confirm("End the session for everyone?")) command("end_session");
+  });
+  byId("lock").addEventListener("click", () => command(view?.locked ? "unlock_joining" : "lock_joining"));
+  byId("open-poll-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    command("open_poll", { poll: byId("poll-choice").value });
+  });
+  byId("rp-choice").addEventListener("change", () => renderAssignments());
+  byId("rp-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const assignments = {};
+    for (const select of document.querySelectorAll("#rp-roles select")) assignments[select.dataset.role] = select.value || null;
+    command("push_role_play", { role_play: byId("rp-choice").value, assignments });
+  });
+  byId("prompt-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = byId("prompt-text").value.trim();
+    if (text && (await command("push_prompt", { text })).ok) byId("prompt-text").value = "";
+  });
+  byId("prompt-clear").addEventListener("click", () => command("clear_prompt"));
+  byId("note-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = byId("note-text").value.trim();
+    if (text && (await command("add_note", { text })).ok) byId("note-text").value = "";
+  });
+  document.addEventListener("keydown", (event) => {
+    if (!view || typing(event.target) || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (document.querySelector("dialog[open]")) return;
+    const key = event.key;
+    if ((key === "n" || key === "N" || key === "ArrowRight") && !byId("next").disabled) {
+      event.preventDefault();
+      command("next_step");
+    } else if ((key === "p" || key === "P" || key === "ArrowLeft") && !byId("previous").disabled) {
+      event.preventDefault();
+      command("previous_step");
+    }
+  });
+  setInterval(tick, 1000);
+}
+
+async function start() {
+  wire();
+  const links = await api(`/api/sessions/${encodeURIComponent(sessionId)}/links`);
+  byId("join-code").textContent = links.join_code;
+  byId("join-url").textContent = links.join_url;
+  byId("join-url").href = links.join_url;
+  byId("display-link").href = `/display/${encodeURIComponent(sessionId)}?token=${encodeURIComponent(links.display_token)}`;
+  const base = `/api/sessions/${encodeURIComponent(sessionId)}/export`;
+  byId("export-log").href = `${base}/log.jsonl`;
+  byId("export-csv").href = `${base}/results.csv`;
+  byId("export-summary").href = `${base}/summary.html`;
+  let loaded = null;
+  live = new Live({
+    token: links.console_token,
+    onView: async (v) => {
+      view = v;
+      if (loaded === null) {
+        loaded = api(`/api/protocols/${encodeURIComponent(v.protocol_id)}`).then((data) => {
+          library = data;
+          rosterKey = "";
+        }).catch((error) => say(`The role-play library could not be loaded: ${error.message}`));
+      }
+      await loaded;
+      render();
+    },
+    onStatus: (state) => {
+      byId("status").textContent = statusText(state);
+      byId("status").className = `status ${state}`;
+    },
+    onRefused: (error) => say(error.message),
+  }).start();
+}
+
+start().catch((error) => {
+  if (error.status === 401) location.assign("/login");
+  else say(error.message);
+});

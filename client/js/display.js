@@ -1,0 +1,120 @@
+// The room display: join code and QR, step and timer, the role-play scenario, and
+// results once the facilitator has revealed them. Read-only.
+
+import qrcode from "/assets/vendor/qrcode.mjs";
+import { api, byId, clockText, fill, h } from "./dom.js";
+import { Live, serverClock, statusText } from "./live.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const token = new URLSearchParams(location.search).get("token") || "";
+let view = null;
+let qrFor = "";
+
+async function drawQr(code) {
+  if (qrFor === code) return;
+  qrFor = code;
+  const { url } = await api(`/api/join-url/${encodeURIComponent(code)}`);
+  byId("join-address").textContent = new URL("/join", url).href;
+  const qr = qrcode(0, "M");
+  qr.addData(url);
+  qr.make();
+  const size = qr.getModuleCount();
+  const quiet = 4;
+  let d = "";
+  for (let row = 0; row < size; row += 1) {
+    for (let col = 0; col < size; col += 1) {
+      if (qr.isDark(row, col)) d += `M${col + quiet} ${row + quiet}h1v1h-1z`;
+    }
+  }
+  const svg = byId("qr");
+  const total = size + 2 * quiet;
+  svg.setAttribute("viewBox", `0 0 ${total} ${total}`);
+  svg.setAttribute("shape-rendering", "crispEdges");
+  const background = document.createElementNS(SVG, "rect");
+  background.setAttribute("width", String(total));
+  background.setAttribute("height", String(total));
+  background.setAttribute("fill", "#fff");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", d);
+  path.setAttribute("fill", "#000");
+  svg.replaceChildren(background, path);
+  svg.setAttribute("aria-label", `QR code for ${url}`);
+}
+
+function bars(summary) {
+  if (summary.counts) {
+    const max = Math.max(1, ...Object.values(summary.counts));
+    return h(
+      "ul",
+      { class: "bars" },
+      Object.entries(summary.counts).map(([label, n]) => {
+        const bar = h("span", { class: "fill" });
+        bar.style.width = `${(100 * n) / max}%`;
+        return h("li", {}, h("span", { text: label }), h("span", { class: "track", "aria-hidden": "true" }, bar), h("span", { class: "n", text: String(n) }));
+      }),
+    );
+  }
+  if (summary.texts) return h("ul", {}, summary.texts.map((t) => h("li", { class: "note-text", text: t })));
+  if (summary.totals) return h("p", { text: `Totals: ${summary.totals.join(", ")}` });
+  return h("p");
+}
+
+function render() {
+  document.title = `${view.title} - Room display`;
+  byId("session-title").textContent = view.title;
+  const step = view.phase === "ended" ? null : view.step;
+  byId("step-title").textContent = step ? step.title : view.phase === "ended" ? "Thank you" : "Welcome";
+  byId("planned").textContent = step ? `of ${step.minutes} min` : "";
+  byId("prompt").hidden = !view.prompt;
+  byId("prompt").textContent = view.prompt ? view.prompt.text : "";
+  byId("join-code").textContent = view.join_code;
+  byId("join").hidden = view.phase === "ended";
+  byId("locked").hidden = !view.locked;
+  byId("qr").classList.toggle("hidden", view.locked);
+  drawQr(view.join_code).catch(() => {});
+  const rp = view.role_play;
+  byId("role-play").hidden = !rp;
+  if (rp) {
+    byId("rp-title").textContent = rp.title;
+    byId("rp-scenario").textContent = rp.scenario;
+    byId("rp-roles").textContent = rp.roles.length ? `Roles: ${rp.roles.join(", ")}` : "";
+    fill(byId("rp-debrief"), rp.debrief.map((q) => h("li", { text: q })));
+  }
+  // The most recently revealed result.
+  const result = view.results[view.results.length - 1];
+  byId("results").hidden = !result;
+  if (result) {
+    byId("results-title").textContent = result.question;
+    fill(byId("results-body"), bars(result.summary), h("p", { class: "help", text: `${result.summary.count} answers` }));
+  }
+  tick();
+}
+
+function tick() {
+  const step = view?.step;
+  if (!step || view.phase !== "running" || !step.entered_at) {
+    byId("timer").textContent = "";
+    return;
+  }
+  const spent = Math.max(0, serverClock.now() - step.entered_at);
+  byId("timer").textContent = clockText(spent);
+  byId("timer").classList.toggle("over", spent > step.minutes * 60);
+}
+
+new Live({
+  token,
+  onView: (v) => {
+    view = v;
+    render();
+  },
+  onStatus: (state) => {
+    byId("status").hidden = state === "online";
+    byId("status").className = `status ${state}`;
+    byId("status").textContent = statusText(state);
+  },
+  onRefused: (error) => {
+    byId("status").hidden = false;
+    byId("status").textContent = `This display link does not work: ${error.message}`;
+  },
+}).start();
+setInterval(tick, 1000);

@@ -1,0 +1,57 @@
+// The facilitator's home: list their sessions and open a new one.
+
+import { api, byId, fill, h } from "./dom.js";
+
+let csrf = "";
+let protocols = [];
+
+function fillSessions() {
+  const protocol = protocols.find((p) => p.id === byId("protocol").value);
+  fill(
+    byId("number"),
+    (protocol?.sessions || []).map((s) => h("option", { value: String(s.n), text: `${s.n}. ${s.title}` })),
+  );
+}
+
+async function start() {
+  const [me, list, catalog] = await Promise.all([api("/api/me"), api("/api/sessions"), api("/api/protocols")]);
+  csrf = me.csrf_token;
+  byId("logout-csrf").value = csrf;
+  protocols = catalog.protocols;
+  fill(byId("protocol"), protocols.map((p) => h("option", { value: p.id, text: p.title })));
+  fillSessions();
+  byId("protocol").addEventListener("change", fillSessions);
+  const sessions = [...list.sessions].sort((a, b) => b.created_at - a.created_at);
+  byId("no-sessions").hidden = sessions.length > 0;
+  fill(
+    byId("sessions"),
+    sessions.map((s) =>
+      h(
+        "li",
+        {},
+        h("a", { href: `/console/${encodeURIComponent(s.id)}`, text: s.title }),
+        " ",
+        h("span", { class: "help", text: `code ${s.join_code}, opened ${new Date(s.created_at * 1000).toLocaleString()}` }),
+      ),
+    ),
+  );
+  byId("create-button").disabled = false;
+}
+
+byId("create").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  byId("create-button").disabled = true;
+  try {
+    const body = { protocol_id: byId("protocol").value, session_number: Number(byId("number").value) };
+    const reply = await api("/api/sessions", { method: "POST", body, csrf });
+    location.assign(`/console/${encodeURIComponent(reply.session_id)}`);
+  } catch (error) {
+    byId("create-error").textContent = error.message;
+    byId("create-button").disabled = false;
+  }
+});
+
+start().catch((error) => {
+  if (error.status === 401) location.assign("/login");
+  else byId("create-error").textContent = error.message;
+});

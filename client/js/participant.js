@@ -1,0 +1,317 @@
+// The participant's phone: join, follow the step, answer polls, see a private role
+// card, send private signals, and reach the crisis resources from every screen.
+
+import { api, byId, fill, h } from "./dom.js";
+import { Live, loadSocketIo, statusText } from "./live.js";
+
+const STORE = "facilitator.participant";
+const CRISIS_STORE = "facilitator.crisis";
+const SIGNAL_TEXT = {
+  pass: "You passed this turn. The facilitator knows.",
+  break: "The facilitator knows you need a break.",
+  support: "The facilitator knows you need support and will come to you.",
+};
+
+let me = load(STORE);
+let live = null;
+let view = null;
+let personal = null;
+let crisisShown = false;
+let renderedPoll = "";
+let pollError = "";
+
+function load(key) {
+  try {
+    return JSON.parse(localStorage.getItem(key) || "null");
+  } catch {
+    return null;
+  }
+}
+
+function show(screen) {
+  for (const id of ["join-screen", "live-screen", "gone-screen"]) byId(id).hidden = id !== screen;
+}
+
+// -- crisis resources: cached on the phone, so they show without a network ----------
+
+function renderCrisis(resources) {
+  if (!resources) return;
+  byId("crisis-title").textContent = resources.title;
+  byId("crisis-text").textContent = resources.text;
+  fill(
+    byId("crisis-contacts"),
+    resources.contacts.map((c) => h("li", {}, h("strong", { text: c.name }), " ", c.detail)),
+  );
+}
+
+async function loadCrisis() {
+  renderCrisis(load(CRISIS_STORE));
+  try {
+    const data = await api("/api/crisis");
+    localStorage.setItem(CRISIS_STORE, JSON.stringify(data));
+    renderCrisis(data);
+  } catch {
+    // Offline: the cached or built-in text stays.
+  }
+}
+
+function openCrisis() {
+  const dialog = byId("crisis");
+  if (!dialog.open) dialog.showModal();
+}
+
+// -- joining --------------------------------------------------------------------------
+
+function setUpJoin() {
+  const params = new URLSearchParams(location.search);
+  const code = (params.get("code") || "").trim().toUpperCase();
+  if (me && (!code || code === me.code)) {
+    if (code) history.replaceState(null, "", "/join");
+    startLive();
+    return;
+  }
+  show("join-screen");
+  byId("code").value = code;
+  if (code) byId("name").focus();
+  const button = byId("join-button");
+  button.disabled = false;
+  byId("join-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const codeValue = byId("code").value.trim().toUpperCase();
+    const name = byId("name").value.trim();
+    if (!codeValue) {
+      byId("join-error").textContent = "Type the code shown in the room.";
+      byId("code").focus();
+      return;
+    }
+    button.disabled = true;
+    byId("join-error").textContent = "";
+    try {
+      const body = { code: codeValue };
+      if (name) body.name = name;
+      const reply = await api("/api/join", { method: "POST", body });
+      me = { token: reply.token, session_id: reply.session_id, id: reply.participant_id, name: reply.name, code: codeValue };
+      localStorage.setItem(STORE, JSON.stringify(me));
+      history.replaceState(null, "", "/join");
+      startLive();
+    } catch (error) {
+      byId("join-error").textContent = navigator.onLine ? error.message : "No network. Try again when you are connected.";
+      button.disabled = false;
+    }
+  });
+}
+
+function forget(title, text) {
+  live?.stop();
+  localStorage.removeItem(STORE);
+  if (me) localStorage.removeItem(outboxKey());
+  me = null;
+  byId("gone-title").textContent = title;
+  byId("gone-text").textContent = text;
+  show("gone-screen");
+}
+
+const outboxKey = () => `facilitator.outbox.${me.session_id}.${me.id}`;
+
+// -- live -----------------------------------------------------------------------------
+
+function startLive() {
+  show("live-screen");
+  byId("my-name").textContent = me.name;
+  live = new Live({
+    token: me.token,
+    outboxKey: outboxKey(),
+    onView: (v) => {
+      view = v;
+      render();
+    },
+    onPersonal: (p) => {
+      personal = p;
+      render();
+    },
+    onStatus: (state, pending) => {
+      const status = byId("status");
+      status.hidden = state === "online" && !pending;
+      status.className = `status ${state}`;
+      status.textContent = statusText(state, pending);
+      renderPoll();
+    },
+    onRefused: (error) => forget("You are no longer in this session", error.message),
+    onSent: (item, ack) => {
+      if (!ack.ok && item.event === "submit_answer") pollError = `Not counted: ${ack.error.message}`;
+      renderedPoll = "";
+      renderPoll();
+    },
+  }).start();
+  for (const button of document.querySelectorAll("[data-signal]")) {
+    button.addEventListener("click", () => {
+      live.queue("send_signal", { kind: button.dataset.signal });
+      byId("signal-note").textContent = SIGNAL_TEXT[button.dataset.signal];
+    });
+  }
+  byId("leave").addEventListener("click", async () => {
+    if (!confirm("Leave this session? You would need the code to join again.")) return;
+    const ack = await live.emit("leave_session", {});
+    if (ack.ok) forget("You have left the session", "Thank you for taking part.");
+    else byId("signal-note").textContent = ack.error.message;
+  });
+}
+
+function render() {
+  if (personal && (personal.removed || !personal.present)) {
+    forget("You are no longer in this session", personal.removed ? "The facilitator removed you from this session." : "Thank you for taking part.");
+    return;
+  }
+  if (personal) {
+    byId("my-name").textContent = personal.name;
+    byId("crisis-banner").hidden = !personal.crisis;
+    if (personal.crisis && !crisisShown) {
+      crisisShown = true;
+      openCrisis();
+    }
+  }
+  if (!view) return;
+  document.title = view.title;
+  byId("session-title").textContent = view.title;
+  const ended = view.phase === "ended";
+  const step = ended ? null : view.step;
+  byId("step-count").textContent = step ? `Step ${step.index + 1} of ${step.of ?? step.count}` : "";
+  byId("step-title").textContent = step ? step.title : view.phase === "ended" ? "The session has ended" : "Waiting to start";
+  byId("phase-note").textContent =
+    view.phase === "lobby" ? "You are in. The facilitator will start soon." : view.phase === "ended" ? "Thank you for taking part." : "";
+  const prompt = byId("prompt");
+  prompt.hidden = !view.prompt;
+  prompt.textContent = view.prompt ? view.prompt.text : "";
+  renderPoll();
+  renderRole();
+}
+
+// -- polls ----------------------------------------------------------------------------
+
+function pendingAnswer(pollId) {
+  return live?.pending().some((item) => item.event === "submit_answer" && item.payload.poll_id === pollId);
+}
+
+function renderPoll() {
+  const section = byId("poll");
+  const poll = view?.poll;
+  if (!poll) {
+    section.hidden = true;
+    renderedPoll = "";
+    fill(section);
+    return;
+  }
+  section.hidden = false;
+  const answered = personal?.answered.includes(poll.poll_id);
+  const waiting = pendingAnswer(poll.poll_id);
+  const key = `${poll.poll_id}:${answered}:${waiting}`;
+  if (key === renderedPoll) return;
+  renderedPoll = key;
+  if (answered || waiting) {
+    fill(
+      section,
+      h("h2", { id: "poll-question", text: poll.question }),
+      h("p", { class: "done", id: "poll-note", role: "status", text: answered ? "Thank you. Your answer is in." : "Your answer is saved on this phone and will be sent when you are back online." }),
+    );
+    return;
+  }
+  const form = h("form", { class: "poll", novalidate: true });
+  const read = pollInputs(poll, form);
+  const note = h("p", { id: "poll-note", class: "error", role: "alert", text: pollError });
+  pollError = "";
+  const send = h("button", { type: "submit", class: "primary", text: "Send answer" });
+  form.append(note, send);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = read();
+    if (value === null) {
+      note.textContent = "Choose an answer first.";
+      return;
+    }
+    live.queue("submit_answer", { poll_id: poll.poll_id, value });
+    renderPoll();
+  });
+  const privacy = poll.anonymous ? "Anonymous: nobody sees who gave which answer." : "Seen only by the facilitator.";
+  fill(section, h("h2", { id: "poll-question", text: poll.question }), h("p", { class: "help", text: privacy }), form);
+}
+
+function choiceGroup(name, legend, labels, values, type, className) {
+  const fieldset = h("fieldset", { class: className }, h("legend", { text: legend }));
+  labels.forEach((label, i) => {
+    const id = `${name}-${i}`;
+    fieldset.append(
+      h("div", { class: "choice" }, h("input", { type, id, name, value: String(values[i]) }), h("label", { for: id, text: label })),
+    );
+  });
+  return fieldset;
+}
+
+function checkedValues(form, name) {
+  return Array.from(form.querySelectorAll(`input[name="${name}"]:checked`), (input) => Number(input.value));
+}
+
+/** Add the poll's inputs to `form`; return a function reading the answer (null if none). */
+function pollInputs(poll, form) {
+  if (poll.type === "scale") {
+    const values = [];
+    for (let v = poll.min; v <= poll.max; v += 1) values.push(v);
+    form.append(choiceGroup("answer", "Your number", values.map(String), values, "radio", "scale"));
+    return () => checkedValues(form, "answer")[0] ?? null;
+  }
+  if (poll.type === "single_choice" || poll.type === "multiple_choice") {
+    const multiple = poll.type === "multiple_choice";
+    const legend = multiple ? "Choose all that fit" : "Choose one";
+    form.append(choiceGroup("answer", legend, poll.options, poll.options.map((_, i) => i), multiple ? "checkbox" : "radio", "options"));
+    return () => {
+      const values = checkedValues(form, "answer");
+      if (!values.length) return null;
+      return multiple ? values : values[0];
+    };
+  }
+  if (poll.type === "short_text") {
+    const area = h("textarea", { id: "answer-text", rows: 3, maxlength: poll.max_length });
+    form.append(h("label", { for: "answer-text", text: "Your answer" }), area);
+    return () => area.value.trim() || null;
+  }
+  // An instrument: every item on the same options.
+  poll.items.forEach((item, index) => {
+    form.append(choiceGroup(`item${index}`, item.text, poll.options, poll.options.map((_, i) => i), "radio", "options"));
+  });
+  return () => {
+    const values = poll.items.map((_, index) => checkedValues(form, `item${index}`)[0]);
+    return values.every((v) => v !== undefined) ? values : null;
+  };
+}
+
+// -- role card ------------------------------------------------------------------------
+
+function renderRole() {
+  const section = byId("role");
+  const rolePlay = view?.role_play;
+  const card = personal?.card;
+  if (!rolePlay) {
+    section.hidden = true;
+    fill(section);
+    return;
+  }
+  section.hidden = false;
+  const parts = [h("p", { class: "eyebrow", text: "Role-play" }), h("h2", { id: "role-title", text: rolePlay.title }), h("p", { text: rolePlay.scenario })];
+  if (card && card.role_play_id === rolePlay.id && rolePlay.phase === "playing") {
+    parts.push(
+      h("div", { class: "private-card" }, h("h3", { text: `Your role: ${card.role}` }), h("p", { text: card.setup }), h("p", { class: "help", text: "Only you see this card." })),
+    );
+  }
+  if (rolePlay.debrief.length) {
+    parts.push(h("h3", { text: "Talking it over" }), h("ul", {}, rolePlay.debrief.map((q) => h("li", { text: q }))));
+  }
+  fill(section, parts);
+}
+
+// -- start ----------------------------------------------------------------------------
+
+byId("crisis-open").addEventListener("click", openCrisis);
+byId("crisis-banner-open").addEventListener("click", openCrisis);
+loadCrisis();
+setUpJoin();
+// Fetched after the join screen works, so that a slow link does not hold up the Join button.
+loadSocketIo().catch(() => {});

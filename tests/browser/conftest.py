@@ -1,0 +1,129 @@
+"""Browser tests: a real server process, Debian's Chromium, one context per screen.
+
+They fail, never skip, when Chromium or the npm packages are missing: run
+scripts/setup-browser.sh first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+try:
+    from playwright.sync_api import Browser, Playwright, sync_playwright
+except ImportError as error:  # pragma: no cover
+    raise ImportError(
+        "the browser tests need the Python package playwright; "
+        "install the dev dependencies and run scripts/setup-browser.sh"
+    ) from error
+
+from tests.browser.screens import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LAPTOP,
+    PHONE,
+    PROJECTOR,
+    SETUP_HINT,
+    Screen,
+    missing_prerequisites,
+    open_screen,
+)
+from tests.live import Facilitator, Server
+
+HERE = Path(__file__).resolve().parent
+CRISIS = {
+    "title": "Help right now",
+    "text": "Test deployment: call the clinic's duty line or local emergency services.",
+    "contacts": [{"name": "Clinic duty line", "detail": "Ask at reception for the number."}],
+}
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    missing = missing_prerequisites()
+    if missing:
+        pytest.fail(f"browser tests need {', '.join(missing)}; {SETUP_HINT}", pytrace=False)
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("browser-data")
+    crisis = data / "crisis.yaml"
+    crisis.write_text(yaml.safe_dump(CRISIS))
+    started = Server(
+        data,
+        env={
+            "FACILITATOR_PROTOCOLS_DIR": str(HERE / "protocols"),
+            "FACILITATOR_CRISIS_FILE": str(crisis),
+            # Joins from one address, many pages: keep the limit out of the way.
+            "FACILITATOR_JOIN_ATTEMPTS": "1000",
+        },
+    ).start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def facilitator(server: Server) -> Facilitator:
+    return Facilitator(server).sign_in_with_link(server.login_link)
+
+
+@pytest.fixture
+def screens(browser: Browser, server: Server) -> Iterator[list[Screen]]:
+    """Every screen a test opened; each is checked for errors and closed afterwards."""
+    opened: list[Screen] = []
+    yield opened
+    errors = [f"{s.page.url}: {e}" for s in opened for e in s.errors]
+    for screen in opened:
+        screen.close()
+    assert not errors, "pages reported errors:\n" + "\n".join(errors)
+
+
+OpenScreen = Callable[..., Screen]
+
+
+@pytest.fixture
+def open_phone(browser: Browser, server: Server, screens: list[Screen]) -> OpenScreen:
+    def opener(path: str = "/join", viewport: dict[str, int] = PHONE, **options: Any) -> Screen:
+        screen = open_screen(browser, server.url, path, viewport=viewport, phone=True, **options)
+        screens.append(screen)
+        return screen
+
+    return opener
+
+
+@pytest.fixture
+def open_console(
+    browser: Browser, server: Server, facilitator: Facilitator, screens: list[Screen]
+) -> OpenScreen:
+    cookies = [{"name": c.name, "value": c.value or ""} for c in facilitator.http.cookies]
+
+    def opener(path: str = "/", **options: Any) -> Screen:
+        screen = open_screen(browser, server.url, path, viewport=LAPTOP, cookies=cookies, **options)
+        screens.append(screen)
+        return screen
+
+    return opener
+
+
+@pytest.fixture
+def open_display(browser: Browser, server: Server, screens: list[Screen]) -> OpenScreen:
+    def opener(path: str, **options: Any) -> Screen:
+        screen = open_screen(browser, server.url, path, viewport=PROJECTOR, **options)
+        screens.append(screen)
+        return screen
+
+    return opener

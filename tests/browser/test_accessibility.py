@@ -1,0 +1,119 @@
+"""Each screen passes axe-core with no serious or critical violation, every control has a
+name, and the keyboard reaches every control."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import OpenScreen
+from tests.browser.screens import AXE, Screen, join_on_phone
+from tests.live import Client, Facilitator, Server
+
+# Controls a keyboard user must reach; radios count once per group (arrows move within).
+CONTROLS = """() => {
+  const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const controls = Array.from(document.querySelectorAll(
+    'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])'
+  )).filter((el) => visible(el) || (el.type === 'radio' || el.type === 'checkbox') && visible(el.labels[0]));
+  return controls.map((el, i) => { el.dataset.kb = el.type === 'radio' ? 'radio:' + el.name : 'c' + i; return el.dataset.kb; });
+}"""
+UNNAMED = """() => Array.from(document.querySelectorAll('button, input:not([type=hidden]), select, textarea, a[href]'))
+  .filter((el) => {
+    const named = (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+    return !(named || el.textContent.trim());
+  }).map((el) => el.outerHTML)"""
+
+
+def axe_problems(screen: Screen) -> list[str]:
+    screen.page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = screen.page.evaluate("axe.run(document)")
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def tab_through(screen: Screen) -> tuple[set[str], set[str]]:
+    """Press Tab through the page; return the controls there are and those reached."""
+    page = screen.page
+    wanted: list[str] = page.evaluate(CONTROLS)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    reached: set[str] = set()
+    for _ in range(len(wanted) + 10):
+        page.keyboard.press("Tab")
+        key = page.evaluate("document.activeElement && document.activeElement.dataset.kb || ''")
+        if key:
+            reached.add(key)
+    return set(wanted), reached
+
+
+@pytest.fixture
+def three_screens(
+    open_console: OpenScreen,
+    open_display: OpenScreen,
+    open_phone: OpenScreen,
+    server: Server,
+    facilitator: Facilitator,
+) -> dict[str, Screen]:
+    links = facilitator.create_session("browser-check", 1)
+    join_page = open_phone(f"/j/{links['join_code']}", bypass_csp=True)
+    expect(join_page.page.get_by_role("button", name="Join")).to_be_enabled()
+    phone = open_phone(f"/j/{links['join_code']}", bypass_csp=True)
+    join_on_phone(phone, "Gita")
+    console = open_console(f"/console/{links['session_id']}", bypass_csp=True)
+    expect(console.page.locator("#roster li")).to_have_count(1)
+    console.page.get_by_role("button", name="Start session").click()
+    console.page.get_by_role("button", name="Open poll").click()
+    expect(phone.page.locator("#poll-question")).to_be_visible()
+    display = open_display(
+        f"/display/{links['session_id']}?token={links['display_token']}", bypass_csp=True
+    )
+    expect(display.page.locator("#qr path")).to_have_count(1)
+    home = open_console("/", bypass_csp=True)
+    expect(home.page.get_by_role("button", name="Open session")).to_be_enabled()
+    return {"join": join_page, "phone": phone, "console": console, "display": display, "home": home}
+
+
+def test_no_screen_has_a_serious_or_critical_axe_violation(
+    three_screens: dict[str, Screen],
+) -> None:
+    problems = {name: axe_problems(screen) for name, screen in three_screens.items()}
+    assert problems == {name: [] for name in three_screens}
+
+
+def test_every_control_has_a_name_and_the_keyboard_reaches_it(
+    three_screens: dict[str, Screen],
+) -> None:
+    for name, screen in three_screens.items():
+        assert screen.page.evaluate(UNNAMED) == [], name
+        if name == "display":
+            continue  # read-only: nothing to operate
+        wanted, reached = tab_through(screen)
+        assert wanted, name
+        assert wanted <= reached, f"{name}: not reached by Tab: {sorted(wanted - reached)}"
+
+
+def test_the_console_moves_by_keyboard_but_not_while_typing(
+    open_console: OpenScreen, server: Server, facilitator: Facilitator
+) -> None:
+    links = facilitator.create_session("browser-check", 1)
+    watcher = Client(server.url, links["console_token"], "watcher").connect()
+    try:
+        console = open_console(f"/console/{links['session_id']}")
+        page = console.page
+        page.get_by_role("button", name="Start session").click()
+        expect(page.locator("#step-title")).to_have_text("Mood number")
+        page.get_by_label("Note (only you see it)").press("n")
+        page.get_by_label("Prompt text").press("ArrowRight")
+        page.wait_for_timeout(300)
+        expect(page.locator("#step-title")).to_have_text("Mood number")
+        page.locator("#agenda-title").click()  # out of the field, as a user would
+        page.keyboard.press("N")
+        expect(page.locator("#step-title")).to_have_text("One word each")
+        assert watcher.wait_for(lambda v: v["step"]["index"] == 1)
+    finally:
+        watcher.close()
