@@ -6,12 +6,12 @@ READY := $(VENV)/.ready
 
 CLIENT := client/node_modules/.ready
 
-.PHONY: run test lint setup browser-setup lock clean
+.PHONY: run test lint setup browser-setup services bench lock clean
 
 run: $(READY) $(CLIENT)  ## Set up and start the app on its embedded default (SQLite, no Redis).
 	$(BIN)/facilitator serve
 
-test: $(READY) browser-setup lint  ## Set up and run the whole test suite, linters included.
+test: $(READY) browser-setup services lint  ## Set up and run the whole test suite, linters included.
 	$(BIN)/pytest
 
 # The pages serve socket.io-client and the QR encoder from npm: no build step, no CDN.
@@ -19,6 +19,14 @@ $(CLIENT): client/package.json client/package-lock.json
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or newer"; exit 1; }
 	cd client && npm ci --no-audit --no-fund
 	touch $@
+
+# redis-server and nginx (Debian, as root) for the scale-out tests, when missing.
+services:
+	sh scripts/ensure-services.sh
+
+bench: $(READY)  ## Measure the server against a bare relay and Node socket.io (~6 min).
+	npm ci --prefix bench --no-audit --no-fund
+	$(BIN)/python -m bench.run
 
 # Debian's Chromium and the client's npm packages, for the browser tests.
 browser-setup:

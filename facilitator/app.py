@@ -69,4 +69,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def open_store(settings: Settings) -> Store:
     """Return the store the settings ask for: SQLite unless a Redis URL is set."""
+    if settings.redis_url:
+        from facilitator.storage.redis import RedisStore
+
+        return RedisStore.from_url(settings.redis_url)
     return SQLiteStore(settings.database)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import socket
 import sys
 import time
@@ -36,6 +37,18 @@ def lan_address() -> str:
         probe.close()
 
 
+def warn_if_redis_can_lose_data(store: object, out: Any) -> None:
+    """Print and log a warning when the Redis store could lose acknowledged changes."""
+    from facilitator.storage.redis import RedisStore
+
+    if not isinstance(store, RedisStore):
+        return
+    warning = store.persistence_warning()
+    if warning:
+        logging.getLogger(__name__).warning("%s", warning)
+        print(f"  WARNING: {warning}", file=out)
+
+
 def serve(settings: Settings, out: Any = sys.stdout) -> None:
     """Run the app until interrupted, printing the addresses people need."""
     from facilitator.app import create_app
@@ -49,6 +62,7 @@ def serve(settings: Settings, out: Any = sys.stdout) -> None:
     socketio = app.extensions["facilitator.socketio"]
     base = settings.public_url.rstrip("/")
     print(f"Facilitator is running ({settings.async_mode}).", file=out)
+    warn_if_redis_can_lose_data(service.store, out)
     print(f"  Participants join at: {base}/join", file=out)
     if not service.store.has_users():
         token = accounts.new_login_link(service.store, time.time())

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from facilitator.storage.base import EventStore
+from facilitator.storage.base import Store
+from facilitator.storage.redis import RedisStore
 from facilitator.storage.sqlite import SQLiteStore
 from tests.live import Client, Facilitator, Server, wait_until
+from tests.redis_server import delete_prefix, shared_redis_url
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "redis"]
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
-    """An empty store of each backend."""
-    backend = SQLiteStore(tmp_path / "facilitator.db")
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store of each backend; Redis under a key prefix of its own."""
+    if request.param == "sqlite":
+        backend: Store = SQLiteStore(tmp_path / "facilitator.db")
+        yield backend
+        backend.close()
+        return
+    url = shared_redis_url()
+    prefix = f"facilitator-test:{secrets.token_hex(6)}:"
+    backend = RedisStore.from_url(url, prefix=prefix)
     yield backend
     backend.close()
+    delete_prefix(url, prefix)
 
 
 @pytest.fixture(scope="module")

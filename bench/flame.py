@@ -1,0 +1,52 @@
+"""Summarise a py-spy raw (collapsed-stack) profile: where the server spends its time.
+
+Usage: python -m bench.flame PROFILE.txt [--top 25] [--under NAME]
+Prints inclusive and self shares per function. py-spy records busy samples only (no
+--idle), so the shares are of the time the server's one core was working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import re
+from pathlib import Path
+
+
+def frames(stack: str) -> list[str]:
+    # py-spy frames read "function (file.py:line)"; drop the line to merge a function.
+    return [re.sub(r":\d+\)$", ")", f) for f in stack.split(";") if f]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("profile")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--under", default="", help="only stacks passing through this")
+    args = parser.parse_args()
+    inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    busy = 0
+    for line in Path(args.profile).read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        n = int(count)
+        chain = frames(stack)
+        if args.under and not any(args.under in f for f in chain):
+            continue
+        busy += n
+        own[chain[-1]] += n
+        for f in set(chain):
+            inclusive[f] += n
+    print(f"busy samples {busy}")
+    print("\ninclusive (share of busy samples):")
+    for f, n in inclusive.most_common(args.top):
+        print(f"{100 * n / busy:6.1f}%  {f}")
+    print("\nself:")
+    for f, n in own.most_common(args.top):
+        print(f"{100 * n / busy:6.1f}%  {f}")
+
+
+if __name__ == "__main__":
+    main()

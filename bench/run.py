@@ -1,0 +1,765 @@
+"""Run the benchmark: our server, the framework floor and the Node reference, one table.
+
+Usage: python -m bench.run [--quick] [--only 1,2,...] [--out bench/results/latest.json]
+
+Each scenario gets fresh server processes (server on core 0, load generator on core 1)
+and the same Node load generator (bench/loadgen.js). Writes one object per scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PYTHON = sys.executable
+SERVER_CORE = "0"
+LOADGEN_CORE = "1"
+# Bytes of padding in the relays' pushes, so that they send what a phone's step view
+# weighs here (about 380 bytes of JSON for group-ipt-8 session 2, measured).
+RELAY_PAD = 360
+PROFILE_DIR = ""
+FIELDS = (
+    "scenario",
+    "clients",
+    "expected",
+    "delivered",
+    "lost",
+    "duplicates",
+    "p50_ms",
+    "p99_ms",
+    "ratio_floor",
+    "ratio_reference",
+    "rss_kb_per_client",
+)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+class Server:
+    """One server process pinned to a core: app, floor relay or reference relay."""
+
+    def __init__(self, kind: str, core: str = SERVER_CORE, env: dict[str, str] | None = None):
+        self.kind = kind
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.core = core
+        self.extra_env = env or {}
+        self.data_dir = Path(tempfile.mkdtemp(prefix="facilitator-bench-"))
+        self.lines: list[str] = []
+        self.login_link = ""
+        self.process: subprocess.Popen[str] | None = None
+
+    def command(self) -> list[str]:
+        if self.kind == "app" and PROFILE_DIR:
+            # Sampled by py-spy (collapsed stacks); RSS then counts py-spy, not the app.
+            out = Path(PROFILE_DIR) / f"app-{self.port}.txt"
+            spy = str(Path(PYTHON).parent / "py-spy")
+            return [
+                spy,
+                "record",
+                "-r",
+                "250",
+                "-f",
+                "raw",
+                "-o",
+                str(out),
+                "--",
+                PYTHON,
+                "-m",
+                "facilitator",
+                "serve",
+            ]
+        if self.kind == "app":
+            return [PYTHON, "-m", "facilitator", "serve"]
+        if self.kind == "floor":
+            return [PYTHON, "-m", "bench.relay_flask", str(self.port)]
+        if self.kind == "floor-simple":
+            return [PYTHON, "-m", "bench.relay_flask", str(self.port), "--simple-websocket"]
+        return ["node", str(BENCH / "relay_node.js"), str(self.port)]
+
+    def start(self) -> Server:
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "FACILITATOR_DATA_DIR": str(self.data_dir),
+            "FACILITATOR_HOST": "127.0.0.1",
+            "FACILITATOR_PORT": str(self.port),
+            "FACILITATOR_PUBLIC_URL": self.url,
+            "FACILITATOR_LOG_LEVEL": "WARNING",
+            "FACILITATOR_JOIN_ATTEMPTS": "100000",
+            **self.extra_env,
+        }
+        self.process = subprocess.Popen(
+            ["taskset", "-c", self.core, *self.command()],
+            # BENCH_APP_ROOT: measure another checkout (a patched copy) with this harness.
+            cwd=os.environ.get("BENCH_APP_ROOT", ROOT) if self.kind == "app" else ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        wait_for_port(self.port, self.process)
+        if self.kind == "app":
+            deadline = time.monotonic() + 10
+            while not self.login_link and time.monotonic() < deadline:
+                time.sleep(0.05)
+        return self
+
+    def _read(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            if len(self.lines) < 200:
+                self.lines.append(line)
+            found = re.search(r"(/login\?token=\S+)", line)
+            if found:
+                self.login_link = self.url + found.group(1)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            # SIGINT, so that py-spy, when it wraps the server, writes its profile.
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+@contextmanager
+def running(*servers: Server) -> Iterator[None]:
+    try:
+        for server in servers:
+            server.start()
+        yield
+    finally:
+        for server in servers:
+            server.stop()
+
+
+class Console:
+    """The facilitator's browser: signs in with the one-time link, creates sessions."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        jar = http.cookiejar.CookieJar()
+        # Only http://127.0.0.1 addresses this harness built itself are ever opened.
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        self.opener.open(server.login_link, timeout=10).read()
+        me = json.loads(self.opener.open(server.url + "/api/me", timeout=10).read())
+        self.csrf = me["csrf_token"]
+
+    def create_session(self) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310 (our own http://127.0.0.1 server)
+            self.server.url + "/api/sessions",
+            data=json.dumps({"protocol_id": "group-ipt-8", "session_number": 2}).encode(),
+            headers={"Content-Type": "application/json", "X-CSRF-Token": self.csrf},
+            method="POST",
+        )
+        reply: dict[str, Any] = json.loads(self.opener.open(request, timeout=10).read())
+        return reply
+
+
+def loadgen(spec: dict[str, Any], limit: float) -> dict[str, Any]:
+    """Run the Node load generator on its own core and return its JSON report."""
+    spec = {**spec, "limitSeconds": limit}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump(spec, file)
+    try:
+        done = subprocess.run(
+            ["taskset", "-c", LOADGEN_CORE, "node", str(BENCH / "loadgen.js"), file.name],
+            cwd=BENCH,
+            capture_output=True,
+            text=True,
+            timeout=limit + 30,
+            check=False,
+        )
+    finally:
+        os.unlink(file.name)
+    sys.stderr.write(done.stderr)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"load generator printed no result: {done.stdout[-2000:]}")
+    report: dict[str, Any] = json.loads(lines[-1])
+    if "error" in report:
+        raise RuntimeError(f"load generator failed: {report['error']}")
+    return report
+
+
+def rss_kb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    found = re.search(r"VmRSS:\s+(\d+)", status)
+    return int(found.group(1)) if found else 0
+
+
+def row(scenario: str, clients: int, **fields: Any) -> dict[str, Any]:
+    out: dict[str, Any] = dict.fromkeys(FIELDS)
+    out.update(scenario=scenario, clients=clients)
+    out.update(fields)
+    return out
+
+
+def ratio(ours: float | None, base: float | None) -> float | None:
+    if ours is None or not base:
+        return None
+    return round(ours / base, 2)
+
+
+# -- scenario 1 and 5: one large session -----------------------------------------------
+
+
+def relay_broadcast(kind: str, clients: int, pushes: int) -> dict[str, Any]:
+    """Push `pushes` messages to `clients` through a bare relay; return the report."""
+    server = Server(kind)
+    with running(server):
+        spec = {
+            "mode": "broadcast",
+            "urls": [server.url],
+            "receivers": [None] * clients,
+            "event": "step",
+            "key": "seq",
+            "batch": 50,
+            "serverPids": [server.pid],
+            "pushes": [
+                {"event": "push", "payload": {"seq": 0, "pad": "w" * RELAY_PAD}, "warmup": True}
+            ]
+            + [
+                {"event": "push", "payload": {"seq": k, "pad": "x" * RELAY_PAD}}
+                for k in range(1, pushes + 1)
+            ],
+        }
+        return loadgen(spec, limit=300)
+
+
+def step_pushes(count: int, agenda_length: int = 7) -> list[dict[str, Any]]:
+    """start_session (warm-up), then `count` step changes bouncing along the agenda."""
+    pushes: list[dict[str, Any]] = [{"event": "start_session", "payload": {}, "warmup": True}]
+    step = 0
+    direction = 1
+    for _ in range(count):
+        if not 0 <= step + direction < agenda_length:
+            direction = -direction
+        step += direction
+        event = "next_step" if direction > 0 else "previous_step"
+        pushes.append({"event": event, "payload": {}})
+    return pushes
+
+
+def app_broadcast(servers: list[Server], clients: int, pushes: int) -> dict[str, Any]:
+    """One session, `clients` members spread over `servers`; the facilitator pushes steps."""
+    console = Console(servers[0])
+    session = console.create_session()
+    # Before anyone joins: a member's cost is their place in the state plus a connection.
+    rss_before = sum(rss_kb(s.pid) for s in servers)
+    tokens = [t for t in join_codes(servers[0], [session["join_code"]] * clients) if t]
+    spec = {
+        "mode": "broadcast",
+        "urls": [s.url for s in servers],
+        "receivers": [{"token": t} for t in tokens],
+        "event": "view",
+        "key": "version",
+        "batch": 50,
+        "serverPids": [s.pid for s in servers],
+        "triggerUrl": servers[0].url,
+        "triggerAuth": {"token": session["console_token"]},
+        "pushes": step_pushes(pushes),
+    }
+    report = loadgen(spec, limit=400)
+    report["rss_kb_before"] = rss_before
+    report["clients"] = clients  # joins that failed count as lost
+    report["lost"] = clients * pushes - report["delivered"]
+    report["expected"] = clients * pushes
+    return report
+
+
+def scenario_one(clients: int, pushes: int, results: list[dict[str, Any]]) -> None:
+    log(f"scenario 1: one session, {clients} members, {pushes} pushes")
+    floor = relay_broadcast("floor", clients, pushes)
+    log(f"  floor     {floor['latency']}")
+    reference = relay_broadcast("reference", clients, pushes)
+    log(f"  reference {reference['latency']}")
+    simple = relay_broadcast("floor-simple", clients, pushes)
+    log(f"  floor, simple-websocket {simple['latency']}")
+    server = Server("app")
+    with running(server):
+        ours = app_broadcast([server], clients, pushes)
+    log(f"  ours      {ours['latency']}")
+    rss = {}
+    reports = (
+        ("ours", ours),
+        ("floor", floor),
+        ("reference", reference),
+        ("floor, simple-websocket", simple),
+    )
+    for name, report in reports:
+        grown = report["rss_kb_connected"] - report["rss_kb_before"]
+        rss[name] = round(grown / max(1, report["connected"]), 1)
+        results.append(
+            row(
+                f"1 one session ({name})",
+                clients,
+                expected=report["expected"],
+                delivered=report["delivered"],
+                lost=report["lost"],
+                duplicates=report["duplicates"],
+                p50_ms=report["latency"]["p50_ms"],
+                p99_ms=report["latency"]["p99_ms"],
+                ratio_floor=ratio(report["latency"]["p99_ms"], floor["latency"]["p99_ms"]),
+                ratio_reference=ratio(report["latency"]["p99_ms"], reference["latency"]["p99_ms"]),
+                rss_kb_per_client=rss[name],
+                detail={
+                    k: report[k]
+                    for k in (
+                        "connect_seconds",
+                        "connect",
+                        "connect_failed",
+                        "per_push",
+                        "acks_failed",
+                        "unattributed",
+                        "rss_kb_before",
+                        "rss_kb_connected",
+                    )
+                    if k in report
+                },
+            )
+        )
+    results.append(
+        row(
+            "5 memory",
+            clients,
+            rss_kb_per_client=rss["ours"],
+            ratio_floor=ratio(rss["ours"], rss["floor"]),
+            ratio_reference=ratio(rss["ours"], rss["reference"]),
+            detail={"rss_kb_per_client": rss, "target_kb": 50},
+        )
+    )
+
+
+def join_codes(server: Server, codes: list[str]) -> list[str | None]:
+    """Join one member per code (codes repeat for several members); tokens in order."""
+    report = loadgen(
+        {"mode": "join", "url": server.url, "codes": codes, "concurrency": 16}, limit=300
+    )
+    tokens: list[str | None] = report["tokens"]
+    got = sum(1 for t in tokens if t)
+    log(f"joined {got}/{len(codes)} in {report['seconds']:.1f} s {report['errors'] or ''}")
+    return tokens
+
+
+# -- scenario 2: many groups -----------------------------------------------------------
+
+
+def app_groups(servers: list[Server], sessions: int, size: int, seconds: float) -> dict[str, Any]:
+    """`sessions` groups of `size`; each facilitator steps every 2 s, polls every 10 s."""
+    console = Console(servers[0])
+    created = [console.create_session() for _ in range(sessions)]
+    tokens = join_codes(servers[0], [s["join_code"] for s in created for _ in range(size)])
+    urls = [s.url for s in servers]
+    spec = {
+        "mode": "groups",
+        "batch": 50,
+        "serverPids": [s.pid for s in servers],
+        "sessions": [
+            {
+                # Members of one group spread over the servers, as a proxy would place them.
+                "urls": urls[i % len(urls) :] + urls[: i % len(urls)],
+                "facilitatorAuth": {"token": s["console_token"]},
+                "participants": [{"token": t} for t in tokens[i * size : (i + 1) * size] if t],
+            }
+            for i, s in enumerate(created)
+        ],
+        "durationMs": seconds * 1000,
+        "stepEveryMs": 2000,
+        "pollEveryTicks": 5,
+        "agendaLength": 7,
+        "answerDelayMs": [200, 3000],
+        "retryShare": 0.05,
+    }
+    report = loadgen(spec, limit=seconds + 200)
+    report["clients"] = sessions * size
+    return report
+
+
+def groups_row(name: str, report: dict[str, Any]) -> dict[str, Any]:
+    answers = report["answers"]
+    return row(
+        name,
+        report["clients"],
+        expected=answers["expected"],
+        delivered=answers["counted"],
+        lost=answers["lost"],
+        duplicates=answers["double_counted"] + answers["retry_counted_twice"],
+        p50_ms=report["steps"]["p50_ms"],
+        p99_ms=report["steps"]["p99_ms"],
+        detail={
+            "step_to_phone": report["steps"],
+            "poll_open_to_phone": report["polls_opened"],
+            "answer_to_facilitator_count": report["answer_to_count"],
+            "answers": answers,
+            "view_duplicates": report["duplicates"],
+            "command_errors": report["command_errors"],
+            "connect_failed": report["connect_failed"],
+            "connect_seconds": report["connect_seconds"],
+            "targets_ms": {"step_p99": 150, "answer_p99": 150},
+        },
+    )
+
+
+def scenario_two(sessions: int, size: int, seconds: float, results: list[dict[str, Any]]) -> None:
+    log(f"scenario 2: {sessions} sessions x {size} members for {seconds:.0f} s")
+    server = Server("app")
+    with running(server):
+        report = app_groups([server], sessions, size, seconds)
+    log(f"  steps {report['steps']} answers {report['answer_to_count']} {report['answers']}")
+    results.append(groups_row("2 many groups", report))
+
+
+# -- scenario 3: vote burst ------------------------------------------------------------
+
+
+def scenario_three(clients: int, results: list[dict[str, Any]]) -> None:
+    log(f"scenario 3: {clients} members answer within 1 s")
+    server = Server("app")
+    with running(server):
+        console = Console(server)
+        session = console.create_session()
+        tokens = join_codes(server, [session["join_code"]] * clients)
+        report = loadgen(
+            {
+                "mode": "burst",
+                "urls": [server.url],
+                "receivers": [{"token": t} for t in tokens if t],
+                "triggerAuth": {"token": session["console_token"]},
+                "batch": 50,
+                "windowMs": 1000,
+                "retryShare": 0.1,
+            },
+            limit=200,
+        )
+    log(f"  {report}")
+    results.append(
+        row(
+            "3 vote burst",
+            clients,
+            expected=clients,
+            delivered=report["counted"],
+            lost=report["lost"],
+            duplicates=report["double_counted"],
+            p50_ms=report["answer_to_count"]["p50_ms"],
+            p99_ms=report["answer_to_count"]["p99_ms"],
+            detail={
+                "last_answer_to_final_count_ms": report["last_answer_to_final_count_ms"],
+                "target_ms": 250,
+                "answers_sent_over_s": report["window_s"],
+                "acked": report["acked"],
+                "errors": report["errors"],
+            },
+        )
+    )
+
+
+# -- scenario 4: join storm ------------------------------------------------------------
+
+
+def scenario_four(clients: int, results: list[dict[str, Any]]) -> None:
+    log(f"scenario 4: {clients} members join one session within 10 s")
+    server = Server("app")
+    with running(server):
+        console = Console(server)
+        session = console.create_session()
+        report = loadgen(
+            {
+                "mode": "storm",
+                "urls": [server.url],
+                "code": session["join_code"],
+                "clients": clients,
+                "windowMs": 10000,
+                "triggerAuth": {"token": session["console_token"]},
+            },
+            limit=200,
+        )
+    log(f"  {report}")
+    results.append(
+        row(
+            "4 join storm",
+            clients,
+            expected=clients,
+            delivered=report["succeeded"],
+            lost=report["failed"],
+            p50_ms=report["join_to_view"]["p50_ms"],
+            p99_ms=report["join_to_view"]["p99_ms"],
+            detail={
+                "measured": "POST /api/join to first view on the new connection",
+                "seconds": report["seconds"],
+                "errors": report["errors"],
+                "facilitator_views": report["facilitator_views"],
+            },
+        )
+    )
+
+
+# -- scenario 6: two processes and Redis -------------------------------------------------
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    port = free_port()
+    directory = tempfile.mkdtemp(prefix="facilitator-bench-redis-")
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--dir",
+            directory,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, process)  # type: ignore[arg-type]
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def redis_ready(servers: list[Server]) -> str | None:
+    """Return why two processes on Redis cannot serve one session, or None when they can."""
+    try:
+        session = Console(servers[0]).create_session()
+        tokens = join_codes(servers[1], [session["join_code"]])
+    except Exception as error:  # any failure means: not ready
+        return f"setting up a session failed: {error}"
+    if not tokens[0]:
+        return (
+            "a session created on process A is unknown to process B: the app still keeps "
+            "sessions in its local SQLite file (facilitator/app.py open_store) with "
+            "FACILITATOR_REDIS_URL set"
+        )
+    return None
+
+
+def not_measured(results: list[dict[str, Any]], reason: str, big: int, small: int) -> None:
+    """Record scenario 6 as null with the reason, never as made-up numbers."""
+    log(f"  not measured: {reason}")
+    for name, clients in (("6 redis x2: one session", big), ("6 redis x2: many groups", small)):
+        results.append(row(name, clients, detail={"not_measured": reason}))
+
+
+def scenario_six(
+    clients: int,
+    pushes: int,
+    sessions: int,
+    size: int,
+    seconds: float,
+    results: list[dict[str, Any]],
+) -> None:
+    log("scenario 6: scenarios 1 and 2 on two processes and Redis")
+    one = {r["scenario"]: r for r in results}
+    reason: str | None = None
+    if shutil.which("redis-server") is None:
+        not_measured(results, "redis-server is not installed", clients, sessions * size)
+        return
+    with redis_server() as url:
+        env = {"FACILITATOR_REDIS_URL": url, "FACILITATOR_SECRET_KEY": "bench-shared-secret"}
+        # Two cores: one process each; the load generator and Redis float.
+        servers = [Server("app", core="0", env=env), Server("app", core="1", env=env)]
+        try:
+            with running(*servers):
+                reason = redis_ready(servers)
+            if reason is None:
+                servers = [Server("app", core="0", env=env), Server("app", core="1", env=env)]
+                with running(*servers):
+                    big = app_broadcast(servers, clients, pushes)
+                servers = [Server("app", core="0", env=env), Server("app", core="1", env=env)]
+                with running(*servers):
+                    small = app_groups(servers, sessions, size, seconds)
+        except Exception as error:  # report it, not a number
+            reason = f"the two-process run failed: {error}"
+    if reason is not None:
+        not_measured(results, reason, clients, sessions * size)
+        return
+    base1 = one.get("1 one session (ours)", {})
+    results.append(
+        row(
+            "6 redis x2: one session",
+            clients,
+            expected=big["expected"],
+            delivered=big["delivered"],
+            lost=big["lost"],
+            duplicates=big["duplicates"],
+            p50_ms=big["latency"]["p50_ms"],
+            p99_ms=big["latency"]["p99_ms"],
+            rss_kb_per_client=round(
+                (big["rss_kb_connected"] - big["rss_kb_before"]) / max(1, big["connected"]), 1
+            ),
+            detail={
+                "ratio_to_one_process_p99": ratio(big["latency"]["p99_ms"], base1.get("p99_ms")),
+                "note": "2 cores: the load generator and Redis share them with the servers",
+                "connect_seconds": big["connect_seconds"],
+            },
+        )
+    )
+    base2 = one.get("2 many groups", {})
+    r2 = groups_row("6 redis x2: many groups", small)
+    r2["detail"]["ratio_to_one_process_step_p99"] = ratio(r2["p99_ms"], base2.get("p99_ms"))
+    results.append(r2)
+
+
+# -- the table -------------------------------------------------------------------------
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    head = [
+        "scenario",
+        "clients",
+        "expected",
+        "delivered",
+        "lost",
+        "dup",
+        "p50 ms",
+        "p99 ms",
+        "x floor",
+        "x ref",
+        "KB/client",
+    ]
+    keys = list(FIELDS)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in results:
+        cells = ["-" if r.get(k) is None else str(r[k]) for k in keys]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def raise_open_files() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if hard < 12000:
+        log(f"warning: at most {hard} open files; 5,000 clients need about 10,500")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the load, to try it")
+    parser.add_argument("--only", default="1,2,3,4,6", help="scenarios to run (5 comes with 1)")
+    parser.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
+    parser.add_argument("--profile", default="", help="a folder: run our server under py-spy")
+    parser.add_argument("--clients", type=int, default=0, help="scenario 1's size (5000)")
+    args = parser.parse_args(argv)
+    global PROFILE_DIR
+    PROFILE_DIR = args.profile
+    if PROFILE_DIR:
+        Path(PROFILE_DIR).mkdir(parents=True, exist_ok=True)
+    only = {part.strip() for part in args.only.split(",")}
+    scale = 0.1 if args.quick else 1.0
+    big = args.clients or int(5000 * scale)
+    sessions = int(300 * scale)
+    group_seconds = 20 if args.quick else 30
+    raise_open_files()
+    started = time.monotonic()
+    results: list[dict[str, Any]] = []
+    if "1" in only or "5" in only:
+        scenario_one(big, 10, results)
+    if "2" in only:
+        scenario_two(sessions, 10, group_seconds, results)
+    if "3" in only:
+        scenario_three(int(1000 * scale), results)
+    if "4" in only:
+        scenario_four(int(1000 * scale), results)
+    if "6" in only:
+        scenario_six(big, 10, sessions, 10, group_seconds, results)
+    elapsed = time.monotonic() - started
+    document = {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cores": os.cpu_count(),
+            "cpu": _cpu_model(),
+            "python": platform.python_version(),
+            "node": subprocess.run(
+                ["node", "--version"], capture_output=True, text=True, check=False
+            ).stdout.strip(),
+            "server_core": SERVER_CORE,
+            "loadgen_core": LOADGEN_CORE,
+        },
+        "seconds": round(elapsed, 1),
+        "quick": args.quick,
+        "scenarios": results,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(document, indent=2) + "\n")
+    print(table(results))
+    print(f"\n{len(results)} rows in {elapsed:.0f} s; written to {args.out}")
+    return 0
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,392 @@
+"""The shared store for several processes: one Redis (standalone or behind Sentinel).
+
+Keys, all under one prefix (default "facilitator:"), per session id S:
+    session:S        hash: id, title, protocol_id, created_at, join_code, owner, version
+    log:S            stream: one entry per logged event, entry id "<version>-0"
+    ballots:S:P      sorted set of poll P's anonymous answers (see _ballot_member)
+    polls:S          set of the poll ids that have a ballot box
+    snapshot:S       hash: version, data
+    code:C           the session id join code C admits to
+    sessions         set of every session id
+    users            hash: name -> password hash
+    login:H          one-time login link H: its expiry time (also a Redis expiry)
+    attempts:K       sorted set of attempt times under key K
+
+An append is one Lua script: it checks the version, writes the events and ballots and
+moves the version, or writes nothing. Scripts name keys built from the prefix, which
+standalone Redis and Sentinel allow; Redis Cluster does not and is not supported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from facilitator.core.codec import event_from_dict, event_to_dict
+from facilitator.core.events import BallotCast, Event, SessionCreated
+from facilitator.storage.base import SessionRecord, Snapshot, StorageError, VersionConflict
+
+DEFAULT_PREFIX = "facilitator:"
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# KEYS: session hash, log stream, poll-id set, sessions set.
+# ARGV: prefix, session id, expected version, refusal ("" when the events are valid),
+#       "1" when creating the session (else ""), its title, protocol_id, created_at,
+#       join_code and owner, then four values per event:
+#       "e", version, json, ""  |  "b", poll id, member, score.
+APPEND = """
+local actual = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+local expected = tonumber(ARGV[3])
+if actual ~= expected then return {'conflict', actual} end
+if ARGV[4] ~= '' then return {'invalid', ARGV[4]} end
+local prefix, sid = ARGV[1], ARGV[2]
+if ARGV[5] == '1' then
+    if redis.call('EXISTS', KEYS[1]) == 1 then return {'conflict', -1} end
+    local code = ARGV[9]
+    if code ~= '' then
+        if redis.call('SET', prefix .. 'code:' .. code, sid, 'NX') == false then
+            return {'taken', -1}
+        end
+    end
+    redis.call('HSET', KEYS[1], 'id', sid, 'title', ARGV[6], 'protocol_id', ARGV[7],
+        'created_at', ARGV[8], 'join_code', code, 'owner', ARGV[10], 'version', 0)
+    redis.call('SADD', KEYS[4], sid)
+end
+local version = actual
+for i = 11, #ARGV, 4 do
+    if ARGV[i] == 'e' then
+        version = tonumber(ARGV[i + 1])
+        redis.call('XADD', KEYS[2], ARGV[i + 1] .. '-0', 'e', ARGV[i + 2])
+    else
+        redis.call('ZADD', prefix .. 'ballots:' .. sid .. ':' .. ARGV[i + 1],
+            ARGV[i + 3], ARGV[i + 2])
+        redis.call('SADD', KEYS[3], ARGV[i + 1])
+    end
+end
+if version ~= actual then redis.call('HSET', KEYS[1], 'version', version) end
+return {'ok', version}
+"""
+
+# KEYS: snapshot hash. ARGV: version, data.
+SAVE_SNAPSHOT = """
+local kept = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
+if tonumber(ARGV[1]) > kept then
+    redis.call('HSET', KEYS[1], 'version', ARGV[1], 'data', ARGV[2])
+end
+return 0
+"""
+
+# KEYS: session hash, log, poll-id set, snapshot, sessions set. ARGV: prefix, session id.
+DELETE = """
+local code = redis.call('HGET', KEYS[1], 'join_code')
+if code and code ~= '' and redis.call('GET', ARGV[1] .. 'code:' .. code) == ARGV[2] then
+    redis.call('DEL', ARGV[1] .. 'code:' .. code)
+end
+for _, poll in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+    redis.call('DEL', ARGV[1] .. 'ballots:' .. ARGV[2] .. ':' .. poll)
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('SREM', KEYS[5], ARGV[2])
+return 0
+"""
+
+# KEYS: users hash. ARGV: name, password hash.
+REPLACE_HASH = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+return 0
+"""
+
+# KEYS: attempts set. ARGV: now, window, member, seconds to keep the key.
+COUNT_ATTEMPT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return redis.call('ZCARD', KEYS[1])
+"""
+
+
+class RedisStore:
+    """A Store in one Redis, shared by every server process of a deployment."""
+
+    def __init__(self, client: redis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
+        self._redis = client
+        self._prefix = prefix
+        self._where = _describe(client)
+        self._append = client.register_script(APPEND)
+        self._save_snapshot = client.register_script(SAVE_SNAPSHOT)
+        self._delete = client.register_script(DELETE)
+        self._set_password = client.register_script(REPLACE_HASH)
+        self._count_attempt = client.register_script(COUNT_ATTEMPT)
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = DEFAULT_PREFIX) -> RedisStore:
+        """Connect to the Redis at `url` (redis://, rediss:// or unix://)."""
+        client = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            # Commands are short: a reply that takes 5 s means Redis is gone. This client
+            # is never used for pub/sub, which must not time out (Flask-SocketIO has its own).
+            socket_timeout=5,
+            socket_connect_timeout=2,
+            # Quick retries after a broken connection, e.g. the first command after a Redis
+            # restart; when Redis is down the caller hears so in well under a second. Not
+            # after a time-out: the command may have run, and the retry would run it again.
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 2, (RedisConnectionError,)),
+            health_check_interval=30,
+        )
+        return cls(client, prefix)
+
+    # -- the event log ------------------------------------------------------------------
+
+    def append(self, session_id: str, expected_version: int, events: Sequence[Event]) -> int:
+        refusal = ""
+        created: list[str] = [""] * 6
+        triples: list[str] = []
+        version = expected_version
+        for event in events:
+            if isinstance(event, BallotCast):
+                triples += ["b", event.poll_id, _ballot_member(event.value), _random_score()]
+                continue
+            version += 1
+            if isinstance(event, SessionCreated):
+                if version != 1:
+                    refusal = refusal or "session_created must be the first event"
+                created = [
+                    "1",
+                    event.title,
+                    event.protocol_id,
+                    repr(event.at),
+                    event.join_code,
+                    event.owner,
+                ]
+            elif version == 1:
+                refusal = refusal or "a session log must begin with session_created"
+            triples += ["e", str(version), json.dumps(event_to_dict(event)), ""]
+        keys = [
+            self._key("session", session_id),
+            self._key("log", session_id),
+            self._key("polls", session_id),
+            self._key("sessions"),
+        ]
+        argv: list[str | int] = [
+            self._prefix,
+            session_id,
+            expected_version,
+            refusal,
+            *created,
+            *triples,
+        ]
+        outcome, detail = self._call(lambda: self._append(keys=keys, args=argv), "write to")
+        if outcome == "conflict":
+            raise VersionConflict(session_id, expected_version, int(detail))
+        if outcome == "taken":
+            raise VersionConflict(session_id, expected_version, -1)
+        if outcome == "invalid":
+            raise StorageError(str(detail))
+        return int(detail)
+
+    def read(self, session_id: str, since: int = 0) -> list[tuple[int, Event]]:
+        entries = cast(
+            "list[tuple[str, dict[str, str]]]",
+            self._call(
+                lambda: self._redis.xrange(self._key("log", session_id), f"{since + 1}-0", "+"),
+                "read",
+            ),
+        )
+        return [
+            (int(entry_id.split("-")[0]), event_from_dict(json.loads(fields["e"])))
+            for entry_id, fields in entries
+        ]
+
+    def version(self, session_id: str) -> int:
+        found = self._call(
+            lambda: self._redis.hget(self._key("session", session_id), "version"), "read"
+        )
+        return int(found) if found is not None else 0
+
+    def ballots(self, session_id: str, poll_id: str) -> list[Any]:
+        members = cast(
+            "list[str]",
+            self._call(
+                lambda: self._redis.zrange(self._key("ballots", session_id, poll_id), 0, -1),
+                "read",
+            ),
+        )
+        return [json.loads(member.split(":", 1)[1]) for member in members]
+
+    def save_snapshot(self, session_id: str, snapshot: Snapshot) -> None:
+        key = self._key("snapshot", session_id)
+        data = json.dumps(snapshot.state)
+        self._call(
+            lambda: self._save_snapshot(keys=[key], args=[snapshot.version, data]), "write to"
+        )
+
+    def load_snapshot(self, session_id: str) -> Snapshot | None:
+        found = self._call(lambda: self._redis.hgetall(self._key("snapshot", session_id)), "read")
+        if not found:
+            return None
+        return Snapshot(int(found["version"]), json.loads(found["data"]))
+
+    def sessions(self) -> list[SessionRecord]:
+        def fetch() -> list[dict[str, str]]:
+            ids = sorted(cast("set[str]", self._redis.smembers(self._key("sessions"))))
+            pipe = self._redis.pipeline(transaction=False)
+            for session_id in ids:
+                pipe.hgetall(self._key("session", session_id))
+            return [row for row in pipe.execute() if row]
+
+        records = [
+            SessionRecord(
+                id=row["id"],
+                title=row["title"],
+                protocol_id=row["protocol_id"],
+                created_at=float(row["created_at"]),
+                version=int(row["version"]),
+                join_code=row["join_code"],
+                owner=row["owner"],
+            )
+            for row in self._call(fetch, "read")
+        ]
+        records.sort(key=lambda r: r.id)
+        records.sort(key=lambda r: r.created_at, reverse=True)
+        return records
+
+    def delete(self, session_id: str) -> None:
+        keys = [
+            self._key("session", session_id),
+            self._key("log", session_id),
+            self._key("polls", session_id),
+            self._key("snapshot", session_id),
+            self._key("sessions"),
+        ]
+        self._call(lambda: self._delete(keys=keys, args=[self._prefix, session_id]), "write to")
+
+    def close(self) -> None:
+        self._redis.close()
+
+    # -- access -------------------------------------------------------------------------
+
+    def session_for_code(self, join_code: str) -> str | None:
+        found = self._call(lambda: self._redis.get(self._key("code", join_code)), "read")
+        return str(found) if found is not None else None
+
+    def sessions_of(self, owner: str) -> list[SessionRecord]:
+        return [r for r in self.sessions() if r.owner == owner]
+
+    def add_user(self, name: str, password_hash: str) -> None:
+        added = self._call(
+            lambda: self._redis.hsetnx(self._key("users"), name, password_hash), "write to"
+        )
+        if not added:
+            raise StorageError(f"a user named {name!r} already exists")
+
+    def set_password(self, name: str, password_hash: str) -> None:
+        key = self._key("users")
+        self._call(lambda: self._set_password(keys=[key], args=[name, password_hash]), "write to")
+
+    def password_hash(self, name: str) -> str | None:
+        found = self._call(lambda: self._redis.hget(self._key("users"), name), "read")
+        return str(found) if found is not None else None
+
+    def has_users(self) -> bool:
+        return bool(self._call(lambda: self._redis.hlen(self._key("users")), "read"))
+
+    def save_login_token(self, token_hash: str, expires_at: float) -> None:
+        # The stored time decides (callers pass their own clock); the Redis expiry only
+        # clears links nobody used, so it runs an hour past the later of both clocks.
+        keep = math.ceil(max(expires_at - time.time(), 0)) + 3600
+        key = self._key("login", token_hash)
+        self._call(lambda: self._redis.set(key, repr(expires_at), ex=keep), "write to")
+
+    def take_login_token(self, token_hash: str, now: float) -> bool:
+        # GETDEL: of two processes taking the same link at once, only one gets it.
+        found = self._call(lambda: self._redis.getdel(self._key("login", token_hash)), "write to")
+        return found is not None and float(found) > now
+
+    def count_attempt(self, key: str, now: float, window: float) -> int:
+        redis_key = self._key("attempts", key)
+        argv: list[str | int] = [
+            repr(now),
+            repr(window),
+            f"{now!r}:{secrets.token_hex(8)}",
+            math.ceil(window) + 1,
+        ]
+        count = self._call(lambda: self._count_attempt(keys=[redis_key], args=argv), "write to")
+        return int(count)
+
+    # -- operations ---------------------------------------------------------------------
+
+    def persistence_warning(self) -> str | None:
+        """Return why acknowledged changes could be lost with Redis's settings, if they can."""
+        try:
+            config = self._redis.config_get("appendonly", "appendfsync")
+            appendonly = config.get("appendonly", "")
+            appendfsync = config.get("appendfsync", "")
+        except RedisError:
+            # CONFIG may be renamed or refused (managed Redis); INFO still tells AOF on/off.
+            try:
+                info = self._redis.info("persistence")
+            except RedisError as error:
+                return f"could not read Redis's persistence settings at {self._where}: {error}"
+            appendonly = "yes" if info.get("aof_enabled") else "no"
+            appendfsync = "unknown"
+        if appendonly != "yes":
+            return (
+                f"Redis at {self._where} runs without an append-only file (appendonly no): "
+                "acknowledged answers and session changes are lost if Redis stops. "
+                "Set 'appendonly yes' and 'appendfsync everysec' (or 'always') in redis.conf."
+            )
+        if appendfsync == "no":
+            return (
+                f"Redis at {self._where} never forces its append-only file to disk "
+                "(appendfsync no): acknowledged changes can be lost on a power failure. "
+                "Set 'appendfsync everysec' (or 'always') in redis.conf."
+            )
+        return None
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _key(self, *parts: str) -> str:
+        return self._prefix + ":".join(parts)
+
+    def _call(self, operation: Callable[[], T], verb: str) -> T:
+        try:
+            return operation()
+        except RedisError as error:
+            # The details (address, cause) go to the log; the sender hears what it means.
+            log.warning("could not %s Redis at %s: %s", verb, self._where, error)
+            raise StorageError(
+                "the session store is unavailable: nothing was saved; try again in a moment"
+            ) from error
+
+
+def _ballot_member(value: Any) -> str:
+    # A random prefix keeps equal answers apart and sorts nothing by arrival.
+    return f"{secrets.token_hex(8)}:{json.dumps(value)}"
+
+
+def _random_score() -> str:
+    # Random scores: the set is ordered by them, so the order of answers means nothing.
+    return repr(secrets.randbelow(2**52) / 2**52)
+
+
+def _describe(client: redis.Redis) -> str:
+    """Return where `client` connects, without a password."""
+    kwargs = client.connection_pool.connection_kwargs
+    if "path" in kwargs:
+        return f"unix:{kwargs['path']}"
+    return f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
