@@ -62,13 +62,19 @@ class SessionService:
         self._snapshot_every = snapshot_every
         self._join_attempts = join_attempts
         self._cache: dict[str, SessionState] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
 
     # -- reading ----------------------------------------------------------------------
 
     def current(self, session_id: str) -> SessionState:
         """Return the session's state as the store has it now."""
+        # Under the session's lock: catching up while a command is applying its events
+        # would apply them twice to the cached state.
+        with self._lock(session_id):
+            return self._caught_up(session_id)
+
+    def _caught_up(self, session_id: str) -> SessionState:
         state = self._cache.get(session_id)
         if state is None:
             state = load_state(self.store, session_id)
@@ -202,9 +208,9 @@ class SessionService:
             if member is not None and member.removed:
                 raise Refused("removed", "you were removed from this session", 403)
 
-    def _lock(self, session_id: str) -> threading.Lock:
+    def _lock(self, session_id: str) -> threading.RLock:
         with self._locks_guard:
-            return self._locks.setdefault(session_id, threading.Lock())
+            return self._locks.setdefault(session_id, threading.RLock())
 
     def _maybe_snapshot(self, state: SessionState, appended: int) -> None:
         if (
