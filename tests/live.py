@@ -211,3 +211,34 @@ class Client:
     def close(self) -> None:
         if self.sio.connected:
             self.sio.disconnect()
+
+
+def answer_until_acknowledged(
+    phone: Client,
+    member: int,
+    acked: dict[int, float],
+    *,
+    seconds: float = 60,
+    retry_codes: tuple[str, ...] = (),
+) -> None:
+    """Send member's mood answer as a phone's retry queue does: the same action id until
+    acknowledged; record the time of the acknowledgement in `acked`."""
+    deadline = time.monotonic() + seconds
+    payload = {"action_id": f"mood-{member}", "poll_id": "poll-1", "value": member % 11}
+    while time.monotonic() < deadline:
+        try:
+            ack = phone.call("submit_answer", payload, timeout=3)
+        except (
+            socketio.exceptions.TimeoutError,
+            socketio.exceptions.BadNamespaceError,
+            socketio.exceptions.DisconnectedError,
+        ):
+            time.sleep(0.1)
+            continue
+        if not ack["ok"]:
+            assert ack["error"]["code"] in retry_codes, ack
+            time.sleep(0.1)
+            continue
+        acked[member] = time.monotonic()
+        return
+    raise AssertionError(f"member {member}'s answer was never acknowledged")

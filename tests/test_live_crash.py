@@ -9,9 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import socketio
 
-from tests.live import Client, Facilitator, Server, join, wait_until
+from tests.live import Client, Facilitator, Server, answer_until_acknowledged, join, wait_until
 
 MEMBERS = 16
 
@@ -36,9 +35,7 @@ def test_every_acknowledged_answer_survives_a_sigkill_exactly_once(tmp_path: Pat
 
         acked_by_member: dict[int, float] = {}
         workers = [
-            threading.Thread(
-                target=_answer_until_acknowledged, args=(phones[n], n, acked_by_member)
-            )
+            threading.Thread(target=answer_until_acknowledged, args=(phones[n], n, acked_by_member))
             for n in range(MEMBERS)
         ]
 
@@ -87,26 +84,6 @@ def test_every_acknowledged_answer_survives_a_sigkill_exactly_once(tmp_path: Pat
 
 def _value(member: int) -> int:
     return member % 11
-
-
-def _answer_until_acknowledged(phone: Client, member: int, acked: dict[int, float]) -> None:
-    """Send one answer as a phone's retry queue does: the same action id until acknowledged."""
-    deadline = time.monotonic() + 60
-    payload = {"action_id": f"mood-{member}", "poll_id": "poll-1", "value": _value(member)}
-    while time.monotonic() < deadline:
-        try:
-            ack = phone.call("submit_answer", payload, timeout=2)
-        except (
-            socketio.exceptions.TimeoutError,
-            socketio.exceptions.BadNamespaceError,
-            socketio.exceptions.DisconnectedError,
-        ):
-            time.sleep(0.1)
-            continue
-        assert ack["ok"], ack
-        acked[member] = time.monotonic()
-        return
-    raise AssertionError(f"member {member}'s answer was never acknowledged")
 
 
 def _connected(client: Client) -> Callable[[], bool]:

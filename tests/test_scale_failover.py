@@ -15,9 +15,18 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.live import ROOT, Client, Facilitator, Server, free_port, join, wait_until
+from tests.live import (
+    ROOT,
+    Client,
+    Facilitator,
+    Server,
+    answer_until_acknowledged,
+    free_port,
+    join,
+    wait_until,
+)
 from tests.redis_server import RedisServer, servers_on_redis
-from tests.test_scale_processes import MEMBERS, _answer_until_acknowledged, _value
+from tests.test_scale_processes import MEMBERS, _value
 
 NGINX_HINT = "nginx is not installed: run 'sudo scripts/ensure-services.sh' (Debian: apt-get install -y nginx)"
 
@@ -153,7 +162,11 @@ def test_clients_of_a_killed_process_reconnect_through_the_proxy_and_lose_nothin
     acked: dict[int, float] = {}
     killed_at = float("inf")
     workers = [
-        threading.Thread(target=_answer_until_acknowledged, args=(phones[n], n, acked))
+        threading.Thread(
+            target=answer_until_acknowledged,
+            args=(phones[n], n, acked),
+            kwargs={"seconds": 30, "retry_codes": ("storage_unavailable",)},
+        )
         for n in range(MEMBERS)
     ]
     views_before: dict[str, int] = {}

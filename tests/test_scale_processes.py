@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import socketio
 
-from tests.live import Client, Facilitator, Server, join, wait_until
+from tests.live import Client, Facilitator, Server, answer_until_acknowledged, join, wait_until
 from tests.redis_server import RedisServer, servers_on_redis
 from tests.scripted_session import run_scripted_session
 
@@ -151,7 +150,11 @@ def test_redis_restarted_mid_session_loses_nothing_acknowledged_and_clients_resy
     acked: dict[int, float] = {}
     killed_at = float("inf")
     workers = [
-        threading.Thread(target=_answer_until_acknowledged, args=(phones[n], n, acked))
+        threading.Thread(
+            target=answer_until_acknowledged,
+            args=(phones[n], n, acked),
+            kwargs={"seconds": 30, "retry_codes": ("storage_unavailable",)},
+        )
         for n in range(MEMBERS)
     ]
     for worker in workers:
@@ -200,29 +203,6 @@ def test_redis_restarted_mid_session_loses_nothing_acknowledged_and_clients_resy
 
 def _value(member: int) -> int:
     return member % 11
-
-
-def _answer_until_acknowledged(phone: Client, member: int, acked: dict[int, float]) -> None:
-    """Send one answer as a phone's retry queue does: the same action id until acknowledged."""
-    deadline = time.monotonic() + 30
-    payload = {"action_id": f"mood-{member}", "poll_id": "poll-1", "value": _value(member)}
-    while time.monotonic() < deadline:
-        try:
-            ack = phone.call("submit_answer", payload, timeout=3)
-        except (
-            socketio.exceptions.TimeoutError,
-            socketio.exceptions.BadNamespaceError,
-            socketio.exceptions.DisconnectedError,
-        ):
-            time.sleep(0.1)
-            continue
-        if not ack["ok"]:
-            assert ack["error"]["code"] == "storage_unavailable", ack
-            time.sleep(0.1)
-            continue
-        acked[member] = time.monotonic()
-        return
-    raise AssertionError(f"member {member}'s answer was never acknowledged")
 
 
 def _at_once(consoles: list[Client], event: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
