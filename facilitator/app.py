@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -15,6 +16,7 @@ from facilitator.service.tokens import TokenSigner
 from facilitator.storage.base import Store
 from facilitator.storage.sqlite import SQLiteStore
 from facilitator.transport import http, pages, socket_events
+from facilitator.transport.json_packet import JsonPacket
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -45,10 +47,18 @@ def create_app(settings: Settings | None = None) -> Flask:
         engineio_logger=False,
         ping_interval=10,
         ping_timeout=20,
+        serializer=JsonPacket,
     )
 
     def send(event: str, data: dict[str, Any], room: str) -> None:
         socketio.emit(event, data, to=room)
+
+    def defer(delay: float, call: Callable[[], None]) -> None:
+        def later() -> None:
+            socketio.sleep(delay)
+            call()
+
+        socketio.start_background_task(later)
 
     service = SessionService(
         store,
@@ -56,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         send,
         snapshot_every=settings.snapshot_every,
         join_attempts=settings.join_attempts,
+        defer=defer,
     )
     signer = TokenSigner(app.config["SECRET_KEY"])
     app.extensions["facilitator.service"] = service

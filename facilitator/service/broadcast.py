@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from facilitator.core import events as e
@@ -14,9 +18,23 @@ from facilitator.service.views import (
     personal_view,
 )
 
+log = logging.getLogger(__name__)
+
+# The console's view is sent at most once per window, and the window grows with the
+# cost of rendering it, so that rendering a large roster takes at most about a fifth
+# of the time. Phones never wait for it: their views go out first and are not held.
+CONSOLE_MIN_WINDOW = 0.05
+CONSOLE_COST_SHARE = 5
+
 
 class Sender(Protocol):
     def __call__(self, event: str, data: dict[str, Any], room: str) -> None: ...
+
+
+# Run a callable after a delay, off the caller's stack (a greenlet or thread).
+Defer = Callable[[float, Callable[[], None]], None]
+# Render the console's view of a session as it stands now; None when it is gone.
+RenderConsole = Callable[[str], "dict[str, Any] | None"]
 
 
 def facilitator_room(session_id: str) -> str:
@@ -35,18 +53,103 @@ def member_room(session_id: str, participant_id: str) -> str:
     return f"{session_id}:member:{participant_id}"
 
 
-def publish(send: Sender, state: SessionState, events: Sequence[e.Event]) -> None:
-    """Send each audience its new view, and each member touched their own part."""
-    sid = state.id
-    send("view", facilitator_view(state), facilitator_room(sid))
-    # Private events (answers above all) send nothing to the room or to other phones.
-    public = any(event.public for event in events)
-    if public or any(isinstance(event, (e.JoiningLocked, e.JoiningUnlocked)) for event in events):
-        send("view", display_view(state), display_room(sid))  # it shows whether joining is open
-    if public:
-        send("view", participant_view(state), participants_room(sid))
-    for participant_id in sorted(_members_touched(state, events)):
-        send("personal", personal_view(state, participant_id), member_room(sid, participant_id))
+@dataclass
+class _ConsoleFeed:
+    sent_at: float = float("-inf")
+    window: float = CONSOLE_MIN_WINDOW
+    pending: bool = False
+
+
+class Broadcaster:
+    """Send each audience its new view after a change, phones first.
+
+    Without `defer` every change sends the console a fresh view at once. With it, a
+    burst of changes (answers, joins, presence) sends the console one view at the
+    start of the burst and one with the latest state at the end of each window,
+    instead of re-rendering the whole roster per change: at a thousand members that
+    render costs several milliseconds, and the burst would queue behind it.
+    """
+
+    def __init__(
+        self,
+        send: Sender,
+        defer: Defer | None = None,
+        render_console: RenderConsole | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._send = send
+        self._defer = defer if render_console is not None else None
+        self._render_console = render_console
+        self._clock = clock
+        self._feeds: dict[str, _ConsoleFeed] = {}
+        self._guard = threading.Lock()
+
+    def publish(
+        self, state: SessionState, events: Sequence[e.Event], *, by_facilitator: bool = False
+    ) -> None:
+        """Send each audience its view, and each member touched their own part."""
+        sid = state.id
+        # Private events (answers above all) send nothing to the room or to other phones.
+        public = any(event.public for event in events)
+        if public:
+            self._send("view", participant_view(state), participants_room(sid))
+        # The display shows whether joining is open, which members' views do not.
+        joining = any(isinstance(event, (e.JoiningLocked, e.JoiningUnlocked)) for event in events)
+        if public or joining:
+            self._send("view", display_view(state), display_room(sid))
+        for participant_id in sorted(_members_touched(state, events)):
+            self._send(
+                "personal", personal_view(state, participant_id), member_room(sid, participant_id)
+            )
+        self._console(state, now=by_facilitator)
+
+    def forget(self, session_id: str) -> None:
+        """Drop what is kept about a session's console feed."""
+        with self._guard:
+            self._feeds.pop(session_id, None)
+
+    def _console(self, state: SessionState, *, now: bool) -> None:
+        # The facilitator's own commands are answered at once: a click must feel instant.
+        with self._guard:
+            feed = self._feeds.setdefault(state.id, _ConsoleFeed())
+            wait = feed.sent_at + feed.window - self._clock()
+            if self._defer is None or now or (wait <= 0 and not feed.pending):
+                deferred = False
+            elif feed.pending:
+                return  # the view already scheduled will show this change too
+            else:
+                feed.pending = deferred = True
+        if deferred:
+            assert self._defer is not None
+            self._defer(max(wait, 0.0), lambda: self._flush(state.id))
+        else:
+            self._send_console(state.id, lambda: facilitator_view(state))
+
+    def _flush(self, session_id: str) -> None:
+        with self._guard:
+            feed = self._feeds.get(session_id)
+            if feed is None or not feed.pending:
+                return
+            feed.pending = False
+        render = self._render_console
+        assert render is not None
+        try:
+            self._send_console(session_id, lambda: render(session_id))
+        except Exception:
+            # A background send has no one to report to; the next change sends again.
+            log.exception("the console view of a session could not be sent")
+
+    def _send_console(self, session_id: str, render: Callable[[], dict[str, Any] | None]) -> None:
+        started = self._clock()
+        view = render()
+        if view is None:
+            return
+        cost = self._clock() - started
+        with self._guard:
+            feed = self._feeds.setdefault(session_id, _ConsoleFeed())
+            feed.window = max(CONSOLE_MIN_WINDOW, CONSOLE_COST_SHARE * cost)
+            feed.sent_at = self._clock()
+        self._send("view", view, facilitator_room(session_id))
 
 
 def _members_touched(state: SessionState, events: Sequence[e.Event]) -> set[str]:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from facilitator.core import commands as c
 from facilitator.core.codec import state_to_dict
@@ -22,9 +23,10 @@ from facilitator.core.spec import PollSpec, RolePlaySpec
 from facilitator.core.state import PollPhase, SessionState, ballot_key
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
-from facilitator.service.broadcast import Sender, publish
+from facilitator.service.broadcast import Broadcaster, Defer, Sender
 from facilitator.service.codes import new_join_code, new_pseudonym, normalize_code
 from facilitator.service.tokens import Actor, Role
+from facilitator.service.views import facilitator_view
 from facilitator.storage.base import Snapshot, Store, VersionConflict
 from facilitator.storage.rebuild import load_state
 
@@ -54,10 +56,12 @@ class SessionService:
         clock: Callable[[], float] = time.time,
         snapshot_every: int = 200,
         join_attempts: int = 20,
+        defer: Defer | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
-        self._send = send
+        # With `defer`, the console's view is throttled in bursts (see Broadcaster).
+        self._broadcast = Broadcaster(send, defer, self._console_view)
         self._clock = clock
         self._snapshot_every = snapshot_every
         self._join_attempts = join_attempts
@@ -153,7 +157,9 @@ class SessionService:
                 for event in events:
                     apply(state, event)
                 self._maybe_snapshot(state, len(events))
-                publish(self._send, state, events)
+                self._broadcast.publish(
+                    state, events, by_facilitator=actor.role is Role.FACILITATOR
+                )
                 return Outcome(state.version, state.public_version, events)
         raise Refused("conflict", "the session kept changing; try again", 409)
 
@@ -197,6 +203,7 @@ class SessionService:
     def forget(self, session_id: str) -> None:
         """Drop a session from the cache, e.g. after it was erased."""
         self._cache.pop(session_id, None)
+        self._broadcast.forget(session_id)
 
     # -- internals --------------------------------------------------------------------
 
@@ -207,6 +214,14 @@ class SessionService:
             member = state.participants.get(actor.participant_id)
             if member is not None and member.removed:
                 raise Refused("removed", "you were removed from this session", 403)
+
+    def _console_view(self, session_id: str) -> dict[str, Any] | None:
+        """Render the console's view as the session stands now; None once it is erased."""
+        with self._lock(session_id):
+            try:
+                return facilitator_view(self._caught_up(session_id))
+            except DomainError:
+                return None
 
     def _lock(self, session_id: str) -> threading.RLock:
         with self._locks_guard:

@@ -220,6 +220,8 @@ def bind(socketio: SocketIO, service: SessionService, signer: TokenSigner) -> No
 def _wrap(
     spec: EventSpec, service: SessionService, connections: dict[str, Actor], socketio: SocketIO
 ) -> Callable[..., dict[str, Any]]:
+    schema = spec.schema()  # one instance per event: building one per message was costly
+
     def handle(payload: Any = None) -> dict[str, Any]:
         actor = connections.get(request.sid)  # type: ignore[attr-defined]
         try:
@@ -231,7 +233,7 @@ def _wrap(
                 payload = {}
             if not isinstance(payload, dict):
                 raise Refused("invalid", "the payload must be an object")
-            data = spec.schema().load(payload)
+            data = schema.load(payload)
             result = spec.handler(service, actor, data)
         except (Refused, DomainError, StorageError, ValidationError) as error:
             return error_body(error)
@@ -251,6 +253,8 @@ def _wrap(
 def _drop_departed(outcome: Outcome, connections: dict[str, Actor], socketio: SocketIO) -> None:
     """Close this process's connections of members who left or were removed."""
     gone = {event.participant_id for event in outcome.events if isinstance(event, ParticipantLeft)}
+    if not gone:
+        return  # the usual case: no need to look through every connection of the process
     sids = [sid for sid, actor in connections.items() if actor.participant_id in gone]
     if sids:
         # A moment later, so that a member who left still gets the ack of leave_session.

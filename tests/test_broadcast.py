@@ -1,0 +1,147 @@
+"""Who hears what, in which order, and how the console's view is throttled in bursts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from facilitator.core import commands as c
+from facilitator.core.engine import handle
+from facilitator.core.events import Event
+from facilitator.core.state import SessionState
+from facilitator.service.broadcast import (
+    CONSOLE_MIN_WINDOW,
+    Broadcaster,
+    facilitator_room,
+    member_room,
+    participants_room,
+)
+from facilitator.service.views import facilitator_view
+from tests.factories import MOOD, T0, new_session
+
+
+class Room:
+    """Records what was sent where, a clock the test moves, and the deferred calls."""
+
+    def __init__(self, state: SessionState) -> None:
+        self.state = state
+        self.now = 100.0
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.deferred: list[tuple[float, Callable[[], None]]] = []
+        self.erased = False
+
+    def send(self, event: str, data: dict[str, Any], room: str) -> None:
+        self.sent.append((room, data))
+
+    def defer(self, delay: float, call: Callable[[], None]) -> None:
+        self.deferred.append((delay, call))
+
+    def render(self, session_id: str) -> dict[str, Any] | None:
+        return None if self.erased else facilitator_view(self.state)
+
+    def run_deferred(self) -> None:
+        calls, self.deferred = self.deferred, []
+        for _, call in calls:
+            call()
+
+    def console_views(self) -> list[dict[str, Any]]:
+        return [data for room, data in self.sent if room == facilitator_room(self.state.id)]
+
+    def broadcaster(self) -> Broadcaster:
+        return Broadcaster(self.send, self.defer, self.render, clock=lambda: self.now)
+
+
+def _answer(state: SessionState, n: int) -> list[Event]:
+    return handle(state, c.SubmitAnswer(T0 + 300 + n, f"p{n}", f"a{n}", "poll-1", n))
+
+
+def _open_poll(members: int) -> SessionState:
+    state = new_session(members, start=True)
+    handle(state, c.OpenPoll(T0 + 200, MOOD))
+    return state
+
+
+def _count(view: dict[str, Any]) -> int:
+    return int(view["polls"][0]["count"])
+
+
+def test_a_burst_of_answers_sends_the_console_the_first_and_the_final_count() -> None:
+    room = Room(_open_poll(6))
+    broadcaster = room.broadcaster()
+    for n in range(1, 7):
+        broadcaster.publish(room.state, _answer(room.state, n))
+        room.now += 0.001
+    assert [_count(v) for v in room.console_views()] == [1]
+    assert len(room.deferred) == 1
+    assert 0 < room.deferred[0][0] <= CONSOLE_MIN_WINDOW
+    room.run_deferred()
+    assert [_count(v) for v in room.console_views()] == [1, 6]
+
+
+def test_every_member_still_gets_their_own_part_at_once_during_a_burst() -> None:
+    room = Room(_open_poll(3))
+    broadcaster = room.broadcaster()
+    for n in range(1, 4):
+        broadcaster.publish(room.state, _answer(room.state, n))
+    personal = [room_ for room_, _ in room.sent if ":member:" in room_]
+    assert personal == [member_room("s1", f"p{n}") for n in range(1, 4)]
+
+
+def test_a_change_after_a_quiet_window_reaches_the_console_at_once() -> None:
+    room = Room(_open_poll(2))
+    broadcaster = room.broadcaster()
+    broadcaster.publish(room.state, _answer(room.state, 1))
+    room.now += CONSOLE_MIN_WINDOW
+    broadcaster.publish(room.state, _answer(room.state, 2))
+    assert [_count(v) for v in room.console_views()] == [1, 2]
+    assert room.deferred == []
+
+
+def test_the_facilitators_own_command_is_never_held_back() -> None:
+    room = Room(_open_poll(2))
+    broadcaster = room.broadcaster()
+    broadcaster.publish(room.state, _answer(room.state, 1))
+    events = handle(room.state, c.Next(T0 + 400))
+    broadcaster.publish(room.state, events, by_facilitator=True)
+    assert [v["step"]["index"] for v in room.console_views()] == [0, 1]
+
+
+def test_phones_get_a_step_before_the_console_does() -> None:
+    room = Room(new_session(2, start=True))
+    room.broadcaster().publish(room.state, handle(room.state, c.Next(T0 + 400)))
+    rooms = [room_ for room_, _ in room.sent]
+    assert rooms.index(participants_room("s1")) < rooms.index(facilitator_room("s1"))
+
+
+def test_a_session_erased_before_its_deferred_view_sends_nothing() -> None:
+    room = Room(_open_poll(2))
+    broadcaster = room.broadcaster()
+    broadcaster.publish(room.state, _answer(room.state, 1))
+    broadcaster.publish(room.state, _answer(room.state, 2))
+    room.erased = True
+    room.run_deferred()
+    assert [_count(v) for v in room.console_views()] == [1]
+
+
+def test_the_window_grows_with_the_cost_of_rendering_a_large_roster() -> None:
+    room = Room(_open_poll(2))
+    slow = room.render
+
+    def render(session_id: str) -> dict[str, Any] | None:
+        room.now += 0.1  # as if the roster took 100 ms to render
+        return slow(session_id)
+
+    broadcaster = Broadcaster(room.send, room.defer, render, clock=lambda: room.now)
+    broadcaster.publish(room.state, _answer(room.state, 1))  # rendered inline: cheap here
+    broadcaster.publish(room.state, _answer(room.state, 2))
+    room.run_deferred()  # the slow render
+    broadcaster.publish(room.state, handle(room.state, c.ClosePoll(T0 + 500, "poll-1")))
+    assert room.deferred[0][0] > 0.1
+
+
+def test_without_deferral_every_change_sends_the_console_a_view() -> None:
+    room = Room(_open_poll(3))
+    broadcaster = Broadcaster(room.send)
+    for n in range(1, 4):
+        broadcaster.publish(room.state, _answer(room.state, n))
+    assert [_count(v) for v in room.console_views()] == [1, 2, 3]
