@@ -33,6 +33,31 @@ function summary(values) {
   };
 }
 
+// CPU seconds used so far by the server processes (all their threads), from /proc.
+function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const pid of pids || []) {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]); // utime and stime
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+// Busy share of the servers' cores and of this generator's own core over a phase.
+function cpuMeter(pids) {
+  const start = { wall: now(), server: cpuSeconds(pids), self: process.cpuUsage() };
+  return () => {
+    const wall = (now() - start.wall) / 1000;
+    const self = process.cpuUsage(start.self);
+    return {
+      wall_s: Math.round(wall * 10) / 10,
+      server_cpu_s: Math.round((cpuSeconds(pids) - start.server) * 100) / 100,
+      server_busy: Math.round(((cpuSeconds(pids) - start.server) / wall) * 100) / 100,
+      loadgen_busy: Math.round(((self.user + self.system) / 1e6 / wall) * 100) / 100,
+    };
+  };
+}
+
 function rssKb(pids) {
   let total = 0;
   for (const pid of pids || []) {
@@ -367,6 +392,7 @@ async function groups() {
   await sleep(spec.settleMs || 2000);
   const rssConnected = rssKb(spec.serverPids);
   running = true;
+  const cpu = cpuMeter(spec.serverPids);
   const commandErrors = {};
   const started = now();
   const runOne = async (s, socket) => {
@@ -404,6 +430,7 @@ async function groups() {
     await emitAck(socket, "close_poll", { poll_id: pollId });
   };
   await Promise.all(sessions.map((s, i) => facs.results[i].ok && runOne(s, facs.results[i].socket)));
+  const busy = cpu();
   await sleep(2000);
   timers.forEach(clearTimeout);
   // Tally every poll: answers acked as counted against the count the facilitator saw.
@@ -439,6 +466,7 @@ async function groups() {
     command_errors: commandErrors,
     rss_kb_before: rssBefore,
     rss_kb_connected: rssConnected,
+    cpu: busy,
   };
 }
 
@@ -471,6 +499,7 @@ async function burst() {
   const acked = new Set();
   const errors = {};
   let retryCountedTwice = 0;
+  const cpu = cpuMeter(spec.serverPids);
   const start = now();
   await Promise.all(
     conn.results.map(async (r, i) => {
@@ -491,6 +520,7 @@ async function burst() {
       }
     }),
   );
+  const busy = cpu();
   const lastSent = Math.max(...sent);
   const entry = () => polls.get(pollId) || { counts: [], final: 0 };
   const wait = now() + 10000;
@@ -514,6 +544,7 @@ async function burst() {
     errors,
     last_answer_to_final_count_ms: finalAt === undefined ? null : Math.round((finalAt - lastSent) * 100) / 100,
     answer_to_count: summary(answerLatencies(sent, seen.counts)),
+    cpu: busy,
   };
 }
 

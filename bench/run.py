@@ -448,6 +448,7 @@ def groups_row(name: str, report: dict[str, Any]) -> dict[str, Any]:
             "command_errors": report["command_errors"],
             "connect_failed": report["connect_failed"],
             "connect_seconds": report["connect_seconds"],
+            "cpu": report["cpu"],
             "targets_ms": {"step_p99": 150, "answer_p99": 150},
         },
     )
@@ -459,6 +460,7 @@ def scenario_two(sessions: int, size: int, seconds: float, results: list[dict[st
     with running(server):
         report = app_groups([server], sessions, size, seconds)
     log(f"  steps {report['steps']} answers {report['answer_to_count']} {report['answers']}")
+    log(f"  cpu {report['cpu']}")
     results.append(groups_row("2 many groups", report))
 
 
@@ -478,6 +480,7 @@ def scenario_three(clients: int, results: list[dict[str, Any]]) -> None:
                 "urls": [server.url],
                 "receivers": [{"token": t} for t in tokens if t],
                 "triggerAuth": {"token": session["console_token"]},
+                "serverPids": [server.pid],
                 "batch": 50,
                 "windowMs": 1000,
                 "retryShare": 0.1,
@@ -501,6 +504,7 @@ def scenario_three(clients: int, results: list[dict[str, Any]]) -> None:
                 "answers_sent_over_s": report["window_s"],
                 "acked": report["acked"],
                 "errors": report["errors"],
+                "cpu": report["cpu"],
             },
         )
     )

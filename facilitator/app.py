@@ -14,7 +14,7 @@ from facilitator.library.catalog import Catalog
 from facilitator.service.sessions import SessionService
 from facilitator.service.tokens import TokenSigner
 from facilitator.storage.base import Store
-from facilitator.storage.sqlite import SQLiteStore
+from facilitator.storage.sqlite import Offload, SQLiteStore
 from facilitator.transport import http, pages, socket_events
 from facilitator.transport.json_packet import JsonPacket
 
@@ -84,4 +84,23 @@ def open_store(settings: Settings) -> Store:
         from facilitator.storage.redis import RedisStore
 
         return RedisStore.from_url(settings.redis_url)
-    return SQLiteStore(settings.database)
+    return SQLiteStore(settings.database, offload=write_offload(settings.async_mode))
+
+
+def write_offload(async_mode: str) -> Offload | None:
+    """Return how SQLite writes leave the event loop in `async_mode`, if they must.
+
+    sqlite3 lets go of the GIL while it waits for the disk, so a thread keeps serving
+    every other connection during a commit's fsync instead of stalling them all.
+    """
+    if async_mode == "gevent":
+        import gevent
+
+        apply: Offload = gevent.get_hub().threadpool.apply
+        return apply
+    if async_mode == "eventlet":
+        from eventlet import tpool
+
+        execute: Offload = tpool.execute
+        return execute
+    return None

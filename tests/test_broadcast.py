@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from facilitator.core import commands as c
 from facilitator.core.engine import handle
 from facilitator.core.events import Event
 from facilitator.core.state import SessionState
+from facilitator.service import broadcast
 from facilitator.service.broadcast import (
     CONSOLE_MIN_WINDOW,
     Broadcaster,
@@ -36,8 +39,10 @@ class Room:
     def defer(self, delay: float, call: Callable[[], None]) -> None:
         self.deferred.append((delay, call))
 
-    def render(self, session_id: str) -> dict[str, Any] | None:
-        return None if self.erased else facilitator_view(self.state)
+    def with_state(
+        self, session_id: str, render: Callable[[SessionState], dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        return None if self.erased else render(self.state)
 
     def run_deferred(self) -> None:
         calls, self.deferred = self.deferred, []
@@ -48,7 +53,7 @@ class Room:
         return [data for room, data in self.sent if room == facilitator_room(self.state.id)]
 
     def broadcaster(self) -> Broadcaster:
-        return Broadcaster(self.send, self.defer, self.render, clock=lambda: self.now)
+        return Broadcaster(self.send, self.defer, self.with_state, clock=lambda: self.now)
 
 
 def _answer(state: SessionState, n: int) -> list[Event]:
@@ -123,20 +128,36 @@ def test_a_session_erased_before_its_deferred_view_sends_nothing() -> None:
     assert [_count(v) for v in room.console_views()] == [1]
 
 
-def test_the_window_grows_with_the_cost_of_rendering_a_large_roster() -> None:
+def test_the_window_grows_with_the_cost_of_rendering_a_large_roster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     room = Room(_open_poll(2))
-    slow = room.render
 
-    def render(session_id: str) -> dict[str, Any] | None:
+    def slow_view(state: SessionState) -> dict[str, Any]:
         room.now += 0.1  # as if the roster took 100 ms to render
-        return slow(session_id)
+        return facilitator_view(state)
 
-    broadcaster = Broadcaster(room.send, room.defer, render, clock=lambda: room.now)
-    broadcaster.publish(room.state, _answer(room.state, 1))  # rendered inline: cheap here
+    monkeypatch.setattr(broadcast, "facilitator_view", slow_view)
+    broadcaster = room.broadcaster()
+    broadcaster.publish(room.state, _answer(room.state, 1))
     broadcaster.publish(room.state, _answer(room.state, 2))
-    room.run_deferred()  # the slow render
-    broadcaster.publish(room.state, handle(room.state, c.ClosePoll(T0 + 500, "poll-1")))
     assert room.deferred[0][0] > 0.1
+
+
+def test_waiting_for_the_session_is_not_counted_as_rendering() -> None:
+    room = Room(_open_poll(3))
+    plain = room.with_state
+
+    def slow_lock(session_id: str, render: Callable[[SessionState], dict[str, Any]]) -> Any:
+        room.now += 0.5  # as if another command held the session's lock
+        return plain(session_id, render)
+
+    broadcaster = Broadcaster(room.send, room.defer, slow_lock, clock=lambda: room.now)
+    broadcaster.publish(room.state, _answer(room.state, 1))
+    broadcaster.publish(room.state, _answer(room.state, 2))
+    room.run_deferred()
+    broadcaster.publish(room.state, _answer(room.state, 3))
+    assert room.deferred[0][0] <= CONSOLE_MIN_WINDOW
 
 
 def test_without_deferral_every_change_sends_the_console_a_view() -> None:

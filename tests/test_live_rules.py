@@ -266,6 +266,14 @@ def test_bad_payload_gets_the_error_ack_and_changes_nothing(
     assert _version(room.console) == before
 
 
+def test_an_event_with_two_payloads_gets_the_error_ack_and_changes_nothing(room: Any) -> None:
+    before = _version(room.console)
+    note = _payload("add_note", "")
+    ack = room.console.call("add_note", (note, note))  # a tuple goes as two arguments
+    assert ack == {"ok": False, "error": {"code": "invalid", "message": "send one payload object"}}
+    assert _version(room.console) == before
+
+
 def test_a_stale_version_is_refused_with_a_clear_error(room: Any) -> None:
     current = _version(room.console)
     ack = room.console.call("add_note", {"text": "late", "version": current - 1})

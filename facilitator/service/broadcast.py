@@ -33,8 +33,9 @@ class Sender(Protocol):
 
 # Run a callable after a delay, off the caller's stack (a greenlet or thread).
 Defer = Callable[[float, Callable[[], None]], None]
-# Render the console's view of a session as it stands now; None when it is gone.
-RenderConsole = Callable[[str], "dict[str, Any] | None"]
+Render = Callable[[SessionState], dict[str, Any]]
+# Call a renderer with the session as it stands now, under its lock; None once erased.
+WithState = Callable[[str, Render], "dict[str, Any] | None"]
 
 
 def facilitator_room(session_id: str) -> str:
@@ -74,12 +75,12 @@ class Broadcaster:
         self,
         send: Sender,
         defer: Defer | None = None,
-        render_console: RenderConsole | None = None,
+        with_state: WithState | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._send = send
-        self._defer = defer if render_console is not None else None
-        self._render_console = render_console
+        self._defer = defer if with_state is not None else None
+        self._with_state = with_state
         self._clock = clock
         self._feeds: dict[str, _ConsoleFeed] = {}
         self._guard = threading.Lock()
@@ -123,7 +124,7 @@ class Broadcaster:
             assert self._defer is not None
             self._defer(max(wait, 0.0), lambda: self._flush(state.id))
         else:
-            self._send_console(state.id, lambda: facilitator_view(state))
+            self._send_console(state.id, self._render(state))
 
     def _flush(self, session_id: str) -> None:
         with self._guard:
@@ -131,24 +132,28 @@ class Broadcaster:
             if feed is None or not feed.pending:
                 return
             feed.pending = False
-        render = self._render_console
-        assert render is not None
+        assert self._with_state is not None
         try:
-            self._send_console(session_id, lambda: render(session_id))
+            view = self._with_state(session_id, self._render)
+            if view is not None:
+                self._send_console(session_id, view)
         except Exception:
             # A background send has no one to report to; the next change sends again.
             log.exception("the console view of a session could not be sent")
 
-    def _send_console(self, session_id: str, render: Callable[[], dict[str, Any] | None]) -> None:
+    def _render(self, state: SessionState) -> dict[str, Any]:
+        # Timed alone: waiting for the session's lock or the store is not rendering.
         started = self._clock()
-        view = render()
-        if view is None:
-            return
+        view = facilitator_view(state)
         cost = self._clock() - started
         with self._guard:
-            feed = self._feeds.setdefault(session_id, _ConsoleFeed())
+            feed = self._feeds.setdefault(state.id, _ConsoleFeed())
             feed.window = max(CONSOLE_MIN_WINDOW, CONSOLE_COST_SHARE * cost)
-            feed.sent_at = self._clock()
+        return view
+
+    def _send_console(self, session_id: str, view: dict[str, Any]) -> None:
+        with self._guard:
+            self._feeds.setdefault(session_id, _ConsoleFeed()).sent_at = self._clock()
         self._send("view", view, facilitator_room(session_id))
 
 

@@ -23,10 +23,9 @@ from facilitator.core.spec import PollSpec, RolePlaySpec
 from facilitator.core.state import PollPhase, SessionState, ballot_key
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
-from facilitator.service.broadcast import Broadcaster, Defer, Sender
+from facilitator.service.broadcast import Broadcaster, Defer, Render, Sender
 from facilitator.service.codes import new_join_code, new_pseudonym, normalize_code
 from facilitator.service.tokens import Actor, Role
-from facilitator.service.views import facilitator_view
 from facilitator.storage.base import Snapshot, Store, VersionConflict
 from facilitator.storage.rebuild import load_state
 
@@ -61,7 +60,7 @@ class SessionService:
         self.store = store
         self.catalog = catalog
         # With `defer`, the console's view is throttled in bursts (see Broadcaster).
-        self._broadcast = Broadcaster(send, defer, self._console_view)
+        self._broadcast = Broadcaster(send, defer, self._with_state)
         self._clock = clock
         self._snapshot_every = snapshot_every
         self._join_attempts = join_attempts
@@ -215,13 +214,14 @@ class SessionService:
             if member is not None and member.removed:
                 raise Refused("removed", "you were removed from this session", 403)
 
-    def _console_view(self, session_id: str) -> dict[str, Any] | None:
-        """Render the console's view as the session stands now; None once it is erased."""
+    def _with_state(self, session_id: str, render: Render) -> dict[str, Any] | None:
+        """Render the session as it stands now, under its lock; None once it is erased."""
         with self._lock(session_id):
             try:
-                return facilitator_view(self._caught_up(session_id))
+                state = self._caught_up(session_id)
             except DomainError:
                 return None
+            return render(state)
 
     def _lock(self, session_id: str) -> threading.RLock:
         with self._locks_guard:

@@ -6,14 +6,27 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 from facilitator.core.codec import event_from_dict, event_to_dict
 from facilitator.core.events import BallotCast, Event, SessionCreated
 from facilitator.storage.base import SessionRecord, Snapshot, StorageError, VersionConflict
+
+T = TypeVar("T")
+
+
+class Offload(Protocol):
+    """Run a callable to completion and return its result, e.g. in a thread pool."""
+
+    def __call__(self, call: Callable[[], T], /) -> T: ...
+
+
+def _inline(call: Callable[[], T]) -> T:
+    return call()
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -62,72 +75,131 @@ CREATE TABLE IF NOT EXISTS snapshots (
 """
 
 
+@dataclass
+class _Write:
+    """One writer's work in a group commit, and what became of it."""
+
+    work: Callable[[sqlite3.Connection], Any]
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+
 class SQLiteStore:
     """An EventStore in one SQLite file; safe for threads and greenlets of one process."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, offload: Offload | None = None) -> None:
+        # A commit waits for the disk (synchronous=FULL); under gevent that wait would
+        # stop every other connection, so the server hands writes to a thread.
+        self._offload: Offload = offload or _inline
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._queue_guard = threading.Lock()
+        self._queue: list[_Write] = []
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         # FULL: a commit survives power loss too, not only a crash of this process.
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        # Reads have a connection of their own: in WAL mode they see the last commit and
+        # never wait for one in progress, which may be waiting for the disk.
+        self._reader, self._read_lock = self._db, self._lock
+        if str(path) != ":memory:":
+            self._reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            self._reader.execute("PRAGMA busy_timeout=5000")
+            self._read_lock = threading.Lock()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` in a transaction and return once it is durable.
+
+        Group commit: writers queue their work, and whoever holds the lock next commits
+        everything queued in one transaction (off the event loop when an offload is
+        set), each write under its own savepoint. One disk flush then serves a burst of
+        answers instead of one flush each; a write that fails leaves the others intact.
+        """
+        write = _Write(work)
+        with self._queue_guard:
+            self._queue.append(write)
         with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
+            if not write.done:
+                with self._queue_guard:
+                    batch, self._queue = self._queue, []
+                self._offload(lambda: self._commit(batch))
+        if write.error is not None:
+            raise write.error
+        return cast(T, write.result)
+
+    def _commit(self, batch: list[_Write]) -> None:
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            for write in batch:
+                db.execute("SAVEPOINT write")
+                try:
+                    write.result = write.work(db)
+                except Exception as error:
+                    db.execute("ROLLBACK TO write")
+                    write.error = error
+                db.execute("RELEASE write")
+            db.execute("COMMIT")
+        except BaseException as error:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            # Nothing of this batch was kept; an interruption is this writer's alone.
+            failure = error if isinstance(error, Exception) else StorageError("write interrupted")
+            for write in batch:
+                write.error = write.error or failure
+            if failure is not error:
                 raise
+        finally:
+            for write in batch:
+                write.done = True
 
     def append(self, session_id: str, expected_version: int, events: Sequence[Event]) -> int:
+        # Encoded here, so that the transaction (on a thread, under the lock) runs SQL only.
+        ballots = [
+            (session_id, event.poll_id, os.urandom(16), json.dumps(event.value))
+            for event in events
+            if isinstance(event, BallotCast)
+        ]
+        logged = [event for event in events if not isinstance(event, BallotCast)]
+        rows = [
+            (session_id, expected_version + n, event.name, json.dumps(event_to_dict(event)))
+            for n, event in enumerate(logged, start=1)
+        ]
+        version = expected_version + len(logged)
+        created = [event for event in logged if isinstance(event, SessionCreated)]
+
+        def write(db: sqlite3.Connection) -> int:
+            row = db.execute("SELECT version FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            actual = row[0] if row else 0
+            if actual != expected_version:
+                raise VersionConflict(session_id, expected_version, actual)
+            if created and (actual != 0 or logged[0] is not created[0] or len(created) > 1):
+                raise StorageError("session_created must be the first event")
+            if actual == 0 and logged and not created:
+                raise StorageError("a session log must begin with session_created")
+            for event in created:
+                db.execute(
+                    "INSERT INTO sessions VALUES (?, ?, ?, ?, 0, ?, ?)",
+                    (
+                        session_id,
+                        event.title,
+                        event.protocol_id,
+                        event.at,
+                        event.join_code or None,
+                        event.owner,
+                    ),
+                )
+            db.executemany("INSERT INTO ballots VALUES (?, ?, ?, ?)", ballots)
+            db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows)
+            db.execute("UPDATE sessions SET version = ? WHERE id = ?", (version, session_id))
+            return version
+
         try:
-            with self._transaction() as db:
-                row = db.execute(
-                    "SELECT version FROM sessions WHERE id = ?", (session_id,)
-                ).fetchone()
-                actual = row[0] if row else 0
-                if actual != expected_version:
-                    raise VersionConflict(session_id, expected_version, actual)
-                version = actual
-                for event in events:
-                    if isinstance(event, BallotCast):
-                        db.execute(
-                            "INSERT INTO ballots VALUES (?, ?, ?, ?)",
-                            (session_id, event.poll_id, os.urandom(16), json.dumps(event.value)),
-                        )
-                        continue
-                    version += 1
-                    if isinstance(event, SessionCreated):
-                        if version != 1:
-                            raise StorageError("session_created must be the first event")
-                        db.execute(
-                            "INSERT INTO sessions VALUES (?, ?, ?, ?, 0, ?, ?)",
-                            (
-                                session_id,
-                                event.title,
-                                event.protocol_id,
-                                event.at,
-                                event.join_code or None,
-                                event.owner,
-                            ),
-                        )
-                    elif version == 1:
-                        raise StorageError("a session log must begin with session_created")
-                    db.execute(
-                        "INSERT INTO events VALUES (?, ?, ?, ?)",
-                        (session_id, version, event.name, json.dumps(event_to_dict(event))),
-                    )
-                db.execute("UPDATE sessions SET version = ? WHERE id = ?", (version, session_id))
-                return version
+            return self._write(write)
         except sqlite3.IntegrityError as error:
             raise VersionConflict(session_id, expected_version, -1) from error
         except sqlite3.Error as error:
@@ -152,13 +224,15 @@ class SQLiteStore:
         return [json.loads(value) for (value,) in rows]
 
     def save_snapshot(self, session_id: str, snapshot: Snapshot) -> None:
-        with self._transaction() as db:
-            db.execute(
+        data = json.dumps(snapshot.state)
+        self._write(
+            lambda db: db.execute(
                 "INSERT INTO snapshots VALUES (?, ?, ?) ON CONFLICT (session_id) DO UPDATE "
                 "SET version = excluded.version, data = excluded.data "
                 "WHERE excluded.version > snapshots.version",
-                (session_id, snapshot.version, json.dumps(snapshot.state)),
+                (session_id, snapshot.version, data),
             )
+        )
 
     def load_snapshot(self, session_id: str) -> Snapshot | None:
         rows = self._query(
@@ -189,14 +263,18 @@ class SQLiteStore:
 
     def add_user(self, name: str, password_hash: str) -> None:
         try:
-            with self._transaction() as db:
-                db.execute("INSERT INTO users VALUES (?, ?)", (name, password_hash))
+            self._write(
+                lambda db: db.execute("INSERT INTO users VALUES (?, ?)", (name, password_hash))
+            )
         except sqlite3.IntegrityError as error:
             raise StorageError(f"a user named {name!r} already exists") from error
 
     def set_password(self, name: str, password_hash: str) -> None:
-        with self._transaction() as db:
-            db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name))
+        self._write(
+            lambda db: db.execute(
+                "UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name)
+            )
+        )
 
     def password_hash(self, name: str) -> str | None:
         rows = self._query("SELECT password_hash FROM users WHERE name = ?", (name,))
@@ -206,27 +284,34 @@ class SQLiteStore:
         return bool(self._query("SELECT 1 FROM users LIMIT 1", ()))
 
     def save_login_token(self, token_hash: str, expires_at: float) -> None:
-        with self._transaction() as db:
-            db.execute("INSERT INTO login_tokens VALUES (?, ?)", (token_hash, expires_at))
+        self._write(
+            lambda db: db.execute(
+                "INSERT INTO login_tokens VALUES (?, ?)", (token_hash, expires_at)
+            )
+        )
 
     def take_login_token(self, token_hash: str, now: float) -> bool:
-        with self._transaction() as db:
+        def take(db: sqlite3.Connection) -> bool:
             found = db.execute(
                 "DELETE FROM login_tokens WHERE token_hash = ? AND expires_at > ? RETURNING 1",
                 (token_hash, now),
             ).fetchall()
             db.execute("DELETE FROM login_tokens WHERE expires_at <= ?", (now,))
-        return bool(found)
+            return bool(found)
+
+        return self._write(take)
 
     def count_attempt(self, key: str, now: float, window: float) -> int:
-        with self._transaction() as db:
+        def count(db: sqlite3.Connection) -> int:
             db.execute("DELETE FROM attempts WHERE at <= ?", (now - window,))
             db.execute("INSERT INTO attempts VALUES (?, ?)", (key, now))
-            (count,) = db.execute("SELECT count(*) FROM attempts WHERE key = ?", (key,)).fetchone()
-        return int(count)
+            (n,) = db.execute("SELECT count(*) FROM attempts WHERE key = ?", (key,)).fetchone()
+            return int(n)
+
+        return self._write(count)
 
     def delete(self, session_id: str) -> None:
-        with self._transaction() as db:
+        def erase(db: sqlite3.Connection) -> None:
             for table, column in (
                 ("events", "session_id"),
                 ("ballots", "session_id"),
@@ -235,13 +320,17 @@ class SQLiteStore:
             ):
                 db.execute(f"DELETE FROM {table} WHERE {column} = ?", (session_id,))  # noqa: S608
 
+        self._write(erase)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        with self._read_lock:
+            self._reader.close()  # closing twice (":memory:" has one connection) is harmless
 
     def _query(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         try:
-            with self._lock:
-                return self._db.execute(sql, params).fetchall()
+            with self._read_lock:
+                return self._reader.execute(sql, params).fetchall()
         except sqlite3.Error as error:
             raise StorageError(f"could not read the session store: {error}") from error

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
-from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
+from flask_socketio import SocketIO
 from marshmallow import Schema, ValidationError
+from socketio.exceptions import ConnectionRefusedError
 
 from facilitator.core import commands as c
 from facilitator.core.errors import DomainError
@@ -175,11 +175,17 @@ def views_for(service: SessionService, actor: Actor) -> dict[str, Any]:
 
 
 def bind(socketio: SocketIO, service: SessionService, signer: TokenSigner) -> None:
-    """Attach connect, disconnect and every registered event to `socketio`."""
-    connections: dict[str, Actor] = {}
+    """Attach connect, disconnect and every registered event to `socketio`.
 
-    @socketio.on("connect")  # type: ignore[untyped-decorator]
-    def connect(auth: Any = None) -> None:
+    The handlers sit on the Socket.IO server itself, not on Flask-SocketIO's wrappers:
+    those build a Flask request context for every message, which none of these
+    handlers reads, and which cost a tenth of the server's time under load.
+    """
+    server = socketio.server
+    connections: dict[str, Actor] = {}
+    open_per_actor: dict[Actor, int] = {}
+
+    def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Any client connects with {"token"}; the token fixes its role and session."""
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
@@ -194,27 +200,32 @@ def bind(socketio: SocketIO, service: SessionService, signer: TokenSigner) -> No
             body = error_body(error)["error"]
             # The client receives {"message": ..., "data": {"code", "message"}}.
             raise ConnectionRefusedError(body["message"], body) from None
-        connections[request.sid] = actor  # type: ignore[attr-defined]
-        join_room(_audience_room(actor))
+        connections[sid] = actor
+        open_per_actor[actor] = open_per_actor.get(actor, 0) + 1
+        server.enter_room(sid, _audience_room(actor))
         if actor.role is Role.PARTICIPANT:
-            join_room(rooms.member_room(actor.session_id, actor.participant_id))
+            server.enter_room(sid, rooms.member_room(actor.session_id, actor.participant_id))
             _presence(service, actor, connected=True)
         for name, data in views_for(service, actor).items():
-            emit(name, data)
+            server.emit(name, data, to=sid)
 
-    @socketio.on("disconnect")  # type: ignore[untyped-decorator]
-    def disconnect(reason: Any = None) -> None:
+    def disconnect(sid: str, reason: Any = None) -> None:
         """A connection closed; a member with no other connection here shows as away."""
-        actor = connections.pop(request.sid, None)  # type: ignore[attr-defined]
-        if (
-            actor is not None
-            and actor.role is Role.PARTICIPANT
-            and actor not in connections.values()
-        ):
+        actor = connections.pop(sid, None)
+        if actor is None:
+            return
+        left = open_per_actor.get(actor, 1) - 1
+        if left > 0:
+            open_per_actor[actor] = left
+            return
+        open_per_actor.pop(actor, None)
+        if actor.role is Role.PARTICIPANT:
             _presence(service, actor, connected=False)
 
+    server.on("connect", connect)
+    server.on("disconnect", disconnect)
     for spec in EVENTS.values():
-        socketio.on_event(spec.name, _wrap(spec, service, connections, socketio))
+        server.on(spec.name, _wrap(spec, service, connections, socketio))
 
 
 def _wrap(
@@ -222,15 +233,16 @@ def _wrap(
 ) -> Callable[..., dict[str, Any]]:
     schema = spec.schema()  # one instance per event: building one per message was costly
 
-    def handle(payload: Any = None) -> dict[str, Any]:
-        actor = connections.get(request.sid)  # type: ignore[attr-defined]
+    def handle(sid: str, *args: Any) -> dict[str, Any]:
+        actor = connections.get(sid)
         try:
             if actor is None:
                 raise Refused("unauthenticated", "connect with a token first", 401)
             if actor.role not in spec.roles:
                 raise Refused("forbidden", f"a {actor.role} may not send {spec.name}", 403)
-            if payload is None:
-                payload = {}
+            if len(args) > 1:
+                raise Refused("invalid", "send one payload object")
+            payload = args[0] if args and args[0] is not None else {}
             if not isinstance(payload, dict):
                 raise Refused("invalid", "the payload must be an object")
             data = schema.load(payload)
