@@ -397,6 +397,9 @@ async function groups() {
   const started = now();
   const runOne = async (s, socket) => {
     await sleep(Math.random() * spec.stepEveryMs);
+    // Independent groups open their polls at their own moments; "together" puts every
+    // group's poll in the same 2 s, the worst case of a programme-wide check-in.
+    const pollPhase = spec.pollsTogether ? 0 : Math.floor(Math.random() * spec.pollEveryTicks);
     let step = 0;
     let dir = 1;
     let openPoll = null;
@@ -414,7 +417,7 @@ async function groups() {
       if (step + dir >= spec.agendaLength || step + dir < 0) dir = -dir;
       const moved = await command("step", dir > 0 ? "next_step" : "previous_step", {});
       if (moved && moved.ok) step += dir;
-      if (tick % spec.pollEveryTicks === 0) {
+      if ((tick + pollPhase) % spec.pollEveryTicks === 0) {
         await sleep(spec.stepEveryMs / 2);
         if (openPoll) await command("close", "close_poll", { poll_id: openPoll });
         const reply = await command("poll", "open_poll", { poll: "mood10" });

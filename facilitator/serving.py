@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import socket
 import sys
@@ -26,6 +27,21 @@ def patch_for(async_mode: str) -> None:
         import eventlet
 
         eventlet.monkey_patch()
+
+
+# Python's default (700, 10, 10) ran a full collection every 10-15 s under the load
+# of 300 groups, and at 3,000 connections each one stopped the server for 150-280 ms:
+# every greenlet's suspended stack is traversed. Steady serving allocates few
+# long-lived objects, so rarer collections cost little memory and remove those stalls.
+GC_THRESHOLDS = (20_000, 10, 10)
+
+
+def tune_garbage_collector() -> None:
+    """Collect rarely, and never re-examine what the app loaded at start."""
+    # What exists now (modules, the protocol library, the app) lives as long as the
+    # process: frozen, it is left out of every later collection.
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def lan_address() -> str:
@@ -74,4 +90,5 @@ def serve(settings: Settings, out: Any = sys.stdout) -> None:
     else:
         print(f"  Facilitator sign-in: {base}/login", file=out)
     out.flush()
+    tune_garbage_collector()
     socketio.run(app, host=settings.host, port=settings.port, log_output=False)

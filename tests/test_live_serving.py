@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -72,3 +73,17 @@ def test_eventlet_still_serves_when_chosen(tmp_path: Path) -> None:
         _round_trip(server)
     finally:
         server.stop()
+
+
+def test_the_server_freezes_what_it_loaded_and_collects_garbage_rarely() -> None:
+    probe = (
+        "import gc\n"
+        "from facilitator.serving import GC_THRESHOLDS, tune_garbage_collector\n"
+        "tune_garbage_collector()\n"
+        "assert gc.get_threshold() == GC_THRESHOLDS, gc.get_threshold()\n"
+        "assert gc.get_freeze_count() > 1000, gc.get_freeze_count()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
