@@ -387,8 +387,20 @@ async function groups() {
     (socket, i) => trackCounts(socket, sessions[i].polls),
   );
   log(`facilitators connected ${facs.connected}/${sessions.length}`);
-  // Start every session before the clock runs.
-  await Promise.all(facs.results.map((r) => r.ok && emitAck(r.socket, "start_session", {})));
+  // Start every session before the clock runs; a refusal (a conflict between two
+  // processes, say) is retried as a facilitator would click again, and counted.
+  const startErrors = {};
+  await Promise.all(
+    facs.results.map(async (r) => {
+      for (let attempt = 0; r.ok && attempt < 5; attempt++) {
+        const reply = await emitAck(r.socket, "start_session", {});
+        if (reply && reply.ok) return;
+        const code = (reply && reply.error && reply.error.code) || "no reply";
+        startErrors[code] = (startErrors[code] || 0) + 1;
+        await sleep(200);
+      }
+    }),
+  );
   await sleep(spec.settleMs || 2000);
   const rssConnected = rssKb(spec.serverPids);
   running = true;
@@ -467,6 +479,7 @@ async function groups() {
     answer_to_count: summary(answerLat),
     duplicates,
     command_errors: commandErrors,
+    start_errors: startErrors,
     rss_kb_before: rssBefore,
     rss_kb_connected: rssConnected,
     cpu: busy,

@@ -453,6 +453,7 @@ def groups_row(name: str, report: dict[str, Any]) -> dict[str, Any]:
             "answers": answers,
             "view_duplicates": report["duplicates"],
             "command_errors": report["command_errors"],
+            "start_errors": report["start_errors"],
             "connect_failed": report["connect_failed"],
             "connect_seconds": report["connect_seconds"],
             "cpu": report["cpu"],

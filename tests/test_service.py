@@ -139,3 +139,36 @@ def test_only_the_owner_runs_a_session(tmp_path: Path) -> None:
     intruder = Actor(Role.FACILITATOR, sid, user="someone-else")
     with pytest.raises(Refused, match="you do not run this session"):
         service.run(intruder, lambda st, at: c.Next(at))
+
+
+class RacingStore:
+    """A store whose next append first lets another process's command land."""
+
+    def __init__(self, inner: SQLiteStore) -> None:
+        self.inner = inner
+        self.before_next_append: Any = None
+
+    def append(self, session_id: str, expected_version: int, events: Any) -> int:
+        race, self.before_next_append = self.before_next_append, None
+        if race is not None:
+            race()
+        return self.inner.append(session_id, expected_version, events)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_a_command_that_loses_a_race_to_another_process_lands_on_the_caught_up_state(
+    tmp_path: Path,
+) -> None:
+    first = _service(tmp_path / "shared.db")
+    racing = RacingStore(SQLiteStore(tmp_path / "shared.db"))
+    second = SessionService(racing, CATALOG, Recorder(), clock=lambda: 1e9)
+    sid, console, _ = _started(first)
+    second.current(sid)
+    racing.before_next_append = lambda: first.run(console, lambda st, at: c.AddNote(at, "first"))
+    second.run(console, lambda st, at: c.AddNote(at, "second"))
+    fresh = _service(tmp_path / "shared.db").current(sid)
+    assert [n.text for n in fresh.notes] == ["first", "second"]
+    assert [n.text for n in second.current(sid).notes] == ["first", "second"]
+    assert second.current(sid).version == fresh.version

@@ -150,8 +150,12 @@ class SessionService:
                     return Outcome(state.version, state.public_version, [])
                 try:
                     self.store.append(sid, state.version, events)
-                except VersionConflict:
-                    self._cache.pop(sid, None)  # another process wrote first: reload
+                except VersionConflict as conflict:
+                    # Another process wrote first. The cached state is untouched (events
+                    # apply only once stored), so catching up on its events is enough;
+                    # reload whole only when the store disagrees without moving on.
+                    if conflict.actual <= state.version:
+                        self._cache.pop(sid, None)
                     continue
                 for event in events:
                     apply(state, event)
