@@ -17,6 +17,7 @@ from facilitator.storage.base import Store
 from facilitator.storage.sqlite import Offload, SQLiteStore
 from facilitator.transport import http, pages, socket_events
 from facilitator.transport.json_packet import JsonPacket
+from facilitator.transport.pings import share_pings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         ping_timeout=20,
         serializer=JsonPacket,
     )
+
+    share_pings(socketio.server.eio)
 
     def send(event: str, data: dict[str, Any], room: str) -> None:
         socketio.emit(event, data, to=room)

@@ -91,4 +91,13 @@ def serve(settings: Settings, out: Any = sys.stdout) -> None:
         print(f"  Facilitator sign-in: {base}/login", file=out)
     out.flush()
     tune_garbage_collector()
+    if settings.async_mode == "gevent":
+        from gevent import pywsgi
+
+        from facilitator.transport.connection_handler import ConnectionHandler
+
+        # What socketio.run does under gevent, with our handler for each connection.
+        address = (settings.host, settings.port)
+        pywsgi.WSGIServer(address, app, handler_class=ConnectionHandler, log=None).serve_forever()
+        return
     socketio.run(app, host=settings.host, port=settings.port, log_output=False)
