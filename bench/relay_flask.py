@@ -2,9 +2,12 @@
 
 gevent + gevent-websocket, as `facilitator serve` runs; no storage, no views. Every
 client joins one room; a "push" from any client is emitted to the room and acked.
-Usage: python -m bench.relay_flask PORT [--simple-websocket]
+Usage: python -m bench.relay_flask PORT [--simple-websocket | --tuned]
 With --simple-websocket, gevent-websocket is hidden, so that engineio and Flask-SocketIO
 fall back to simple-websocket under gevent (the other handler DESIGN.md weighs).
+With --tuned, the relay serves the way `facilitator serve` does (garbage collector
+settings, one task for all pings, the lean connection handler), so that what remains
+between it and the app is the app's own work.
 """
 
 from __future__ import annotations
@@ -46,7 +49,24 @@ def push(data: dict) -> dict:
     return {"ok": True}
 
 
+def serve_tuned(port: int) -> None:
+    """Serve as `facilitator serve` does under gevent."""
+    from gevent import pywsgi
+
+    from facilitator.serving import tune_garbage_collector
+    from facilitator.transport.connection_handler import ConnectionHandler
+    from facilitator.transport.pings import share_pings
+
+    share_pings(socketio.server.eio)
+    tune_garbage_collector()
+    address = ("127.0.0.1", port)
+    pywsgi.WSGIServer(address, app, handler_class=ConnectionHandler, log=None).serve_forever()
+
+
 if __name__ == "__main__":
     port = int(sys.argv[1])
     print(f"relay_flask listening on {port}", flush=True)
-    socketio.run(app, host="127.0.0.1", port=port, log_output=False)
+    if "--tuned" in sys.argv:
+        serve_tuned(port)
+    else:
+        socketio.run(app, host="127.0.0.1", port=port, log_output=False)

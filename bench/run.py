@@ -115,6 +115,8 @@ class Server:
             return [PYTHON, "-m", "facilitator", "serve"]
         if self.kind == "floor":
             return [PYTHON, "-m", "bench.relay_flask", str(self.port)]
+        if self.kind == "floor-tuned":
+            return [PYTHON, "-m", "bench.relay_flask", str(self.port), "--tuned"]
         if self.kind == "floor-simple":
             return [PYTHON, "-m", "bench.relay_flask", str(self.port), "--simple-websocket"]
         return ["node", str(BENCH / "relay_node.js"), str(self.port)]
@@ -326,6 +328,8 @@ def scenario_one(clients: int, pushes: int, results: list[dict[str, Any]]) -> No
     log(f"  floor     {floor['latency']}")
     reference = relay_broadcast("reference", clients, pushes)
     log(f"  reference {reference['latency']}")
+    tuned = relay_broadcast("floor-tuned", clients, pushes)
+    log(f"  floor, served as ours {tuned['latency']}")
     simple = relay_broadcast("floor-simple", clients, pushes)
     log(f"  floor, simple-websocket {simple['latency']}")
     server = Server("app")
@@ -337,6 +341,7 @@ def scenario_one(clients: int, pushes: int, results: list[dict[str, Any]]) -> No
         ("ours", ours),
         ("floor", floor),
         ("reference", reference),
+        ("floor, served as ours", tuned),
         ("floor, simple-websocket", simple),
     )
     for name, report in reports:
@@ -356,6 +361,11 @@ def scenario_one(clients: int, pushes: int, results: list[dict[str, Any]]) -> No
                 ratio_reference=ratio(report["latency"]["p99_ms"], reference["latency"]["p99_ms"]),
                 rss_kb_per_client=rss[name],
                 detail={
+                    "ratio_floor_served_as_ours": ratio(
+                        report["latency"]["p99_ms"], tuned["latency"]["p99_ms"]
+                    ),
+                }
+                | {
                     k: report[k]
                     for k in (
                         "connect_seconds",
@@ -378,7 +388,11 @@ def scenario_one(clients: int, pushes: int, results: list[dict[str, Any]]) -> No
             rss_kb_per_client=rss["ours"],
             ratio_floor=ratio(rss["ours"], rss["floor"]),
             ratio_reference=ratio(rss["ours"], rss["reference"]),
-            detail={"rss_kb_per_client": rss, "target_kb": 50},
+            detail={
+                "rss_kb_per_client": rss,
+                "target_kb": 50,
+                "ratio_floor_served_as_ours": ratio(rss["ours"], rss["floor, served as ours"]),
+            },
         )
     )
 
