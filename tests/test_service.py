@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,27 @@ def test_a_command_that_loses_a_race_to_another_process_lands_on_the_caught_up_s
     assert [n.text for n in fresh.notes] == ["first", "second"]
     assert [n.text for n in second.current(sid).notes] == ["first", "second"]
     assert second.current(sid).version == fresh.version
+
+
+def test_snapshots_grow_apart_with_the_log_so_their_cost_per_event_stays_flat(
+    tmp_path: Path,
+) -> None:
+    service = _service(tmp_path / "s.db", snapshot_every=5)
+    taken: list[int] = []
+    save = service.store.save_snapshot
+
+    def record(session_id: str, snapshot: Any) -> None:
+        taken.append(snapshot.version)
+        save(session_id, snapshot)
+
+    service.store.save_snapshot = record  # type: ignore[method-assign]
+    sid, console, _ = _started(service, members=3)
+    for n in range(200):
+        text = f"note {n}"
+        service.run(console, lambda st, at: c.AddNote(at, text))  # noqa: B023 (run calls it at once)
+    assert all(
+        later - earlier >= max(5, later // 4) for earlier, later in itertools.pairwise(taken)
+    )
+    assert len(taken) < 205 // 5 // 2  # far fewer than one every 5 events
+    fresh = _service(tmp_path / "s.db").current(sid)
+    assert len(fresh.notes) == 200

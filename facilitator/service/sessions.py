@@ -63,6 +63,7 @@ class SessionService:
         self._broadcast = Broadcaster(send, defer, self._with_state)
         self._clock = clock
         self._snapshot_every = snapshot_every
+        self._snapshot_at: dict[str, int] = {}  # the version of each session's last snapshot
         self._join_attempts = join_attempts
         self._cache: dict[str, SessionState] = {}
         self._locks: dict[str, threading.RLock] = {}
@@ -159,7 +160,7 @@ class SessionService:
                     continue
                 for event in events:
                     apply(state, event)
-                self._maybe_snapshot(state, len(events))
+                self._maybe_snapshot(state)
                 self._broadcast.publish(
                     state, events, by_facilitator=actor.role is Role.FACILITATOR
                 )
@@ -206,6 +207,7 @@ class SessionService:
     def forget(self, session_id: str) -> None:
         """Drop a session from the cache, e.g. after it was erased."""
         self._cache.pop(session_id, None)
+        self._snapshot_at.pop(session_id, None)
         self._broadcast.forget(session_id)
 
     # -- internals --------------------------------------------------------------------
@@ -231,9 +233,12 @@ class SessionService:
         with self._locks_guard:
             return self._locks.setdefault(session_id, threading.RLock())
 
-    def _maybe_snapshot(self, state: SessionState, appended: int) -> None:
-        if (
-            state.version // self._snapshot_every
-            != (state.version - appended) // self._snapshot_every
-        ):
+    def _maybe_snapshot(self, state: SessionState) -> None:
+        # At least `snapshot_every` events apart, and a quarter of the log apart in long
+        # sessions: a snapshot costs time in proportion to the state, and the state grows
+        # with the log, so this keeps its cost per event flat (a snapshot every 200
+        # events of a 1,000-member vote took a fifth of the server's time).
+        last = self._snapshot_at.get(state.id, 0)
+        if state.version - last >= max(self._snapshot_every, state.version // 4):
             self.store.save_snapshot(state.id, Snapshot(state.version, state_to_dict(state)))
+            self._snapshot_at[state.id] = state.version
