@@ -24,7 +24,7 @@ $(CLIENT): client/package.json client/package-lock.json
 services:
 	sh scripts/ensure-services.sh
 
-bench: $(READY)  ## Measure the server against a bare relay and Node socket.io (~6 min).
+bench: $(READY)  ## Measure the server against a bare relay and Node socket.io (~8 min).
 	npm ci --prefix bench --no-audit --no-fund
 	$(BIN)/python -m bench.run
 
