@@ -49,6 +49,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         ping_interval=10,
         ping_timeout=20,
         serializer=JsonPacket,
+        # Each client's events run one after another on its own connection's greenlet,
+        # instead of a new greenlet per event; no handler waits for the same client.
+        async_handlers=False,
     )
 
     share_pings(socketio.server.eio)
