@@ -395,8 +395,8 @@ async function groups() {
       for (let attempt = 0; r.ok && attempt < 5; attempt++) {
         const reply = await emitAck(r.socket, "start_session", {});
         if (reply && reply.ok) return;
-        const code = (reply && reply.error && reply.error.code) || "no reply";
-        startErrors[code] = (startErrors[code] || 0) + 1;
+        const why = reply && reply.error ? `${reply.error.code}: ${reply.error.message}` : "no reply";
+        startErrors[why] = (startErrors[why] || 0) + 1;
         await sleep(200);
       }
     }),

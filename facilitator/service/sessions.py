@@ -30,6 +30,8 @@ from facilitator.storage.base import Snapshot, Store, VersionConflict
 from facilitator.storage.rebuild import load_state
 
 MakeCommand = Callable[[SessionState, float], c.Command]
+# Under a storm of answers on two busy processes, five attempts sometimes all lost.
+RUN_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,11 @@ class SessionService:
         """Apply one command for `actor`; return the new version and what happened."""
         sid = actor.session_id
         with self._lock(sid):
-            for _ in range(5):
+            for attempt in range(RUN_ATTEMPTS):
+                if attempt:
+                    # Several processes racing for one session: a short random pause
+                    # lets the others' writes land instead of colliding again.
+                    time.sleep(secrets.randbelow(2000 * attempt) / 1e6)
                 state = self.current(sid)
                 self.authorize(actor, state)
                 if expected_version is not None and expected_version != state.version:
