@@ -51,16 +51,12 @@ def push(data: dict) -> dict:
 
 def serve_tuned(port: int) -> None:
     """Serve as `facilitator serve` does under gevent."""
-    from gevent import pywsgi
-
-    from facilitator.serving import tune_garbage_collector
-    from facilitator.transport.connection_handler import ConnectionHandler
+    from facilitator.serving import serve_gevent, tune_garbage_collector
     from facilitator.transport.pings import share_pings
 
     share_pings(socketio.server.eio)
     tune_garbage_collector()
-    address = ("127.0.0.1", port)
-    pywsgi.WSGIServer(address, app, handler_class=ConnectionHandler, log=None).serve_forever()
+    serve_gevent(app, "127.0.0.1", port)
 
 
 if __name__ == "__main__":

@@ -92,12 +92,15 @@ def serve(settings: Settings, out: Any = sys.stdout) -> None:
     out.flush()
     tune_garbage_collector()
     if settings.async_mode == "gevent":
-        from gevent import pywsgi
-
-        from facilitator.transport.connection_handler import ConnectionHandler
-
-        # What socketio.run does under gevent, with our handler for each connection.
-        address = (settings.host, settings.port)
-        pywsgi.WSGIServer(address, app, handler_class=ConnectionHandler, log=None).serve_forever()
+        serve_gevent(app, settings.host, settings.port)
         return
     socketio.run(app, host=settings.host, port=settings.port, log_output=False)
+
+
+def serve_gevent(app: Any, host: str, port: int) -> None:
+    """Serve `app` as socketio.run does under gevent, with our handler per connection."""
+    from gevent import pywsgi
+
+    from facilitator.transport.connection_handler import ConnectionHandler
+
+    pywsgi.WSGIServer((host, port), app, handler_class=ConnectionHandler, log=None).serve_forever()
