@@ -47,11 +47,21 @@ class RedisServer:
     restart loses nothing it acknowledged.
     """
 
-    def __init__(self, directory: Path, *, appendonly: bool = True, fsync: str = "always") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        appendonly: bool = True,
+        fsync: str = "always",
+        rdb_preamble: bool = True,
+    ) -> None:
         self.directory = directory
         self.port = free_port()
         self.appendonly = appendonly
         self.fsync = fsync
+        # Without the RDB preamble a rewritten AOF is plain commands, which a test can read
+        # byte for byte (an RDB base may compress what it holds).
+        self.rdb_preamble = rdb_preamble
         self.process: subprocess.Popen[bytes] | None = None
 
     def url(self, db: int = 0) -> str:
@@ -68,6 +78,7 @@ class RedisServer:
             "--save", "",
             "--appendonly", "yes" if self.appendonly else "no",
             "--appendfsync", self.fsync,
+            "--aof-use-rdb-preamble", "yes" if self.rdb_preamble else "no",
             "--protected-mode", "yes",
             "--logfile", str(self.directory / "redis.log"),
         ]  # fmt: skip

@@ -81,6 +81,24 @@ def test_close_then_reveal_at_the_threshold() -> None:
     assert summary["counts"]["3"] == 1 and summary["counts"]["0"] == 0
 
 
+def test_closing_below_the_threshold_drops_the_answers_and_keeps_the_count() -> None:
+    state = _with_poll()
+    answer_all(state, "poll-1", [9, 2])
+    closed = handle(state, c.ClosePoll(T0 + 300, "poll-1"))
+    # With two voters named in the log, two answers beside them would tell who gave which.
+    assert closed == [e.PollClosed("poll-1", (), T0 + 300)]
+    poll = state.polls["poll-1"]
+    assert (poll.count, poll.ballots, poll.voters) == (2, [], ["p1", "p2"])
+
+
+def test_ending_the_session_closes_an_open_poll_below_its_threshold_without_answers() -> None:
+    state = _with_poll()
+    answer_all(state, "poll-1", [9])
+    events = handle(state, c.End(T0 + 300))
+    assert e.PollClosed("poll-1", (), T0 + 300) in events
+    assert state.polls["poll-1"].ballots == []
+
+
 def test_reveal_threshold_is_never_below_two() -> None:
     state = _with_poll(replace(MOOD, reveal_threshold=1))
     answer_all(state, "poll-1", [3])

@@ -124,10 +124,12 @@ def _stored(store: EventStore) -> list[tuple[int, Event]]:
     commands: list[c.Command] = [
         c.Join(T0 + 1, "p1", None, "Member 1"),
         c.Join(T0 + 2, "p2", "Amina", "x"),
+        c.Join(T0 + 2, "p3", None, "Member 3"),
         c.Start(T0 + 3),
         c.OpenPoll(T0 + 4, MOOD),
         c.SubmitAnswer(T0 + 5, "p1", "a1", "poll-1", 8),
         c.SubmitAnswer(T0 + 6, "p2", "a2", "poll-1", 2),
+        c.SubmitAnswer(T0 + 6, "p3", "a3", "poll-1", 5),
         c.ClosePoll(T0 + 7, "poll-1"),
         c.AddNote(T0 + 8, "ok"),
         c.End(T0 + 9),
@@ -153,7 +155,7 @@ def test_log_lines_hold_no_ballots_and_the_closed_poll_lists_its_answers_sorted(
     records = [json.loads(line) for line in log_lines(_stored(store))]
     assert "ballot_cast" not in {r["type"] for r in records}
     (closed,) = [r for r in records if r["type"] == "poll_closed"]
-    assert closed["ballots"] == [2, 8]
+    assert closed["ballots"] == [2, 5, 8]
 
 
 def test_log_lines_drop_a_ballot_even_when_handed_one() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from facilitator.core import commands as c
-from facilitator.core.codec import state_to_dict
+from facilitator.core.codec import snapshot_to_dict, state_to_dict
 from facilitator.core.engine import create, handle
 from facilitator.core.errors import DomainError
 from facilitator.core.events import BallotCast, NoteAdded, SessionStarted
@@ -94,7 +94,7 @@ def test_state_rebuilt_from_snapshot_and_tail_equals_the_live_state(store) -> No
     for n, command in enumerate(script):
         version = store.append("s1", version, handle(state, command))
         if n == 6:  # a snapshot taken mid-poll, with one ballot in it
-            store.save_snapshot("s1", Snapshot(version, state_to_dict(state)))
+            store.save_snapshot("s1", Snapshot(version, snapshot_to_dict(state)))
     rebuilt = load_state(store, "s1")
     assert state_to_dict(rebuilt) == state_to_dict(state)
     assert rebuilt.polls["poll-1"].ballots == [2, 5, 8]

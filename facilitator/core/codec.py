@@ -11,7 +11,7 @@ from typing import Any
 
 from facilitator.core import events as e
 from facilitator.core.errors import DomainError
-from facilitator.core.state import SessionState
+from facilitator.core.state import PollPhase, SessionState
 
 
 def encode(value: Any) -> Any:
@@ -87,6 +87,20 @@ def event_from_dict(data: dict[str, Any]) -> e.Event:
 def state_to_dict(state: SessionState) -> dict[str, Any]:
     result: dict[str, Any] = encode(state)
     return result
+
+
+def snapshot_to_dict(state: SessionState) -> dict[str, Any]:
+    """Return `state` as a snapshot keeps it: without the ballots of open polls.
+
+    An open poll's voters and ballots side by side, in one snapshot or in two taken a
+    few answers apart, would tell who answered what; its ballots are read back from
+    the ballot box when the state is rebuilt, so the snapshot need not hold them.
+    """
+    data = state_to_dict(state)
+    for poll in data["polls"].values():
+        if poll["phase"] == PollPhase.OPEN.value:
+            poll["ballots"] = []
+    return data
 
 
 def state_from_dict(data: dict[str, Any]) -> SessionState:

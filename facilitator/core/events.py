@@ -163,7 +163,8 @@ class RiskFlagged(Event):
 class PollClosed(Event):
     name = "poll_closed"
     poll_id: str
-    # The anonymous answers, sorted, so that the log alone holds the results.
+    # The anonymous answers, sorted, so that the log alone holds the results; empty when
+    # fewer than the poll's threshold answered, so that they are never kept at all.
     ballots: tuple[Answer, ...]
     at: float
 

@@ -51,7 +51,13 @@ def _close_poll(state: SessionState, cmd: c.ClosePoll) -> list[e.Event]:
 
 
 def closing(poll: Poll, at: float) -> e.PollClosed:
-    return e.PollClosed(poll.id, tuple(poll.ballots), at)
+    """Return the event that closes `poll`, carrying its results only when they may exist.
+
+    Below the threshold the answers are dropped here, for good: with fewer than k voters
+    named in the log, the ballots beside them would tell who answered what.
+    """
+    kept = tuple(poll.ballots) if poll.spec.anonymous and poll.count >= poll.threshold else ()
+    return e.PollClosed(poll.id, kept, at)
 
 
 def _reveal(state: SessionState, cmd: c.RevealPoll) -> list[e.Event]:

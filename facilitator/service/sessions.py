@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from facilitator.core import commands as c
-from facilitator.core.codec import state_to_dict
+from facilitator.core.codec import snapshot_to_dict
 from facilitator.core.engine import apply, create, decide
 from facilitator.core.errors import DomainError
 from facilitator.core.events import Event
@@ -246,5 +246,5 @@ class SessionService:
         # events of a 1,000-member vote took a fifth of the server's time).
         last = self._snapshot_at.get(state.id, 0)
         if state.version - last >= max(self._snapshot_every, state.version // 4):
-            self.store.save_snapshot(state.id, Snapshot(state.version, state_to_dict(state)))
+            self.store.save_snapshot(state.id, Snapshot(state.version, snapshot_to_dict(state)))
             self._snapshot_at[state.id] = state.version

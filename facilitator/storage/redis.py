@@ -3,7 +3,8 @@
 Keys, all under one prefix (default "facilitator:"), per session id S:
     session:S        hash: id, title, protocol_id, created_at, join_code, owner, version
     log:S            stream: one entry per logged event, entry id "<version>-0"
-    ballots:S:P      sorted set of poll P's anonymous answers (see _ballot_member)
+    ballots:S:P      sorted set of open poll P's anonymous answers (see _ballot_member);
+                     removed when P closes, its results being in its poll_closed event
     polls:S          set of the poll ids that have a ballot box
     snapshot:S       hash: version, data
     code:C           the session id join code C admits to
@@ -13,8 +14,10 @@ Keys, all under one prefix (default "facilitator:"), per session id S:
     attempts:K       sorted set of attempt times under key K
 
 An append is one Lua script: it checks the version, writes the events and ballots and
-moves the version, or writes nothing. Scripts name keys built from the prefix, which
-standalone Redis and Sentinel allow; Redis Cluster does not and is not supported.
+moves the version, or writes nothing. After ballots, closed polls and erasures, Redis is
+asked to rewrite its append-only file (see aof_rewrite.py). Scripts name keys built from
+the prefix, which standalone Redis and Sentinel allow; Redis Cluster does not and is not
+supported.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from facilitator.core.codec import event_from_dict, event_to_dict
-from facilitator.core.events import BallotCast, Event, SessionCreated
+from facilitator.core.events import BallotCast, Event, PollClosed, SessionCreated
+from facilitator.storage.aof_rewrite import AofRewriter
 from facilitator.storage.base import SessionRecord, Snapshot, StorageError, VersionConflict
 
 DEFAULT_PREFIX = "facilitator:"
@@ -45,7 +49,8 @@ T = TypeVar("T")
 # ARGV: prefix, session id, expected version, refusal ("" when the events are valid),
 #       "1" when creating the session (else ""), its title, protocol_id, created_at,
 #       join_code and owner, then four values per event:
-#       "e", version, json, ""  |  "b", poll id, member, score.
+#       "e", version, json, ""  |  "b", poll id, member, score  |  "c", poll id, "", ""
+#       ("c": the poll closed; its results are in its event, its ballot box goes).
 APPEND = """
 local actual = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 local expected = tonumber(ARGV[3])
@@ -69,6 +74,9 @@ for i = 11, #ARGV, 4 do
     if ARGV[i] == 'e' then
         version = tonumber(ARGV[i + 1])
         redis.call('XADD', KEYS[2], ARGV[i + 1] .. '-0', 'e', ARGV[i + 2])
+    elseif ARGV[i] == 'c' then
+        redis.call('DEL', prefix .. 'ballots:' .. sid .. ':' .. ARGV[i + 1])
+        redis.call('SREM', KEYS[3], ARGV[i + 1])
     else
         redis.call('ZADD', prefix .. 'ballots:' .. sid .. ':' .. ARGV[i + 1],
             ARGV[i + 3], ARGV[i + 2])
@@ -122,8 +130,12 @@ return redis.call('ZCARD', KEYS[1])
 class RedisStore:
     """A Store in one Redis, shared by every server process of a deployment."""
 
-    def __init__(self, client: redis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str = DEFAULT_PREFIX, *, rewrite_every: float = 30.0
+    ) -> None:
         self._redis = client
+        # Empties the AOF of history after ballots, closed polls and erasures.
+        self._history = AofRewriter(client, rewrite_every)
         self._prefix = prefix
         self._where = _describe(client)
         self._append = client.register_script(APPEND)
@@ -133,7 +145,9 @@ class RedisStore:
         self._count_attempt = client.register_script(COUNT_ATTEMPT)
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = DEFAULT_PREFIX) -> RedisStore:
+    def from_url(
+        cls, url: str, prefix: str = DEFAULT_PREFIX, *, rewrite_every: float = 30.0
+    ) -> RedisStore:
         """Connect to the Redis at `url` (redis://, rediss:// or unix://)."""
         client = redis.Redis.from_url(
             url,
@@ -148,7 +162,7 @@ class RedisStore:
             retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 2, (RedisConnectionError,)),
             health_check_interval=30,
         )
-        return cls(client, prefix)
+        return cls(client, prefix, rewrite_every=rewrite_every)
 
     # -- the event log ------------------------------------------------------------------
 
@@ -157,11 +171,16 @@ class RedisStore:
         created: list[str] = [""] * 6
         triples: list[str] = []
         version = expected_version
+        cast_ballots = closed_polls = False
         for event in events:
             if isinstance(event, BallotCast):
                 triples += ["b", event.poll_id, _ballot_member(event.value), _random_score()]
+                cast_ballots = True
                 continue
             version += 1
+            if isinstance(event, PollClosed):
+                triples += ["c", event.poll_id, "", ""]
+                closed_polls = True
             if isinstance(event, SessionCreated):
                 if version != 1:
                     refusal = refusal or "session_created must be the first event"
@@ -197,6 +216,8 @@ class RedisStore:
             raise VersionConflict(session_id, expected_version, -1)
         if outcome == "invalid":
             raise StorageError(str(detail))
+        if cast_ballots or closed_polls:
+            self._history.request(urgent=closed_polls)
         return int(detail)
 
     def read(self, session_id: str, since: int = 0) -> list[tuple[int, Event]]:
@@ -274,8 +295,10 @@ class RedisStore:
             self._key("sessions"),
         ]
         self._call(lambda: self._delete(keys=keys, args=[self._prefix, session_id]), "write to")
+        self._history.request(urgent=True)
 
     def close(self) -> None:
+        self._history.close()
         self._redis.close()
 
     # -- access -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -12,10 +13,11 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
 from facilitator.core.codec import event_from_dict, event_to_dict
-from facilitator.core.events import BallotCast, Event, SessionCreated
+from facilitator.core.events import BallotCast, Event, PollClosed, SessionCreated
 from facilitator.storage.base import SessionRecord, Snapshot, StorageError, VersionConflict
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Offload(Protocol):
@@ -80,6 +82,9 @@ class _Write:
     """One writer's work in a group commit, and what became of it."""
 
     work: Callable[[sqlite3.Connection], Any]
+    # Whether the write-ahead log must be emptied once this write is committed: it
+    # wrote a ballot, closed a poll or erased something (see SQLiteStore._scrub).
+    scrub: bool = False
     done: bool = False
     result: Any = None
     error: BaseException | None = None
@@ -102,6 +107,9 @@ class SQLiteStore:
         # FULL: a commit survives power loss too, not only a crash of this process.
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
+        # Deleted rows are overwritten with zeros, in the file and in the pages the WAL
+        # copies back, so that an erased session or ballot box cannot be read from free space.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(SCHEMA)
         # Reads have a connection of their own: in WAL mode they see the last commit and
         # never wait for one in progress, which may be waiting for the disk.
@@ -110,8 +118,10 @@ class SQLiteStore:
             self._reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
             self._reader.execute("PRAGMA busy_timeout=5000")
             self._read_lock = threading.Lock()
+        # A crash may have left history in the WAL (a ballot beside its vote): empty it now.
+        self._scrub()
 
-    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def _write(self, work: Callable[[sqlite3.Connection], T], *, scrub: bool = False) -> T:
         """Run `work` in a transaction and return once it is durable.
 
         Group commit: writers queue their work, and whoever holds the lock next commits
@@ -119,7 +129,7 @@ class SQLiteStore:
         set), each write under its own savepoint. One disk flush then serves a burst of
         answers instead of one flush each; a write that fails leaves the others intact.
         """
-        write = _Write(work)
+        write = _Write(work, scrub)
         with self._queue_guard:
             self._queue.append(write)
         with self._lock:
@@ -144,6 +154,8 @@ class SQLiteStore:
                     write.error = error
                 db.execute("RELEASE write")
             db.execute("COMMIT")
+            if any(write.scrub for write in batch):
+                self._scrub()
         except BaseException as error:
             if db.in_transaction:
                 db.execute("ROLLBACK")
@@ -156,6 +168,25 @@ class SQLiteStore:
         finally:
             for write in batch:
                 write.done = True
+
+    def _scrub(self) -> None:
+        """Copy the WAL into the database and empty it, so it keeps no write history.
+
+        The WAL holds every commit since the last checkpoint, in order: an answer's commit
+        holds its ballot and its voter side by side, and an erased session stays readable
+        there until the WAL is overwritten. A TRUNCATE checkpoint after each such commit,
+        before it is acknowledged, keeps that history for as long as one commit takes.
+        """
+        try:
+            # Readers finish their statement within the busy time-out, which this waits for.
+            busy, _, _ = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as error:
+            busy, detail = 1, str(error)
+        else:
+            detail = "a reader held the log"
+        if busy:
+            # The commit stands; the next scrub (at the latest on the next start) empties it.
+            log.warning("could not empty the SQLite write-ahead log: %s", detail)
 
     def append(self, session_id: str, expected_version: int, events: Sequence[Event]) -> int:
         # Encoded here, so that the transaction (on a thread, under the lock) runs SQL only.
@@ -171,6 +202,9 @@ class SQLiteStore:
         ]
         version = expected_version + len(logged)
         created = [event for event in logged if isinstance(event, SessionCreated)]
+        # A closed poll's results travel in its poll_closed event (or are dropped below
+        # its threshold); its ballot box goes in the same commit.
+        closed = [(session_id, event.poll_id) for event in logged if isinstance(event, PollClosed)]
 
         def write(db: sqlite3.Connection) -> int:
             row = db.execute("SELECT version FROM sessions WHERE id = ?", (session_id,)).fetchone()
@@ -194,12 +228,13 @@ class SQLiteStore:
                     ),
                 )
             db.executemany("INSERT INTO ballots VALUES (?, ?, ?, ?)", ballots)
+            db.executemany("DELETE FROM ballots WHERE session_id = ? AND poll_id = ?", closed)
             db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows)
             db.execute("UPDATE sessions SET version = ? WHERE id = ?", (version, session_id))
             return version
 
         try:
-            return self._write(write)
+            return self._write(write, scrub=bool(ballots or closed))
         except sqlite3.IntegrityError as error:
             raise VersionConflict(session_id, expected_version, -1) from error
         except sqlite3.Error as error:
@@ -320,10 +355,11 @@ class SQLiteStore:
             ):
                 db.execute(f"DELETE FROM {table} WHERE {column} = ?", (session_id,))  # noqa: S608
 
-        self._write(erase)
+        self._write(erase, scrub=True)
 
     def close(self) -> None:
         with self._lock:
+            self._scrub()
             self._db.close()
         with self._read_lock:
             self._reader.close()  # closing twice (":memory:" has one connection) is harmless

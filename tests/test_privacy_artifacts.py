@@ -1,0 +1,289 @@
+"""Rule 1 of DESIGN.md, read off every artifact the way an attacker would.
+
+Each test runs a session through the service on a real store (a SQLite file, or a
+redis-server of its own with an append-only file), then reads what is on disk and what
+the exports give: the database file and its WAL replayed commit by commit, snapshots,
+Redis keys and the append-only files.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from facilitator.core import commands as c
+from facilitator.library.catalog import Catalog
+from facilitator.service import exports
+from facilitator.service.sessions import SessionService
+from facilitator.service.tokens import Actor, Role
+from facilitator.service.views import facilitator_view
+from facilitator.storage.base import Store
+from facilitator.storage.redis import RedisStore
+from facilitator.storage.sqlite import SQLiteStore
+from tests.factories import WORDS
+from tests.live import wait_until
+from tests.raw_artifacts import (
+    aof_bytes,
+    aof_commands,
+    database_images,
+    sqlite_pairings,
+    wal_frames,
+    wal_path,
+)
+from tests.redis_server import RedisServer
+
+CATALOG = Catalog.load()
+# Answers no one else would give: finding one in an artifact means the answer is there.
+FRUIT = [f"{name}-{n:02d}q" for n, name in enumerate(["kiwi", "mango", "quince"] * 5)]
+
+
+@dataclass
+class Backend:
+    """A store and where its bytes live on disk."""
+
+    name: str
+    store: Store
+    directory: Path
+    server: RedisServer | None = None
+
+    def raw_bytes(self) -> bytes:
+        """Return every byte the store keeps on disk."""
+        if self.server is None:
+            return b"".join(p.read_bytes() for p in sorted(self.directory.iterdir()) if p.is_file())
+        return aof_bytes(self.directory)
+
+    def live_keys(self) -> str:
+        """Return what Redis holds in memory now, as text ("" for SQLite)."""
+        if self.server is None:
+            return ""
+        client = redis.Redis.from_url(self.server.url(), decode_responses=True)
+        dump = []
+        for key in client.scan_iter():
+            kind = client.type(key)
+            if kind == "stream":
+                dump.append(repr(client.xrange(key)))
+            elif kind == "zset":
+                dump.append(repr(client.zrange(key, 0, -1)))
+            elif kind == "hash":
+                dump.append(repr(client.hgetall(key)))
+            elif kind == "set":
+                dump.append(repr(client.smembers(key)))
+            else:
+                dump.append(repr(client.get(key)))
+        client.close()
+        return "\n".join(dump)
+
+    def raw_snapshot(self, session_id: str) -> dict[str, Any]:
+        if self.server is None:
+            db = sqlite3.connect(self.directory / "facilitator.db")
+            (data,) = db.execute(
+                "SELECT data FROM snapshots WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            db.close()
+            return dict(json.loads(data))
+        client = redis.Redis.from_url(self.server.url(), decode_responses=True)
+        data = client.hget(f"facilitator:snapshot:{session_id}", "data")
+        client.close()
+        assert isinstance(data, str)
+        return dict(json.loads(data))
+
+    def history_settled(self) -> bool:
+        """Return whether Redis has finished rewriting its append-only file (always, SQLite)."""
+        if self.server is None:
+            return True
+        client = redis.Redis.from_url(self.server.url())
+        info = client.info("persistence")
+        client.close()
+        return not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """An empty store of each backend whose files the test may read."""
+    if request.param == "sqlite":
+        directory = tmp_path / "data"
+        sqlite = SQLiteStore(directory / "facilitator.db")
+        yield Backend("sqlite", sqlite, directory)
+        sqlite.close()
+        return
+    server = RedisServer(tmp_path / "redis", rdb_preamble=False).start()
+    store = RedisStore.from_url(server.url(), rewrite_every=0.5)
+    yield Backend("redis", store, tmp_path / "redis", server)
+    store.close()
+    server.stop()
+
+
+def _service(store: Store, **kwargs: Any) -> SessionService:
+    clock = iter(range(1_000_000))
+    return SessionService(
+        store, CATALOG, lambda *_: None, clock=lambda: 1e9 + next(clock), **kwargs
+    )
+
+
+def _started(service: SessionService, members: int) -> tuple[str, Actor, list[Actor]]:
+    state = service.create("amina", "group-ipt-8", 2)
+    phones = [service.join(state.join_code, f"Member {n}", f"10.0.{n}.1") for n in range(members)]
+    console = Actor(Role.FACILITATOR, state.id, user="amina")
+    service.run(console, lambda st, at: c.Start(at))
+    return state.id, console, phones
+
+
+def _answer(service: SessionService, phone: Actor, poll_id: str, value: object) -> None:
+    service.run(
+        phone,
+        lambda st, at: c.SubmitAnswer(at, phone.participant_id, f"a-{poll_id}", poll_id, value),
+    )
+
+
+def _everything_exported(service: SessionService, session_id: str) -> str:
+    state = service.current(session_id)
+    return "\n".join(
+        [
+            *exports.log_lines(service.store.read(session_id)),
+            exports.results_csv(state),
+            exports.summary_html(state, 1e9 + 10_000),
+            json.dumps(facilitator_view(state)),
+        ]
+    )
+
+
+def test_a_poll_closed_below_its_threshold_keeps_its_count_and_no_answer(
+    backend: Backend,
+) -> None:
+    service = _service(backend.store)
+    sid, console, (phone, *_) = _started(service, 3)
+    service.run(console, lambda st, at: c.OpenPoll(at, WORDS))
+    _answer(service, phone, "poll-1", FRUIT[0])
+    service.run(console, lambda st, at: c.ClosePoll(at, "poll-1"))
+
+    poll = service.current(sid).polls["poll-1"]
+    assert (poll.count, poll.ballots) == (1, [])
+    exported = _everything_exported(service, sid)
+    assert FRUIT[0] not in exported
+    assert "1 answered" in exported  # the count stays
+    wait_until(backend.history_settled, 10, "the append-only file rewritten")
+    wait_until(lambda: FRUIT[0].encode() not in backend.raw_bytes(), 10, "the answer erased")
+    assert FRUIT[0] not in backend.live_keys()
+    # A fresh process rebuilds the same: the count, and no answer.
+    again = _service(backend.store).current(sid).polls["poll-1"]
+    assert (again.count, again.ballots) == (1, [])
+
+
+def test_a_snapshot_of_an_open_anonymous_poll_holds_no_ballot(backend: Backend) -> None:
+    service = _service(backend.store, snapshot_every=1)
+    sid, console, phones = _started(service, 6)
+    service.run(console, lambda st, at: c.OpenPoll(at, WORDS))
+    voters_seen = []
+    for phone, fruit in zip(phones, FRUIT, strict=False):
+        _answer(service, phone, "poll-1", fruit)
+        snapshot = backend.raw_snapshot(sid)
+        poll = snapshot["polls"].get("poll-1", {"voters": [], "ballots": []})
+        voters_seen.append(len(poll["voters"]))
+        assert poll["ballots"] == []
+        assert not any(f in json.dumps(snapshot) for f in FRUIT)
+    assert max(voters_seen) >= 2, "snapshots were taken while members answered"
+    # The ballots come back from the ballot box when the state is rebuilt.
+    assert sorted(_service(backend.store).current(sid).polls["poll-1"].ballots) == sorted(FRUIT[:6])
+
+
+def test_the_wal_replayed_commit_by_commit_pairs_no_member_with_an_answer(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "facilitator.db"
+    store = SQLiteStore(db)
+    service = _service(store)
+    sid, console, phones = _started(service, 15)
+    service.run(console, lambda st, at: c.OpenPoll(at, WORDS))
+    for phone, fruit in zip(phones, FRUIT, strict=True):
+        _answer(service, phone, "poll-1", fruit)
+        # While the poll is open the WAL keeps no history: once the answer is acknowledged
+        # the file alone is left, which holds the state as it is, not its order.
+        assert len(list(database_images(db))) == 1
+        assert not any(f.encode() in wal_frames(db) for f in FRUIT)
+    service.run(console, lambda st, at: c.ClosePoll(at, "poll-1"))
+    service.run(console, lambda st, at: c.AddNote(at, "after the poll"))
+
+    # The closed poll's answers are in its poll_closed event now, as a sorted whole.
+    assert sqlite_pairings(db, sid, "poll-1") == []
+    store.close()
+    assert not wal_path(db).exists() or wal_path(db).stat().st_size == 0
+
+
+def test_the_replay_finds_pairs_in_a_wal_that_keeps_its_history(tmp_path: Path) -> None:
+    # The attacker's replay works: the same answers with the WAL left alone give them away.
+    db = tmp_path / "facilitator.db"
+    store = SQLiteStore(db)
+    store._scrub = lambda: None  # type: ignore[method-assign]
+    service = _service(store)
+    sid, console, phones = _started(service, 3)
+    service.run(console, lambda st, at: c.OpenPoll(at, WORDS))
+    for phone, fruit in zip(phones, FRUIT, strict=False):
+        _answer(service, phone, "poll-1", fruit)
+    pairs = sqlite_pairings(db, sid, "poll-1")
+    assert {(p.participant_id, json.dumps(f)) for p, f in zip(phones, FRUIT, strict=False)} == set(
+        pairs
+    )
+    store.close()
+
+
+def test_the_aof_keeps_no_ballot_history_once_rewritten(tmp_path: Path) -> None:
+    server = RedisServer(tmp_path / "redis", rdb_preamble=False).start()
+    store = RedisStore.from_url(server.url(), rewrite_every=0.5)
+    try:
+        service = _service(store)
+        _, console, phones = _started(service, 4)
+        service.run(console, lambda st, at: c.OpenPoll(at, WORDS))
+        for phone, fruit in zip(phones, FRUIT, strict=False):
+            _answer(service, phone, "poll-1", fruit)
+
+        def ballot_writes() -> list[list[bytes]]:
+            return [
+                command
+                for command in aof_commands(server.directory)
+                if command[0].upper() == b"ZADD" and b":ballots:" in command[1]
+            ]
+
+        # While the poll is open, the order of answers leaves the file within the
+        # rewrite interval: what remains is the ballot box as it stands, in random order.
+        wait_until(lambda: len(ballot_writes()) <= 1, 10, "the open poll's history dropped")
+        service.run(console, lambda st, at: c.ClosePoll(at, "poll-1"))
+        wait_until(lambda: not ballot_writes(), 10, "the closed poll's ballot box dropped")
+        commands = aof_commands(server.directory)
+        assert commands, "the append-only file was read"
+        assert not [cmd for cmd in commands if b":ballots:" in b" ".join(cmd)]
+    finally:
+        store.close()
+        server.stop()
+
+
+def test_erasing_a_session_leaves_nothing_readable(backend: Backend) -> None:
+    service = _service(backend.store)
+    named = replace(WORDS, id="named_word", anonymous=False)
+    sid, console, phones = _started(service, 3)
+    service.run(console, lambda st, at: c.OpenPoll(at, named))
+    _answer(service, phones[0], "poll-1", "plum-secret-answer")
+    service.run(console, lambda st, at: c.ClosePoll(at, "poll-1"))
+    service.run(console, lambda st, at: c.OpenPoll(at, WORDS))
+    for phone, fruit in zip(phones, FRUIT, strict=False):
+        _answer(service, phone, "poll-2", fruit)
+    service.run(console, lambda st, at: c.AddNote(at, "walnut-private-note"))
+    secrets_kept = [b"plum-secret-answer", b"walnut-private-note", *(f.encode() for f in FRUIT)]
+    assert any(s in backend.raw_bytes() or s.decode() in backend.live_keys() for s in secrets_kept)
+
+    backend.store.delete(sid)
+    service.forget(sid)
+    wait_until(backend.history_settled, 10, "the append-only file rewritten")
+
+    def nothing_left() -> bool:
+        raw = backend.raw_bytes()
+        return not any(s in raw for s in [*secrets_kept, sid.encode()])
+
+    wait_until(nothing_left, 10, "no trace of the erased session")
+    assert sid not in backend.live_keys()
