@@ -13,6 +13,7 @@ from facilitator.config import Settings
 from facilitator.library.catalog import Catalog
 from facilitator.service.sessions import SessionService
 from facilitator.service.tokens import TokenSigner
+from facilitator.service.upgrades import upgrade
 from facilitator.storage.base import Store
 from facilitator.storage.sqlite import Offload, SQLiteStore
 from facilitator.transport import http, pages, socket_events
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         FACILITATOR_SETTINGS=settings,
     )
     store = open_store(settings)
+    upgrade(store)
     catalog = Catalog.load([settings.protocols_dir] if settings.protocols_dir else [])
     socketio = SocketIO(
         app,

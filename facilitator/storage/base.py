@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -84,6 +84,23 @@ class EventStore(Protocol):
 
     def delete(self, session_id: str) -> None:
         """Erase a session: its log, ballots and snapshots."""
+        ...
+
+    def redact(
+        self, session_id: str, replacements: Mapping[int, Event], closed_polls: Sequence[str]
+    ) -> None:
+        """Remove what must not be kept: replace the logged events at the given versions,
+        delete the ballot boxes of `closed_polls` and the session's snapshot, and leave no
+        history of what was there. Only upgrades of data written by older releases use it.
+        """
+        ...
+
+    def data_version(self) -> int:
+        """Return the version of the stored data's layout, 0 for data of the first release."""
+        ...
+
+    def set_data_version(self, version: int) -> None:
+        """Record that the stored data has been upgraded to `version`."""
         ...
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ Keys, all under one prefix (default "facilitator:"), per session id S:
     users            hash: name -> password hash
     login:H          one-time login link H: its expiry time (also a Redis expiry)
     attempts:K       sorted set of attempt times under key K
+    data_version     the layout version of the data (see service/upgrades.py)
 
 An append is one Lua script: it checks the version, writes the events and ballots and
 moves the version, or writes nothing. After ballots, closed polls and erasures, Redis is
@@ -27,7 +28,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import redis
@@ -110,6 +111,28 @@ redis.call('SREM', KEYS[5], ARGV[2])
 return 0
 """
 
+# KEYS: log stream, snapshot hash, poll-id set. ARGV: prefix, session id, n, then n pairs
+# (version, json) of events to replace, then the ids of closed polls. A stream entry
+# cannot be changed in place: the stream is rebuilt with the same entry ids.
+REDACT = """
+local n = tonumber(ARGV[3])
+if n > 0 then
+    local replaced = {}
+    for i = 0, n - 1 do replaced[ARGV[4 + 2 * i] .. '-0'] = ARGV[5 + 2 * i] end
+    local entries = redis.call('XRANGE', KEYS[1], '-', '+')
+    redis.call('DEL', KEYS[1])
+    for _, entry in ipairs(entries) do
+        redis.call('XADD', KEYS[1], entry[1], 'e', replaced[entry[1]] or entry[2][2])
+    end
+end
+for i = 4 + 2 * n, #ARGV do
+    redis.call('DEL', ARGV[1] .. 'ballots:' .. ARGV[2] .. ':' .. ARGV[i])
+    redis.call('SREM', KEYS[3], ARGV[i])
+end
+redis.call('DEL', KEYS[2])
+return 0
+"""
+
 # KEYS: users hash. ARGV: name, password hash.
 REPLACE_HASH = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
@@ -141,6 +164,7 @@ class RedisStore:
         self._append = client.register_script(APPEND)
         self._save_snapshot = client.register_script(SAVE_SNAPSHOT)
         self._delete = client.register_script(DELETE)
+        self._redact = client.register_script(REDACT)
         self._set_password = client.register_script(REPLACE_HASH)
         self._count_attempt = client.register_script(COUNT_ATTEMPT)
 
@@ -296,6 +320,36 @@ class RedisStore:
         ]
         self._call(lambda: self._delete(keys=keys, args=[self._prefix, session_id]), "write to")
         self._history.request(urgent=True)
+
+    def redact(
+        self, session_id: str, replacements: Mapping[int, Event], closed_polls: Sequence[str]
+    ) -> None:
+        keys = [
+            self._key("log", session_id),
+            self._key("snapshot", session_id),
+            self._key("polls", session_id),
+        ]
+        pairs = [
+            part
+            for version, event in sorted(replacements.items())
+            for part in (str(version), json.dumps(event_to_dict(event)))
+        ]
+        argv: list[str | int] = [
+            self._prefix,
+            session_id,
+            len(replacements),
+            *pairs,
+            *closed_polls,
+        ]
+        self._call(lambda: self._redact(keys=keys, args=argv), "write to")
+        self._history.request(urgent=True)
+
+    def data_version(self) -> int:
+        found = self._call(lambda: self._redis.get(self._key("data_version")), "read")
+        return int(found) if found is not None else 0
+
+    def set_data_version(self, version: int) -> None:
+        self._call(lambda: self._redis.set(self._key("data_version"), version), "write to")
 
     def close(self) -> None:
         self._history.close()

@@ -7,7 +7,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
@@ -356,6 +356,30 @@ class SQLiteStore:
                 db.execute(f"DELETE FROM {table} WHERE {column} = ?", (session_id,))  # noqa: S608
 
         self._write(erase, scrub=True)
+
+    def redact(
+        self, session_id: str, replacements: Mapping[int, Event], closed_polls: Sequence[str]
+    ) -> None:
+        rows = [
+            (json.dumps(event_to_dict(event)), session_id, version)
+            for version, event in replacements.items()
+        ]
+
+        def work(db: sqlite3.Connection) -> None:
+            db.executemany("UPDATE events SET data = ? WHERE session_id = ? AND version = ?", rows)
+            db.executemany(
+                "DELETE FROM ballots WHERE session_id = ? AND poll_id = ?",
+                [(session_id, poll_id) for poll_id in closed_polls],
+            )
+            db.execute("DELETE FROM snapshots WHERE session_id = ?", (session_id,))
+
+        self._write(work, scrub=True)
+
+    def data_version(self) -> int:
+        return int(self._query("PRAGMA user_version", ())[0][0])
+
+    def set_data_version(self, version: int) -> None:
+        self._write(lambda db: db.execute(f"PRAGMA user_version = {int(version)}"))
 
     def close(self) -> None:
         with self._lock:
