@@ -86,6 +86,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
+def close_app(app: Flask) -> None:
+    """Stop the app's background tasks and release its store."""
+    app.extensions["facilitator.service"].store.close()
+
+
 def open_store(settings: Settings) -> Store:
     """Return the store the settings ask for: SQLite unless a Redis URL is set."""
     if settings.redis_url:

@@ -39,6 +39,8 @@ class Settings:
     log_level: str = "INFO"
     # Save a snapshot of a session's state every this many events.
     snapshot_every: int = 200
+    # Accounts that may read every audit entry, not only their own.
+    admins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
