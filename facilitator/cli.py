@@ -140,6 +140,29 @@ def delete_session(session_id: str) -> None:
     click.echo(f"Deleted session {session_id}.")
 
 
+@main.command()
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=0),
+    required=True,
+    help="Erase sessions that ended more than this many days ago.",
+)
+def purge(days: int) -> None:
+    """Erase ended sessions now, as FACILITATOR_RETENTION_DAYS does on a timer."""
+    from facilitator.service import audit, retention
+
+    with _store() as (store, now):
+        erased = retention.purge(
+            store, now, days, actor=audit.command_line_actor(), address=audit.LOCAL
+        )
+    for session in erased:
+        click.echo(
+            f"Erased {session.session_id} ({session.owner}, ended {_when(session.ended_at)})"
+        )
+    click.echo(f"Erased {len(erased)} session(s) that ended more than {days} days ago.")
+
+
 @contextmanager
 def _store() -> Iterator[tuple[Store, float]]:
     """Open the store the settings name, and the time now; errors become clear messages."""

@@ -1,4 +1,4 @@
-"""`facilitator users list|add|remove|passwd` and `sessions list|delete`."""
+"""`facilitator users list|add|remove|passwd`, `sessions list|delete` and `purge`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from facilitator.cli import main
 from facilitator.config import Settings
 from facilitator.service import accounts
 from facilitator.storage.sqlite import SQLiteStore
-from tests.sessions_at import DAY, session_at
+from tests.sessions_at import DAY, NOTE, session_at
 
 PASSWORD = "long enough password"
 
@@ -150,3 +150,37 @@ def test_sessions_delete_erases_one_session_and_audits_it(
     assert [r.id for r in store.sessions()] == [kept]
     assert store.read(gone) == []
     assert _audited(store) == [("session_deleted", "amina", "local", gone)]
+
+
+def test_purge_erases_only_sessions_ended_longer_ago_and_says_which(
+    data_dir: Path, store: SQLiteStore
+) -> None:
+    now = time.time()
+    old = session_at(store, "amina", now - 40 * DAY, now - 40 * DAY + 3600)
+    recent = session_at(store, "amina", now - 40 * DAY, now - 5 * DAY)
+    never_ended = session_at(store, "bo", now - 60 * DAY)
+    result = _run(data_dir, "purge", "--older-than", "30")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"Erased {old} (amina, ended ")
+    assert lines[1] == "Erased 1 session(s) that ended more than 30 days ago."
+    assert NOTE not in result.output
+    assert sorted(r.id for r in store.sessions()) == sorted([recent, never_ended])
+    assert store.read(old) == []
+    (entry,) = store.audit_entries()
+    assert (entry.action, entry.owner, entry.session_id, entry.address) == (
+        "session_purged",
+        "amina",
+        old,
+        "local",
+    )
+    assert entry.actor.startswith("cli")
+    assert entry.detail == "ended more than 30 days ago"
+
+
+def test_purge_needs_a_number_of_days_of_zero_or_more(data_dir: Path) -> None:
+    assert _run(data_dir, "purge").exit_code == 2
+    result = _run(data_dir, "purge", "--older-than", "-1")
+    assert result.exit_code == 2
+    assert "-1 is not in the range x>=0" in result.output
