@@ -57,6 +57,10 @@ def test_users_are_added_listed_with_admins_and_their_sessions(
         "  amina                       0 sessions  admin",
         "  bo                          1 sessions",
     ]
+    assert _audited(store) == [
+        ("user_added", "amina", "local", ""),
+        ("user_added", "bo", "local", ""),
+    ]
 
 
 def test_listing_no_users_says_how_to_sign_in(data_dir: Path) -> None:
