@@ -11,6 +11,7 @@ from flask_socketio import SocketIO
 
 from facilitator.config import Settings
 from facilitator.library.catalog import Catalog
+from facilitator.service.retention import RetentionSweeper
 from facilitator.service.sessions import SessionService
 from facilitator.service.tokens import TokenSigner
 from facilitator.service.upgrades import upgrade
@@ -83,7 +84,25 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(http.bp)
     app.register_blueprint(pages.bp)
     socket_events.bind(socketio, service, signer)
+    if settings.retention_days > 0:
+        sweeper = RetentionSweeper(
+            store, settings.retention_days, service.clock, erased=service.forget
+        )
+        app.extensions["facilitator.retention"] = (
+            sweeper,
+            socketio.start_background_task(sweeper.run),
+        )
     return app
+
+
+def close_app(app: Flask) -> None:
+    """Stop the app's background tasks and release its store."""
+    retention = app.extensions.get("facilitator.retention")
+    if retention is not None:
+        sweeper, task = retention
+        sweeper.stop()
+        task.join(10)  # a sweep under way ends before the store closes
+    app.extensions["facilitator.service"].store.close()
 
 
 def open_store(settings: Settings) -> Store:

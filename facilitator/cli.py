@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from facilitator.library.catalog import Catalog, check_files, dirs_from_environment
 from facilitator.library.loader import Instrument, Protocol, ProtocolError
+
+if TYPE_CHECKING:
+    from facilitator.storage.base import Store
 
 
 @click.group()
@@ -38,20 +46,156 @@ def users() -> None:
 @click.password_option(help="The new account's password (asked for when not given).")
 def add_user(name: str, password: str) -> None:
     """Create a facilitator account; passwords are kept as argon2 hashes."""
+    from facilitator.service import accounts, audit
+
+    with _store() as (store, now):
+        accounts.add_user(store, name, password)
+        _audit(store, now, audit.USER_ADDED, name)
+    click.echo(f"Added facilitator {name!r}.")
+
+
+@users.command("list")
+def list_users() -> None:
+    """List the facilitator accounts, with their sessions and who is an admin."""
+    from facilitator.config import Settings
+
+    admins = Settings.from_env().admins
+    with _store() as (store, _):
+        names = store.users()
+        counts = {name: len(store.sessions_of(name)) for name in names}
+    if not names:
+        click.echo("No accounts: the server prints a one-time sign-in link at start.")
+    for name in names:
+        role = "admin" if name in admins else ""
+        click.echo(f"  {name:<24} {counts[name]:>4} sessions  {role}".rstrip())
+
+
+@users.command("remove")
+@click.argument("name")
+def remove_user(name: str) -> None:
+    """Delete an account: it no longer signs in. Its sessions stay until deleted."""
+    from facilitator.service import accounts, audit
+
+    with _store() as (store, now):
+        accounts.remove_user(store, name)
+        _audit(store, now, audit.USER_REMOVED, name)
+        left = len(store.sessions_of(name))
+    click.echo(f"Removed facilitator {name!r}; {left} of their sessions are kept.")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.password_option(help="The new password (asked for when not given).")
+def change_password(name: str, password: str) -> None:
+    """Give an account a new password."""
+    from facilitator.service import accounts, audit
+
+    with _store() as (store, now):
+        accounts.change_password(store, name, password)
+        _audit(store, now, audit.PASSWORD_CHANGED, name)
+    click.echo(f"Changed the password of {name!r}.")
+
+
+@main.group()
+def sessions() -> None:
+    """List and delete stored sessions."""
+
+
+@sessions.command("list")
+@click.option("--owner", help="Only the sessions of this account.")
+def list_sessions(owner: str | None) -> None:
+    """List stored sessions: id, owner, when opened, whether and when ended."""
+    from facilitator.core.errors import DomainError
+    from facilitator.storage.rebuild import load_state
+
+    with _store() as (store, _):
+        records = store.sessions_of(owner) if owner is not None else store.sessions()
+        rows = []
+        for record in records:
+            try:
+                state = load_state(store, record.id)
+            except DomainError:
+                continue  # deleted meanwhile
+            ended = f"ended {_when(state.ended_at)}" if state.ended_at is not None else state.phase
+            rows.append(
+                f"  {record.id}  {record.owner:<16} opened {_when(record.created_at)}  {ended}"
+            )
+    click.echo(f"{len(rows)} session(s)")
+    for row in rows:
+        click.echo(row)
+
+
+@sessions.command("delete")
+@click.argument("session_id")
+def delete_session(session_id: str) -> None:
+    """Erase a session: its log, answers, notes and snapshots."""
+    from facilitator.service import audit
+
+    with _store() as (store, now):
+        record = next((r for r in store.sessions() if r.id == session_id), None)
+        if record is None:
+            raise click.ClickException(f"no session {session_id!r}")
+        store.delete(session_id)
+        _audit(store, now, audit.SESSION_DELETED, record.owner, session_id)
+    click.echo(f"Deleted session {session_id}.")
+
+
+@main.command()
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=0),
+    required=True,
+    help="Erase sessions that ended more than this many days ago.",
+)
+def purge(days: int) -> None:
+    """Erase ended sessions now, as FACILITATOR_RETENTION_DAYS does on a timer."""
+    from facilitator.service import audit, retention
+
+    with _store() as (store, now):
+        erased = retention.purge(
+            store, now, days, actor=audit.command_line_actor(), address=audit.LOCAL
+        )
+    for session in erased:
+        click.echo(
+            f"Erased {session.session_id} ({session.owner}, ended {_when(session.ended_at)})"
+        )
+    click.echo(f"Erased {len(erased)} session(s) that ended more than {days} days ago.")
+
+
+@contextmanager
+def _store() -> Iterator[tuple[Store, float]]:
+    """Open the store the settings name, and the time now; errors become clear messages."""
     from facilitator.app import open_store
     from facilitator.config import Settings
     from facilitator.errors import Refused
-    from facilitator.service import accounts
     from facilitator.storage.base import StorageError
 
     store = open_store(Settings.from_env())
     try:
-        accounts.add_user(store, name, password)
+        yield store, time.time()
     except (Refused, StorageError) as error:
         raise click.ClickException(str(error)) from None
     finally:
         store.close()
-    click.echo(f"Added facilitator {name!r}.")
+
+
+def _audit(store: Store, now: float, action: str, owner: str, session_id: str = "") -> None:
+    from facilitator.service import audit
+
+    audit.record(
+        store,
+        now,
+        action,
+        actor=audit.command_line_actor(),
+        address=audit.LOCAL,
+        owner=owner,
+        session_id=session_id,
+    )
+
+
+def _when(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @main.group()

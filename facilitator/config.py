@@ -39,6 +39,10 @@ class Settings:
     log_level: str = "INFO"
     # Save a snapshot of a session's state every this many events.
     snapshot_every: int = 200
+    # Purge ended sessions this many days after they ended; 0 keeps them.
+    retention_days: int = 0
+    # Accounts that may read every audit entry, not only their own.
+    admins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -54,6 +58,8 @@ class Settings:
         settings = cls(**values)
         if settings.async_mode not in ASYNC_MODES:
             raise ValueError(f"FACILITATOR_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+        if settings.retention_days < 0:
+            raise ValueError("FACILITATOR_RETENTION_DAYS must be 0 (keep) or a number of days")
         if settings.public_url.startswith("https://") and not settings.secure_cookies:
             settings = dataclasses.replace(settings, secure_cookies=True)
         return settings

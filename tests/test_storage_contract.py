@@ -9,7 +9,7 @@ from facilitator.core.codec import snapshot_to_dict, state_to_dict
 from facilitator.core.engine import create, handle
 from facilitator.core.errors import DomainError
 from facilitator.core.events import BallotCast, NoteAdded, SessionStarted
-from facilitator.storage.base import EventStore, Snapshot, StorageError, VersionConflict
+from facilitator.storage.base import AuditEntry, EventStore, Snapshot, StorageError, VersionConflict
 from facilitator.storage.rebuild import load_state
 from tests.factories import AGENDA, MOOD, T0
 
@@ -103,3 +103,34 @@ def test_state_rebuilt_from_snapshot_and_tail_equals_the_live_state(store) -> No
 def test_loading_an_unknown_session_is_a_clear_error(store) -> None:
     with pytest.raises(DomainError, match="no session 'nope'"):
         load_state(store, "nope")
+
+
+def test_audit_entries_are_kept_in_order_and_read_per_owner(store) -> None:
+    first = AuditEntry(T0, "sign_in", "amina", "10.0.0.5", owner="amina")
+    second = AuditEntry(T0 + 1, "export", "bo", "10.0.0.6", "bo", "s1", "log.jsonl")
+    third = AuditEntry(T0 + 2, "session_deleted", "amina", "10.0.0.5", "amina", "s2")
+    for entry in (first, second, third):
+        store.add_audit(entry)
+    assert store.audit_entries() == [first, second, third]
+    assert store.audit_entries("amina") == [first, third]
+    assert store.audit_entries("nobody") == []
+
+
+def test_audit_entries_outlive_the_session_they_name(store) -> None:
+    _created(store)
+    entry = AuditEntry(T0, "session_deleted", "amina", "10.0.0.5", "amina", "s1")
+    store.add_audit(entry)
+    store.delete("s1")
+    assert store.audit_entries("amina") == [entry]
+
+
+def test_users_are_listed_and_removed(store) -> None:
+    assert store.users() == []
+    store.add_user("zoe", "hash-z")
+    store.add_user("amina", "hash-a")
+    assert store.users() == ["amina", "zoe"]
+    assert store.remove_user("zoe") is True
+    assert store.remove_user("zoe") is False
+    assert store.users() == ["amina"]
+    assert store.password_hash("zoe") is None
+    assert store.password_hash("amina") == "hash-a"

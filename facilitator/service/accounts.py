@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from facilitator.errors import Refused
-from facilitator.storage.base import AccessStore
+from facilitator.storage.base import AccessStore, AuditStore
 
 # The account a one-time link signs in as, on a laptop with no accounts set up.
 LOCAL_USER = "local"
@@ -30,6 +30,21 @@ def add_user(store: AccessStore, name: str, password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise Refused("invalid", f"a password needs at least {MIN_PASSWORD} characters")
     store.add_user(name, _hasher.hash(password))
+
+
+def change_password(store: AccessStore, name: str, new_password: str) -> None:
+    """Give an account a new password, or raise Refused saying what is wrong."""
+    if len(new_password) < MIN_PASSWORD:
+        raise Refused("invalid", f"a password needs at least {MIN_PASSWORD} characters")
+    if store.password_hash(name) is None:
+        raise Refused("not_found", f"no account named {name!r}", 404)
+    store.set_password(name, _hasher.hash(new_password))
+
+
+def remove_user(store: AuditStore, name: str) -> None:
+    """Delete an account so that it no longer signs in; its sessions stay."""
+    if not store.remove_user(name):
+        raise Refused("not_found", f"no account named {name!r}", 404)
 
 
 def check_password(store: AccessStore, name: str, password: str) -> bool:

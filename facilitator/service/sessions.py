@@ -18,11 +18,12 @@ from facilitator.core import commands as c
 from facilitator.core.codec import snapshot_to_dict
 from facilitator.core.engine import apply, create, decide
 from facilitator.core.errors import DomainError
-from facilitator.core.events import Event
+from facilitator.core.events import Event, ParticipantLeft
 from facilitator.core.spec import PollSpec, RolePlaySpec
 from facilitator.core.state import PollPhase, SessionState, ballot_key
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
+from facilitator.service import audit
 from facilitator.service.broadcast import Broadcaster, Defer, Render, Sender
 from facilitator.service.codes import new_join_code, new_pseudonym, normalize_code
 from facilitator.service.tokens import Actor, Role
@@ -170,6 +171,7 @@ class SessionService:
                 self._broadcast.publish(
                     state, events, by_facilitator=actor.role is Role.FACILITATOR
                 )
+                self._audit_removals(actor, state, events)
                 return Outcome(state.version, state.public_version, events)
         raise Refused("conflict", "the session kept changing; try again", 409)
 
@@ -238,6 +240,21 @@ class SessionService:
     def _lock(self, session_id: str) -> threading.RLock:
         with self._locks_guard:
             return self._locks.setdefault(session_id, threading.RLock())
+
+    def _audit_removals(self, actor: Actor, state: SessionState, events: Sequence[Event]) -> None:
+        for event in events:
+            if isinstance(event, ParticipantLeft) and event.removed:
+                # The member's id only: their display name may be something they wrote.
+                audit.record(
+                    self.store,
+                    event.at,
+                    audit.MEMBER_REMOVED,
+                    actor=actor.user,
+                    address=actor.address,
+                    owner=state.owner,
+                    session_id=state.id,
+                    detail=event.participant_id,
+                )
 
     def _maybe_snapshot(self, state: SessionState) -> None:
         # At least `snapshot_every` events apart, and a quarter of the log apart in long

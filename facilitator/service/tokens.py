@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -24,6 +24,8 @@ class Actor:
     session_id: str
     participant_id: str = ""
     user: str = ""
+    # Where the connection came from, for the audit log; not part of who the actor is.
+    address: str = field(default="", compare=False)
 
 
 # A participant's token lives on their phone for the whole course of sessions.

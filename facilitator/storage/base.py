@@ -40,6 +40,25 @@ class SessionRecord:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: who did what, when, from where; never any content."""
+
+    at: float
+    action: str
+    # The account that acted, "cli:<system user>" for the command line, "retention" for
+    # automatic purges, or "" when a sign-in named no existing account.
+    actor: str
+    address: str
+    # The account whose record this is (the one signing in, the session's owner): it
+    # decides who may read the entry besides an admin.
+    owner: str = ""
+    session_id: str = ""
+    # What kind of thing: an export's format, a member's id, a purge's age. Never text
+    # that a person wrote.
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Snapshot:
     version: int
     state: dict[str, Any]
@@ -148,5 +167,25 @@ class AccessStore(Protocol):
         ...
 
 
-class Store(EventStore, AccessStore, Protocol):
+class AuditStore(Protocol):
+    """The audit log, and the account operations only operators perform."""
+
+    def add_audit(self, entry: AuditEntry) -> None:
+        """Keep one audit entry; entries are never changed."""
+        ...
+
+    def audit_entries(self, owner: str | None = None) -> list[AuditEntry]:
+        """Return the audit entries of `owner` (all when None), oldest first."""
+        ...
+
+    def users(self) -> list[str]:
+        """Return every facilitator account's name, sorted."""
+        ...
+
+    def remove_user(self, name: str) -> bool:
+        """Delete an account; False when there was none."""
+        ...
+
+
+class Store(EventStore, AccessStore, AuditStore, Protocol):
     """Everything the app keeps, as one backend provides it."""

@@ -13,6 +13,7 @@ Keys, all under one prefix (default "facilitator:"), per session id S:
     login:H          one-time login link H: its expiry time (also a Redis expiry)
     attempts:K       sorted set of attempt times under key K
     data_version     the layout version of the data (see service/upgrades.py)
+    audit            stream: one entry per audit log line (apart from any session's keys)
 
 An append is one Lua script: it checks the version, writes the events and ballots and
 moves the version, or writes nothing. After ballots, closed polls and erasures, Redis is
@@ -23,6 +24,7 @@ supported.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -40,7 +42,13 @@ from redis.retry import Retry
 from facilitator.core.codec import event_from_dict, event_to_dict
 from facilitator.core.events import BallotCast, Event, PollClosed, SessionCreated
 from facilitator.storage.aof_rewrite import AofRewriter
-from facilitator.storage.base import SessionRecord, Snapshot, StorageError, VersionConflict
+from facilitator.storage.base import (
+    AuditEntry,
+    SessionRecord,
+    Snapshot,
+    StorageError,
+    VersionConflict,
+)
 
 DEFAULT_PREFIX = "facilitator:"
 log = logging.getLogger(__name__)
@@ -449,6 +457,29 @@ class RedisStore:
             raise StorageError(
                 "the session store is unavailable: nothing was saved; try again in a moment"
             ) from error
+
+    # -- the audit log and account operations -------------------------------------------
+
+    def add_audit(self, entry: AuditEntry) -> None:
+        fields: dict[Any, Any] = {"e": json.dumps(dataclasses.asdict(entry))}
+        self._call(lambda: self._redis.xadd(self._key("audit"), fields), "write to")
+
+    def audit_entries(self, owner: str | None = None) -> list[AuditEntry]:
+        entries = cast(
+            "list[tuple[str, dict[str, str]]]",
+            self._call(lambda: self._redis.xrange(self._key("audit")), "read"),
+        )
+        found = [AuditEntry(**json.loads(fields["e"])) for _, fields in entries]
+        return [entry for entry in found if owner is None or entry.owner == owner]
+
+    def users(self) -> list[str]:
+        return sorted(
+            cast("list[str]", self._call(lambda: self._redis.hkeys(self._key("users")), "read"))
+        )
+
+    def remove_user(self, name: str) -> bool:
+        removed = self._call(lambda: self._redis.hdel(self._key("users"), name), "write to")
+        return bool(removed)
 
 
 def _ballot_member(value: Any) -> str:

@@ -14,7 +14,13 @@ from typing import Any, Protocol, TypeVar, cast
 
 from facilitator.core.codec import event_from_dict, event_to_dict
 from facilitator.core.events import BallotCast, Event, PollClosed, SessionCreated
-from facilitator.storage.base import SessionRecord, Snapshot, StorageError, VersionConflict
+from facilitator.storage.base import (
+    AuditEntry,
+    SessionRecord,
+    Snapshot,
+    StorageError,
+    VersionConflict,
+)
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -74,6 +80,18 @@ CREATE TABLE IF NOT EXISTS snapshots (
     version INTEGER NOT NULL,
     data TEXT NOT NULL
 );
+-- Kept apart from the sessions: deleting or purging a session leaves its audit entries.
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    action TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    address TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_owner ON audit (owner, seq);
 """
 
 
@@ -394,3 +412,40 @@ class SQLiteStore:
                 return self._reader.execute(sql, params).fetchall()
         except sqlite3.Error as error:
             raise StorageError(f"could not read the session store: {error}") from error
+
+    # -- the audit log and account operations -------------------------------------------
+
+    def add_audit(self, entry: AuditEntry) -> None:
+        row = (
+            entry.at,
+            entry.action,
+            entry.actor,
+            entry.address,
+            entry.owner,
+            entry.session_id,
+            entry.detail,
+        )
+        self._write(
+            lambda db: db.execute(
+                "INSERT INTO audit (at, action, actor, address, owner, session_id, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+        )
+
+    def audit_entries(self, owner: str | None = None) -> list[AuditEntry]:
+        columns = "SELECT at, action, actor, address, owner, session_id, detail FROM audit"
+        if owner is None:
+            rows = self._query(f"{columns} ORDER BY seq", ())
+        else:
+            rows = self._query(f"{columns} WHERE owner = ? ORDER BY seq", (owner,))
+        return [AuditEntry(*row) for row in rows]
+
+    def users(self) -> list[str]:
+        return [str(name) for (name,) in self._query("SELECT name FROM users ORDER BY name", ())]
+
+    def remove_user(self, name: str) -> bool:
+        def remove(db: sqlite3.Connection) -> bool:
+            return db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount > 0
+
+        return self._write(remove)

@@ -23,10 +23,10 @@ from marshmallow import ValidationError
 
 from facilitator.core.errors import DomainError
 from facilitator.errors import Refused, error_body, status_of
-from facilitator.service import accounts, exports
+from facilitator.service import accounts, audit, exports
 from facilitator.service.sessions import SessionService
 from facilitator.service.tokens import Actor, Role, TokenSigner
-from facilitator.storage.base import StorageError
+from facilitator.storage.base import AuditEntry, StorageError
 from facilitator.transport import schemas as s
 
 bp = Blueprint("http", __name__)
@@ -114,8 +114,13 @@ def login_page() -> Any:
     """Show the sign-in form, or sign in with a one-time link (?token=...)."""
     token = request.args.get("token")
     if token is not None:
-        if not accounts.use_login_link(_service().store, token, _service().clock()):
+        store, now, address = _service().store, _service().clock(), request.remote_addr or ""
+        if not accounts.use_login_link(store, token, now):
+            audit.record_sign_in(store, now, "", address, succeeded=False, method="one-time link")
             return _login_form("This sign-in link was used already or has expired.", 401)
+        audit.record_sign_in(
+            store, now, accounts.LOCAL_USER, address, succeeded=True, method="one-time link"
+        )
         session.clear()
         session["user"] = accounts.LOCAL_USER
         return redirect("/")
@@ -135,7 +140,13 @@ def login() -> Any:
         return _login_form("Too many attempts; wait a few minutes.", 429)
     name = request.form.get("name", "")[:40]
     if not accounts.check_password(store, name, request.form.get("password", "")[:1000]):
+        audit.record_sign_in(
+            store, _service().clock(), name, address, succeeded=False, method="password"
+        )
         return _login_form("That user name and password do not match.", 401)
+    audit.record_sign_in(
+        store, _service().clock(), name, address, succeeded=True, method="password"
+    )
     session.clear()
     session["user"] = name
     return redirect("/")
@@ -217,9 +228,10 @@ def session_links(session_id: str) -> Any:
 @signed_in
 def delete_session(session_id: str) -> Any:
     """Erase a session and everything kept about it."""
-    _owned(session_id)
+    actor = _owned(session_id)
     _service().store.delete(session_id)
     _service().forget(session_id)
+    _audit(audit.SESSION_DELETED, actor)
     return jsonify(ok=True)
 
 
@@ -265,9 +277,10 @@ def join() -> Any:
 @signed_in
 def export_log(session_id: str) -> Response:
     """Download the full log as JSON Lines."""
-    _owned(session_id)
+    actor = _owned(session_id)
     lines = exports.log_lines(_service().store.read(session_id))
     body = "".join(f"{line}\n" for line in lines)
+    _audit(audit.EXPORT, actor, "log.jsonl")
     return _download(body, "application/x-ndjson", f"session-{session_id}.jsonl")
 
 
@@ -275,8 +288,9 @@ def export_log(session_id: str) -> Response:
 @signed_in
 def export_results(session_id: str) -> Response:
     """Download poll results as CSV: aggregates for anonymous polls."""
-    _owned(session_id)
+    actor = _owned(session_id)
     body = exports.results_csv(_service().current(session_id))
+    _audit(audit.EXPORT, actor, "results.csv")
     return _download(body, "text/csv; charset=utf-8", f"results-{session_id}.csv")
 
 
@@ -284,9 +298,25 @@ def export_results(session_id: str) -> Response:
 @signed_in
 def export_summary(session_id: str) -> Response:
     """Show the printable session summary."""
-    _owned(session_id)
+    actor = _owned(session_id)
     state = _service().current(session_id)
-    return Response(exports.summary_html(state, _service().clock()), mimetype="text/html")
+    body = exports.summary_html(state, _service().clock())
+    _audit(audit.EXPORT, actor, "summary.html")
+    return Response(body, mimetype="text/html")
+
+
+def _audit(action: str, actor: Actor, detail: str = "") -> None:
+    """Record what the signed-in facilitator did to one of their sessions."""
+    audit.record(
+        _service().store,
+        _service().clock(),
+        action,
+        actor=actor.user,
+        address=request.remote_addr or "",
+        owner=actor.user,
+        session_id=actor.session_id,
+        detail=detail,
+    )
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
@@ -308,3 +338,44 @@ def join_link(code: str) -> Any:
     if len(code) > 32:
         abort(404)
     return redirect(f"/join?code={code}")
+
+
+# -- the audit log --------------------------------------------------------------------
+
+
+@bp.get("/api/audit")
+@signed_in
+def audit_log() -> Any:
+    """Return the audit entries the signed-in facilitator may read (?user= for an admin)."""
+    entries = _readable_audit()
+    return jsonify(ok=True, entries=[audit.as_dict(entry) for entry in entries])
+
+
+@bp.get("/api/audit/export.<kind>")
+@signed_in
+def export_audit(kind: str) -> Response:
+    """Download the readable audit entries as JSON Lines (jsonl) or CSV (csv)."""
+    if kind not in ("jsonl", "csv"):
+        raise Refused("not_found", "the audit log exports as export.jsonl or export.csv", 404)
+    entries = _readable_audit()
+    if kind == "csv":
+        body, mimetype = audit.as_csv(entries), "text/csv"
+    else:
+        body, mimetype = audit.as_json_lines(entries), "application/x-ndjson"
+    user = str(session["user"])
+    audit.record(
+        _service().store,
+        _service().clock(),
+        audit.AUDIT_EXPORTED,
+        actor=user,
+        address=request.remote_addr or "",
+        owner=user,
+        detail=f"audit.{kind}",
+    )
+    return _download(body, mimetype, f"audit.{kind}")
+
+
+def _readable_audit() -> list[AuditEntry]:
+    of = request.args.get("user")
+    admins = current_app.config["FACILITATOR_SETTINGS"].admins
+    return audit.readable_by(_service().store, str(session["user"]), admins, of)

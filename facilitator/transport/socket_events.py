@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask_socketio import SocketIO
@@ -189,7 +189,7 @@ def bind(socketio: SocketIO, service: SessionService, signer: TokenSigner) -> No
         """Any client connects with {"token"}; the token fixes its role and session."""
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
-            actor = signer.verify(token)
+            actor = replace(signer.verify(token), address=environ.get("REMOTE_ADDR", ""))
             state = service.current(actor.session_id)
             service.authorize(actor, state)
             if actor.role is Role.PARTICIPANT:
