@@ -242,6 +242,16 @@ class NoteAdded(Event):
     at: float
 
 
+@dataclass(frozen=True)
+class CommandRecorded(Event):
+    """A facilitator command with a client-chosen id was applied; it ends that command's
+    events in one append, so that a retry with the same id is known and applied once."""
+
+    name = "command_recorded"
+    public = False
+    command_id: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.name: cls
     for cls in (
@@ -270,5 +280,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SignalSent,
         SignalAcknowledged,
         NoteAdded,
+        CommandRecorded,
     )
 }

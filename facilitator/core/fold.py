@@ -179,6 +179,11 @@ def _apply_debrief(state: SessionState, ev: e.DebriefStarted) -> None:
     state.role_plays[ev.role_play_id].phase = RolePlayPhase.DEBRIEF
 
 
+def _apply_command(state: SessionState, ev: e.CommandRecorded) -> None:
+    # The last event of its append: the version it brings the log to is the command's.
+    state.commands[ev.command_id] = state.version + 1
+
+
 _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.ParticipantJoined: _apply_joined,
     e.ParticipantConnected: _set_member("connected", True),
@@ -204,4 +209,5 @@ _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.SignalSent: _apply_signal,
     e.SignalAcknowledged: _apply_acknowledged,
     e.NoteAdded: _apply_note,
+    e.CommandRecorded: _apply_command,
 }

@@ -164,6 +164,9 @@ class SessionState:
     risk_alerts: list[RiskAlert] = field(default_factory=list)
     # Client action ids already applied, per participant: a retry is a no-op.
     actions: dict[str, list[str]] = field(default_factory=dict)
+    # Facilitator command ids already applied, with the version their append reached: a
+    # retry, or the same command decided again after a lost store reply, gets that back.
+    commands: dict[str, int] = field(default_factory=dict)
 
     @property
     def prompt(self) -> Prompt | None:

@@ -18,7 +18,7 @@ from facilitator.core import commands as c
 from facilitator.core.codec import snapshot_to_dict
 from facilitator.core.engine import apply, create, decide
 from facilitator.core.errors import DomainError
-from facilitator.core.events import Event, ParticipantLeft
+from facilitator.core.events import CommandRecorded, Event, ParticipantLeft
 from facilitator.core.spec import PollSpec, RolePlaySpec
 from facilitator.core.state import PollPhase, SessionState, ballot_key
 from facilitator.errors import Refused
@@ -135,8 +135,18 @@ class SessionService:
             return state
         raise Refused("conflict", "could not find a free join code; try again", 503)
 
-    def run(self, actor: Actor, make: MakeCommand, expected_version: int | None = None) -> Outcome:
-        """Apply one command for `actor`; return the new version and what happened."""
+    def run(
+        self,
+        actor: Actor,
+        make: MakeCommand,
+        expected_version: int | None = None,
+        command_id: str | None = None,
+    ) -> Outcome:
+        """Apply one command for `actor`; return the new version and what happened.
+
+        With a `command_id`, the command is applied at most once: a retry, or the same
+        command decided again after a lost store reply, gets the first outcome back.
+        """
         sid = actor.session_id
         with self._lock(sid):
             for attempt in range(RUN_ATTEMPTS):
@@ -146,6 +156,10 @@ class SessionService:
                     time.sleep(secrets.randbelow(2000 * attempt) / 1e6)
                 state = self.current(sid)
                 self.authorize(actor, state)
+                applied = state.commands.get(command_id) if command_id else None
+                if applied is not None:
+                    # Before the version check: the command itself moved the version.
+                    return Outcome(applied, state.public_version, [])
                 if expected_version is not None and expected_version != state.version:
                     raise Refused(
                         "stale_version",
@@ -156,6 +170,8 @@ class SessionService:
                 events = decide(state, make(state, self._clock()))
                 if not events:
                     return Outcome(state.version, state.public_version, [])
+                if command_id:
+                    events = [*events, CommandRecorded(command_id)]
                 try:
                     self.store.append(sid, state.version, events)
                 except VersionConflict as conflict:

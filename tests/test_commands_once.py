@@ -1,0 +1,102 @@
+"""Facilitator commands with a command id apply once: retries, lost replies, restarts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from facilitator.core import commands as c
+from facilitator.core.events import Event
+from facilitator.errors import Refused
+from facilitator.library.catalog import Catalog
+from facilitator.service.sessions import SessionService
+from facilitator.service.tokens import Actor, Role
+from facilitator.storage.base import StorageError, Store, VersionConflict
+
+CATALOG = Catalog.load()
+
+
+class LostReplyStore:
+    """A store whose next append is written but answered with a failure, as when the
+    reply of a store that applied a write is lost on the way back."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.lose_next: type[Exception] | None = None
+
+    def append(self, session_id: str, expected_version: int, events: Sequence[Event]) -> int:
+        version = self.inner.append(session_id, expected_version, events)
+        lost, self.lose_next = self.lose_next, None
+        if lost is VersionConflict:
+            # What a client library's own retry of the applied write runs into.
+            raise VersionConflict(session_id, expected_version, version)
+        if lost is not None:
+            raise lost("the reply was lost")
+        return version
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _session(store: Store) -> tuple[SessionService, Actor]:
+    service = SessionService(store, CATALOG, lambda *_: None, clock=lambda: 1e9)
+    state = service.create("amina", "group-ipt-8", 2)
+    console = Actor(Role.FACILITATOR, state.id, user="amina")
+    service.run(console, lambda st, at: c.Start(at), command_id="start-1")
+    return service, console
+
+
+def _steps(service: SessionService, console: Actor) -> tuple[int | None, list[str]]:
+    state = service.current(console.session_id)
+    return state.current_step, [note.text for note in state.notes]
+
+
+def test_a_retried_command_applies_once_and_gets_its_first_outcome(store: Store) -> None:
+    service, console = _session(store)
+    first = service.run(console, lambda st, at: c.Next(at), command_id="next-1")
+    again = service.run(console, lambda st, at: c.Next(at), command_id="next-1")
+    assert again.version == first.version and not again.events
+    assert _steps(service, console)[0] == 1
+
+
+def test_a_retry_with_the_version_it_was_sent_with_is_not_called_stale(store: Store) -> None:
+    service, console = _session(store)
+    version = service.current(console.session_id).version
+    first = service.run(console, lambda st, at: c.Next(at), version, command_id="next-1")
+    again = service.run(console, lambda st, at: c.Next(at), version, command_id="next-1")
+    assert again.version == first.version
+    with pytest.raises(Refused, match=f"not {version}"):
+        service.run(console, lambda st, at: c.Next(at), version, command_id="next-2")
+
+
+@pytest.mark.parametrize("lost", [VersionConflict, StorageError])
+def test_a_command_whose_store_reply_was_lost_is_recorded_once(
+    store: Store, lost: type[Exception]
+) -> None:
+    flaky = LostReplyStore(store)
+    service, console = _session(flaky)  # type: ignore[arg-type]
+    flaky.lose_next = lost
+    try:
+        service.run(console, lambda st, at: c.AddNote(at, "one"), command_id="note-1")
+    except StorageError:
+        pass  # told "not saved"; the console retries with the same id
+    flaky.lose_next = lost
+    try:
+        service.run(console, lambda st, at: c.Next(at), command_id="next-1")
+    except StorageError:
+        pass
+    service.run(console, lambda st, at: c.AddNote(at, "one"), command_id="note-1")
+    service.run(console, lambda st, at: c.Next(at), command_id="next-1")
+    assert _steps(service, console) == (1, ["one"])
+
+
+def test_command_ids_survive_a_restart_and_other_processes(tmp_path: Path, store: Store) -> None:
+    service, console = _session(store)
+    first = service.run(console, lambda st, at: c.Next(at), command_id="next-1")
+    other = SessionService(store, CATALOG, lambda *_: None, clock=lambda: 1e9)
+    again = other.run(console, lambda st, at: c.Next(at), command_id="next-1")
+    assert again.version == first.version
+    assert _steps(other, console)[0] == 1
