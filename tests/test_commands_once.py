@@ -78,7 +78,7 @@ def test_a_command_whose_store_reply_was_lost_is_recorded_once(
     store: Store, lost: type[Exception]
 ) -> None:
     flaky = LostReplyStore(store)
-    service, console = _session(flaky)  # type: ignore[arg-type]
+    service, console = _session(flaky)
     # Told "not saved" (or, after a conflict, nothing at all): the console retries.
     flaky.lose_next = lost
     with contextlib.suppress(StorageError):
