@@ -24,6 +24,8 @@ class Actor:
     session_id: str
     participant_id: str = ""
     user: str = ""
+    # A console or display token is void once its owner's generation has moved past it.
+    generation: int = 0
 
 
 # A participant's token lives on their phone for the whole course of sessions.
@@ -38,7 +40,10 @@ class TokenSigner:
 
     def issue(self, actor: Actor) -> str:
         """Return a token for `actor`."""
-        data = [actor.role.value, actor.session_id, actor.participant_id, actor.user]
+        data: list[str | int] = [actor.role.value, actor.session_id, actor.participant_id]
+        data.append(actor.user)
+        if actor.generation:
+            data.append(actor.generation)
         return str(self._serializer.dumps(data))
 
     def verify(self, token: object) -> Actor:
@@ -46,8 +51,10 @@ class TokenSigner:
         if not isinstance(token, str) or not token or len(token) > 1000:
             raise Refused("unauthenticated", "a token is needed to connect", 401)
         try:
-            role, session_id, participant_id, user = self._serializer.loads(token)
-            actor = Actor(Role(role), session_id, participant_id, user)
+            # Four fields in tokens issued before generations existed (phones keep theirs).
+            role, session_id, participant_id, user, *rest = self._serializer.loads(token)
+            generation = int(rest[0]) if rest else 0
+            actor = Actor(Role(role), session_id, participant_id, user, generation)
             self._serializer.loads(token, max_age=MAX_AGE[actor.role])
         except SignatureExpired:
             raise Refused("expired", "this link has expired; ask for a new one", 401) from None

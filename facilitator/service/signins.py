@@ -1,0 +1,162 @@
+"""Sign-ins: passwords checked under limits, each sign-in kept and ended on the server.
+
+The browser holds only a random secret in its (signed) cookie; the store keeps the
+secret's hash, the user and two times. Signing out deletes the record, so a copied
+cookie stops working at once. Console and display tokens carry the owner's token
+generation; "sign out everywhere" and a password change move it on, voiding them.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from facilitator.errors import Refused
+from facilitator.service import accounts
+from facilitator.service.accounts import Offload
+from facilitator.storage.base import AccessStore
+
+# Failures are counted over this window; a lock lifts when its oldest failure ages out.
+FAILURE_WINDOW = 15 * 60.0
+# A sign-in's last use is written at most this often, not on every request.
+TOUCH_EVERY = 60.0
+DEVICE_LIFETIME = 180 * 86400
+DEVICE_COOKIE = "facilitator_device"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How many failed sign-ins are let through, and how long a sign-in lasts."""
+
+    failures_per_account: int = 10
+    failures_per_address: int = 30
+    idle: float = 2 * 3600.0
+    lifetime: float = 12 * 3600.0
+
+
+@dataclass(frozen=True)
+class Granted:
+    """A new sign-in: the secret for the browser's cookie, and its device token."""
+
+    user: str
+    secret: str
+    device: str
+
+
+class SignIns:
+    """Sign people in and out, and tell who a cookie or console token belongs to."""
+
+    def __init__(
+        self,
+        store: AccessStore,
+        secret_key: str,
+        limits: Limits | None = None,
+        offload: Offload = accounts.inline,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.limits = limits or Limits()
+        self._offload = offload
+        self._clock = clock
+        self._devices = URLSafeTimedSerializer(secret_key, salt="facilitator.device")
+
+    def sign_in(self, name: str, password: str, address: str, device: str = "") -> Granted:
+        """Check a password under the failure limits; return a new sign-in or raise Refused.
+
+        A browser that signed in to this account before (its device token) is counted on
+        its own: failures by others, from any address, never lock it out.
+        """
+        name, password, now = name[:40], password[:1000], self._clock()
+        known = self._device_of(device, name)
+        counted = (
+            {f"login-failed:device:{known}": self.limits.failures_per_account}
+            if known
+            else {
+                f"login-failed:account:{name}": self.limits.failures_per_account,
+                f"login-failed:address:{address}": self.limits.failures_per_address,
+            }
+        )
+        for key, limit in counted.items():
+            # Refused before the password is looked at: a lock must not tell right from wrong.
+            if self.store.attempts(key, now, FAILURE_WINDOW) >= limit:
+                raise Refused(
+                    "rate_limited",
+                    "Too many failed sign-ins; wait 15 minutes, or sign in from a browser "
+                    "that has signed in to this account before.",
+                    429,
+                )
+        if not accounts.check_password(self.store, name, password, self._offload):
+            for key in counted:
+                self.store.count_attempt(key, now, FAILURE_WINDOW)
+            raise Refused("wrong_password", "That user name and password do not match.", 401)
+        return self._grant(name, now)
+
+    def sign_in_with_link(self, token: str) -> Granted:
+        """Use up a one-time link and sign in as the local account, or raise Refused."""
+        now = self._clock()
+        if not accounts.use_login_link(self.store, token, now):
+            raise Refused(
+                "link_invalid",
+                "This sign-in link does not work: it was used already, it has expired, or "
+                "accounts have been set up since (sign in with a user name and password).",
+                401,
+            )
+        return self._grant(accounts.LOCAL_USER, now)
+
+    def user_of(self, secret: object) -> str | None:
+        """Return who a cookie's sign-in secret belongs to; None once it has ended."""
+        if not isinstance(secret, str) or not secret or len(secret) > 100:
+            return None
+        key, now = accounts.digest(secret), self._clock()
+        record = self.store.signin(key)
+        if record is None:
+            return None
+        if (
+            now - record.created_at > self.limits.lifetime
+            or now - record.last_seen > self.limits.idle
+        ):
+            self.store.end_signin(key)
+            return None
+        if now - record.last_seen > TOUCH_EVERY:
+            self.store.touch_signin(key, now)
+        return record.user
+
+    def sign_out(self, secret: object) -> None:
+        """End one sign-in, so that its cookie works nowhere any more."""
+        if isinstance(secret, str) and secret:
+            self.store.end_signin(accounts.digest(secret))
+
+    def sign_out_everywhere(self, user: str) -> None:
+        """End every sign-in of `user`, and void their console and display tokens."""
+        self.store.end_signins(user)
+
+    def generation(self, user: str) -> int:
+        """Return the generation new console and display tokens of `user` carry."""
+        return self.store.generation(user)
+
+    def check_token(self, owner: str, generation: int) -> None:
+        """Refuse a console or display token its owner has voided since it was issued."""
+        if generation < self.store.generation(owner):
+            raise Refused(
+                "revoked", "this link was ended when its owner signed out everywhere", 401
+            )
+
+    def _grant(self, user: str, now: float) -> Granted:
+        secret = secrets.token_urlsafe(32)
+        self.store.add_signin(accounts.digest(secret), user, now, self.limits.lifetime)
+        device = str(self._devices.dumps([user, secrets.token_urlsafe(12)]))
+        return Granted(user, secret, device)
+
+    def _device_of(self, token: str, name: str) -> str:
+        """Return the device id of a browser that signed in as `name` before, else ""."""
+        if not token or len(token) > 300:
+            return ""
+        try:
+            user, device = self._devices.loads(token, max_age=DEVICE_LIFETIME)
+        except (BadSignature, ValueError, TypeError):
+            return ""
+        return str(device) if user == name else ""
