@@ -94,6 +94,33 @@ def test_a_copied_cookie_stops_working_once_its_browser_signs_out(server: Server
     assert home.headers["Location"].endswith("/login")
 
 
+def test_signing_out_ends_the_consoles_and_displays_opened_by_that_sign_in_only(
+    server: Server,
+) -> None:
+    _add_user(server, "twice")
+    laptop, tablet = _signed_in(server, "twice"), _signed_in(server, "twice")
+    session_id = laptop.create_session("group-ipt-8", 2)["session_id"]
+    mine = laptop.get(f"/api/sessions/{session_id}/links").json()
+    theirs = tablet.get(f"/api/sessions/{session_id}/links").json()
+    clients = [
+        Client(server.url, links[kind], kind).connect()
+        for links in (mine, theirs)
+        for kind in ("console_token", "display_token")
+    ]
+    try:
+        laptop.http.post(server.url + "/logout", data={"csrf_token": laptop.csrf}, timeout=5)
+        mine_open = clients[:2]
+        wait_until(lambda: not any(c.sio.connected for c in mine_open), 10, "them to close")
+        for client in clients[2:]:
+            assert client.sio.connected
+            assert client.call("sync")["ok"]
+    finally:
+        for client in clients:
+            client.close()
+    assert _refused_connect(server, mine["display_token"]) == "revoked"
+    assert tablet.get("/api/me").json()["user"] == "twice"
+
+
 def test_sign_out_everywhere_ends_every_sign_in_and_closes_consoles_and_displays(
     server: Server,
 ) -> None:

@@ -48,7 +48,7 @@ def add_user(store: AccessStore, name: str, password: str) -> None:
 
 
 def change_password(store: AccessStore, name: str, new_password: str) -> None:
-    """Set an account's password and end all its sign-ins and console and display links."""
+    """Set an account's password and end all its sign-ins, with their console and display links."""
     if store.password_hash(name) is None:
         raise Refused("not_found", f"there is no account named {name!r}", 404)
     _check_new_password(new_password)

@@ -2,8 +2,8 @@
 
 The browser holds only a random secret in its (signed) cookie; the store keeps the
 secret's hash, the user and two times. Signing out deletes the record, so a copied
-cookie stops working at once. Console and display tokens carry the owner's token
-generation; "sign out everywhere" and a password change move it on, voiding them.
+cookie stops working at once. Console and display tokens carry that hash (the
+reference, never the secret) and work only while their sign-in lasts.
 """
 
 from __future__ import annotations
@@ -111,7 +111,36 @@ class SignIns:
         """Return who a cookie's sign-in secret belongs to; None once it has ended."""
         if not isinstance(secret, str) or not secret or len(secret) > 100:
             return None
-        key, now = accounts.digest(secret), self._clock()
+        return self._current(accounts.digest(secret))
+
+    def reference(self, secret: object) -> str:
+        """Return the reference of a sign-in that its console and display tokens carry."""
+        return accounts.digest(secret) if isinstance(secret, str) and secret else ""
+
+    def sign_out(self, secret: object) -> None:
+        """End one sign-in, so that its cookie and its tokens work nowhere any more."""
+        if isinstance(secret, str) and secret:
+            self.store.end_signin(accounts.digest(secret))
+
+    def sign_out_everywhere(self, user: str) -> None:
+        """End every sign-in of `user`, and with them their console and display tokens."""
+        self.store.end_signins(user)
+
+    def in_use(self, reference: str) -> bool:
+        """Tell whether a token's sign-in lasts; an open console or display counts as use."""
+        return bool(reference) and self._current(reference) is not None
+
+    def check_token(self, reference: str) -> None:
+        """Refuse a console or display token whose sign-in has ended."""
+        if not self.in_use(reference):
+            raise Refused(
+                "revoked",
+                "this link has ended with the sign-in that opened it; sign in and open it again",
+                401,
+            )
+
+    def _current(self, key: str) -> str | None:
+        now = self._clock()
         record = self.store.signin(key)
         if record is None:
             return None
@@ -124,26 +153,6 @@ class SignIns:
         if now - record.last_seen > TOUCH_EVERY:
             self.store.touch_signin(key, now)
         return record.user
-
-    def sign_out(self, secret: object) -> None:
-        """End one sign-in, so that its cookie works nowhere any more."""
-        if isinstance(secret, str) and secret:
-            self.store.end_signin(accounts.digest(secret))
-
-    def sign_out_everywhere(self, user: str) -> None:
-        """End every sign-in of `user`, and void their console and display tokens."""
-        self.store.end_signins(user)
-
-    def generation(self, user: str) -> int:
-        """Return the generation new console and display tokens of `user` carry."""
-        return self.store.generation(user)
-
-    def check_token(self, owner: str, generation: int) -> None:
-        """Refuse a console or display token its owner has voided since it was issued."""
-        if generation < self.store.generation(owner):
-            raise Refused(
-                "revoked", "this link was ended when its owner signed out everywhere", 401
-            )
 
     def _grant(self, user: str, now: float) -> Granted:
         secret = secrets.token_urlsafe(32)

@@ -24,8 +24,8 @@ class Actor:
     session_id: str
     participant_id: str = ""
     user: str = ""
-    # A console or display token is void once its owner's generation has moved past it.
-    generation: int = 0
+    # The sign-in a console or display token was issued under: it ends with it.
+    signin: str = ""
 
 
 # A participant's token lives on their phone for the whole course of sessions.
@@ -40,10 +40,9 @@ class TokenSigner:
 
     def issue(self, actor: Actor) -> str:
         """Return a token for `actor`."""
-        data: list[str | int] = [actor.role.value, actor.session_id, actor.participant_id]
-        data.append(actor.user)
-        if actor.generation:
-            data.append(actor.generation)
+        data = [actor.role.value, actor.session_id, actor.participant_id, actor.user]
+        if actor.signin:
+            data.append(actor.signin)
         return str(self._serializer.dumps(data))
 
     def verify(self, token: object) -> Actor:
@@ -51,10 +50,10 @@ class TokenSigner:
         if not isinstance(token, str) or not token or len(token) > 1000:
             raise Refused("unauthenticated", "a token is needed to connect", 401)
         try:
-            # Four fields in tokens issued before generations existed (phones keep theirs).
+            # Participants' tokens have no sign-in: four fields, as before sign-ins were kept.
             role, session_id, participant_id, user, *rest = self._serializer.loads(token)
-            generation = int(rest[0]) if rest else 0
-            actor = Actor(Role(role), session_id, participant_id, user, generation)
+            signin = str(rest[0]) if rest else ""
+            actor = Actor(Role(role), session_id, participant_id, user, signin)
             self._serializer.loads(token, max_age=MAX_AGE[actor.role])
         except SignatureExpired:
             raise Refused("expired", "this link has expired; ask for a new one", 401) from None

@@ -159,12 +159,8 @@ class AccessStore(Protocol):
         """End one sign-in."""
         ...
 
-    def end_signins(self, user: str) -> int:
-        """End every sign-in of `user` and move their token generation on; return it."""
-        ...
-
-    def generation(self, user: str) -> int:
-        """Return `user`'s token generation: tokens issued under an older one are void."""
+    def end_signins(self, user: str) -> None:
+        """End every sign-in of `user`."""
         ...
 
 

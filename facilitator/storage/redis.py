@@ -13,7 +13,6 @@ Keys, all under one prefix (default "facilitator:"), per session id S:
     attempts:K       sorted set of attempt times under key K
     signin:H         hash: user, created_at, last_seen of sign-in H (expires with it)
     signins:U        set of user U's sign-in hashes
-    generation:U     user U's token generation (absent: 0)
 
 An append is one Lua script: it checks the version, writes the events and ballots and
 moves the version, or writes nothing. Scripts name keys built from the prefix, which
@@ -127,13 +126,13 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 return redis.call('ZCARD', KEYS[1])
 """
 
-# KEYS: the user's sign-in set, their generation. ARGV: prefix.
+# KEYS: the user's sign-in set. ARGV: prefix.
 END_SIGNINS = """
 for _, hash in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     redis.call('DEL', ARGV[1] .. 'signin:' .. hash)
 end
 redis.call('DEL', KEYS[1])
-return redis.call('INCR', KEYS[2])
+return 0
 """
 
 # KEYS: sign-in hash. ARGV: now. A sign-in ended meanwhile stays ended.
@@ -391,14 +390,9 @@ class RedisStore:
     def end_signin(self, signin_hash: str) -> None:
         self._call(lambda: self._redis.delete(self._key("signin", signin_hash)), "write to")
 
-    def end_signins(self, user: str) -> int:
-        keys = [self._key("signins", user), self._key("generation", user)]
-        ended = self._call(lambda: self._end_signins(keys=keys, args=[self._prefix]), "write to")
-        return int(ended)
-
-    def generation(self, user: str) -> int:
-        found = self._call(lambda: self._redis.get(self._key("generation", user)), "read")
-        return int(found) if found is not None else 0
+    def end_signins(self, user: str) -> None:
+        keys = [self._key("signins", user)]
+        self._call(lambda: self._end_signins(keys=keys, args=[self._prefix]), "write to")
 
     # -- operations ---------------------------------------------------------------------
 

@@ -81,10 +81,6 @@ CREATE TABLE IF NOT EXISTS signins (
     expires_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS signins_by_user ON signins (user);
-CREATE TABLE IF NOT EXISTS generations (
-    user TEXT PRIMARY KEY,
-    generation INTEGER NOT NULL
-);
 CREATE TABLE IF NOT EXISTS snapshots (
     session_id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
@@ -368,21 +364,8 @@ class SQLiteStore:
             lambda db: db.execute("DELETE FROM signins WHERE signin_hash = ?", (signin_hash,))
         )
 
-    def end_signins(self, user: str) -> int:
-        def end(db: sqlite3.Connection) -> int:
-            db.execute("DELETE FROM signins WHERE user = ?", (user,))
-            (generation,) = db.execute(
-                "INSERT INTO generations VALUES (?, 1) ON CONFLICT (user) DO UPDATE "
-                "SET generation = generation + 1 RETURNING generation",
-                (user,),
-            ).fetchone()
-            return int(generation)
-
-        return self._write(end)
-
-    def generation(self, user: str) -> int:
-        rows = self._query("SELECT generation FROM generations WHERE user = ?", (user,))
-        return int(rows[0][0]) if rows else 0
+    def end_signins(self, user: str) -> None:
+        self._write(lambda db: db.execute("DELETE FROM signins WHERE user = ?", (user,)))
 
     def delete(self, session_id: str) -> None:
         def erase(db: sqlite3.Connection) -> None:

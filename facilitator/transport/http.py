@@ -175,9 +175,9 @@ def _signed_in(response: Any, granted: Granted) -> Any:
 
 
 @bp.post("/logout")
-@signed_in
 def logout() -> Any:
-    """Sign out: this sign-in ends on the server too."""
+    """Sign out: this sign-in ends on the server too (and one that already ended, quietly)."""
+    _check_csrf()
     _signins().sign_out(session.get("signin"))
     session.clear()
     return redirect(url_for("http.login_page"))
@@ -269,16 +269,16 @@ def delete_session(session_id: str) -> Any:
 def _links(actor: Actor) -> dict[str, Any]:
     state = _service().current(actor.session_id)
     signer = _signer()
-    # Both die when the owner signs out everywhere or changes password.
-    generation = _signins().generation(state.owner)
-    console = Actor(Role.FACILITATOR, state.id, user=actor.user, generation=generation)
+    # Both end with the sign-in that asked for them.
+    signin = _signins().reference(session.get("signin"))
+    console = Actor(Role.FACILITATOR, state.id, user=actor.user, signin=signin)
     return {
         "session_id": state.id,
         "title": state.title,
         "join_code": state.join_code,
         "join_url": join_url(state.join_code),
         "console_token": signer.issue(console),
-        "display_token": signer.issue(Actor(Role.DISPLAY, state.id, generation=generation)),
+        "display_token": signer.issue(Actor(Role.DISPLAY, state.id, signin=signin)),
     }
 
 

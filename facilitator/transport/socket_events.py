@@ -39,8 +39,8 @@ Handler = Callable[[SessionService, Actor, dict[str, Any]], "Outcome | dict[str,
 FACILITATOR = frozenset({Role.FACILITATOR})
 PARTICIPANT = frozenset({Role.PARTICIPANT})
 EVERYONE = frozenset(Role)
-# How often each process looks for consoles and displays whose owner signed out
-# everywhere: the change may have come through another process.
+# How often each process looks for consoles and displays whose sign-in has ended: it
+# may have ended through another process, or by time.
 REVOCATION_SWEEP = 2.0
 
 
@@ -190,8 +190,8 @@ def bind(
     server = socketio.server
     connections: dict[str, Actor] = {}
     open_per_actor: dict[Actor, int] = {}
-    # Console and display connections: the owner whose sign-outs end them.
-    owners: dict[str, str] = {}
+    # Console and display connections, and the sign-in each one's token belongs to.
+    signed: dict[str, str] = {}
     sweeping: list[bool] = []
 
     def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -206,7 +206,7 @@ def bind(
                 if member is None or not member.present:
                     raise Refused("left", "you are no longer in this session", 403)
             else:
-                signins.check_token(state.owner, actor.generation)
+                signins.check_token(actor.signin)
         except (Refused, DomainError, StorageError) as error:
             body = error_body(error)["error"]
             # The client receives {"message": ..., "data": {"code", "message"}}.
@@ -214,7 +214,7 @@ def bind(
         connections[sid] = actor
         open_per_actor[actor] = open_per_actor.get(actor, 0) + 1
         if actor.role is not Role.PARTICIPANT:
-            owners[sid] = state.owner
+            signed[sid] = actor.signin
             if not sweeping:
                 sweeping.append(True)
                 socketio.start_background_task(sweep)
@@ -228,7 +228,7 @@ def bind(
     def disconnect(sid: str, reason: Any = None) -> None:
         """A connection closed; a member with no other connection here shows as away."""
         actor = connections.pop(sid, None)
-        owners.pop(sid, None)
+        signed.pop(sid, None)
         if actor is None:
             return
         left = open_per_actor.get(actor, 1) - 1
@@ -240,16 +240,15 @@ def bind(
             _presence(service, actor, connected=False)
 
     def sweep() -> None:
-        """Close, now and then, consoles and displays whose tokens were voided."""
+        """Now and then, close consoles and displays whose sign-in has ended."""
         while True:
             socketio.sleep(REVOCATION_SWEEP)
             try:
-                current = {owner: signins.generation(owner) for owner in set(owners.values())}
+                lasting = {ref: signins.in_use(ref) for ref in set(signed.values())}
             except StorageError:
                 continue  # the store is away; the next sweep tries again
-            for sid, owner in list(owners.items()):
-                actor = connections.get(sid)
-                if actor is not None and actor.generation < current.get(owner, 0):
+            for sid, ref in list(signed.items()):
+                if not lasting.get(ref, True):
                     server.disconnect(sid)
 
     server.on("connect", connect)

@@ -111,7 +111,7 @@ def test_sign_out_everywhere_ends_the_other_browsers_and_their_console(
         other.get_by_role("button", name="Sign out everywhere").click()
         other.wait_for_url(server.url + "/login")
         # The laptop's console is closed by the server and may not connect again.
-        expect(desk.locator("#message")).to_contain_text("signed out everywhere", timeout=10_000)
+        expect(desk.locator("#message")).to_contain_text("ended with the sign-in", timeout=10_000)
         desk.goto(server.url + "/")
         desk.wait_for_url(server.url + "/login")
     finally:
