@@ -146,7 +146,7 @@ def login() -> Any:
         )
     except Refused as error:
         return _login_form(error.message, error.status)
-    return _signed_in(redirect("/"), granted)
+    return _start_signin(redirect("/"), granted)
 
 
 @bp.post("/login/link")
@@ -155,10 +155,10 @@ def login_with_link() -> Any:
     _check_csrf()
     token = _json_body().get("token")
     granted = _signins().sign_in_with_link(token if isinstance(token, str) else "")
-    return _signed_in(jsonify(ok=True), granted)
+    return _start_signin(jsonify(ok=True), granted)
 
 
-def _signed_in(response: Any, granted: Granted) -> Any:
+def _start_signin(response: Any, granted: Granted) -> Any:
     session.clear()
     session["signin"] = granted.secret
     # Lets this browser sign in to this account while the account is locked to others.

@@ -76,7 +76,7 @@ def _csp() -> str:
 def _secure_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = _csp()
     response.headers["X-Content-Type-Options"] = "nosniff"
-    # Nothing of this page's address leaves in a Referer header.
+    # The display link carries a token; it must not leave in a Referer header.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
