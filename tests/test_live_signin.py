@@ -190,6 +190,14 @@ def test_a_correct_password_is_not_refused_because_of_someone_elses_failures(
     assert back.status_code == 302, back.text
 
 
+def test_successful_sign_ins_are_not_counted_against_the_address(server: Server) -> None:
+    _add_user(server, "often")
+    # More than the address's allowance of failures (30), all from 127.0.0.1, each from
+    # a browser new to the account (no device cookie).
+    for _ in range(32):
+        assert Facilitator(server).sign_in("often", PASSWORD).status_code == 302
+
+
 def test_a_one_time_link_is_a_fragment_works_once_and_dies_with_the_first_account(
     tmp_path: Path,
 ) -> None:
