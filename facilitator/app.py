@@ -11,8 +11,10 @@ from flask_socketio import SocketIO
 
 from facilitator.config import Settings
 from facilitator.library.catalog import Catalog
+from facilitator.service import accounts
 from facilitator.service.retention import RetentionSweeper
 from facilitator.service.sessions import SessionService
+from facilitator.service.signins import Limits, SignIns
 from facilitator.service.tokens import TokenSigner
 from facilitator.service.upgrades import upgrade
 from facilitator.storage.base import Store
@@ -78,12 +80,21 @@ def create_app(settings: Settings | None = None) -> Flask:
         defer=defer,
     )
     signer = TokenSigner(app.config["SECRET_KEY"])
+    limits = Limits(
+        failures_per_account=settings.login_failures_per_account,
+        failures_per_address=settings.login_failures_per_address,
+        idle=settings.signin_idle_minutes * 60.0,
+        lifetime=settings.signin_hours * 3600.0,
+    )
+    offload = hash_offload(settings.async_mode)
+    signins = SignIns(store, app.config["SECRET_KEY"], limits, offload or accounts.inline)
+    app.extensions["facilitator.signins"] = signins
     app.extensions["facilitator.service"] = service
     app.extensions["facilitator.signer"] = signer
     app.extensions["facilitator.socketio"] = socketio
     app.register_blueprint(http.bp)
     app.register_blueprint(pages.bp)
-    socket_events.bind(socketio, service, signer)
+    socket_events.bind(socketio, service, signer, signins)
     if settings.retention_days > 0:
         sweeper = RetentionSweeper(
             store, settings.retention_days, service.clock, erased=service.forget
@@ -112,6 +123,31 @@ def open_store(settings: Settings) -> Store:
 
         return RedisStore.from_url(settings.redis_url)
     return SQLiteStore(settings.database, offload=write_offload(settings.async_mode))
+
+
+# At most this many passwords are hashed at once: each argon2 hash takes 64 MiB and a
+# core for about a tenth of a second.
+HASHING_THREADS = 2
+
+
+def hash_offload(async_mode: str) -> Offload | None:
+    """Return how password hashing leaves the event loop in `async_mode`, if it must.
+
+    argon2-cffi lets go of the GIL while it hashes, so a thread hashes while the loop
+    serves every connection. Threads of their own: in the hub's pool, a burst of
+    sign-ins would make the commits of answers wait.
+    """
+    if async_mode == "gevent":
+        from gevent.threadpool import ThreadPool
+
+        apply: Offload = ThreadPool(HASHING_THREADS).apply
+        return apply
+    if async_mode == "eventlet":
+        from eventlet import tpool
+
+        execute: Offload = tpool.execute
+        return execute
+    return None
 
 
 def write_offload(async_mode: str) -> Offload | None:

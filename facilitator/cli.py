@@ -198,6 +198,35 @@ def _when(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+@main.command("login-link")
+def login_link() -> None:
+    """Print a fresh one-time sign-in link, while no account exists."""
+    import time
+
+    from facilitator.app import open_store
+    from facilitator.config import Settings
+    from facilitator.service import accounts
+    from facilitator.serving import lan_address
+    from facilitator.serving import login_link as address
+    from facilitator.storage.base import StorageError
+
+    settings = Settings.from_env()
+    store = open_store(settings)
+    try:
+        if store.has_users():
+            raise click.ClickException(
+                "accounts exist: sign in with a user name and password (no links any more)"
+            )
+        token = accounts.new_login_link(store, time.time())
+    except StorageError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        store.close()
+    base = settings.public_url or f"http://{lan_address()}:{settings.port}"
+    minutes = round(accounts.LINK_LIFETIME / 60)
+    click.echo(f"Sign in once, within {minutes} minutes, with: {address(base, token)}")
+
+
 @main.group()
 def protocols() -> None:
     """List, show and check protocol and instrument files."""

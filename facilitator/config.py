@@ -32,6 +32,12 @@ class Settings:
     max_payload: int = 16_384
     # Join attempts allowed per address per minute.
     join_attempts: int = 20
+    # Failed sign-ins allowed in 15 minutes per account, and per address.
+    login_failures_per_account: int = 10
+    login_failures_per_address: int = 30
+    # A sign-in ends after this long unused, and after this long in any case.
+    signin_idle_minutes: int = 120
+    signin_hours: int = 12
     # Secure cookies: on when public_url is https, or when set to true.
     secure_cookies: bool = False
     # A file (YAML) of crisis resources shown on every participant screen.

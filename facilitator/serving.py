@@ -86,7 +86,12 @@ def serve(settings: Settings, out: Any = sys.stdout) -> None:
     print(f"  Participants join at: {base}/join", file=out)
     if not service.store.has_users():
         token = accounts.new_login_link(service.store, time.time())
-        print(f"  Facilitator, sign in once with: {base}/login?token={token}", file=out)
+        minutes = round(accounts.LINK_LIFETIME / 60)
+        print(f"  Facilitator, sign in once with: {login_link(base, token)}", file=out)
+        print(
+            f"  (it works once, for {minutes} minutes; 'facilitator login-link' prints another)",
+            file=out,
+        )
     else:
         print(f"  Facilitator sign-in: {base}/login", file=out)
     out.flush()
@@ -95,6 +100,11 @@ def serve(settings: Settings, out: Any = sys.stdout) -> None:
         serve_gevent(app, settings.host, settings.port)
         return
     socketio.run(app, host=settings.host, port=settings.port, log_output=False)
+
+
+def login_link(base: str, token: str) -> str:
+    """Return a one-time sign-in address; the token rides in the fragment, never sent."""
+    return f"{base.rstrip('/')}/login#token={token}"
 
 
 def serve_gevent(app: Any, host: str, port: int) -> None:

@@ -88,7 +88,7 @@ class Server:
         assert process.stdout is not None
         for line in process.stdout:
             self.output.append(line)
-            found = re.search(r"(/login\?token=\S+)", line)
+            found = re.search(r"(/login#token=\S+)", line)
             if found:
                 self.login_link = self.url + found.group(1)
         process.stdout.close()
@@ -130,10 +130,35 @@ class Facilitator:
         self.csrf = ""
 
     def sign_in_with_link(self, link: str) -> Facilitator:
-        response = self.http.get(link, timeout=5, allow_redirects=False)
-        assert response.status_code == 302, response.text
+        """Do what the sign-in page's script does with a link: post its fragment's token."""
+        response = self.post_link_token(link.split("#token=", 1)[1])
+        assert response.status_code == 200, response.text
         self.csrf = self.http.get(self.server.url + "/api/me", timeout=5).json()["csrf_token"]
         return self
+
+    def post_link_token(self, token: str) -> requests.Response:
+        return self.http.post(
+            self.server.url + "/login/link",
+            json={"token": token},
+            headers={"X-CSRF-Token": self.form_csrf()},
+            timeout=5,
+        )
+
+    def form_csrf(self) -> str:
+        """Open the sign-in page as a browser does; return its form's CSRF token."""
+        page = self.http.get(self.server.url + "/login", timeout=5).text
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert found, page
+        return found.group(1)
+
+    def sign_in(self, name: str, password: str) -> requests.Response:
+        """Post the sign-in form; the reply is the redirect, or the form with an error."""
+        return self.http.post(
+            self.server.url + "/login",
+            data={"csrf_token": self.form_csrf(), "name": name, "password": password},
+            timeout=30,
+            allow_redirects=False,
+        )
 
     def post(self, path: str, body: dict[str, Any]) -> requests.Response:
         return self.http.post(

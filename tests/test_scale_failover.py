@@ -34,7 +34,9 @@ NGINX_HINT = "nginx is not installed: run 'sudo scripts/ensure-services.sh' (Deb
 class Proxy:
     """nginx running deploy/nginx.conf, its upstream list pointed at `servers`."""
 
-    def __init__(self, directory: Path, servers: list[Server]) -> None:
+    def __init__(
+        self, directory: Path, servers: list[Server], *, access_log: Path | None = None
+    ) -> None:
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         if not os.path.exists(binary):
             raise AssertionError(NGINX_HINT)
@@ -43,6 +45,8 @@ class Proxy:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.servers = servers
+        # nginx's default (combined) format: each request line as the client sent it.
+        self.access_log = access_log
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Proxy:
@@ -60,7 +64,7 @@ pid {self.directory / "nginx.pid"};
 error_log {self.directory / "error.log"} warn;
 events {{ worker_connections 512; }}
 http {{
-    access_log off;
+    access_log {self.access_log or "off"};
     client_body_temp_path {temp}/body;
     proxy_temp_path {temp}/proxy;
     fastcgi_temp_path {temp}/fastcgi;

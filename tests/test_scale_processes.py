@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -127,6 +129,7 @@ def test_redis_down_refuses_commands_clearly_and_service_resumes_when_it_returns
 
 
 MEMBERS = 12
+PASSWORD = "a long password 1"
 
 
 @pytest.mark.slow
@@ -199,6 +202,42 @@ def test_redis_restarted_mid_session_loses_nothing_acknowledged_and_clients_resy
     assert len(votes) == len(set(votes)) == MEMBERS
     (closed,) = [e for e in events if e["type"] == "poll_closed"]
     assert sorted(closed["ballots"]) == sorted(_value(n) for n in range(MEMBERS))
+
+
+@pytest.mark.slow
+def test_signing_out_everywhere_on_one_process_closes_a_console_on_the_other(
+    pair: Pair, clients: list[Client]
+) -> None:
+    a, b = pair.servers
+    env = {**a.env, "PATH": ""}
+    added = subprocess.run(
+        [sys.executable, "-m", "facilitator", "users", "add", "crossing", "--password", PASSWORD],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    browser = Facilitator(a)
+    assert browser.sign_in("crossing", PASSWORD).status_code == 302
+    browser.csrf = browser.get("/api/me").json()["csrf_token"]
+    links = browser.create_session("group-ipt-8", 2)
+    console = Client(b.url, links["console_token"], "console on b").connect()
+    clients.append(console)
+    assert console.call("sync")["ok"]
+    # A copied cookie works on either process, until the sign-in ends on one of them.
+    copy = Facilitator(b)
+    copy.http.cookies.update(browser.http.cookies)
+    assert copy.get("/api/me").json()["user"] == "crossing"
+    ended = browser.http.post(
+        a.url + "/logout/everywhere", data={"csrf_token": browser.csrf}, timeout=5
+    )
+    assert ended.ok
+    assert copy.get("/api/me").status_code == 401
+    wait_until(lambda: not console.sio.connected, 10, "the console on the other process to close")
+    # The facilitator signed in with the one-time link is someone else: still signed in.
+    assert pair.facilitator.get("/api/me").status_code == 200
 
 
 def _value(member: int) -> int:

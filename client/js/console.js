@@ -373,7 +373,7 @@ async function start() {
   byId("join-code").textContent = links.join_code;
   byId("join-url").textContent = links.join_url;
   byId("join-url").href = links.join_url;
-  byId("display-link").href = `/display/${encodeURIComponent(sessionId)}?token=${encodeURIComponent(links.display_token)}`;
+  byId("display-link").href = `/display/${encodeURIComponent(sessionId)}#token=${encodeURIComponent(links.display_token)}`;
   const base = `/api/sessions/${encodeURIComponent(sessionId)}/export`;
   byId("export-log").href = `${base}/log.jsonl`;
   byId("export-csv").href = `${base}/results.csv`;

@@ -6,7 +6,8 @@ import { api, byId, clockText, fill, h } from "./dom.js";
 import { Live, serverClock, statusText } from "./live.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const token = new URLSearchParams(location.search).get("token") || "";
+// In the fragment (#token=...): browsers never send it, so no log or proxy sees it.
+const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
 let view = null;
 let qrFor = "";
 

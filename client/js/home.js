@@ -17,6 +17,7 @@ async function start() {
   const [me, list, catalog] = await Promise.all([api("/api/me"), api("/api/sessions"), api("/api/protocols")]);
   csrf = me.csrf_token;
   byId("logout-csrf").value = csrf;
+  byId("logout-everywhere-csrf").value = csrf;
   protocols = catalog.protocols;
   fill(byId("protocol"), protocols.map((p) => h("option", { value: p.id, text: p.title })));
   fillSessions();

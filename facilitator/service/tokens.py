@@ -26,6 +26,8 @@ class Actor:
     user: str = ""
     # Where the connection came from, for the audit log; not part of who the actor is.
     address: str = field(default="", compare=False)
+    # The sign-in a console or display token was issued under: it ends with it.
+    signin: str = ""
 
 
 # A participant's token lives on their phone for the whole course of sessions.
@@ -41,6 +43,8 @@ class TokenSigner:
     def issue(self, actor: Actor) -> str:
         """Return a token for `actor`."""
         data = [actor.role.value, actor.session_id, actor.participant_id, actor.user]
+        if actor.signin:
+            data.append(actor.signin)
         return str(self._serializer.dumps(data))
 
     def verify(self, token: object) -> Actor:
@@ -48,8 +52,10 @@ class TokenSigner:
         if not isinstance(token, str) or not token or len(token) > 1000:
             raise Refused("unauthenticated", "a token is needed to connect", 401)
         try:
-            role, session_id, participant_id, user = self._serializer.loads(token)
-            actor = Actor(Role(role), session_id, participant_id, user)
+            # Participants' tokens have no sign-in: four fields, as before sign-ins were kept.
+            role, session_id, participant_id, user, *rest = self._serializer.loads(token)
+            signin = str(rest[0]) if rest else ""
+            actor = Actor(Role(role), session_id, participant_id, user, signin=signin)
             self._serializer.loads(token, max_age=MAX_AGE[actor.role])
         except SignatureExpired:
             raise Refused("expired", "this link has expired; ask for a new one", 401) from None

@@ -59,6 +59,15 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
+class SignIn:
+    """One browser's sign-in, kept on the server so that it can be ended there."""
+
+    user: str
+    created_at: float
+    last_seen: float
+
+
+@dataclass(frozen=True)
 class Snapshot:
     version: int
     state: dict[str, Any]
@@ -164,6 +173,30 @@ class AccessStore(Protocol):
 
     def count_attempt(self, key: str, now: float, window: float) -> int:
         """Record one attempt under `key`; return the attempts within the last `window` s."""
+        ...
+
+    def attempts(self, key: str, now: float, window: float) -> int:
+        """Return the attempts recorded under `key` within the last `window` s."""
+        ...
+
+    def add_signin(self, signin_hash: str, user: str, now: float, keep_for: float) -> None:
+        """Keep a new sign-in, by the hash of its secret, for at most `keep_for` s."""
+        ...
+
+    def signin(self, signin_hash: str) -> SignIn | None:
+        """Return a kept sign-in, or None when it was ended or never existed."""
+        ...
+
+    def touch_signin(self, signin_hash: str, now: float) -> None:
+        """Record that a sign-in was used at `now`."""
+        ...
+
+    def end_signin(self, signin_hash: str) -> None:
+        """End one sign-in."""
+        ...
+
+    def end_signins(self, user: str) -> None:
+        """End every sign-in of `user`."""
         ...
 
 

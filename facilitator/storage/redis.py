@@ -14,6 +14,8 @@ Keys, all under one prefix (default "facilitator:"), per session id S:
     attempts:K       sorted set of attempt times under key K
     data_version     the layout version of the data (see service/upgrades.py)
     audit            stream: one entry per audit log line (apart from any session's keys)
+    signin:H         hash: user, created_at, last_seen of sign-in H (expires with it)
+    signins:U        set of user U's sign-in hashes
 
 An append is one Lua script: it checks the version, writes the events and ballots and
 moves the version, or writes nothing. After ballots, closed polls and erasures, Redis is
@@ -45,6 +47,7 @@ from facilitator.storage.aof_rewrite import AofRewriter
 from facilitator.storage.base import (
     AuditEntry,
     SessionRecord,
+    SignIn,
     Snapshot,
     StorageError,
     VersionConflict,
@@ -157,6 +160,21 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 return redis.call('ZCARD', KEYS[1])
 """
 
+# KEYS: the user's sign-in set. ARGV: prefix.
+END_SIGNINS = """
+for _, hash in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+    redis.call('DEL', ARGV[1] .. 'signin:' .. hash)
+end
+redis.call('DEL', KEYS[1])
+return 0
+"""
+
+# KEYS: sign-in hash. ARGV: now. A sign-in ended meanwhile stays ended.
+TOUCH_SIGNIN = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'last_seen', ARGV[1]) end
+return 0
+"""
+
 
 class RedisStore:
     """A Store in one Redis, shared by every server process of a deployment."""
@@ -175,6 +193,8 @@ class RedisStore:
         self._redact = client.register_script(REDACT)
         self._set_password = client.register_script(REPLACE_HASH)
         self._count_attempt = client.register_script(COUNT_ATTEMPT)
+        self._end_signins = client.register_script(END_SIGNINS)
+        self._touch_signin = client.register_script(TOUCH_SIGNIN)
 
     @classmethod
     def from_url(
@@ -412,6 +432,47 @@ class RedisStore:
         ]
         count = self._call(lambda: self._count_attempt(keys=[redis_key], args=argv), "write to")
         return int(count)
+
+    def attempts(self, key: str, now: float, window: float) -> int:
+        redis_key = self._key("attempts", key)
+        count = self._call(
+            lambda: self._redis.zcount(redis_key, f"({now - window!r}", "+inf"), "read"
+        )
+        return int(count)
+
+    def add_signin(self, signin_hash: str, user: str, now: float, keep_for: float) -> None:
+        key, of_user = self._key("signin", signin_hash), self._key("signins", user)
+        fields = ["user", user, "created_at", repr(now), "last_seen", repr(now)]
+
+        def add() -> None:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hset(key, items=fields)
+            pipe.expire(key, math.ceil(keep_for))
+            pipe.sadd(of_user, signin_hash)
+            pipe.expire(of_user, math.ceil(keep_for))
+            pipe.execute()
+
+        self._call(add, "write to")
+
+    def signin(self, signin_hash: str) -> SignIn | None:
+        found = cast(
+            "dict[str, str]",
+            self._call(lambda: self._redis.hgetall(self._key("signin", signin_hash)), "read"),
+        )
+        if not found or "user" not in found:
+            return None
+        return SignIn(found["user"], float(found["created_at"]), float(found["last_seen"]))
+
+    def touch_signin(self, signin_hash: str, now: float) -> None:
+        key = self._key("signin", signin_hash)
+        self._call(lambda: self._touch_signin(keys=[key], args=[repr(now)]), "write to")
+
+    def end_signin(self, signin_hash: str) -> None:
+        self._call(lambda: self._redis.delete(self._key("signin", signin_hash)), "write to")
+
+    def end_signins(self, user: str) -> None:
+        keys = [self._key("signins", user)]
+        self._call(lambda: self._end_signins(keys=keys, args=[self._prefix]), "write to")
 
     # -- operations ---------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from facilitator.core.events import BallotCast, Event, PollClosed, SessionCreate
 from facilitator.storage.base import (
     AuditEntry,
     SessionRecord,
+    SignIn,
     Snapshot,
     StorageError,
     VersionConflict,
@@ -75,6 +76,14 @@ CREATE TABLE IF NOT EXISTS attempts (
     at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (key, at);
+CREATE TABLE IF NOT EXISTS signins (
+    signin_hash TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS signins_by_user ON signins (user);
 CREATE TABLE IF NOT EXISTS snapshots (
     session_id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
@@ -118,6 +127,7 @@ class SQLiteStore:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._closed = False
         self._queue_guard = threading.Lock()
         self._queue: list[_Write] = []
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
@@ -356,12 +366,55 @@ class SQLiteStore:
 
     def count_attempt(self, key: str, now: float, window: float) -> int:
         def count(db: sqlite3.Connection) -> int:
-            db.execute("DELETE FROM attempts WHERE at <= ?", (now - window,))
+            # Windows differ by key (a minute for joins, longer for sign-ins): only this
+            # key's old attempts go, and anyone's older than a day.
+            db.execute(
+                "DELETE FROM attempts WHERE (key = ? AND at <= ?) OR at <= ?",
+                (key, now - window, now - 86400),
+            )
             db.execute("INSERT INTO attempts VALUES (?, ?)", (key, now))
             (n,) = db.execute("SELECT count(*) FROM attempts WHERE key = ?", (key,)).fetchone()
             return int(n)
 
         return self._write(count)
+
+    def attempts(self, key: str, now: float, window: float) -> int:
+        rows = self._query(
+            "SELECT count(*) FROM attempts WHERE key = ? AND at > ?", (key, now - window)
+        )
+        return int(rows[0][0])
+
+    def add_signin(self, signin_hash: str, user: str, now: float, keep_for: float) -> None:
+        def add(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM signins WHERE expires_at <= ?", (now,))
+            db.execute(
+                "INSERT INTO signins VALUES (?, ?, ?, ?, ?)",
+                (signin_hash, user, now, now, now + keep_for),
+            )
+
+        self._write(add)
+
+    def signin(self, signin_hash: str) -> SignIn | None:
+        rows = self._query(
+            "SELECT user, created_at, last_seen FROM signins WHERE signin_hash = ?",
+            (signin_hash,),
+        )
+        return SignIn(*rows[0]) if rows else None
+
+    def touch_signin(self, signin_hash: str, now: float) -> None:
+        self._write(
+            lambda db: db.execute(
+                "UPDATE signins SET last_seen = ? WHERE signin_hash = ?", (now, signin_hash)
+            )
+        )
+
+    def end_signin(self, signin_hash: str) -> None:
+        self._write(
+            lambda db: db.execute("DELETE FROM signins WHERE signin_hash = ?", (signin_hash,))
+        )
+
+    def end_signins(self, user: str) -> None:
+        self._write(lambda db: db.execute("DELETE FROM signins WHERE user = ?", (user,)))
 
     def delete(self, session_id: str) -> None:
         def erase(db: sqlite3.Connection) -> None:
@@ -401,6 +454,9 @@ class SQLiteStore:
 
     def close(self) -> None:
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             self._scrub()
             self._db.close()
         with self._read_lock:

@@ -12,6 +12,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template_string,
@@ -23,8 +24,9 @@ from marshmallow import ValidationError
 
 from facilitator.core.errors import DomainError
 from facilitator.errors import Refused, error_body, status_of
-from facilitator.service import accounts, audit, exports
+from facilitator.service import audit, exports
 from facilitator.service.sessions import SessionService
+from facilitator.service.signins import DEVICE_COOKIE, DEVICE_LIFETIME, Granted, SignIns
 from facilitator.service.tokens import Actor, Role, TokenSigner
 from facilitator.storage.base import AuditEntry, StorageError
 from facilitator.transport import schemas as s
@@ -41,6 +43,19 @@ def _service() -> SessionService:
 def _signer() -> TokenSigner:
     signer: TokenSigner = current_app.extensions["facilitator.signer"]
     return signer
+
+
+def _signins() -> SignIns:
+    signins: SignIns = current_app.extensions["facilitator.signins"]
+    return signins
+
+
+def current_user() -> str | None:
+    """Return who this browser is signed in as, checked against the server's record."""
+    if "user" not in g:
+        g.user = _signins().user_of(session.get("signin"))
+    user: str | None = g.user
+    return user
 
 
 def csrf_token() -> str:
@@ -61,7 +76,7 @@ def signed_in(view: F) -> F:
 
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        if not session.get("user"):
+        if current_user() is None:
             raise Refused("unauthenticated", "sign in first", 401)
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             _check_csrf()
@@ -80,7 +95,7 @@ def _error(error: Exception) -> tuple[Response, int]:
 
 def _owned(session_id: str) -> Actor:
     state = _service().current(session_id)
-    user = str(session["user"])
+    user = str(current_user())
     if state.owner != user:
         raise Refused("forbidden", "you do not run this session", 403)
     return Actor(Role.FACILITATOR, session_id, user=user)
@@ -98,9 +113,12 @@ def _json_body() -> dict[str, Any]:
 LOGIN_FORM = """<!doctype html><html lang="en"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in - Facilitator</title>
-<main><h1>Sign in</h1>{% if error %}<p role="alert">{{ error }}</p>{% endif %}
+<link rel="stylesheet" href="/assets/css/app.css">
+<script type="module" src="/assets/js/login.js"></script>
+<main><h1>Sign in</h1>
+<p id="login-error" class="error" role="alert">{{ error }}</p>
 <form method="post" action="{{ url_for('http.login') }}">
-<input type="hidden" name="csrf_token" value="{{ csrf }}">
+<input type="hidden" name="csrf_token" value="{{ csrf }}" id="csrf">
 <p><label for="name">User name</label>
 <input id="name" name="name" autocomplete="username" required></p>
 <p><label for="password">Password</label>
@@ -111,19 +129,7 @@ LOGIN_FORM = """<!doctype html><html lang="en"><meta charset="utf-8">
 
 @bp.get("/login")
 def login_page() -> Any:
-    """Show the sign-in form, or sign in with a one-time link (?token=...)."""
-    token = request.args.get("token")
-    if token is not None:
-        store, now, address = _service().store, _service().clock(), request.remote_addr or ""
-        if not accounts.use_login_link(store, token, now):
-            audit.record_sign_in(store, now, "", address, succeeded=False, method="one-time link")
-            return _login_form("This sign-in link was used already or has expired.", 401)
-        audit.record_sign_in(
-            store, now, accounts.LOCAL_USER, address, succeeded=True, method="one-time link"
-        )
-        session.clear()
-        session["user"] = accounts.LOCAL_USER
-        return redirect("/")
+    """Show the sign-in form; a one-time link (/login#token=...) is sent on by its script."""
     return _login_form("", 200)
 
 
@@ -132,30 +138,58 @@ def login() -> Any:
     """Sign in with a user name and password."""
     try:
         _check_csrf()
-    except Refused as error:
-        return _login_form(error.message, 403)
-    store = _service().store
-    address = request.remote_addr or "unknown"
-    if store.count_attempt(f"login:{address}", _service().clock(), 300.0) > 20:
-        return _login_form("Too many attempts; wait a few minutes.", 429)
-    name = request.form.get("name", "")[:40]
-    if not accounts.check_password(store, name, request.form.get("password", "")[:1000]):
-        audit.record_sign_in(
-            store, _service().clock(), name, address, succeeded=False, method="password"
+        granted = _signins().sign_in(
+            request.form.get("name", ""),
+            request.form.get("password", ""),
+            request.remote_addr or "unknown",
+            request.cookies.get(DEVICE_COOKIE, ""),
         )
-        return _login_form("That user name and password do not match.", 401)
-    audit.record_sign_in(
-        store, _service().clock(), name, address, succeeded=True, method="password"
+    except Refused as error:
+        return _login_form(error.message, error.status)
+    return _start_signin(redirect("/"), granted)
+
+
+@bp.post("/login/link")
+def login_with_link() -> Any:
+    """Sign in with a one-time link's token, sent in the body: never in an address."""
+    _check_csrf()
+    token = _json_body().get("token")
+    granted = _signins().sign_in_with_link(
+        token if isinstance(token, str) else "", request.remote_addr or "unknown"
     )
+    return _start_signin(jsonify(ok=True), granted)
+
+
+def _start_signin(response: Any, granted: Granted) -> Any:
     session.clear()
-    session["user"] = name
-    return redirect("/")
+    session["signin"] = granted.secret
+    # Lets this browser sign in to this account while the account is locked to others.
+    response.set_cookie(
+        DEVICE_COOKIE,
+        granted.device,
+        max_age=DEVICE_LIFETIME,
+        path="/login",
+        httponly=True,
+        samesite="Strict",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
 
 
 @bp.post("/logout")
-@signed_in
 def logout() -> Any:
-    """Sign out."""
+    """Sign out: this sign-in ends on the server too (and one that already ended, quietly)."""
+    _check_csrf()
+    _signins().sign_out(session.get("signin"))
+    session.clear()
+    return redirect(url_for("http.login_page"))
+
+
+@bp.post("/logout/everywhere")
+@signed_in
+def logout_everywhere() -> Any:
+    """End every sign-in of this account, and its console and display links."""
+    _signins().sign_out_everywhere(str(current_user()))
     session.clear()
     return redirect(url_for("http.login_page"))
 
@@ -171,7 +205,7 @@ def _login_form(error: str, status: int) -> tuple[str, int]:
 @signed_in
 def me() -> Any:
     """Return who is signed in, and the CSRF token for changes."""
-    return jsonify(ok=True, user=session["user"], csrf_token=csrf_token())
+    return jsonify(ok=True, user=current_user(), csrf_token=csrf_token())
 
 
 @bp.get("/api/protocols")
@@ -198,7 +232,7 @@ def protocols() -> Any:
 @signed_in
 def list_sessions() -> Any:
     """List the signed-in facilitator's sessions."""
-    records = _service().store.sessions_of(str(session["user"]))
+    records = _service().store.sessions_of(str(current_user()))
     return jsonify(
         ok=True,
         sessions=[
@@ -213,7 +247,7 @@ def list_sessions() -> Any:
 def create_session() -> Any:
     """Open a new live session of one protocol session."""
     data = s.CreateSession().load(_json_body())
-    state = _service().create(str(session["user"]), data["protocol_id"], data["session_number"])
+    state = _service().create(str(current_user()), data["protocol_id"], data["session_number"])
     return jsonify(ok=True, **_links(Actor(Role.FACILITATOR, state.id, user=state.owner))), 201
 
 
@@ -238,13 +272,16 @@ def delete_session(session_id: str) -> Any:
 def _links(actor: Actor) -> dict[str, Any]:
     state = _service().current(actor.session_id)
     signer = _signer()
+    # Both end with the sign-in that asked for them.
+    signin = _signins().reference(session.get("signin"))
+    console = Actor(Role.FACILITATOR, state.id, user=actor.user, signin=signin)
     return {
         "session_id": state.id,
         "title": state.title,
         "join_code": state.join_code,
         "join_url": join_url(state.join_code),
-        "console_token": signer.issue(actor),
-        "display_token": signer.issue(Actor(Role.DISPLAY, state.id)),
+        "console_token": signer.issue(console),
+        "display_token": signer.issue(Actor(Role.DISPLAY, state.id, signin=signin)),
     }
 
 
@@ -362,7 +399,7 @@ def export_audit(kind: str) -> Response:
         body, mimetype = audit.as_csv(entries), "text/csv"
     else:
         body, mimetype = audit.as_json_lines(entries), "application/x-ndjson"
-    user = str(session["user"])
+    user = str(current_user())
     audit.record(
         _service().store,
         _service().clock(),
@@ -378,4 +415,4 @@ def export_audit(kind: str) -> Response:
 def _readable_audit() -> list[AuditEntry]:
     of = request.args.get("user")
     admins = current_app.config["FACILITATOR_SETTINGS"].admins
-    return audit.readable_by(_service().store, str(session["user"]), admins, of)
+    return audit.readable_by(_service().store, str(current_user()), admins, of)

@@ -22,13 +22,12 @@ from flask import (
     redirect,
     request,
     send_from_directory,
-    session,
 )
 
 from facilitator.config import Settings
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
-from facilitator.transport.http import join_url, signed_in
+from facilitator.transport.http import current_user, join_url, signed_in
 
 bp = Blueprint("pages", __name__)
 
@@ -94,7 +93,7 @@ def _page(name: str) -> Response:
 @bp.get("/")
 def home() -> Any:
     """The facilitator's home: their sessions, and a form to open a new one."""
-    if not session.get("user"):
+    if current_user() is None:
         return redirect("/login")
     return _page("home")
 
@@ -108,14 +107,14 @@ def participant() -> Response:
 @bp.get("/console/<session_id>")
 def console(session_id: str) -> Any:
     """The facilitator's console for one session; the page checks ownership by API."""
-    if not session.get("user"):
+    if current_user() is None:
         return redirect("/login")
     return _page("console")
 
 
 @bp.get("/display/<session_id>")
 def display(session_id: str) -> Response:
-    """The room display; the display token comes in the address (?token=...)."""
+    """The room display; its token is in the address's fragment (#token=...), never sent."""
     return _page("display")
 
 

@@ -22,6 +22,7 @@ from facilitator.core.events import ParticipantLeft
 from facilitator.errors import Refused, error_body
 from facilitator.service import broadcast as rooms
 from facilitator.service.sessions import Outcome, SessionService
+from facilitator.service.signins import SignIns
 from facilitator.service.tokens import Actor, Role, TokenSigner
 from facilitator.service.views import (
     display_view,
@@ -38,6 +39,9 @@ Handler = Callable[[SessionService, Actor, dict[str, Any]], "Outcome | dict[str,
 FACILITATOR = frozenset({Role.FACILITATOR})
 PARTICIPANT = frozenset({Role.PARTICIPANT})
 EVERYONE = frozenset(Role)
+# How often each process looks for consoles and displays whose sign-in has ended: it
+# may have ended through another process, or by time.
+REVOCATION_SWEEP = 2.0
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,9 @@ def views_for(service: SessionService, actor: Actor) -> dict[str, Any]:
 # -- binding to a Socket.IO server ----------------------------------------------------
 
 
-def bind(socketio: SocketIO, service: SessionService, signer: TokenSigner) -> None:
+def bind(
+    socketio: SocketIO, service: SessionService, signer: TokenSigner, signins: SignIns
+) -> None:
     """Attach connect, disconnect and every registered event to `socketio`.
 
     The handlers sit on the Socket.IO server itself, not on Flask-SocketIO's wrappers:
@@ -184,6 +190,9 @@ def bind(socketio: SocketIO, service: SessionService, signer: TokenSigner) -> No
     server = socketio.server
     connections: dict[str, Actor] = {}
     open_per_actor: dict[Actor, int] = {}
+    # Console and display connections, and the sign-in each one's token belongs to.
+    signed: dict[str, str] = {}
+    sweeping: list[bool] = []
 
     def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Any client connects with {"token"}; the token fixes its role and session."""
@@ -196,12 +205,19 @@ def bind(socketio: SocketIO, service: SessionService, signer: TokenSigner) -> No
                 member = state.participants.get(actor.participant_id)
                 if member is None or not member.present:
                     raise Refused("left", "you are no longer in this session", 403)
+            else:
+                signins.check_token(actor.signin)
         except (Refused, DomainError, StorageError) as error:
             body = error_body(error)["error"]
             # The client receives {"message": ..., "data": {"code", "message"}}.
             raise ConnectionRefusedError(body["message"], body) from None
         connections[sid] = actor
         open_per_actor[actor] = open_per_actor.get(actor, 0) + 1
+        if actor.role is not Role.PARTICIPANT:
+            signed[sid] = actor.signin
+            if not sweeping:
+                sweeping.append(True)
+                socketio.start_background_task(sweep)
         server.enter_room(sid, _audience_room(actor))
         if actor.role is Role.PARTICIPANT:
             server.enter_room(sid, rooms.member_room(actor.session_id, actor.participant_id))
@@ -212,6 +228,7 @@ def bind(socketio: SocketIO, service: SessionService, signer: TokenSigner) -> No
     def disconnect(sid: str, reason: Any = None) -> None:
         """A connection closed; a member with no other connection here shows as away."""
         actor = connections.pop(sid, None)
+        signed.pop(sid, None)
         if actor is None:
             return
         left = open_per_actor.get(actor, 1) - 1
@@ -221,6 +238,18 @@ def bind(socketio: SocketIO, service: SessionService, signer: TokenSigner) -> No
         open_per_actor.pop(actor, None)
         if actor.role is Role.PARTICIPANT:
             _presence(service, actor, connected=False)
+
+    def sweep() -> None:
+        """Now and then, close consoles and displays whose sign-in has ended."""
+        while True:
+            socketio.sleep(REVOCATION_SWEEP)
+            try:
+                lasting = {ref: signins.in_use(ref) for ref in set(signed.values())}
+            except StorageError:
+                continue  # the store is away; the next sweep tries again
+            for sid, ref in list(signed.items()):
+                if not lasting.get(ref, True):
+                    server.disconnect(sid)
 
     server.on("connect", connect)
     server.on("disconnect", disconnect)

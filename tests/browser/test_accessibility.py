@@ -70,7 +70,7 @@ def three_screens(
     console.page.get_by_role("button", name="Open poll").click()
     expect(phone.page.locator("#poll-question")).to_be_visible()
     display = open_display(
-        f"/display/{links['session_id']}?token={links['display_token']}", bypass_csp=True
+        f"/display/{links['session_id']}#token={links['display_token']}", bypass_csp=True
     )
     expect(display.page.locator("#qr path")).to_have_count(1)
     home = open_console("/", bypass_csp=True)

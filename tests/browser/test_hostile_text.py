@@ -35,7 +35,7 @@ def test_markup_in_names_answers_and_prompts_shows_literally_and_never_runs(
 ) -> None:
     links = facilitator.create_session("browser-check", 1)
     console = open_console(f"/console/{links['session_id']}")
-    display = open_display(f"/display/{links['session_id']}?token={links['display_token']}")
+    display = open_display(f"/display/{links['session_id']}#token={links['display_token']}")
     phones = []
     for name in (NAME, "Fola"):
         phone = open_phone(f"/j/{links['join_code']}")
