@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
+from facilitator import logs
 from facilitator.config import Settings
 from facilitator.library.catalog import Catalog
 from facilitator.service.sessions import SessionService
@@ -23,7 +24,7 @@ from facilitator.transport.pings import share_pings
 def create_app(settings: Settings | None = None) -> Flask:
     """Create and configure an instance of the Flask application."""
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    logs.configure(settings.log_level)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.resolved_secret_key(),
@@ -44,8 +45,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         # None: only the app's own origin may open a connection.
         cors_allowed_origins=list(settings.allowed_origins) or None,
         max_http_buffer_size=settings.max_payload,
-        logger=False,
-        engineio_logger=False,
+        # Loggers of our own: the libraries' defaults add a second handler that prints
+        # every error twice, the second copy unescaped.
+        logger=_library_logger("facilitator.socketio"),
+        engineio_logger=_library_logger("facilitator.engineio"),
         ping_interval=10,
         ping_timeout=20,
         serializer=JsonPacket,
@@ -82,6 +85,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     socket_events.bind(socketio, service, signer)
     return app
+
+
+def _library_logger(name: str) -> logging.Logger:
+    """Return a logger for a library's errors, written through our handler."""
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.ERROR)
+    return logger
 
 
 def open_store(settings: Settings) -> Store:

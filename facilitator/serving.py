@@ -103,4 +103,11 @@ def serve_gevent(app: Any, host: str, port: int) -> None:
 
     from facilitator.transport.connection_handler import ConnectionHandler
 
-    pywsgi.WSGIServer((host, port), app, handler_class=ConnectionHandler, log=None).serve_forever()
+    pywsgi.WSGIServer(
+        (host, port),
+        app,
+        handler_class=ConnectionHandler,
+        log=None,
+        # Through the app's log handler, which escapes what a client put in a request.
+        error_log=logging.getLogger("facilitator.http"),
+    ).serve_forever()
