@@ -17,6 +17,7 @@ from facilitator.service.tokens import TokenSigner
 from facilitator.storage.base import Store
 from facilitator.storage.sqlite import Offload, SQLiteStore
 from facilitator.transport import http, pages, socket_events
+from facilitator.transport.headers import SecureHeaders
 from facilitator.transport.json_packet import JsonPacket
 from facilitator.transport.pings import share_pings
 
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(http.bp)
     app.register_blueprint(pages.bp)
     socket_events.bind(socketio, service, signer)
+    # Outside Socket.IO's own middleware, so that its answers get the headers too.
+    app.wsgi_app = SecureHeaders(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
