@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
+import os
 import socket
 import sys
 import time
@@ -74,6 +75,8 @@ def serve(settings: Settings, out: Any = sys.stdout) -> None:
     from facilitator.app import create_app
     from facilitator.service import accounts
 
+    # Whatever the process writes (the database, its WAL, the key) is its account's only.
+    os.umask(0o077)
     if not settings.public_url:
         host = lan_address() if settings.host in ("0.0.0.0", "") else settings.host  # noqa: S104
         settings = dataclasses.replace(settings, public_url=f"http://{host}:{settings.port}")
