@@ -111,6 +111,7 @@ def serve_gevent(app: Any, host: str, port: int) -> None:
         app,
         handler_class=ConnectionHandler,
         log=None,
-        # Through the app's log handler, which escapes what a client put in a request.
-        error_log=logging.getLogger("facilitator.http"),
+        # Through the app's log handler, which escapes what a client put in a request;
+        # a warning, as a bad request line is the client's error, not the server's.
+        error_log=pywsgi.LoggingLogAdapter(logging.getLogger("facilitator.http"), logging.WARNING),
     ).serve_forever()
