@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Loggers of our own: the libraries' defaults add a second handler that prints
         # every error twice, the second copy unescaped.
         logger=_library_logger("facilitator.socketio"),
-        engineio_logger=_library_logger("facilitator.engineio"),
+        engineio_logger=_engineio_logger(),
         ping_interval=10,
         ping_timeout=20,
         serializer=JsonPacket,
@@ -94,6 +94,13 @@ def _library_logger(name: str) -> logging.Logger:
     """Return a logger for a library's errors, written through our handler."""
     logger = logging.getLogger(name)
     logger.setLevel(logging.ERROR)
+    return logger
+
+
+def _engineio_logger() -> logging.Logger:
+    logger = _library_logger("facilitator.engineio")
+    if not any(isinstance(f, logs.OneLineForBadInput) for f in logger.filters):
+        logger.addFilter(logs.OneLineForBadInput())
     return logger
 
 

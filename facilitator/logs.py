@@ -43,6 +43,23 @@ def _escape_lines(text: str) -> str:
     return "\n".join(escape(line) for line in text.split("\n"))
 
 
+class OneLineForBadInput(logging.Filter):
+    """Write a library's error about input it could not read as one line, no traceback.
+
+    engine.io logs a traceback for every long-polling body it cannot decode (not UTF-8,
+    an empty packet): a ValueError raised by a client's bytes, not by a fault here.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, ValueError):
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"[:200]
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def configure(level: str) -> None:
     """Send records at `level` and above to stderr through the escaping formatter."""
     handler = logging.StreamHandler()

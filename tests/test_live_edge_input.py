@@ -216,3 +216,19 @@ def test_a_websocket_upgrade_without_a_key_gets_400_and_one_line(server: Server)
     assert answer.startswith(b"HTTP/1.1 400"), answer
     wait_until(lambda: any('"GET /socket.io' in x for x in _new_output(server, start)), 5)
     assert not any("Traceback" in line for line in _new_output(server, start))
+
+
+@pytest.mark.parametrize(
+    "body", [b"\x1e\x1e", b"\xff\xfe not UTF-8"], ids=["empty packets", "not UTF-8"]
+)
+def test_a_malformed_long_polling_body_writes_one_short_line(server: Server, body: bytes) -> None:
+    polling = server.url + "/socket.io/?EIO=4&transport=polling"
+    opened = requests.get(polling, timeout=5)
+    sid = json.loads(opened.text[1:])["sid"]
+    start = len(server.output)
+    requests.post(f"{polling}&sid={sid}", data=body, timeout=5)
+    wait_until(lambda: any('"POST /socket.io' in x for x in _new_output(server, start)), 5)
+    time.sleep(0.3)
+    lines = [line for line in _new_output(server, start) if '" 200 ' not in line]
+    assert len(lines) == 1, lines
+    assert len(lines[0]) < 250, lines[0]
