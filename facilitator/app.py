@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
+from facilitator import logs
 from facilitator.config import Settings
 from facilitator.library.catalog import Catalog
 from facilitator.service import accounts
@@ -20,6 +21,7 @@ from facilitator.service.upgrades import upgrade
 from facilitator.storage.base import Store
 from facilitator.storage.sqlite import Offload, SQLiteStore
 from facilitator.transport import http, pages, socket_events
+from facilitator.transport.headers import SecureHeaders
 from facilitator.transport.json_packet import JsonPacket
 from facilitator.transport.pings import share_pings
 
@@ -27,7 +29,7 @@ from facilitator.transport.pings import share_pings
 def create_app(settings: Settings | None = None) -> Flask:
     """Create and configure an instance of the Flask application."""
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    logs.configure(settings.log_level)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.resolved_secret_key(),
@@ -49,8 +51,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         # None: only the app's own origin may open a connection.
         cors_allowed_origins=list(settings.allowed_origins) or None,
         max_http_buffer_size=settings.max_payload,
-        logger=False,
-        engineio_logger=False,
+        # Loggers of our own: the libraries' defaults add a second handler that prints
+        # every error twice, the second copy unescaped.
+        logger=_library_logger("facilitator.socketio"),
+        engineio_logger=_engineio_logger(),
         ping_interval=10,
         ping_timeout=20,
         serializer=JsonPacket,
@@ -103,6 +107,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             sweeper,
             socketio.start_background_task(sweeper.run),
         )
+    # Outside Socket.IO's own middleware, so that its answers get the headers too.
+    app.wsgi_app = SecureHeaders(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -114,6 +120,20 @@ def close_app(app: Flask) -> None:
         sweeper.stop()
         task.join(10)  # a sweep under way ends before the store closes
     app.extensions["facilitator.service"].store.close()
+
+
+def _library_logger(name: str) -> logging.Logger:
+    """Return a logger for a library's errors, written through our handler."""
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.ERROR)
+    return logger
+
+
+def _engineio_logger() -> logging.Logger:
+    logger = _library_logger("facilitator.engineio")
+    if not any(isinstance(f, logs.OneLineForBadInput) for f in logger.filters):
+        logger.addFilter(logs.OneLineForBadInput())
+    return logger
 
 
 def open_store(settings: Settings) -> Store:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from facilitator.private_files import FILE_MODE, private_dir, private_file
+
 ASYNC_MODES = ("gevent", "eventlet", "threading")
 
 
@@ -79,12 +81,13 @@ class Settings:
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret_key"
+        private_dir(self.data_dir)
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
             # Created private (0600) so other users of the laptop cannot forge tokens.
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
             with os.fdopen(descriptor, "w") as file:
                 file.write(secrets.token_urlsafe(48))
+        private_file(path)  # a key left readable by an older version is tightened
         return path.read_text().strip()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
+import os
 import socket
 import sys
 import time
@@ -74,6 +75,8 @@ def serve(settings: Settings, out: Any = sys.stdout) -> None:
     from facilitator.app import create_app
     from facilitator.service import accounts
 
+    # Whatever the process writes (the database, its WAL, the key) is its account's only.
+    os.umask(0o077)
     if not settings.public_url:
         host = lan_address() if settings.host in ("0.0.0.0", "") else settings.host  # noqa: S104
         settings = dataclasses.replace(settings, public_url=f"http://{host}:{settings.port}")
@@ -113,4 +116,12 @@ def serve_gevent(app: Any, host: str, port: int) -> None:
 
     from facilitator.transport.connection_handler import ConnectionHandler
 
-    pywsgi.WSGIServer((host, port), app, handler_class=ConnectionHandler, log=None).serve_forever()
+    pywsgi.WSGIServer(
+        (host, port),
+        app,
+        handler_class=ConnectionHandler,
+        log=None,
+        # Through the app's log handler, which escapes what a client put in a request;
+        # a warning, as a bad request line is the client's error, not the server's.
+        error_log=pywsgi.LoggingLogAdapter(logging.getLogger("facilitator.http"), logging.WARNING),
+    ).serve_forever()

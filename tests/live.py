@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -16,6 +17,7 @@ from typing import Any
 
 import requests
 import socketio
+import websocket
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -236,6 +238,45 @@ class Client:
     def close(self) -> None:
         if self.sio.connected:
             self.sio.disconnect()
+
+
+class RawSocket:
+    """One WebSocket that speaks Socket.IO by hand, to send what no client library would."""
+
+    def __init__(self, server: Server, timeout: float = 5) -> None:
+        address = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
+        self.ws = websocket.create_connection(address, timeout=timeout)
+        opened = self.ws.recv()
+        assert isinstance(opened, str) and opened.startswith("0"), opened
+
+    def send(self, text: str) -> None:
+        """Send one engine.io message (a Socket.IO packet is "4" + the packet)."""
+        self.ws.send(text)
+
+    def connect(self, auth: str) -> str:
+        """Send a handshake with `auth` (raw JSON); return the CONNECT or CONNECT_ERROR."""
+        self.send("40" + auth)
+        return self.receive(lambda packet: packet.startswith(("40", "44")))
+
+    def receive(self, match: Callable[[str], bool]) -> str:
+        """Return the next packet that `match` accepts, answering pings on the way."""
+        while True:
+            packet = self.ws.recv()
+            if packet == "2":
+                self.send("3")
+            elif isinstance(packet, str) and match(packet):
+                return packet
+
+    def ack(self, ack_id: int) -> Any:
+        """Return the payload of the ack with `ack_id`."""
+        found = re.compile(rf"^43{ack_id}(\[.*)$", re.DOTALL)
+        packet = self.receive(lambda text: bool(found.match(text)))
+        match = found.match(packet)
+        assert match is not None
+        return json.loads(match.group(1))[0]
+
+    def close(self) -> None:
+        self.ws.close()
 
 
 def answer_until_acknowledged(

@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 from facilitator.core.codec import event_from_dict, event_to_dict
 from facilitator.core.events import BallotCast, Event, PollClosed, SessionCreated
+from facilitator.private_files import private_dir, private_file
 from facilitator.storage.base import (
     AuditEntry,
     SessionRecord,
@@ -117,6 +118,16 @@ class _Write:
     error: BaseException | None = None
 
 
+def _make_private(path: Path) -> None:
+    """Create the database 0600 in a 0700 directory before SQLite opens it."""
+    private_dir(path.parent)
+    # SQLite gives the WAL and shared-memory files the mode of the database file; those
+    # left by an older version are tightened here too.
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file == path or file.exists():
+            private_file(file)
+
+
 class SQLiteStore:
     """An EventStore in one SQLite file; safe for threads and greenlets of one process."""
 
@@ -125,7 +136,7 @@ class SQLiteStore:
         # stop every other connection, so the server hands writes to a thread.
         self._offload: Offload = offload or _inline
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _make_private(Path(path))
         self._lock = threading.Lock()
         self._closed = False
         self._queue_guard = threading.Lock()

@@ -2,7 +2,7 @@
 
 Everything a page loads comes from this app: its HTML, one ES module per screen, the
 CSS, and the few vendor files copied by npm into client/node_modules. A strict
-Content-Security-Policy on every page keeps it that way.
+Content-Security-Policy on every response (transport/headers.py) keeps it that way.
 """
 
 from __future__ import annotations
@@ -54,37 +54,8 @@ DEFAULT_CRISIS: dict[str, Any] = {
 }
 
 
-def _csp() -> str:
-    # ws: and wss: only for this host: the Socket.IO connection goes nowhere else.
-    host = request.host
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' data:",
-            f"connect-src 'self' ws://{host} wss://{host}",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
-
-
-@bp.after_request
-def _secure_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = _csp()
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # The display link carries a token; it must not leave in a Referer header.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 def _page(name: str) -> Response:
-    response = send_from_directory(CLIENT_DIR, f"{name}.html", max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return send_from_directory(CLIENT_DIR, f"{name}.html", max_age=0)
 
 
 # -- pages ----------------------------------------------------------------------------

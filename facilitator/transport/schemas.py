@@ -10,6 +10,28 @@ from facilitator.core.rules import ACTION_ID_MAX, NAME_MAX, TEXT_MAX
 from facilitator.core.state import SignalKind
 
 ID = validate.Length(min=1, max=64)
+NOT_TEXT = "must be text without lone surrogates (\\ud800-\\udfff)"
+
+
+def encodable(value: str) -> bool:
+    """Tell whether `value` can be written as UTF-8, as every store and export does."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # JSON's "\ud800" escape decodes to a lone surrogate: accepted, it made every
+        # later export of its session fail.
+        return False
+    return True
+
+
+class Str(fields.String):
+    """A string that can be stored and exported: refused when it holds a lone surrogate."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not encodable(text):
+            raise ValidationError(NOT_TEXT)
+        return text
 
 
 class AnswerValue(fields.Field[Any]):
@@ -21,6 +43,8 @@ class AnswerValue(fields.Field[Any]):
         if isinstance(value, int) and -1000 <= value <= 1000:
             return value
         if isinstance(value, str) and len(value) <= TEXT_MAX:
+            if not encodable(value):
+                raise ValidationError(NOT_TEXT)
             return value
         if (
             isinstance(value, list)
@@ -45,47 +69,47 @@ class Jump(Versioned):
 
 
 class OpenPoll(Versioned):
-    poll = fields.String(required=True, validate=ID)
+    poll = Str(required=True, validate=ID)
 
 
 class PollRef(Versioned):
-    poll_id = fields.String(required=True, validate=ID)
+    poll_id = Str(required=True, validate=ID)
 
 
 class PushRolePlay(Versioned):
-    role_play = fields.String(required=True, validate=ID)
+    role_play = Str(required=True, validate=ID)
     assignments = fields.Dict(
-        keys=fields.String(validate=ID),
-        values=fields.String(validate=ID, allow_none=True),
+        keys=Str(validate=ID),
+        values=Str(validate=ID, allow_none=True),
         required=True,
         validate=validate.Length(max=20),
     )
 
 
 class RolePlayRef(Versioned):
-    role_play_id = fields.String(required=True, validate=ID)
+    role_play_id = Str(required=True, validate=ID)
 
 
 class Text(Versioned):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    text = Str(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
 
 
 class SignalRef(Versioned):
-    signal_id = fields.String(required=True, validate=ID)
+    signal_id = Str(required=True, validate=ID)
 
 
 class ParticipantRef(Versioned):
-    participant_id = fields.String(required=True, validate=ID)
+    participant_id = Str(required=True, validate=ID)
 
 
 class SubmitAnswer(Schema):
-    action_id = fields.String(required=True, validate=validate.Length(min=1, max=ACTION_ID_MAX))
-    poll_id = fields.String(required=True, validate=ID)
+    action_id = Str(required=True, validate=validate.Length(min=1, max=ACTION_ID_MAX))
+    poll_id = Str(required=True, validate=ID)
     value = AnswerValue(required=True)
 
 
 class SendSignal(Schema):
-    action_id = fields.String(required=True, validate=validate.Length(min=1, max=ACTION_ID_MAX))
+    action_id = Str(required=True, validate=validate.Length(min=1, max=ACTION_ID_MAX))
     kind = fields.Enum(SignalKind, by_value=True, required=True)
 
 
@@ -98,10 +122,10 @@ class Empty(Schema):
 
 
 class Join(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    name = fields.String(validate=validate.Length(max=NAME_MAX), allow_none=True)
+    code = Str(required=True, validate=validate.Length(min=1, max=32))
+    name = Str(validate=validate.Length(max=NAME_MAX), allow_none=True)
 
 
 class CreateSession(Schema):
-    protocol_id = fields.String(required=True, validate=ID)
+    protocol_id = Str(required=True, validate=ID)
     session_number = fields.Integer(strict=True, required=True)

@@ -32,6 +32,7 @@ from facilitator.service.views import (
 )
 from facilitator.storage.base import StorageError
 from facilitator.transport import schemas as s
+from facilitator.transport.json_packet import Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +199,8 @@ def bind(
         """Any client connects with {"token"}; the token fixes its role and session."""
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
+            if isinstance(auth, Unreadable):
+                raise Refused("invalid", auth.reason)
             actor = replace(signer.verify(token), address=environ.get("REMOTE_ADDR", ""))
             state = service.current(actor.session_id)
             service.authorize(actor, state)
@@ -251,8 +254,15 @@ def bind(
                 if not lasting.get(ref, True):
                     server.disconnect(sid)
 
+    def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
+        """Any client sends an event this server has not, or one it could not read."""
+        if args and isinstance(args[0], Unreadable):
+            return error_body(Refused("invalid", args[0].reason))
+        return error_body(Refused("invalid", "there is no such event"))
+
     server.on("connect", connect)
     server.on("disconnect", disconnect)
+    server.on("*", unknown)
     for spec in EVENTS.values():
         server.on(spec.name, _wrap(spec, service, connections, socketio))
 
