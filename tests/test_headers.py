@@ -20,6 +20,7 @@ SAMPLES = {
     "name": "participant.js",
     "filename": "missing.txt",
     "protocol_id": "group-ipt-8",
+    "kind": "csv",
 }
 CHANGING = ("POST", "DELETE", "PUT", "PATCH")
 
@@ -59,14 +60,22 @@ def _check(response: Any, path: str, method: str = "GET", host: str = "localhost
         assert headers.get("Cache-Control") == "no-store", what
 
 
+def _sign_in(app: Flask, client: FlaskClient) -> None:
+    """Sign `client` in as the local account, as a one-time link would."""
+    signins = app.extensions["facilitator.signins"]
+    granted = signins._grant("local", signins._clock())
+    with client.session_transaction() as session:
+        session["signin"] = granted.secret
+
+
 @pytest.mark.parametrize("signed_in", [False, True], ids=["signed out", "signed in"])
 def test_every_route_answers_with_the_security_headers(app: Flask, signed_in: bool) -> None:
     service = app.extensions["facilitator.service"]
     state = service.create("local", "group-ipt-8", 2)
     client: FlaskClient = app.test_client()
     if signed_in:
+        _sign_in(app, client)
         with client.session_transaction() as session:
-            session["user"] = "local"
             session["csrf"] = "token"
     seen = 0
     for method, path in _urls(app, state.id, state.join_code):
@@ -97,8 +106,7 @@ def test_static_assets_stay_cacheable_and_exports_do_not(app: Flask) -> None:
     assert asset.status_code == 200
     assert "no-store" not in asset.headers["Cache-Control"]
     asset.close()
-    with client.session_transaction() as session:
-        session["user"] = "local"
+    _sign_in(app, client)
     state = app.extensions["facilitator.service"].create("local", "group-ipt-8", 2)
     export = client.get(f"/api/sessions/{state.id}/export/log.jsonl")
     assert export.status_code == 200
