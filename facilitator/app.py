@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         send,
         snapshot_every=settings.snapshot_every,
         join_attempts=settings.join_attempts,
+        join_code_attempts=settings.join_code_attempts,
         defer=defer,
     )
     signer = TokenSigner(app.config["SECRET_KEY"])

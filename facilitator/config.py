@@ -30,8 +30,11 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     # Largest Socket.IO message accepted, in bytes.
     max_payload: int = 16_384
-    # Join attempts allowed per address per minute.
+    # Join attempts allowed per address (an IPv6 address by its /64) per minute, right
+    # codes and wrong ones alike; docs/deploy.md shows what this means for guessing.
     join_attempts: int = 20
+    # Join attempts allowed per code per minute: twice a 1,000-phone join storm.
+    join_code_attempts: int = 2000
     # Secure cookies: on when public_url is https, or when set to true.
     secure_cookies: bool = False
     # A file (YAML) of crisis resources shown on every participant screen.

@@ -28,6 +28,9 @@ function load(key) {
   }
 }
 
+/** A join code without the dashes and spaces people type or see it with. */
+const canonical = (code) => (code || "").toUpperCase().replace(/[^0-9A-Z]/g, "");
+
 function show(screen) {
   for (const id of ["join-screen", "live-screen", "gone-screen"]) byId(id).hidden = id !== screen;
 }
@@ -65,7 +68,7 @@ function openCrisis() {
 function setUpJoin() {
   const params = new URLSearchParams(location.search);
   const code = (params.get("code") || "").trim().toUpperCase();
-  if (me && (!code || code === me.code)) {
+  if (me && (!code || canonical(code) === canonical(me.code))) {
     if (code) history.replaceState(null, "", "/join");
     startLive();
     return;
