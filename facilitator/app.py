@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from flask_socketio import SocketIO
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from facilitator.config import Settings
 from facilitator.library.catalog import Catalog
@@ -58,6 +59,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
 
     share_pings(socketio.server.eio)
+    if settings.trusted_proxies:
+        # Wrapped around Socket.IO's middleware too, so that every request, handshakes
+        # included, sees the client's address. X-Forwarded-Host is never trusted: the
+        # proxy passes Host on, and a client could set the other.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     def send(event: str, data: dict[str, Any], room: str) -> None:
         socketio.emit(event, data, to=room)

@@ -35,6 +35,9 @@ class Settings:
     join_attempts: int = 20
     # Join attempts allowed per code per minute: twice a 1,000-phone join storm.
     join_code_attempts: int = 2000
+    # Proxies in front of the app that add X-Forwarded-For/-Proto (nginx: 1): rate limits
+    # then count the client's address instead of the proxy's. 0 trusts no such header.
+    trusted_proxies: int = 0
     # Secure cookies: on when public_url is https, or when set to true.
     secure_cookies: bool = False
     # A file (YAML) of crisis resources shown on every participant screen.
