@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["facilitator.socketio"] = socketio
     app.register_blueprint(http.bp)
     app.register_blueprint(pages.bp)
-    socket_events.bind(socketio, service, signer)
+    socket_events.bind(socketio, service, signer, settings.event_burst, settings.event_rate)
     if settings.retention_days > 0:
         sweeper = RetentionSweeper(
             store, settings.retention_days, service.clock, erased=service.forget

@@ -38,6 +38,13 @@ class Settings:
     # Proxies in front of the app that add X-Forwarded-For/-Proto (nginx: 1): rate limits
     # then count the client's address instead of the proxy's. 0 trusts no such header.
     trusted_proxies: int = 0
+    # Client events per connection: a burst of this many, then `event_rate` a second.
+    # People send a few a second at most: a member answers with one or two events, a
+    # facilitator clicking fast sends two or three a second, a phone back online sends
+    # its saved taps and a sync, the benchmark's console one every 200 ms. A phone
+    # sending hundreds a second (2,000 signals in 14 s was seen) is refused after 60.
+    event_burst: int = 60
+    event_rate: int = 20
     # Secure cookies: on when public_url is https, or when set to true.
     secure_cookies: bool = False
     # A file (YAML) of crisis resources shown on every participant screen.

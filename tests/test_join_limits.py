@@ -16,7 +16,7 @@ from facilitator.service.codes import (
     new_join_code,
     normalize_code,
 )
-from facilitator.service.limits import address_key
+from facilitator.service.limits import TokenBucket, address_key
 from facilitator.service.sessions import SessionService
 from facilitator.service.tokens import Actor, Role
 from facilitator.storage.base import Store
@@ -140,3 +140,10 @@ def test_a_join_code_is_long_grouped_and_typed_any_way(store: Store) -> None:
     state = service.create("amina", "group-ipt-8", 1)
     typed = grouped_code(state.join_code).lower().replace("-", " ")
     assert service.join(typed, None, "10.0.0.9").session_id == state.id
+
+
+def test_a_token_bucket_allows_a_burst_then_its_rate() -> None:
+    bucket = TokenBucket(burst=3, rate=2, now=0.0)
+    assert [bucket.take(0.0) for _ in range(4)] == [True, True, True, False]
+    assert bucket.take(0.5) and not bucket.take(0.5)
+    assert [bucket.take(10.0) for _ in range(4)] == [True, True, True, False]

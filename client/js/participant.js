@@ -142,6 +142,9 @@ function startLive() {
     onRefused: (error) => forget("You are no longer in this session", error.message),
     onSent: (item, ack) => {
       if (!ack.ok && item.event === "submit_answer") pollError = `Not counted: ${ack.error.message}`;
+      // The note speaks of the latest tap: while later ones wait, it still says sending.
+      const waiting = live.pending().some((p) => p.event === "send_signal");
+      if (item.event === "send_signal" && !waiting) byId("signal-note").textContent = signalNote(item.payload.kind, ack);
       renderedPoll = "";
       renderPoll();
     },
@@ -149,7 +152,8 @@ function startLive() {
   for (const button of document.querySelectorAll("[data-signal]")) {
     button.addEventListener("click", () => {
       live.queue("send_signal", { kind: button.dataset.signal });
-      byId("signal-note").textContent = SIGNAL_TEXT[button.dataset.signal];
+      // Said only once the server has it (see onSent): until then it is on its way.
+      byId("signal-note").textContent = "Sending…";
     });
   }
   byId("leave").addEventListener("click", async () => {
@@ -158,6 +162,13 @@ function startLive() {
     if (ack.ok) forget("You have left the session", "Thank you for taking part.");
     else byId("signal-note").textContent = ack.error.message;
   });
+}
+
+function signalNote(kind, ack) {
+  if (ack.ok) return SIGNAL_TEXT[kind];
+  // The facilitator has this member's earlier signals of this kind, not yet acknowledged.
+  if (ack.error.code === "too_many_signals") return `${SIGNAL_TEXT[kind]} Your earlier signal is still with them.`;
+  return `Not sent: ${ack.error.message}`;
 }
 
 function render() {

@@ -1,4 +1,4 @@
-"""Rate limits: whose attempts count together."""
+"""Rate limits: whose attempts count together, and a token bucket per connection."""
 
 from __future__ import annotations
 
@@ -20,3 +20,22 @@ def address_key(address: str) -> str:
             return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return str(parsed)
+
+
+class TokenBucket:
+    """Allow `burst` events at once and `rate` a second after that."""
+
+    def __init__(self, burst: int, rate: float, now: float) -> None:
+        self.burst = burst
+        self.rate = rate
+        self.tokens = float(burst)
+        self.at = now
+
+    def take(self, now: float) -> bool:
+        """Spend one token if there is one; tell whether the event may go ahead."""
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
