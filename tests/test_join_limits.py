@@ -105,6 +105,15 @@ def test_ended_and_locked_sessions_answer_exactly_like_unknown_codes(store: Stor
     assert _refusal(service, locked.join_code, "10.0.0.9") == RATE_LIMITED
 
 
+def test_a_count_over_a_short_window_keeps_the_attempts_of_a_longer_one(store: Store) -> None:
+    # Sign-ins count over five minutes: a join's one-minute count must not clear them.
+    assert store.count_attempt("login:10.0.0.9", T0, 300.0) == 1
+    assert store.count_attempt("join:10.0.0.8", T0 + 100, 60.0) == 1
+    assert store.count_attempt("join:10.0.0.8", T0 + 130, 60.0) == 2
+    assert store.count_attempt("login:10.0.0.9", T0 + 200, 300.0) == 2
+    assert store.count_attempt("login:10.0.0.9", T0 + 301, 300.0) == 2
+
+
 def test_addresses_of_one_ipv6_network_share_one_allowance(store: Store) -> None:
     service = _service(store, Clock(), join_attempts=2)
     for n in range(2):

@@ -23,6 +23,8 @@ from facilitator.storage.base import (
 )
 
 T = TypeVar("T")
+# Seconds an attempt is kept at most, whatever its key: longer than any limit's window.
+ATTEMPTS_KEPT = 3600.0
 log = logging.getLogger(__name__)
 
 
@@ -75,6 +77,7 @@ CREATE TABLE IF NOT EXISTS attempts (
     at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (key, at);
+CREATE INDEX IF NOT EXISTS attempts_by_time ON attempts (at);
 CREATE TABLE IF NOT EXISTS snapshots (
     session_id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
@@ -356,7 +359,11 @@ class SQLiteStore:
 
     def count_attempt(self, key: str, now: float, window: float) -> int:
         def count(db: sqlite3.Connection) -> int:
-            db.execute("DELETE FROM attempts WHERE at <= ?", (now - window,))
+            # Only this key's attempts go at its own window: other keys count over longer
+            # ones (sign-ins over five minutes, joins over one). Anything older than the
+            # longest window goes whatever its key, so that no address is kept for long.
+            db.execute("DELETE FROM attempts WHERE key = ? AND at <= ?", (key, now - window))
+            db.execute("DELETE FROM attempts WHERE at <= ?", (now - max(window, ATTEMPTS_KEPT),))
             db.execute("INSERT INTO attempts VALUES (?, ?)", (key, now))
             (n,) = db.execute("SELECT count(*) FROM attempts WHERE key = ?", (key,)).fetchone()
             return int(n)
