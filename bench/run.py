@@ -131,6 +131,7 @@ class Server:
             "FACILITATOR_PUBLIC_URL": self.url,
             "FACILITATOR_LOG_LEVEL": "WARNING",
             "FACILITATOR_JOIN_ATTEMPTS": "100000",
+            "FACILITATOR_JOIN_CODE_ATTEMPTS": "100000",
             **self.extra_env,
         }
         self.process = subprocess.Popen(

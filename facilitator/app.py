@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from flask_socketio import SocketIO
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from facilitator import logs
 from facilitator.config import Settings
@@ -64,6 +65,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
 
     share_pings(socketio.server.eio)
+    if settings.trusted_proxies:
+        # Wrapped around Socket.IO's middleware too, so that every request, handshakes
+        # included, sees the client's address. X-Forwarded-Host is never trusted: the
+        # proxy passes Host on, and a client could set the other.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     def send(event: str, data: dict[str, Any], room: str) -> None:
         socketio.emit(event, data, to=room)
@@ -81,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         send,
         snapshot_every=settings.snapshot_every,
         join_attempts=settings.join_attempts,
+        join_code_attempts=settings.join_code_attempts,
         defer=defer,
     )
     signer = TokenSigner(app.config["SECRET_KEY"])
@@ -98,7 +106,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["facilitator.socketio"] = socketio
     app.register_blueprint(http.bp)
     app.register_blueprint(pages.bp)
-    socket_events.bind(socketio, service, signer, signins)
+    socket_events.bind(
+        socketio, service, signer, signins, settings.event_burst, settings.event_rate
+    )
     if settings.retention_days > 0:
         sweeper = RetentionSweeper(
             store, settings.retention_days, service.clock, erased=service.forget

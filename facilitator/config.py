@@ -32,7 +32,8 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     # Largest Socket.IO message accepted, in bytes.
     max_payload: int = 16_384
-    # Join attempts allowed per address per minute.
+    # Join attempts allowed per address (an IPv6 address by its /64) per minute, right
+    # codes and wrong ones alike; docs/deploy.md shows what this means for guessing.
     join_attempts: int = 20
     # Failed sign-ins allowed in 15 minutes per account, and per address.
     login_failures_per_account: int = 10
@@ -40,6 +41,18 @@ class Settings:
     # A sign-in ends after this long unused, and after this long in any case.
     signin_idle_minutes: int = 120
     signin_hours: int = 12
+    # Join attempts allowed per code per minute: twice a 1,000-phone join storm.
+    join_code_attempts: int = 2000
+    # Proxies in front of the app that add X-Forwarded-For/-Proto (nginx: 1): rate limits
+    # then count the client's address instead of the proxy's. 0 trusts no such header.
+    trusted_proxies: int = 0
+    # Client events per connection: a burst of this many, then `event_rate` a second.
+    # People send a few a second at most: a member answers with one or two events, a
+    # facilitator clicking fast sends two or three a second, a phone back online sends
+    # its saved taps and a sync, the benchmark's console one every 200 ms. A phone
+    # sending hundreds a second (2,000 signals in 14 s was seen) is refused after 60.
+    event_burst: int = 60
+    event_rate: int = 20
     # Secure cookies: on when public_url is https, or when set to true.
     secure_cookies: bool = False
     # A file (YAML) of crisis resources shown on every participant screen.

@@ -64,6 +64,8 @@ class Server:
             "PORT": str(self.port),
             "FACILITATOR_PUBLIC_URL": self.url,
             "PYTHONUNBUFFERED": "1",
+            # Every test phone joins from 127.0.0.1, and every join counts against it.
+            "FACILITATOR_JOIN_ATTEMPTS": "1000",
             **(env or {}),
         }
         self.process: subprocess.Popen[str] | None = None

@@ -6,6 +6,7 @@ import pytest
 
 from facilitator.core import commands as c
 from facilitator.core import events as e
+from facilitator.core.activities import OPEN_SIGNALS_PER_KIND
 from facilitator.core.engine import handle
 from facilitator.core.errors import DomainError
 from facilitator.core.state import RolePlayPhase, SignalKind
@@ -36,6 +37,13 @@ def _signalled():
     state = new_session(2, start=True)
     handle(state, c.SendSignal(T0 + 150, "p1", "sig-1", SignalKind.BREAK))
     handle(state, c.AcknowledgeSignal(T0 + 151, "signal-1"))
+    return state
+
+
+def _support_unanswered():
+    state = new_session(2, start=True)
+    for n in range(OPEN_SIGNALS_PER_KIND):
+        handle(state, c.SendSignal(T0 + 150 + n, "p1", f"sig-{n}", SignalKind.SUPPORT))
     return state
 
 
@@ -91,6 +99,15 @@ def test_signals_are_recorded_once_per_action_and_acknowledged() -> None:
     assert handle(state, c.SendSignal(T0 + 1, "p2", "sig-1", SignalKind.SUPPORT)) == []
     handle(state, c.AcknowledgeSignal(T0 + 2, "signal-1"))
     assert state.signals[0].acknowledged
+
+
+def test_the_open_signal_cap_counts_per_kind_and_frees_on_acknowledgement() -> None:
+    state = _support_unanswered()
+    # Other kinds, and other members, are not held back by one member's open signals.
+    assert handle(state, c.SendSignal(T0 + 160, "p1", "brk", SignalKind.BREAK))
+    assert handle(state, c.SendSignal(T0 + 161, "p2", "sup", SignalKind.SUPPORT))
+    handle(state, c.AcknowledgeSignal(T0 + 162, "signal-1"))
+    assert handle(state, c.SendSignal(T0 + 163, "p1", "again", SignalKind.SUPPORT))
 
 
 def test_notes_are_kept_with_their_step_even_after_the_end() -> None:
@@ -211,6 +228,12 @@ ILLEGAL = [
         _signalled,
         c.AcknowledgeSignal(T0, "signal-9"),
         "no signal 'signal-9'",
+    ),
+    (
+        "signal_over_the_open_cap",
+        _support_unanswered,
+        c.SendSignal(T0 + 160, "p1", "one-more", SignalKind.SUPPORT),
+        "has 3 of your support signals and has not yet acknowledged them",
     ),
     ("acknowledge_twice", _signalled, c.AcknowledgeSignal(T0, "signal-1"), "already acknowledged"),
     ("empty_note", new_session, c.AddNote(T0, "\n "), "a note must not be empty"),

@@ -151,10 +151,11 @@ def test_a_locked_session_admits_no_one_new(
     clients.append(console)
     assert console.call("lock_joining")["ok"]
     refused = requests.post(server.url + "/api/join", json={"code": links["join_code"]}, timeout=5)
-    assert refused.status_code == 409
+    # Answered as a code no session has: a guesser learns nothing from a locked session.
+    assert refused.status_code == 404
     assert refused.json()["error"] == {
-        "code": "locked",
-        "message": "the session is locked: no one new can join",
+        "code": "unknown_code",
+        "message": "no session you can join has that code; check it and try again",
     }
     assert console.latest()["participants"] == []
     assert console.call("unlock_joining")["ok"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -57,6 +58,17 @@ def _payload(event: str, participant_id: str) -> dict[str, Any]:
         return value
 
     return dict(fill(VALID[event]))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server for the permission matrices, which send events at a machine's pace."""
+    # One console sends a hundred events in a second here; no person does (the limits
+    # themselves are tested in test_live_flood.py).
+    env = {"FACILITATOR_EVENT_BURST": "10000", "FACILITATOR_EVENT_RATE": "10000"}
+    running = Server(tmp_path_factory.mktemp("server"), env=env).start()
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="module")

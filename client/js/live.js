@@ -6,6 +6,7 @@
 import { actionId, api } from "./dom.js";
 
 const ACK_TIMEOUT_MS = 10000;
+const RATE_LIMITED_RETRY_MS = 1000;
 
 /** The server's clock: timers on screen count from server times, not the device's. */
 export const serverClock = {
@@ -174,6 +175,11 @@ export class Live {
         if (!item) break;
         const ack = await this.emit(item.event, item.payload);
         if (!ack || ack.error?.code === "offline" || ack.error?.code === "timeout") break;
+        if (ack.error?.code === "rate_limited") {
+          // Sent too fast: the server asks for a pause, not a different answer.
+          setTimeout(() => this.flush(), RATE_LIMITED_RETRY_MS);
+          break;
+        }
         // Acknowledged, or refused for good (say, the poll closed): either way it is done.
         this.savePending(this.pending().filter((p) => p.payload.action_id !== item.payload.action_id));
         this.handlers.onSent?.(item, ack);

@@ -28,6 +28,9 @@ function load(key) {
   }
 }
 
+/** A join code without the dashes and spaces people type or see it with. */
+const canonical = (code) => (code || "").toUpperCase().replace(/[^0-9A-Z]/g, "");
+
 function show(screen) {
   for (const id of ["join-screen", "live-screen", "gone-screen"]) byId(id).hidden = id !== screen;
 }
@@ -65,7 +68,7 @@ function openCrisis() {
 function setUpJoin() {
   const params = new URLSearchParams(location.search);
   const code = (params.get("code") || "").trim().toUpperCase();
-  if (me && (!code || code === me.code)) {
+  if (me && (!code || canonical(code) === canonical(me.code))) {
     if (code) history.replaceState(null, "", "/join");
     startLive();
     return;
@@ -139,6 +142,9 @@ function startLive() {
     onRefused: (error) => forget("You are no longer in this session", error.message),
     onSent: (item, ack) => {
       if (!ack.ok && item.event === "submit_answer") pollError = `Not counted: ${ack.error.message}`;
+      // The note speaks of the latest tap: while later ones wait, it still says sending.
+      const waiting = live.pending().some((p) => p.event === "send_signal");
+      if (item.event === "send_signal" && !waiting) byId("signal-note").textContent = signalNote(item.payload.kind, ack);
       renderedPoll = "";
       renderPoll();
     },
@@ -146,7 +152,8 @@ function startLive() {
   for (const button of document.querySelectorAll("[data-signal]")) {
     button.addEventListener("click", () => {
       live.queue("send_signal", { kind: button.dataset.signal });
-      byId("signal-note").textContent = SIGNAL_TEXT[button.dataset.signal];
+      // Said only once the server has it (see onSent): until then it is on its way.
+      byId("signal-note").textContent = "Sending…";
     });
   }
   byId("leave").addEventListener("click", async () => {
@@ -155,6 +162,13 @@ function startLive() {
     if (ack.ok) forget("You have left the session", "Thank you for taking part.");
     else byId("signal-note").textContent = ack.error.message;
   });
+}
+
+function signalNote(kind, ack) {
+  if (ack.ok) return SIGNAL_TEXT[kind];
+  // The facilitator has this member's earlier signals of this kind, not yet acknowledged.
+  if (ack.error.code === "too_many_signals") return `${SIGNAL_TEXT[kind]} Your earlier signal is still with them.`;
+  return `Not sent: ${ack.error.message}`;
 }
 
 function render() {

@@ -9,6 +9,11 @@ from facilitator.core.errors import DomainError
 from facilitator.core.guards import find_role_play, nonempty, not_ended, present_member, running
 from facilitator.core.state import RolePlayPhase, SessionState
 
+# Unacknowledged signals of one kind a member may have at once. Each stays on the
+# console until acknowledged; a cap per kind (not per member) means a few unanswered
+# "pass" signals never stop a member from asking for support.
+OPEN_SIGNALS_PER_KIND = 3
+
 
 def _push_role_play(state: SessionState, cmd: c.PushRolePlay) -> list[e.Event]:
     running(state, "push a role-play")
@@ -68,6 +73,17 @@ def _signal(state: SessionState, cmd: c.SendSignal) -> list[e.Event]:
         return []
     member = present_member(state, cmd.participant_id)
     not_ended(state, "send a signal")
+    waiting = sum(
+        1
+        for s in state.signals
+        if s.participant_id == member.id and s.kind == cmd.kind and not s.acknowledged
+    )
+    if waiting >= OPEN_SIGNALS_PER_KIND:
+        raise DomainError(
+            f"the facilitator has {waiting} of your {cmd.kind} signals and has not yet"
+            " acknowledged them; they are still shown",
+            "too_many_signals",
+        )
     signal_id = f"signal-{len(state.signals) + 1}"
     return [e.SignalSent(signal_id, member.id, cmd.action_id, cmd.kind, cmd.at)]
 

@@ -6,7 +6,12 @@ import secrets
 
 # No look-alikes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B; upper case only, read aloud easily.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
-CODE_LENGTH = 6  # 25**6, about 244 million codes
+# 25**10, about 9.5e13 codes: at 20 attempts a minute, with 100 sessions live, one
+# address has a 3 in 100 million chance of a live code in a whole day, and a 1% chance
+# takes about 330,000 addresses (the arithmetic is in docs/deploy.md).
+CODE_LENGTH = 10
+# Shown in two groups of five ("HXK4M-7RTCP"): short enough to read aloud and type.
+CODE_GROUP = 5
 
 ADJECTIVES = (
     "Calm",
@@ -55,9 +60,17 @@ def new_join_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def grouped_code(code: str) -> str:
+    """Return a join code as people see it: groups of five joined by a dash."""
+    if len(code) <= CODE_GROUP + 1:  # a short code from before codes were grouped
+        return code
+    return "-".join(code[i : i + CODE_GROUP] for i in range(0, len(code), CODE_GROUP))
+
+
 def normalize_code(typed: str) -> str:
-    """Return a typed code in canonical form: upper case, no spaces or dashes."""
-    return "".join(ch for ch in typed.upper() if ch not in " -\t")
+    """Return a typed code in canonical form: upper case, no spaces, dashes or dots."""
+    # Phones turn a typed dash into an en dash or add a non-breaking space; all are fine.
+    return "".join(ch for ch in typed.upper() if ch.isalnum())
 
 
 def new_pseudonym(taken: set[str]) -> str:

@@ -20,12 +20,13 @@ from facilitator.core.engine import apply, create, decide
 from facilitator.core.errors import DomainError
 from facilitator.core.events import CommandRecorded, Event, ParticipantLeft
 from facilitator.core.spec import PollSpec, RolePlaySpec
-from facilitator.core.state import PollPhase, SessionState, ballot_key
+from facilitator.core.state import PollPhase, SessionPhase, SessionState, ballot_key
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
 from facilitator.service import audit
 from facilitator.service.broadcast import Broadcaster, Defer, Render, Sender
 from facilitator.service.codes import new_join_code, new_pseudonym, normalize_code
+from facilitator.service.limits import address_key
 from facilitator.service.tokens import Actor, Role
 from facilitator.storage.base import Snapshot, Store, VersionConflict
 from facilitator.storage.rebuild import load_state
@@ -58,6 +59,7 @@ class SessionService:
         clock: Callable[[], float] = time.time,
         snapshot_every: int = 200,
         join_attempts: int = 20,
+        join_code_attempts: int = 2000,
         defer: Defer | None = None,
     ) -> None:
         self.store = store
@@ -68,6 +70,7 @@ class SessionService:
         self._snapshot_every = snapshot_every
         self._snapshot_at: dict[str, int] = {}  # the version of each session's last snapshot
         self._join_attempts = join_attempts
+        self._code_attempts = join_code_attempts
         self._cache: dict[str, SessionState] = {}
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
@@ -192,23 +195,40 @@ class SessionService:
         raise Refused("conflict", "the session kept changing; try again", 409)
 
     def join(self, typed_code: str, display_name: str | None, address: str) -> Actor:
-        """Admit a member by join code; return their actor. Failed codes count per address."""
+        """Admit a member by join code; return their actor.
+
+        Every attempt counts, per address and per code, before the code is looked up:
+        over either limit a right code is refused like a wrong one, so that the answer
+        never tells a guesser which codes are live. An ended or locked session answers
+        exactly like a code no session has.
+        """
         now = self._clock()
-        key = f"join:{address}"
         code = normalize_code(typed_code)
+        over_address = (
+            self.store.count_attempt(f"join:{address_key(address)}", now, 60.0)
+            > self._join_attempts
+        )
+        over_code = self.store.count_attempt(f"join-code:{code}", now, 60.0) > self._code_attempts
+        if over_address or over_code:
+            raise Refused("rate_limited", "too many attempts; wait a minute", 429)
         session_id = self.store.session_for_code(code) if code else None
         if session_id is None:
-            if self.store.count_attempt(key, now, 60.0) > self._join_attempts:
-                raise Refused("rate_limited", "too many attempts; wait a minute", 429)
-            raise Refused("unknown_code", "no session has that code; check it and try again", 404)
+            raise _unknown_code()
         participant_id = "m-" + secrets.token_urlsafe(8)
         actor = Actor(Role.PARTICIPANT, session_id, participant_id)
 
         def joining(state: SessionState, at: float) -> c.Command:
+            if state.phase is SessionPhase.ENDED or state.locked:
+                raise _unknown_code()
             taken = {m.name for m in state.participants.values() if m.present}
             return c.Join(at, participant_id, display_name, new_pseudonym(taken))
 
-        self.run(Actor(Role.PARTICIPANT, session_id), joining)
+        try:
+            self.run(Actor(Role.PARTICIPANT, session_id), joining)
+        except DomainError as error:
+            if error.code == "not_found":  # erased since the code was looked up
+                raise _unknown_code() from None
+            raise
         return actor
 
     def poll_spec(self, state: SessionState, poll_ref: str) -> PollSpec:
@@ -281,3 +301,10 @@ class SessionService:
         if state.version - last >= max(self._snapshot_every, state.version // 4):
             self.store.save_snapshot(state.id, Snapshot(state.version, snapshot_to_dict(state)))
             self._snapshot_at[state.id] = state.version
+
+
+def _unknown_code() -> Refused:
+    # True of a code no session has, of an ended session and of a locked one alike.
+    return Refused(
+        "unknown_code", "no session you can join has that code; check it and try again", 404
+    )

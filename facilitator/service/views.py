@@ -19,6 +19,7 @@ from facilitator.core.state import (
     instrument_total,
     poll_answer_summary,
 )
+from facilitator.service.codes import grouped_code
 
 
 def facilitator_view(state: SessionState) -> dict[str, Any]:
@@ -113,7 +114,7 @@ def personal_view(state: SessionState, participant_id: str) -> dict[str, Any]:
 
 def display_view(state: SessionState) -> dict[str, Any]:
     """Return the room display's view: code, step, timer, revealed results, scenario."""
-    return {**_common(state), "join_code": state.join_code, "locked": state.locked}
+    return {**_common(state), "join_code": grouped_code(state.join_code), "locked": state.locked}
 
 
 def role_card(role_play: RolePlay, participant_id: str) -> dict[str, Any]:

@@ -25,6 +25,8 @@ from facilitator.storage.base import (
 )
 
 T = TypeVar("T")
+# Seconds an attempt is kept at most, whatever its key: longer than any limit's window.
+ATTEMPTS_KEPT = 3600.0
 log = logging.getLogger(__name__)
 
 
@@ -85,6 +87,7 @@ CREATE TABLE IF NOT EXISTS signins (
     expires_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS signins_by_user ON signins (user);
+CREATE INDEX IF NOT EXISTS attempts_by_time ON attempts (at);
 CREATE TABLE IF NOT EXISTS snapshots (
     session_id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
@@ -377,12 +380,11 @@ class SQLiteStore:
 
     def count_attempt(self, key: str, now: float, window: float) -> int:
         def count(db: sqlite3.Connection) -> int:
-            # Windows differ by key (a minute for joins, longer for sign-ins): only this
-            # key's old attempts go, and anyone's older than a day.
-            db.execute(
-                "DELETE FROM attempts WHERE (key = ? AND at <= ?) OR at <= ?",
-                (key, now - window, now - 86400),
-            )
+            # Only this key's attempts go at its own window: other keys count over longer
+            # ones (sign-ins over five minutes, joins over one). Anything older than the
+            # longest window goes whatever its key, so that no address is kept for long.
+            db.execute("DELETE FROM attempts WHERE key = ? AND at <= ?", (key, now - window))
+            db.execute("DELETE FROM attempts WHERE at <= ?", (now - max(window, ATTEMPTS_KEPT),))
             db.execute("INSERT INTO attempts VALUES (?, ?)", (key, now))
             (n,) = db.execute("SELECT count(*) FROM attempts WHERE key = ?", (key,)).fetchone()
             return int(n)

@@ -25,6 +25,7 @@ from marshmallow import ValidationError
 from facilitator.core.errors import DomainError
 from facilitator.errors import Refused, error_body, status_of
 from facilitator.service import audit, exports
+from facilitator.service.codes import grouped_code
 from facilitator.service.sessions import SessionService
 from facilitator.service.signins import DEVICE_COOKIE, DEVICE_LIFETIME, Granted, SignIns
 from facilitator.service.tokens import Actor, Role, TokenSigner
@@ -236,7 +237,12 @@ def list_sessions() -> Any:
     return jsonify(
         ok=True,
         sessions=[
-            {"id": r.id, "title": r.title, "created_at": r.created_at, "join_code": r.join_code}
+            {
+                "id": r.id,
+                "title": r.title,
+                "created_at": r.created_at,
+                "join_code": grouped_code(r.join_code),
+            }
             for r in records
         ],
     )
@@ -278,8 +284,8 @@ def _links(actor: Actor) -> dict[str, Any]:
     return {
         "session_id": state.id,
         "title": state.title,
-        "join_code": state.join_code,
-        "join_url": join_url(state.join_code),
+        "join_code": grouped_code(state.join_code),
+        "join_url": join_url(grouped_code(state.join_code)),
         "console_token": signer.issue(console),
         "display_token": signer.issue(Actor(Role.DISPLAY, state.id, signin=signin)),
     }

@@ -8,6 +8,7 @@ is loaded by its schema, the service does the work, and the ack has one shape:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -21,6 +22,7 @@ from facilitator.core.errors import DomainError
 from facilitator.core.events import ParticipantLeft
 from facilitator.errors import Refused, error_body
 from facilitator.service import broadcast as rooms
+from facilitator.service.limits import TokenBucket
 from facilitator.service.sessions import Outcome, SessionService
 from facilitator.service.signins import SignIns
 from facilitator.service.tokens import Actor, Role, TokenSigner
@@ -180,7 +182,12 @@ def views_for(service: SessionService, actor: Actor) -> dict[str, Any]:
 
 
 def bind(
-    socketio: SocketIO, service: SessionService, signer: TokenSigner, signins: SignIns
+    socketio: SocketIO,
+    service: SessionService,
+    signer: TokenSigner,
+    signins: SignIns,
+    event_burst: int = 60,
+    event_rate: int = 20,
 ) -> None:
     """Attach connect, disconnect and every registered event to `socketio`.
 
@@ -194,6 +201,9 @@ def bind(
     # Console and display connections, and the sign-in each one's token belongs to.
     signed: dict[str, str] = {}
     sweeping: list[bool] = []
+    # A bucket per connection: one phone flooding events is refused at the door
+    # before its events cost a write each.
+    buckets: dict[str, TokenBucket] = {}
 
     def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Any client connects with {"token"}; the token fixes its role and session."""
@@ -215,6 +225,7 @@ def bind(
             # The client receives {"message": ..., "data": {"code", "message"}}.
             raise ConnectionRefusedError(body["message"], body) from None
         connections[sid] = actor
+        buckets[sid] = TokenBucket(event_burst, event_rate, time.monotonic())
         open_per_actor[actor] = open_per_actor.get(actor, 0) + 1
         if actor.role is not Role.PARTICIPANT:
             signed[sid] = actor.signin
@@ -232,6 +243,7 @@ def bind(
         """A connection closed; a member with no other connection here shows as away."""
         actor = connections.pop(sid, None)
         signed.pop(sid, None)
+        buckets.pop(sid, None)
         if actor is None:
             return
         left = open_per_actor.get(actor, 1) - 1
@@ -264,11 +276,15 @@ def bind(
     server.on("disconnect", disconnect)
     server.on("*", unknown)
     for spec in EVENTS.values():
-        server.on(spec.name, _wrap(spec, service, connections, socketio))
+        server.on(spec.name, _wrap(spec, service, connections, buckets, socketio))
 
 
 def _wrap(
-    spec: EventSpec, service: SessionService, connections: dict[str, Actor], socketio: SocketIO
+    spec: EventSpec,
+    service: SessionService,
+    connections: dict[str, Actor],
+    buckets: dict[str, TokenBucket],
+    socketio: SocketIO,
 ) -> Callable[..., dict[str, Any]]:
     schema = spec.schema()  # one instance per event: building one per message was costly
 
@@ -277,6 +293,9 @@ def _wrap(
         try:
             if actor is None:
                 raise Refused("unauthenticated", "connect with a token first", 401)
+            bucket = buckets.get(sid)
+            if bucket is not None and not bucket.take(time.monotonic()):
+                raise Refused("rate_limited", "too many messages at once; send it again soon", 429)
             if actor.role not in spec.roles:
                 raise Refused("forbidden", f"a {actor.role} may not send {spec.name}", 403)
             if len(args) > 1:
