@@ -262,6 +262,9 @@ def test_sessions_keep_flowing_while_many_passwords_are_hashed(tmp_path: Path) -
         env={
             "FACILITATOR_LOGIN_FAILURES_PER_ACCOUNT": "1000",
             "FACILITATOR_LOGIN_FAILURES_PER_ADDRESS": "1000",
+            # The console probes as fast as it can: above a person's rate on purpose.
+            "FACILITATOR_EVENT_BURST": "100000",
+            "FACILITATOR_EVENT_RATE": "100000",
         },
     ).start()
     guesser: subprocess.Popen[str] | None = None

@@ -20,7 +20,7 @@ def test_the_room_display_shows_the_whole_code_on_one_line(
     open_display: OpenScreen, facilitator: Facilitator, viewport: dict[str, int]
 ) -> None:
     links = facilitator.create_session("browser-check", 1)
-    display = open_display(f"/display/{links['session_id']}?token={links['display_token']}")
+    display = open_display(f"/display/{links['session_id']}#token={links['display_token']}")
     display.page.set_viewport_size({"width": viewport["width"], "height": viewport["height"]})
     shown = display.page.locator("#join-code")
     expect(shown).to_have_text(links["join_code"])
