@@ -219,17 +219,20 @@ class Client:
         )
         return self
 
-    def call(self, event: str, payload: Any = None, timeout: float = 10) -> dict[str, Any]:
+    def call(
+        self, event: str, payload: Any = None, timeout: float = 10, *, exact: bool = False
+    ) -> dict[str, Any]:
         """Send an event and return its ack.
 
         A facilitator command gets a fresh `command_id`, as the console gives each click,
-        unless the payload names one (or is not an object, to test what the server says).
+        unless the payload names one, is not an object, or is to be sent `exact`ly.
         """
         spec = EVENTS.get(event)
-        if spec is not None and spec.roles == FACILITATOR and payload is None:
-            payload = {}
-        if spec is not None and spec.roles == FACILITATOR and isinstance(payload, dict):
-            payload = {"command_id": f"{event}-{secrets.token_hex(6)}", **payload}
+        if not exact and spec is not None and spec.roles == FACILITATOR:
+            if payload is None:
+                payload = {}
+            if isinstance(payload, dict):
+                payload = {"command_id": f"{event}-{secrets.token_hex(6)}", **payload}
         reply: dict[str, Any] = self.sio.call(event, payload, timeout=timeout)
         return reply
 

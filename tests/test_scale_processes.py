@@ -74,7 +74,7 @@ def test_two_consoles_on_two_processes_at_one_version_one_applies_one_is_stale(
         assert sorted(ack["ok"] for ack in acks) == [False, True], acks
         (refused,) = [ack for ack in acks if not ack["ok"]]
         assert refused["error"]["code"] == "stale_version"
-        assert f"not {version}" in refused["error"]["message"]
+        assert f"after version {version}" in refused["error"]["message"]
 
     events = _log(pair.facilitator, links["session_id"])
     assert [e["version"] for e in events] == list(range(1, len(events) + 1))
