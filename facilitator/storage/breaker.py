@@ -1,7 +1,7 @@
 """A circuit breaker for the store: while it is unreachable, calls fail at once.
 
-Without it every call to a dead Redis waited out the client's connection retries (about
-150 ms) while holding its session's lock, so a room's commands queued up behind each
+Without it every call to a dead Redis waited out the client's connection retries (150 to
+300 ms) while holding its session's lock, so a room's commands queued up behind each
 other and were refused seconds late, some after their senders had given up.
 """
 
