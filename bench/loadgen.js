@@ -406,6 +406,9 @@ async function groups() {
   running = true;
   const cpu = cpuMeter(spec.serverPids);
   const commandErrors = {};
+  let commandsSent = 0;
+  // Every facilitator command carries an id of its own, as the console's do.
+  const commandId = () => `bench-${process.pid}-${++commandsSent}`;
   const started = now();
   const runOne = async (s, socket) => {
     await sleep(Math.random() * spec.stepEveryMs);
@@ -419,7 +422,7 @@ async function groups() {
       const tickAt = now();
       const command = async (kind, event, payload) => {
         s.pushes.push({ t0: now(), kind });
-        const reply = await emitAck(socket, event, payload);
+        const reply = await emitAck(socket, event, { command_id: commandId(), ...payload });
         if (!reply || !reply.ok) {
           const code = (reply && reply.error && reply.error.code) || "no reply";
           commandErrors[`${event}:${code}`] = (commandErrors[`${event}:${code}`] || 0) + 1;
@@ -442,7 +445,7 @@ async function groups() {
   const command_close = async (s, socket, pollId) => {
     await sleep(spec.answerDelayMs[1] + 1000);
     s.pushes.push({ t0: now(), kind: "close" });
-    await emitAck(socket, "close_poll", { poll_id: pollId });
+    await emitAck(socket, "close_poll", { command_id: commandId(), poll_id: pollId });
   };
   await Promise.all(sessions.map((s, i) => facs.results[i].ok && runOne(s, facs.results[i].socket)));
   const busy = cpu();
