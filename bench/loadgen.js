@@ -179,7 +179,16 @@ function closeAll(sockets) {
   for (const s of sockets) if (s) s.disconnect();
 }
 
+// Events a member's phone sends; every other event is a facilitator command, which
+// carries a command id of its own (the server applies a command id once).
+const MEMBER_EVENTS = new Set(["submit_answer", "send_signal", "leave_session", "sync"]);
+let commandIds = 0;
+const newCommandId = () => `bench-${process.pid}-c${++commandIds}`;
+
 function emitAck(socket, event, payload, timeoutMs = 30000) {
+  if (!MEMBER_EVENTS.has(event) && payload && payload.command_id === undefined) {
+    payload = { command_id: newCommandId(), ...payload };
+  }
   return new Promise((resolve) => {
     socket.timeout(timeoutMs).emit(event, payload, (err, reply) => {
       resolve(err ? { ok: false, error: { code: "timeout" } } : reply);
