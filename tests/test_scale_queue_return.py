@@ -74,6 +74,15 @@ def test_a_change_made_as_redis_returns_reaches_a_phone_on_the_other_process_wit
         )
         assert ack["ok"], ack
         assert recovery < RECOVERY, f"the phone on A caught up {recovery:.2f} s after Redis"
+
+        # Broadcasts flow again too, not only the resync: A has resubscribed within a
+        # second, so a change a second after Redis answered reaches the phone at once.
+        time.sleep(max(0.0, back_at + 1.0 - time.monotonic()))
+        assert console.call("push_prompt", {"text": "Still with us?"})["ok"]
+        sent_at = time.monotonic()
+        phone.wait_for(lambda v: v["prompt"] and v["prompt"]["text"] == "Still with us?")
+        delivered = time.monotonic() - sent_at
+        assert delivered < 0.5, f"a broadcast took {delivered:.2f} s to reach A's phone"
     finally:
         for server in (a, b):
             server.stop()
