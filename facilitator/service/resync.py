@@ -133,6 +133,13 @@ class Resync:
                 self._running = False
             raise
 
+    def _send(self, state: SessionState, audience: Audience) -> bool:
+        # Under the session's lock, as the broadcasts of its commands are: a view of
+        # this version never goes out after the view of a command that follows it.
+        for event, data, room in sends_for(state, audience):
+            self._send_here(event, data, room)
+        return True
+
     def once(self) -> int:
         """Send every session served here its views; return how many sessions were sent."""
         pending = audiences(self._rooms())
@@ -142,17 +149,16 @@ class Resync:
         while pending:
             for session_id, audience in list(pending.items()):
                 try:
-                    render = partial(sends_for, audience=audience)
-                    sends = self._service.rendered(session_id, render)
+                    done = self._service.rendered(
+                        session_id, partial(self._send, audience=audience)
+                    )
                 except StorageError:
                     continue  # the store is not back yet: this session again shortly
                 except Exception:
                     log.exception("a session could not be resynced")
-                    sends = None
+                    done = None
                 del pending[session_id]
-                for event, data, room in sends or ():
-                    self._send_here(event, data, room)
-                sent += sends is not None
+                sent += done is not None
                 self._sleep(0)  # serve the connections between one session and the next
             if not pending or self._clock() > deadline:
                 break
