@@ -185,9 +185,9 @@ def test_redis_restarted_mid_session_loses_nothing_acknowledged_and_clients_resy
         reply = client.call("sync")
         assert reply["ok"] and "view" in reply, reply
     assert console.call("close_poll", {"poll_id": "poll-1"})["ok"]
-    # Each process resubscribes to Redis's pub/sub by itself, a second or two after Redis
-    # returns; a broadcast sent before then is missed (Socket.IO keeps no backlog), which
-    # is why a client resyncs. From then on every change reaches every client again.
+    # Each process resubscribes to Redis's pub/sub by itself soon after Redis returns,
+    # and resyncs its own clients then (tests/test_scale_queue_return.py times it).
+    # From then on every change reaches every client again.
     views_before = {client.label: len(client.events("view")) for client in everyone}
     deadline = time.monotonic() + 20
     for n in itertools.count():

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from facilitator.core import commands as c
 from facilitator.core.codec import snapshot_to_dict
@@ -32,6 +32,7 @@ from facilitator.storage.base import Snapshot, Store, VersionConflict
 from facilitator.storage.rebuild import load_state
 
 MakeCommand = Callable[[SessionState, float], c.Command]
+T = TypeVar("T")
 # Under a storm of answers on two busy processes, five attempts sometimes all lost.
 RUN_ATTEMPTS = 8
 # Seconds a command may wait (for its session's lock, or for the store) before it is
@@ -93,6 +94,15 @@ class SessionService:
         # would apply them twice to the cached state.
         with self._lock(session_id):
             return self._caught_up(session_id)
+
+    def rendered(self, session_id: str, render: Callable[[SessionState], T]) -> T | None:
+        """Render the session as it stands now, under its lock; None once it is erased."""
+        with self._lock(session_id):
+            try:
+                state = self._caught_up(session_id)
+            except DomainError:
+                return None
+            return render(state)
 
     def _caught_up(self, session_id: str) -> SessionState:
         state = self._cache.get(session_id)
@@ -300,13 +310,7 @@ class SessionService:
                 raise Refused("removed", "you were removed from this session", 403)
 
     def _with_state(self, session_id: str, render: Render) -> dict[str, Any] | None:
-        """Render the session as it stands now, under its lock; None once it is erased."""
-        with self._lock(session_id):
-            try:
-                state = self._caught_up(session_id)
-            except DomainError:
-                return None
-            return render(state)
+        return self.rendered(session_id, render)
 
     def _lock(self, session_id: str) -> threading.RLock:
         with self._locks_guard:
