@@ -19,6 +19,7 @@ class Outage(MemoryPresence):
         super().__init__()
         self.down = False
         self.holds: list[list[Holding]] = []
+        self.reads = 0
 
     def hold(self, holder: str, holdings: Sequence[Holding], keep_for: float) -> list[int]:
         self._fail()
@@ -31,6 +32,7 @@ class Outage(MemoryPresence):
 
     def present(self, session_id: str) -> set[str]:
         self._fail()
+        self.reads += 1
         return super().present(session_id)
 
     def _fail(self) -> None:
@@ -154,3 +156,18 @@ def test_a_console_connecting_during_an_outage_gets_a_view_once_the_store_return
     store.down = False
     process.beat()
     assert changed == ["s1"]
+
+
+def test_the_members_are_read_again_only_once_presence_moved(store: Outage) -> None:
+    process = _process(store, [])
+    process.watch("s1")
+    for n in range(1000):
+        process.opened("s1", f"p{n}")
+    process.beat()
+    for _ in range(5):  # a burst of answers: the console's view is rendered again and again
+        assert len(process.online("s1")) == 1000
+    assert store.reads == 1
+    process.closed("s1", "p7")
+    process.beat()
+    assert "p7" not in process.online("s1")
+    assert store.reads == 2

@@ -63,7 +63,10 @@ class Presence:
         self._held: dict[str, frozenset[str] | None] = {}
         self._watched: Counter[str] = Counter()  # session -> consoles served here
         self._marks: dict[str, str] = {}  # the mark each watched session's view showed
-        self._known: dict[str, frozenset[str]] = {}
+        # The members last read per watched session, under the mark they were read at:
+        # reading thousands of ids for every render of a busy console costs more than
+        # the render, while reading the mark costs one small reply.
+        self._known: dict[str, tuple[str, frozenset[str]]] = {}
         self._guard = threading.Lock()
         self._wake = threading.Event()
         self._stopped = threading.Event()
@@ -119,16 +122,21 @@ class Presence:
 
     def online(self, session_id: str) -> frozenset[str]:
         """Return the members some live process holds a connection for."""
+        with self._guard:
+            known = self._known.get(session_id)
         try:
+            mark = self._store.presence_marks([session_id])[session_id]
+            if known is not None and known[0] == mark:
+                return known[1]
+            # Read after the mark: a newer set under an older mark is read again next time.
             found = frozenset(self._store.present(session_id))
         except StorageError:
             # The store failed between a write and this read: the last known set, which
             # the first heartbeat after the store returns corrects.
-            with self._guard:
-                return self._known.get(session_id, frozenset())
+            return known[1] if known is not None else frozenset()
         with self._guard:
             if session_id in self._watched:
-                self._known[session_id] = found
+                self._known[session_id] = (mark, found)
         return found
 
     # -- the heartbeat ----------------------------------------------------------------
