@@ -171,3 +171,18 @@ def test_the_members_are_read_again_only_once_presence_moved(store: Outage) -> N
     process.beat()
     assert "p7" not in process.online("s1")
     assert store.reads == 2
+
+
+def test_what_was_read_is_forgotten_once_the_process_serves_the_session_no_more(
+    store: Outage,
+) -> None:
+    process = _process(store, [])
+    process.opened("s1", "p1")
+    process.beat()
+    assert process.online("s1") == {"p1"}
+    process.online("s1")
+    assert store.reads == 1  # a phone of the session is served here: kept
+    process.closed("s1", "p1")
+    process.online("s1")
+    process.online("s1")
+    assert store.reads == 3  # served no more: read each time, nothing kept

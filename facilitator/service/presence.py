@@ -63,9 +63,10 @@ class Presence:
         self._held: dict[str, frozenset[str] | None] = {}
         self._watched: Counter[str] = Counter()  # session -> consoles served here
         self._marks: dict[str, str] = {}  # the mark each watched session's view showed
-        # The members last read per watched session, under the mark they were read at:
-        # reading thousands of ids for every render of a busy console costs more than
-        # the render, while reading the mark costs one small reply.
+        # The members last read, under the mark they were read at, per session this
+        # process serves (its consoles, or phones whose answers render the console's
+        # view): reading thousands of ids for every render of a busy console costs more
+        # than the render, while reading the mark costs one small reply.
         self._known: dict[str, tuple[str, frozenset[str]]] = {}
         self._guard = threading.Lock()
         self._wake = threading.Event()
@@ -92,6 +93,7 @@ class Presence:
                 del counts[member_id]
                 if not counts:
                     self._open.pop(session_id, None)
+                    self._forget_unless_served(session_id)
         if last:
             self._wake.set()
 
@@ -116,7 +118,7 @@ class Presence:
             if self._watched[session_id] <= 0:
                 del self._watched[session_id]
                 self._marks.pop(session_id, None)
-                self._known.pop(session_id, None)
+                self._forget_unless_served(session_id)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -135,9 +137,13 @@ class Presence:
             # the first heartbeat after the store returns corrects.
             return known[1] if known is not None else frozenset()
         with self._guard:
-            if session_id in self._watched:
+            if session_id in self._watched or session_id in self._open:
                 self._known[session_id] = (mark, found)
         return found
+
+    def _forget_unless_served(self, session_id: str) -> None:
+        if session_id not in self._watched and session_id not in self._open:
+            self._known.pop(session_id, None)
 
     # -- the heartbeat ----------------------------------------------------------------
 
