@@ -6,7 +6,7 @@ import pytest
 
 from facilitator.core import commands as c
 from facilitator.core import events as e
-from facilitator.core.codec import state_to_dict
+from facilitator.core.codec import state_from_dict, state_to_dict
 from facilitator.core.engine import apply, handle
 from facilitator.core.errors import DomainError
 from tests.factories import T0, new_session
@@ -32,6 +32,13 @@ def test_presence_logged_by_older_releases_changes_nothing_when_folded() -> None
         apply(state, event)
         before["version"] += 1
         assert state_to_dict(state) == before
+
+
+def test_a_snapshot_of_an_older_release_with_presence_in_it_still_loads() -> None:
+    state = new_session(1)
+    older = state_to_dict(state)
+    older["participants"]["p1"]["connected"] = True
+    assert state_to_dict(state_from_dict(older)) == state_to_dict(state)
 
 
 def test_leaving_frees_the_name_and_blocks_further_actions() -> None:
