@@ -87,8 +87,10 @@ class Presence:
         """A member's connection on this process closed."""
         with self._guard:
             counts = self._open.get(session_id, Counter())
+            if not counts[member_id]:
+                return  # never counted: nothing to take back
             counts[member_id] -= 1
-            last = counts[member_id] <= 0
+            last = not counts[member_id]
             if last:
                 del counts[member_id]
                 if not counts:
