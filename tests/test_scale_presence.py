@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from facilitator.service.presence import HEARTBEAT, KEEP_FOR
+from facilitator.service.presence import GATHER, HEARTBEAT, KEEP_FOR
 from tests.live import Client, Facilitator, Server, join, wait_until
 from tests.redis_server import RedisServer, servers_on_redis
 from tests.test_live_presence import connected
@@ -22,6 +22,9 @@ from tests.test_live_presence import connected
 # two heartbeats of Redis answering again (the writer's, then the console's process's).
 DEAD_PROCESS_BOUND = KEEP_FOR + HEARTBEAT
 OUTAGE_BOUND = 2 * HEARTBEAT
+# A connect shows on a console of another process after the burst's gathering and that
+# process's next heartbeat.
+CONNECT_BOUND = GATHER + HEARTBEAT
 # What a busy test machine adds to a bound: scheduling and the render itself.
 SLACK = 0.5
 
@@ -64,9 +67,13 @@ def test_a_killed_process_phones_turn_away_on_a_console_of_another_process(
     a, b = pair.servers
     console = Client(b.url, pair.links["console_token"], "console on b").connect()
     clients.append(console)
-    on_a, phone_a = _phone(a, pair, clients)
     on_b, _ = _phone(b, pair, clients)
+    console.wait_for(lambda v: connected(v) == {on_b})
+    on_a, phone_a = _phone(a, pair, clients)
+    connected_at = time.monotonic()
     console.wait_for(lambda v: connected(v) == {on_a, on_b})
+    took = time.monotonic() - connected_at
+    assert took <= CONNECT_BOUND + SLACK, f"shown connected after {took:.1f} s"
 
     a.kill()
     killed_at = time.monotonic()
