@@ -14,6 +14,7 @@ from facilitator import logs
 from facilitator.config import Settings
 from facilitator.library.catalog import Catalog
 from facilitator.service import accounts
+from facilitator.service.presence import Presence
 from facilitator.service.retention import RetentionSweeper
 from facilitator.service.sessions import SessionService
 from facilitator.service.signins import Limits, SignIns
@@ -78,6 +79,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     def send(event: str, data: dict[str, Any], room: str) -> None:
         socketio.emit(event, data, to=room)
 
+    def send_here(event: str, data: dict[str, Any], room: str) -> None:
+        # This process's clients only: no trip through the message queue.
+        socketio.server.emit(event, data, to=room, ignore_queue=True)
+
     def defer(delay: float, call: Callable[[], None]) -> None:
         def later() -> None:
             socketio.sleep(delay)
@@ -85,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         socketio.start_background_task(later)
 
+    presence = Presence(store, lambda session_id: service.refresh_consoles_here(session_id))
     service = SessionService(
         store,
         catalog,
@@ -93,6 +99,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         join_attempts=settings.join_attempts,
         join_code_attempts=settings.join_code_attempts,
         defer=defer,
+        online=presence.online,
+        send_here=send_here,
     )
     signer = TokenSigner(app.config["SECRET_KEY"])
     limits = Limits(
@@ -110,7 +118,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(http.bp)
     app.register_blueprint(pages.bp)
     socket_events.bind(
-        socketio, service, signer, signins, settings.event_burst, settings.event_rate
+        socketio, service, signer, signins, presence, settings.event_burst, settings.event_rate
+    )
+    app.extensions["facilitator.presence"] = (
+        presence,
+        socketio.start_background_task(presence.run),
     )
     if settings.redis_url:
         resync_on_return(socketio, service)
@@ -129,6 +141,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def close_app(app: Flask) -> None:
     """Stop the app's background tasks and release its store."""
+    presence, beating = app.extensions["facilitator.presence"]
+    presence.stop()
+    beating.join(10)
     retention = app.extensions.get("facilitator.retention")
     if retention is not None:
         sweeper, task = retention

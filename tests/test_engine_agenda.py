@@ -156,8 +156,6 @@ ILLEGAL = [
     ("lock_after_end", _ended, c.LockJoining(T0), "cannot lock joining: the session has ended"),
     ("unlock_when_open", new_session, c.UnlockJoining(T0), "joining is not locked"),
     ("unlock_after_end", _ended, c.UnlockJoining(T0), "cannot unlock joining"),
-    ("connect_unknown", new_session, c.Connect(T0, "p7"), "no participant 'p7'"),
-    ("disconnect_unknown", new_session, c.Disconnect(T0, "p7"), "no participant 'p7'"),
     ("leave_unknown", new_session, c.Leave(T0, "p7"), "no participant 'p7'"),
     ("remove_unknown", new_session, c.RemoveParticipant(T0, "p7"), "no participant 'p7'"),
 ]

@@ -6,7 +6,8 @@ import pytest
 
 from facilitator.core import commands as c
 from facilitator.core import events as e
-from facilitator.core.engine import handle
+from facilitator.core.codec import state_from_dict, state_to_dict
+from facilitator.core.engine import apply, handle
 from facilitator.core.errors import DomainError
 from tests.factories import T0, new_session
 
@@ -15,7 +16,7 @@ def test_join_without_a_name_uses_the_pseudonym() -> None:
     state = new_session()
     handle(state, c.Join(T0, "p1", None, "Quiet Heron"))
     member = state.participants["p1"]
-    assert (member.name, member.chose_name, member.connected) == ("Quiet Heron", False, True)
+    assert (member.name, member.chose_name, member.present) == ("Quiet Heron", False, True)
 
 
 def test_join_with_a_name_keeps_the_name_trimmed() -> None:
@@ -24,23 +25,30 @@ def test_join_with_a_name_keeps_the_name_trimmed() -> None:
     assert (state.participants["p1"].name, state.participants["p1"].chose_name) == ("Amina", True)
 
 
-def test_presence_changes_once_and_repeats_are_no_ops() -> None:
+def test_presence_logged_by_older_releases_changes_nothing_when_folded() -> None:
     state = new_session(1)
-    assert handle(state, c.Connect(T0, "p1")) == []
-    assert handle(state, c.Disconnect(T0 + 1, "p1")) == [e.ParticipantDisconnected("p1", T0 + 1)]
-    assert handle(state, c.Disconnect(T0 + 2, "p1")) == []
-    assert not state.participants["p1"].connected
-    assert handle(state, c.Connect(T0 + 3, "p1")) == [e.ParticipantConnected("p1", T0 + 3)]
+    before = state_to_dict(state)
+    for event in (e.ParticipantDisconnected("p1", T0 + 1), e.ParticipantConnected("p1", T0 + 2)):
+        apply(state, event)
+        before["version"] += 1
+        assert state_to_dict(state) == before
+
+
+def test_a_snapshot_of_an_older_release_with_presence_in_it_still_loads() -> None:
+    state = new_session(1)
+    older = state_to_dict(state)
+    older["participants"]["p1"]["connected"] = True
+    assert state_to_dict(state_from_dict(older)) == state_to_dict(state)
 
 
 def test_leaving_frees_the_name_and_blocks_further_actions() -> None:
     state = new_session(2)
     handle(state, c.Leave(T0 + 5, "p1"))
     member = state.participants["p1"]
-    assert (member.present, member.removed, member.connected) == (False, False, False)
+    assert (member.present, member.removed) == (False, False)
     handle(state, c.Join(T0 + 6, "p3", "Member 1", "x"))
     with pytest.raises(DomainError, match="'p1' has left the session"):
-        handle(state, c.Connect(T0 + 7, "p1"))
+        handle(state, c.Leave(T0 + 7, "p1"))
 
 
 def test_removed_member_is_marked_removed_and_cannot_rejoin_with_the_same_id() -> None:

@@ -32,8 +32,6 @@ POLL_IDS = st.sampled_from(["latest", "latest", "latest", "poll-1", "poll-9"])
 def _commands(at: float) -> st.SearchStrategy[c.Command]:
     return st.one_of(
         st.builds(c.Join, st.just(at), MEMBERS, st.sampled_from([None, "Ana", "Bo"]), MEMBERS),
-        st.builds(c.Connect, st.just(at), MEMBERS),
-        st.builds(c.Disconnect, st.just(at), MEMBERS),
         st.builds(c.Leave, st.just(at), MEMBERS),
         st.builds(c.RemoveParticipant, st.just(at), MEMBERS),
         st.just(c.LockJoining(at)),

@@ -150,7 +150,7 @@ def _everything_exported(service: SessionService, session_id: str) -> str:
             *exports.log_lines(service.store.read(session_id)),
             exports.results_csv(state),
             exports.summary_html(state, 1e9 + 10_000),
-            json.dumps(facilitator_view(state)),
+            json.dumps(facilitator_view(state, frozenset())),
         ]
     )
 

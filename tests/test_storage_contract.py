@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from facilitator.core import commands as c
@@ -9,7 +11,15 @@ from facilitator.core.codec import snapshot_to_dict, state_to_dict
 from facilitator.core.engine import create, handle
 from facilitator.core.errors import DomainError
 from facilitator.core.events import BallotCast, NoteAdded, SessionStarted
-from facilitator.storage.base import AuditEntry, EventStore, Snapshot, StorageError, VersionConflict
+from facilitator.storage.base import (
+    AuditEntry,
+    EventStore,
+    Holding,
+    Snapshot,
+    StorageError,
+    Store,
+    VersionConflict,
+)
 from facilitator.storage.rebuild import load_state
 from tests.factories import AGENDA, MOOD, T0
 
@@ -134,3 +144,62 @@ def test_users_are_listed_and_removed(store) -> None:
     assert store.users() == ["amina"]
     assert store.password_hash("zoe") is None
     assert store.password_hash("amina") == "hash-a"
+
+
+def _held(*members: str) -> frozenset[str]:
+    return frozenset(members)
+
+
+def test_presence_is_the_union_of_what_every_process_holds(store: Store) -> None:
+    assert store.hold("a", [Holding("s1", _held("p1", "p2"))], 5) == [2]
+    assert store.hold("b", [Holding("s1", _held("p2", "p3")), Holding("s2", _held("p9"))], 5) == [
+        2,
+        1,
+    ]
+    assert store.present("s1") == {"p1", "p2", "p3"}
+    assert store.present("s2") == {"p9"}
+    assert store.present("nobody") == set()
+
+
+def test_presence_changes_add_remove_and_replace_one_process_record(store: Store) -> None:
+    store.hold("a", [Holding("s1", _held("p1", "p2"))], 5)
+    assert store.hold("a", [Holding("s1", _held("p3"), _held("p1"))], 5) == [2]
+    assert store.present("s1") == {"p2", "p3"}
+    assert store.hold("a", [Holding("s1", _held("p7"), replace=True)], 5) == [1]
+    assert store.present("s1") == {"p7"}
+    assert store.hold("a", [Holding("s1", removed=_held("p7"))], 5) == [0]
+    assert store.present("s1") == set()
+
+
+def test_a_process_record_lapses_unless_it_is_kept_alive(store: Store) -> None:
+    store.hold("a", [Holding("s1", _held("p1"))], 0.4)
+    store.hold("b", [Holding("s1", _held("p2"))], 0.4)
+    for _ in range(4):
+        time.sleep(0.15)
+        store.hold("b", [Holding("s1")], 0.4)  # b is alive; a has stopped
+    assert store.present("s1") == {"p2"}
+    # A change on top of a lapsed record starts from nothing; the count says so.
+    assert store.hold("a", [Holding("s1", _held("p3"))], 0.4) == [1]
+    assert store.present("s1") == {"p2", "p3"}
+
+
+def test_the_presence_mark_moves_on_every_change_and_lapse_and_only_then(store: Store) -> None:
+    def mark() -> str:
+        return store.presence_marks(["s1"])["s1"]
+
+    empty = mark()
+    store.hold("a", [Holding("s1", _held("p1"))], 0.5)
+    first = mark()
+    assert first != empty
+    store.hold("a", [Holding("s1")], 0.5)
+    store.hold("b", [Holding("s2", _held("p1"))], 5)
+    assert mark() == first  # kept alive, or another session changed: the same mark
+    store.hold("a", [Holding("s1", removed=_held("p1"))], 0.5)
+    emptied = mark()
+    assert emptied != first
+    store.hold("a", [Holding("s1", _held("p1"))], 0.5)
+    again = mark()
+    assert again not in (first, emptied)  # the same members again, yet a new mark
+    time.sleep(0.7)
+    assert mark() != again  # the record lapsed with its process
+    assert store.presence_marks([]) == {}

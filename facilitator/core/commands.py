@@ -39,16 +39,6 @@ class Join(Command):
 
 
 @dataclass(frozen=True)
-class Connect(Command):
-    participant_id: str
-
-
-@dataclass(frozen=True)
-class Disconnect(Command):
-    participant_id: str
-
-
-@dataclass(frozen=True)
 class Leave(Command):
     participant_id: str
 

@@ -75,7 +75,7 @@ def _apply_joined(state: SessionState, ev: e.ParticipantJoined) -> None:
 
 def _apply_left(state: SessionState, ev: e.ParticipantLeft) -> None:
     member = state.participants[ev.participant_id]
-    member.left_at, member.removed, member.connected = ev.at, ev.removed, False
+    member.left_at, member.removed = ev.at, ev.removed
 
 
 def _apply_started(state: SessionState, ev: e.SessionStarted) -> None:
@@ -157,8 +157,8 @@ def _set(attr: str, value: Any) -> Callable[[SessionState, Any], None]:
     return lambda state, _ev: setattr(state, attr, value)
 
 
-def _set_member(attr: str, value: Any) -> Callable[[SessionState, Any], None]:
-    return lambda state, ev: setattr(state.participants[ev.participant_id], attr, value)
+def _ignore(state: SessionState, ev: e.Event) -> None:
+    pass
 
 
 def _apply_prompt(state: SessionState, ev: e.PromptPushed) -> None:
@@ -187,8 +187,9 @@ def _apply_command(state: SessionState, ev: e.CommandRecorded) -> None:
 
 _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.ParticipantJoined: _apply_joined,
-    e.ParticipantConnected: _set_member("connected", True),
-    e.ParticipantDisconnected: _set_member("connected", False),
+    # Logged by older releases; who is connected is no longer read from the log.
+    e.ParticipantConnected: _ignore,
+    e.ParticipantDisconnected: _ignore,
     e.ParticipantLeft: _apply_left,
     e.JoiningLocked: _set("locked", True),
     e.JoiningUnlocked: _set("locked", False),

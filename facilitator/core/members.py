@@ -1,4 +1,8 @@
-"""Decide who is in the session: joining, presence, leaving, locking."""
+"""Decide who is in the session: joining, leaving, locking.
+
+Who is connected right now is not decided here: it is no part of the session's record
+(see service/presence.py).
+"""
 
 from __future__ import annotations
 
@@ -22,16 +26,6 @@ def _join(state: SessionState, cmd: c.Join) -> list[e.Event]:
     if name.casefold() in taken:
         raise DomainError(f"the name {name!r} is taken in this session", "conflict")
     return [e.ParticipantJoined(cmd.participant_id, name, bool(typed), cmd.at)]
-
-
-def _connect(state: SessionState, cmd: c.Connect) -> list[e.Event]:
-    member = present_member(state, cmd.participant_id)
-    return [] if member.connected else [e.ParticipantConnected(member.id, cmd.at)]
-
-
-def _disconnect(state: SessionState, cmd: c.Disconnect) -> list[e.Event]:
-    member = present_member(state, cmd.participant_id)
-    return [e.ParticipantDisconnected(member.id, cmd.at)] if member.connected else []
 
 
 def _leave(state: SessionState, cmd: c.Leave) -> list[e.Event]:
@@ -60,8 +54,6 @@ def _unlock(state: SessionState, cmd: c.UnlockJoining) -> list[e.Event]:
 
 DECIDERS: dict[type[c.Command], Decider] = {
     c.Join: _join,
-    c.Connect: _connect,
-    c.Disconnect: _disconnect,
     c.Leave: _leave,
     c.RemoveParticipant: _remove,
     c.LockJoining: _lock,

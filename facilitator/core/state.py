@@ -51,7 +51,6 @@ class Participant:
     # True when the member typed a name; False for a generated pseudonym.
     chose_name: bool
     joined_at: float
-    connected: bool = True
     left_at: float | None = None
     removed: bool = False
 

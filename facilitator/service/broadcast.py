@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,6 +36,8 @@ Defer = Callable[[float, Callable[[], None]], None]
 Render = Callable[[SessionState], dict[str, Any]]
 # Call a renderer with the session as it stands now, under its lock; None once erased.
 WithState = Callable[[str, Render], "dict[str, Any] | None"]
+# Return the members of a session with a live connection now.
+Online = Callable[[str], Collection[str]]
 
 
 def facilitator_room(session_id: str) -> str:
@@ -77,8 +79,14 @@ class Broadcaster:
         defer: Defer | None = None,
         with_state: WithState | None = None,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        online: Online | None = None,
+        send_here: Sender | None = None,
     ) -> None:
         self._send = send
+        # Sends to this process's clients only, not through the message queue.
+        self._send_here = send_here or send
+        self._online: Online = online or (lambda session_id: frozenset())
         self._defer = defer if with_state is not None else None
         self._with_state = with_state
         self._clock = clock
@@ -103,6 +111,19 @@ class Broadcaster:
                 "personal", personal_view(state, participant_id), member_room(sid, participant_id)
             )
         self._console(state, now=by_facilitator)
+
+    def refresh_consoles_here(self, session_id: str) -> None:
+        """Send this process's consoles of the session a fresh view, e.g. as presence moved.
+
+        Each process refreshes the consoles it serves, after it saw the change itself:
+        no process sends twice to one console, and none depends on the message queue,
+        which may still be resubscribing after a Redis outage.
+        """
+        if self._with_state is None:
+            return
+        view = self._with_state(session_id, self._render)
+        if view is not None:
+            self._send_here("view", view, facilitator_room(session_id))
 
     def forget(self, session_id: str) -> None:
         """Drop what is kept about a session's console feed."""
@@ -142,9 +163,10 @@ class Broadcaster:
             log.exception("the console view of a session could not be sent")
 
     def _render(self, state: SessionState) -> dict[str, Any]:
+        online = self._online(state.id)
         # Timed alone: waiting for the session's lock or the store is not rendering.
         started = self._clock()
-        view = facilitator_view(state)
+        view = facilitator_view(state, online)
         cost = self._clock() - started
         with self._guard:
             feed = self._feeds.setdefault(state.id, _ConsoleFeed())
@@ -163,8 +185,6 @@ def _members_touched(state: SessionState, events: Sequence[e.Event]) -> set[str]
         if isinstance(event, (e.RolePlayPushed, e.RolePlayEnded)):
             touched |= {m.id for m in state.participants.values() if m.present}
         member = getattr(event, "participant_id", None)
-        if member is not None and not isinstance(
-            event, (e.ParticipantConnected, e.ParticipantDisconnected)
-        ):
+        if member is not None:
             touched.add(member)
     return touched

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -69,12 +69,16 @@ def audiences(rooms: Iterable[object]) -> dict[str, Audience]:
     return found
 
 
-def sends_for(state: SessionState, audience: Audience) -> list[Send]:
-    """Return each view `audience` should hold now, with the room it goes to."""
+def sends_for(state: SessionState, audience: Audience, online: Collection[str]) -> list[Send]:
+    """Return each view `audience` should hold now, with the room it goes to.
+
+    `online` holds the members with a live connection (service/presence.py), for the
+    console's roster.
+    """
     sid = state.id
     sends: list[Send] = []
     if audience.facilitator:
-        sends.append(("view", facilitator_view(state), facilitator_room(sid)))
+        sends.append(("view", facilitator_view(state, online), facilitator_room(sid)))
     if audience.participants:
         sends.append(("view", participant_view(state), participants_room(sid)))
     if audience.display:
@@ -136,7 +140,8 @@ class Resync:
     def _send(self, state: SessionState, audience: Audience) -> bool:
         # Under the session's lock, as the broadcasts of its commands are: a view of
         # this version never goes out after the view of a command that follows it.
-        for event, data, room in sends_for(state, audience):
+        online = self._service.online(state.id) if audience.facilitator else frozenset()
+        for event, data, room in sends_for(state, audience, online):
             self._send_here(event, data, room)
         return True
 

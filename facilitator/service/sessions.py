@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,7 +24,7 @@ from facilitator.core.state import PollPhase, SessionPhase, SessionState, ballot
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
 from facilitator.service import audit
-from facilitator.service.broadcast import Broadcaster, Defer, Render, Sender
+from facilitator.service.broadcast import Broadcaster, Defer, Online, Render, Sender
 from facilitator.service.codes import new_join_code, new_pseudonym, normalize_code
 from facilitator.service.limits import address_key
 from facilitator.service.tokens import Actor, Role
@@ -71,11 +71,17 @@ class SessionService:
         join_code_attempts: int = 2000,
         defer: Defer | None = None,
         deadline: float = COMMAND_DEADLINE,
+        online: Online | None = None,
+        send_here: Sender | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
+        # Who is connected comes from live connections (service/presence.py), not the log.
+        self._online: Online = online or (lambda session_id: frozenset())
         # With `defer`, the console's view is throttled in bursts (see Broadcaster).
-        self._broadcast = Broadcaster(send, defer, self._with_state)
+        self._broadcast = Broadcaster(
+            send, defer, self._with_state, online=self._online, send_here=send_here
+        )
         self._clock = clock
         self._snapshot_every = snapshot_every
         self._snapshot_at: dict[str, int] = {}  # the version of each session's last snapshot
@@ -123,6 +129,14 @@ class SessionService:
                     ballots = self.store.ballots(session_id, poll.id)
                     poll.ballots = sorted(ballots, key=ballot_key)
         return state
+
+    def online(self, session_id: str) -> Collection[str]:
+        """Return the session's members with a live connection now."""
+        return self._online(session_id)
+
+    def refresh_consoles_here(self, session_id: str) -> None:
+        """Send the session's consoles on this process a fresh view: presence moved."""
+        self._broadcast.refresh_consoles_here(session_id)
 
     # -- changing ---------------------------------------------------------------------
 

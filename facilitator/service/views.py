@@ -7,6 +7,7 @@ what, no counts before reveal, and no one's private card or signal.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from facilitator.core.spec import PollSpec, PollType
@@ -22,8 +23,12 @@ from facilitator.core.state import (
 from facilitator.service.codes import grouped_code
 
 
-def facilitator_view(state: SessionState) -> dict[str, Any]:
-    """Return the console's view: agenda with notes, roster, polls, signals, notes."""
+def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, Any]:
+    """Return the console's view: agenda with notes, roster, polls, signals, notes.
+
+    `online` holds the members with a live connection now (service/presence.py): who is
+    connected is not in the session's state, which only says who is in the session.
+    """
     open_poll = state.polls.get(state.open_poll or "")
     return {
         **_common(state),
@@ -46,7 +51,7 @@ def facilitator_view(state: SessionState) -> dict[str, Any]:
             {
                 "id": member.id,
                 "name": member.name,
-                "connected": member.connected,
+                "connected": member.present and member.id in online,
                 "present": member.present,
                 "removed": member.removed,
                 "answered": open_poll is not None and member.id in open_poll.voters,

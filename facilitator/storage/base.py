@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from facilitator.core.events import Event
@@ -220,5 +220,42 @@ class AuditStore(Protocol):
         ...
 
 
-class Store(EventStore, AccessStore, AuditStore, Protocol):
+@dataclass(frozen=True)
+class Holding:
+    """A change to the members one process holds a live connection for, in one session.
+
+    With `replace`, `added` is the whole set and whatever was held before is dropped;
+    with nothing added or removed, the record is only kept alive.
+    """
+
+    session_id: str
+    added: frozenset[str] = field(default_factory=frozenset)
+    removed: frozenset[str] = field(default_factory=frozenset)
+    replace: bool = False
+
+
+class PresenceStore(Protocol):
+    """Who has a live connection, per server process: never logged, and short-lived.
+
+    Each process (a `holder`) keeps a record per session of the members it has a live
+    connection for. A record lasts `keep_for` seconds after its holder last wrote it, so
+    the record of a process that died without a word disappears by itself.
+    """
+
+    def hold(self, holder: str, holdings: Sequence[Holding], keep_for: float) -> list[int]:
+        """Apply each change to `holder`'s records and keep them `keep_for` s more;
+        return, per holding, how many members `holder` now holds in its session."""
+        ...
+
+    def presence_marks(self, session_ids: Sequence[str]) -> dict[str, str]:
+        """Return per session a mark that changes whenever a live record of it changes
+        or a record lapses, and stays the same otherwise."""
+        ...
+
+    def present(self, session_id: str) -> set[str]:
+        """Return the members of a session some live process holds a connection for."""
+        ...
+
+
+class Store(EventStore, AccessStore, AuditStore, PresenceStore, Protocol):
     """Everything the app keeps, as one backend provides it."""

@@ -16,6 +16,9 @@ Keys, all under one prefix (default "facilitator:"), per session id S:
     audit            stream: one entry per audit log line (apart from any session's keys)
     signin:H         hash: user, created_at, last_seen of sign-in H (expires with it)
     signins:U        set of user U's sign-in hashes
+    presence:S:H     set: the members of S that server process H has a live connection
+                     for; expires unless H writes it again (see HOLD)
+    presence:S       hash: H -> a random mark, new whenever H's set of S changes
 
 An append is one Lua script: it checks the version, writes the events and ballots and
 moves the version, or writes nothing. After ballots, closed polls and erasures, Redis is
@@ -47,6 +50,7 @@ from facilitator.core.events import BallotCast, Event, PollClosed, SessionCreate
 from facilitator.storage.aof_rewrite import AofRewriter
 from facilitator.storage.base import (
     AuditEntry,
+    Holding,
     SessionRecord,
     SignIn,
     Snapshot,
@@ -100,6 +104,54 @@ for i = 11, #ARGV, 4 do
 end
 if version ~= actual then redis.call('HSET', KEYS[1], 'version', version) end
 return {'ok', version}
+"""
+
+# KEYS: the holder's set, the session's holder hash. ARGV: holder, milliseconds to keep,
+# "1" to replace the set, a fresh mark, n, then n members to add, then members to remove.
+HOLD = """
+local set, holders = KEYS[1], KEYS[2]
+local changed = ARGV[3] == '1'
+if changed then redis.call('DEL', set) end
+local n = tonumber(ARGV[5])
+for i = 6, 5 + n do
+    redis.call('SADD', set, ARGV[i])
+    changed = true
+end
+for i = 6 + n, #ARGV do
+    redis.call('SREM', set, ARGV[i])
+    changed = true
+end
+if changed then redis.call('HSET', holders, ARGV[1], ARGV[4]) end
+if redis.call('PEXPIRE', set, ARGV[2]) == 1 or changed then
+    redis.call('PEXPIRE', holders, ARGV[2])
+end
+return redis.call('SCARD', set)
+"""
+
+# KEYS: the session's holder hash. ARGV: the prefix of its holders' sets. A holder whose
+# set is gone (emptied, or lapsed with its process) leaves the hash, and so the mark.
+PRESENCE_MARK = """
+local marks = {}
+local flat = redis.call('HGETALL', KEYS[1])
+for i = 1, #flat, 2 do
+    if redis.call('EXISTS', ARGV[1] .. flat[i]) == 1 then
+        table.insert(marks, flat[i] .. '=' .. flat[i + 1])
+    else
+        redis.call('HDEL', KEYS[1], flat[i])
+    end
+end
+table.sort(marks)
+return table.concat(marks, ' ')
+"""
+
+# KEYS: the session's holder hash. ARGV: the prefix of its holders' sets.
+PRESENT = """
+local sets = {}
+for _, holder in ipairs(redis.call('HKEYS', KEYS[1])) do
+    table.insert(sets, ARGV[1] .. holder)
+end
+if #sets == 0 then return {} end
+return redis.call('SUNION', unpack(sets))
 """
 
 # KEYS: snapshot hash. ARGV: version, data.
@@ -201,6 +253,9 @@ class RedisStore:
         self._count_attempt = client.register_script(COUNT_ATTEMPT)
         self._end_signins = client.register_script(END_SIGNINS)
         self._touch_signin = client.register_script(TOUCH_SIGNIN)
+        self._hold = client.register_script(HOLD)
+        self._presence_mark = client.register_script(PRESENCE_MARK)
+        self._present = client.register_script(PRESENT)
 
     @classmethod
     def from_url(
@@ -481,6 +536,46 @@ class RedisStore:
     def end_signins(self, user: str) -> None:
         keys = [self._key("signins", user)]
         self._call(lambda: self._end_signins(keys=keys, args=[self._prefix]), "write to")
+
+    # -- presence -----------------------------------------------------------------------
+
+    def hold(self, holder: str, holdings: Sequence[Holding], keep_for: float) -> list[int]:
+        keep = max(1, round(keep_for * 1000))
+
+        def write() -> list[int]:
+            pipe = self._redis.pipeline(transaction=False)
+            for holding in holdings:
+                sid = holding.session_id
+                argv: list[str | int] = [
+                    holder,
+                    keep,
+                    "1" if holding.replace else "",
+                    secrets.token_hex(6),
+                    len(holding.added),
+                    *sorted(holding.added),
+                    *sorted(holding.removed),
+                ]
+                keys = [self._key("presence", sid, holder), self._key("presence", sid)]
+                self._hold(keys=keys, args=argv, client=pipe)
+            return [int(n) for n in pipe.execute()]
+
+        return self._call(write, "write to") if holdings else []
+
+    def presence_marks(self, session_ids: Sequence[str]) -> dict[str, str]:
+        def read() -> list[str]:
+            pipe = self._redis.pipeline(transaction=False)
+            for sid in session_ids:
+                prefix = self._key("presence", sid, "")
+                self._presence_mark(keys=[self._key("presence", sid)], args=[prefix], client=pipe)
+            return [str(mark) for mark in pipe.execute()]
+
+        marks = self._call(read, "read") if session_ids else []
+        return dict(zip(session_ids, marks, strict=True))
+
+    def present(self, session_id: str) -> set[str]:
+        keys, prefix = [self._key("presence", session_id)], self._key("presence", session_id, "")
+        members = self._call(lambda: self._present(keys=keys, args=[prefix]), "read")
+        return set(cast("list[str]", members))
 
     # -- operations ---------------------------------------------------------------------
 

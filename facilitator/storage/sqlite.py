@@ -17,6 +17,7 @@ from facilitator.core.events import BallotCast, Event, PollClosed, SessionCreate
 from facilitator.private_files import private_dir, private_file
 from facilitator.storage.base import (
     AuditEntry,
+    Holding,
     SessionRecord,
     SignIn,
     Snapshot,
@@ -24,6 +25,7 @@ from facilitator.storage.base import (
     VersionConflict,
 )
 from facilitator.storage.history import HistoryEraser
+from facilitator.storage.memory_presence import MemoryPresence
 
 T = TypeVar("T")
 # Seconds an attempt is kept at most, whatever its key: longer than any limit's window.
@@ -145,6 +147,9 @@ class SQLiteStore:
             _make_private(Path(path))
         self._lock = threading.Lock()
         self._closed = False
+        # Who is connected lives in memory: it ends with the one process this store
+        # serves, so a restart (or a crash) never shows a phone that closed meanwhile.
+        self._presence = MemoryPresence()
         self._queue_guard = threading.Lock()
         self._queue: list[_Write] = []
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
@@ -297,6 +302,15 @@ class SQLiteStore:
             raise VersionConflict(session_id, expected_version, -1) from error
         except sqlite3.Error as error:
             raise StorageError(f"could not write to the session store: {error}") from error
+
+    def hold(self, holder: str, holdings: Sequence[Holding], keep_for: float) -> list[int]:
+        return self._presence.hold(holder, holdings, keep_for)
+
+    def presence_marks(self, session_ids: Sequence[str]) -> dict[str, str]:
+        return self._presence.presence_marks(session_ids)
+
+    def present(self, session_id: str) -> set[str]:
+        return self._presence.present(session_id)
 
     def read(self, session_id: str, since: int = 0) -> list[tuple[int, Event]]:
         rows = self._query(

@@ -23,6 +23,7 @@ from facilitator.core.events import ParticipantLeft
 from facilitator.errors import Refused, error_body
 from facilitator.service import broadcast as rooms
 from facilitator.service.limits import TokenBucket
+from facilitator.service.presence import Presence
 from facilitator.service.sessions import Outcome, SessionService
 from facilitator.service.signins import SignIns
 from facilitator.service.tokens import Actor, Role, TokenSigner
@@ -172,7 +173,7 @@ def views_for(service: SessionService, actor: Actor) -> dict[str, Any]:
     """Return the view (and for a member, the personal part) that `actor` may see."""
     state = service.current(actor.session_id)
     if actor.role is Role.FACILITATOR:
-        return {"view": facilitator_view(state)}
+        return {"view": facilitator_view(state, service.online(actor.session_id))}
     if actor.role is Role.DISPLAY:
         return {"view": display_view(state)}
     return {
@@ -189,6 +190,7 @@ def bind(
     service: SessionService,
     signer: TokenSigner,
     signins: SignIns,
+    presence: Presence,
     event_burst: int = 60,
     event_rate: int = 20,
 ) -> None:
@@ -200,7 +202,6 @@ def bind(
     """
     server = socketio.server
     connections: dict[str, Actor] = {}
-    open_per_actor: dict[Actor, int] = {}
     # Console and display connections, and the sign-in each one's token belongs to.
     signed: dict[str, str] = {}
     sweeping: list[bool] = []
@@ -229,7 +230,8 @@ def bind(
             raise ConnectionRefusedError(body["message"], body) from None
         connections[sid] = actor
         buckets[sid] = TokenBucket(event_burst, event_rate, time.monotonic())
-        open_per_actor[actor] = open_per_actor.get(actor, 0) + 1
+        if actor.role is Role.FACILITATOR:
+            presence.watch(actor.session_id)
         if actor.role is not Role.PARTICIPANT:
             signed[sid] = actor.signin
             if not sweeping:
@@ -238,24 +240,21 @@ def bind(
         server.enter_room(sid, _audience_room(actor))
         if actor.role is Role.PARTICIPANT:
             server.enter_room(sid, rooms.member_room(actor.session_id, actor.participant_id))
-            _presence(service, actor, connected=True)
+            presence.opened(actor.session_id, actor.participant_id)
         for name, data in views_for(service, actor).items():
             server.emit(name, data, to=sid)
 
     def disconnect(sid: str, reason: Any = None) -> None:
-        """A connection closed; a member with no other connection here shows as away."""
+        """A connection closed; a member with no other live connection shows as away."""
         actor = connections.pop(sid, None)
         signed.pop(sid, None)
         buckets.pop(sid, None)
         if actor is None:
             return
-        left = open_per_actor.get(actor, 1) - 1
-        if left > 0:
-            open_per_actor[actor] = left
-            return
-        open_per_actor.pop(actor, None)
         if actor.role is Role.PARTICIPANT:
-            _presence(service, actor, connected=False)
+            presence.closed(actor.session_id, actor.participant_id)
+        elif actor.role is Role.FACILITATOR:
+            presence.unwatch(actor.session_id)
 
     def sweep() -> None:
         """Now and then, close consoles and displays whose sign-in has ended."""
@@ -346,12 +345,3 @@ def _audience_room(actor: Actor) -> str:
     if actor.role is Role.DISPLAY:
         return rooms.display_room(actor.session_id)
     return rooms.participants_room(actor.session_id)
-
-
-def _presence(service: SessionService, actor: Actor, *, connected: bool) -> None:
-    kind = c.Connect if connected else c.Disconnect
-    try:
-        service.run(actor, lambda state, at: kind(at, actor.participant_id))
-    except (Refused, DomainError, StorageError):
-        # Presence is a courtesy to the facilitator; it never blocks a connection.
-        log.info("presence not recorded for a member of session %s", actor.session_id)
