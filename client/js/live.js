@@ -6,6 +6,9 @@
 import { actionId, api } from "./dom.js";
 
 const ACK_TIMEOUT_MS = 10000;
+// A tap refused as too fast waits this long, without backing off further: the server's
+// bucket refills every second, and a longer pause would only hold up the taps behind it.
+const RATE_LIMITED_PAUSE_MS = 1000;
 
 /**
  * What each refusal means, by its code (docs/events.md, "How a screen takes a refusal").
@@ -13,7 +16,8 @@ const ACK_TIMEOUT_MS = 10000;
  * connection, `tap` for a refused tap from the phone's queue:
  *   "ends"  - the member is no longer in the session: the phone forgets its token and taps;
  *   "final" - this connection or this tap will never be taken: say why, drop the tap;
- *   "retry" - kept, and tried again after a pause that doubles up to 15 s.
+ *   "retry" - kept, and tried again after a pause that doubles up to 15 s (a tap refused
+ *             as rate_limited: after 1 s each time, as the server asks).
  * A code not listed here, a time-out and a lost connection are retried: a refusal the
  * page does not know is no reason to throw away a person's place or answer.
  */
@@ -287,7 +291,8 @@ export class Live {
           // Kept on the phone: the same action_id again later counts once. (Without a
           // connection the status already says so, and the reconnect flushes.)
           if (this.socket?.connected) this.status("retrying", ack.error.code);
-          this.flushTimer = setTimeout(() => this.flush(), this.tapBackoff.next());
+          const pause = ack.error.code === "rate_limited" ? RATE_LIMITED_PAUSE_MS : this.tapBackoff.next();
+          this.flushTimer = setTimeout(() => this.flush(), pause);
           return;
         }
         // Acknowledged, or refused for good (say, the poll closed): either way it is done.
