@@ -34,6 +34,7 @@ RECOVERY = 40.0
 # What a screen must never say while the member is still in the session.
 NEVER = (
     "no longer in this session",
+    "left the session",
     "Not counted",
     "Not sent",
     "does not work",
