@@ -179,7 +179,16 @@ function closeAll(sockets) {
   for (const s of sockets) if (s) s.disconnect();
 }
 
+// Events a member's phone sends; every other event is a facilitator command, which
+// carries a command id of its own (the server applies a command id once).
+const MEMBER_EVENTS = new Set(["submit_answer", "send_signal", "leave_session", "sync"]);
+let commandIds = 0;
+const newCommandId = () => `bench-${process.pid}-c${++commandIds}`;
+
 function emitAck(socket, event, payload, timeoutMs = 30000) {
+  if (!MEMBER_EVENTS.has(event) && payload && payload.command_id === undefined) {
+    payload = { command_id: newCommandId(), ...payload };
+  }
   return new Promise((resolve) => {
     socket.timeout(timeoutMs).emit(event, payload, (err, reply) => {
       resolve(err ? { ok: false, error: { code: "timeout" } } : reply);
@@ -406,6 +415,9 @@ async function groups() {
   running = true;
   const cpu = cpuMeter(spec.serverPids);
   const commandErrors = {};
+  let commandsSent = 0;
+  // Every facilitator command carries an id of its own, as the console's do.
+  const commandId = () => `bench-${process.pid}-${++commandsSent}`;
   const started = now();
   const runOne = async (s, socket) => {
     await sleep(Math.random() * spec.stepEveryMs);
@@ -419,7 +431,7 @@ async function groups() {
       const tickAt = now();
       const command = async (kind, event, payload) => {
         s.pushes.push({ t0: now(), kind });
-        const reply = await emitAck(socket, event, payload);
+        const reply = await emitAck(socket, event, { command_id: commandId(), ...payload });
         if (!reply || !reply.ok) {
           const code = (reply && reply.error && reply.error.code) || "no reply";
           commandErrors[`${event}:${code}`] = (commandErrors[`${event}:${code}`] || 0) + 1;
@@ -442,7 +454,7 @@ async function groups() {
   const command_close = async (s, socket, pollId) => {
     await sleep(spec.answerDelayMs[1] + 1000);
     s.pushes.push({ t0: now(), kind: "close" });
-    await emitAck(socket, "close_poll", { poll_id: pollId });
+    await emitAck(socket, "close_poll", { command_id: commandId(), poll_id: pollId });
   };
   await Promise.all(sessions.map((s, i) => facs.results[i].ok && runOne(s, facs.results[i].socket)));
   const busy = cpu();

@@ -156,7 +156,8 @@ class Server:
         for line in self.process.stdout:
             if len(self.lines) < 200:
                 self.lines.append(line)
-            found = re.search(r"(/login\?token=\S+)", line)
+            # The link carries its token after "#" (older versions: "?token=").
+            found = re.search(r"(/login[#?]token=\S+)", line)
             if found:
                 self.login_link = self.url + found.group(1)
 
@@ -196,9 +197,26 @@ class Console:
         jar = http.cookiejar.CookieJar()
         # Only http://127.0.0.1 addresses this harness built itself are ever opened.
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        self.opener.open(server.login_link, timeout=10).read()
+        self._sign_in(server.login_link)
         me = json.loads(self.opener.open(server.url + "/api/me", timeout=10).read())
         self.csrf = me["csrf_token"]
+
+    def _sign_in(self, link: str) -> None:
+        """Do what the sign-in page does with a one-time link: post its token."""
+        if "?token=" in link:  # an older version, whose link signs in when opened
+            self.opener.open(link, timeout=10).read()
+            return
+        page = self.opener.open(self.server.url + "/login", timeout=10).read().decode()
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        if found is None:
+            raise RuntimeError("the sign-in page has no CSRF token")
+        request = urllib.request.Request(  # noqa: S310 (our own http://127.0.0.1 server)
+            self.server.url + "/login/link",
+            data=json.dumps({"token": link.split("#token=", 1)[1]}).encode(),
+            headers={"Content-Type": "application/json", "X-CSRF-Token": found.group(1)},
+            method="POST",
+        )
+        self.opener.open(request, timeout=10).read()
 
     def create_session(self) -> dict[str, Any]:
         request = urllib.request.Request(  # noqa: S310 (our own http://127.0.0.1 server)

@@ -24,6 +24,7 @@ from facilitator.storage.sqlite import Offload, SQLiteStore
 from facilitator.transport import http, pages, socket_events
 from facilitator.transport.headers import SecureHeaders
 from facilitator.transport.json_packet import JsonPacket
+from facilitator.transport.message_queue import QuickRedisManager, resync_on_return
 from facilitator.transport.pings import share_pings
 
 
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         app,
         async_mode=settings.async_mode,
         message_queue=settings.redis_url or None,
+        # Our own manager for the queue: it resubscribes at once when Redis returns.
+        client_manager=QuickRedisManager(settings.redis_url) if settings.redis_url else None,
         # None: only the app's own origin may open a connection.
         cors_allowed_origins=list(settings.allowed_origins) or None,
         max_http_buffer_size=settings.max_payload,
@@ -109,6 +112,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     socket_events.bind(
         socketio, service, signer, signins, settings.event_burst, settings.event_rate
     )
+    if settings.redis_url:
+        resync_on_return(socketio, service)
     if settings.retention_days > 0:
         sweeper = RetentionSweeper(
             store, settings.retention_days, service.clock, erased=service.forget

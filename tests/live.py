@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -18,6 +19,8 @@ from typing import Any
 import requests
 import socketio
 import websocket
+
+from facilitator.transport.socket_events import EVENTS, FACILITATOR
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -216,8 +219,20 @@ class Client:
         )
         return self
 
-    def call(self, event: str, payload: Any = None, timeout: float = 10) -> dict[str, Any]:
-        """Send an event and return its ack."""
+    def call(
+        self, event: str, payload: Any = None, timeout: float = 10, *, exact: bool = False
+    ) -> dict[str, Any]:
+        """Send an event and return its ack.
+
+        A facilitator command gets a fresh `command_id`, as the console gives each click,
+        unless the payload names one, is not an object, or is to be sent `exact`ly.
+        """
+        spec = EVENTS.get(event)
+        if not exact and spec is not None and spec.roles == FACILITATOR:
+            if payload is None:
+                payload = {}
+            if isinstance(payload, dict):
+                payload = {"command_id": f"{event}-{secrets.token_hex(6)}", **payload}
         reply: dict[str, Any] = self.sio.call(event, payload, timeout=timeout)
         return reply
 

@@ -129,6 +129,25 @@ def test_a_removed_user_can_no_longer_sign_in(data_dir: Path, store: SQLiteStore
         close_app(app)
 
 
+def test_removing_a_user_ends_the_sign_in_of_a_browser_already_signed_in(
+    data_dir: Path, store: SQLiteStore
+) -> None:
+    accounts.add_user(store, "amina", PASSWORD)
+    app = create_app(Settings(data_dir=data_dir, async_mode="threading", secret_key="k" * 40))
+    try:
+        browser = app.test_client()
+        browser.get("/login")
+        with browser.session_transaction() as cookie:
+            csrf = cookie["csrf"]
+        form = {"name": "amina", "password": PASSWORD, "csrf_token": csrf}
+        assert browser.post("/login", data=form).status_code == 302
+        assert browser.get("/api/me").status_code == 200
+        assert _run(data_dir, "users", "remove", "amina").exit_code == 0
+        assert browser.get("/api/me").status_code == 401
+    finally:
+        close_app(app)
+
+
 def test_sessions_are_listed_with_owner_and_end_but_no_content(
     data_dir: Path, store: SQLiteStore
 ) -> None:

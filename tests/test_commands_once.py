@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -69,7 +71,7 @@ def test_a_retry_with_the_version_it_was_sent_with_is_not_called_stale(store: St
     first = service.run(console, lambda st, at: c.Next(at), version, command_id="next-1")
     again = service.run(console, lambda st, at: c.Next(at), version, command_id="next-1")
     assert again.version == first.version
-    with pytest.raises(Refused, match=f"not {version}"):
+    with pytest.raises(Refused, match=f"after version {version}"):
         service.run(console, lambda st, at: c.Next(at), version, command_id="next-2")
 
 
@@ -98,3 +100,71 @@ def test_command_ids_survive_a_restart_and_other_processes(tmp_path: Path, store
     again = other.run(console, lambda st, at: c.Next(at), command_id="next-1")
     assert again.version == first.version
     assert _steps(other, console)[0] == 1
+
+
+class SlowStore:
+    """A store whose reads take `delay` seconds, as a Redis that is slow to answer."""
+
+    def __init__(self, inner: Store, delay: float) -> None:
+        self.inner = inner
+        self.delay = delay
+
+    def version(self, session_id: str) -> int:
+        time.sleep(self.delay)
+        return self.inner.version(session_id)
+
+    def read(self, session_id: str, since: int = 0) -> list[tuple[int, Event]]:
+        time.sleep(self.delay)
+        return self.inner.read(session_id, since)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_a_command_the_store_held_up_past_the_deadline_is_refused_not_recorded(
+    store: Store,
+) -> None:
+    service, console = _session(store)
+    slow = SlowStore(store, 0.3)
+    late = SessionService(slow, CATALOG, lambda *_: None, clock=lambda: 1e9, deadline=0.2)
+    with pytest.raises(Refused, match="nothing was saved") as refused:
+        late.run(console, lambda st, at: c.AddNote(at, "late"), command_id="note-1")
+    assert refused.value.code == "busy"
+    assert _steps(service, console) == (0, [])
+
+
+def test_a_command_that_waited_past_the_deadline_for_its_session_is_refused(
+    store: Store,
+) -> None:
+    service, console = _session(store)
+    busy = SessionService(store, CATALOG, lambda *_: None, clock=lambda: 1e9, deadline=0.2)
+    holding, release = threading.Event(), threading.Event()
+
+    def slow_note(state: Any, at: float) -> c.Command:
+        holding.set()
+        release.wait(5)
+        return c.AddNote(at, "first")
+
+    outcomes: list[Exception] = []
+
+    def first() -> None:
+        try:
+            busy.run(console, slow_note, None, "note-1")
+        except Refused as error:
+            outcomes.append(error)
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    try:
+        assert holding.wait(5)
+        started = time.monotonic()
+        with pytest.raises(Refused) as refused:
+            busy.run(console, lambda st, at: c.AddNote(at, "second"), command_id="note-2")
+        assert refused.value.code == "busy"
+        assert time.monotonic() - started < 1
+    finally:
+        release.set()
+        worker.join(5)
+    # The first was decided too late as well: refused, not written behind its sender's back.
+    assert [error.code for error in outcomes if isinstance(error, Refused)] == ["busy"]
+    assert _steps(service, console) == (0, [])

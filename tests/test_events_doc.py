@@ -133,6 +133,7 @@ def test_every_error_code_the_events_produce_is_in_the_ack_section() -> None:
         "illegal_state",
         "below_threshold",
         "storage_unavailable",
+        "busy",
         "internal",
     ):
         assert f"`{code}`" in ack, code

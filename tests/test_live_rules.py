@@ -216,6 +216,8 @@ def _bad_payloads(event: str) -> list[tuple[str, Any]]:
     """Return (label, payload) pairs: not an object, unknown, wrong type, oversized, missing."""
     schema = EVENTS[event].schema()
     base = _payload(event, "m-unknown")
+    if "command_id" in schema.fields:
+        base["command_id"] = f"{event}-bad"
     cases: list[tuple[str, Any]] = [
         ("a list", [base]),
         ("a string", "hello"),
@@ -270,7 +272,7 @@ def test_bad_payload_gets_the_error_ack_and_changes_nothing(
     spec = EVENTS[event]
     client = room.console if Role.FACILITATOR in spec.roles else room.phones[2]
     before = _version(room.console)
-    ack = client.call(event, payload)
+    ack = client.call(event, payload, exact=True)
     assert ack["ok"] is False
     assert set(ack["error"]) == {"code", "message"}
     assert ack["error"]["code"] == "invalid", ack
@@ -288,9 +290,13 @@ def test_an_event_with_two_payloads_gets_the_error_ack_and_changes_nothing(room:
 
 def test_a_stale_version_is_refused_with_a_clear_error(room: Any) -> None:
     current = _version(room.console)
-    ack = room.console.call("add_note", {"text": "late", "version": current - 1})
+    # Version 1 is older than the command that started the session.
+    ack = room.console.call("add_note", {"text": "late", "version": 1})
     assert ack["error"]["code"] == "stale_version"
-    assert f"at version {current}, not {current - 1}" in ack["error"]["message"]
+    assert "a facilitator command changed the session after version 1" in ack["error"]["message"]
+    ahead = room.console.call("add_note", {"text": "late", "version": current + 1})
+    assert ahead["error"]["code"] == "stale_version"
+    assert f"at version {current}, not {current + 1}" in ahead["error"]["message"]
     assert _version(room.console) == current
 
 

@@ -106,10 +106,29 @@ def test_a_facilitator_command_against_an_old_version_is_refused(tmp_path: Path)
     second = _service(tmp_path / "shared.db")
     sid, console, _ = _started(first)
     seen = second.current(sid).version
-    first.run(console, lambda st, at: c.Next(at), expected_version=seen)
-    with pytest.raises(Refused, match=f"not {seen}"):
-        second.run(console, lambda st, at: c.Next(at), expected_version=seen)
+    first.run(console, lambda st, at: c.Next(at), expected_version=seen, command_id="next-a")
+    with pytest.raises(Refused, match=f"after version {seen}"):
+        second.run(console, lambda st, at: c.Next(at), expected_version=seen, command_id="next-b")
     assert first.current(sid).current_step == 1
+
+
+def test_members_answering_after_the_console_rendered_do_not_make_its_command_stale(
+    tmp_path: Path,
+) -> None:
+    service = _service(tmp_path / "s.db")
+    sid, console, phones = _started(service, members=3)
+    service.run(console, lambda st, at: c.Next(at), command_id="next-1")
+    seen = service.current(sid).version
+    for n, phone in enumerate(phones):
+        service.run(
+            phone,
+            lambda st, at: c.SendSignal(at, phone.participant_id, f"s{n}", SignalKind.PASS),  # noqa: B023 (run calls it at once)
+        )
+    assert service.current(sid).version > seen
+    service.run(console, lambda st, at: c.Next(at), expected_version=seen, command_id="next-2")
+    assert service.current(sid).current_step == 2
+    with pytest.raises(Refused, match=f"not {seen + 99}"):
+        service.run(console, lambda st, at: c.Next(at), seen + 99, command_id="next-3")
 
 
 def test_snapshots_are_saved_as_the_log_grows(tmp_path: Path) -> None:

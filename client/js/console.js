@@ -1,25 +1,53 @@
 // The facilitator's console: agenda and clock, script note, polls, role-plays,
 // roster, private signals and notes, links and exports.
 
-import { api, byId, clockText, fill, h } from "./dom.js";
+import { actionId, api, byId, clockText, fill, h } from "./dom.js";
 import { Live, serverClock, statusText } from "./live.js";
 
 const sessionId = decodeURIComponent(location.pathname.split("/").pop());
 const KIND_TEXT = { pass: "passes this turn", break: "needs a break", support: "needs support" };
+// Refusals after which the same command may simply be sent again: nothing was recorded,
+// or the server cannot tell; the command id keeps a resend from applying twice.
+const RETRYABLE = new Set(["timeout", "offline", "storage_unavailable", "busy", "conflict", "rate_limited", "internal"]);
+const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 5000, 5000, 5000, 5000];
 
 let live = null;
 let view = null;
 let library = { polls: [], role_plays: [] };
 let rosterKey = "";
+// The version of the view on screen: a command acts on what the facilitator saw.
+let shownVersion = null;
 
 function say(text) {
   byId("message").textContent = text;
 }
 
+/**
+ * Send a facilitator command with a fresh command id and the version on screen. After a
+ * time-out or a refusal worth retrying it is sent again with the same id and version,
+ * so that a command the server recorded (but whose ack was lost) is not applied twice.
+ */
 async function command(event, payload = {}) {
-  const ack = await live.emit(event, payload);
-  say(ack.ok ? "" : ack.error.message);
+  const sent = { ...payload, command_id: actionId(), version: shownVersion };
+  let ack = await live.emit(event, sent);
+  for (const delay of RETRY_DELAYS_MS) {
+    if (ack.ok || !RETRYABLE.has(ack.error?.code)) break;
+    say("Not saved yet; trying again…");
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    ack = await live.emit(event, sent);
+  }
+  if (ack.ok) say("");
+  else if (ack.error.code === "stale_version") {
+    say("The session changed; check and try again.");
+    await resync();
+  } else say(`Not saved: ${ack.error.message}`);
   return ack;
+}
+
+/** Fetch the session as it is now and show it. */
+async function resync() {
+  const ack = await live.emit("sync", {});
+  if (ack.ok && ack.view) live.applyView(ack.view, true);
 }
 
 /** Re-render `fn` but give keyboard focus back to the control that had it. */
@@ -36,6 +64,7 @@ function typing(target) {
 // -- rendering ------------------------------------------------------------------------
 
 function render() {
+  shownVersion = view.version;
   document.title = `${view.title} - Console`;
   byId("session-title").textContent = view.title;
   byId("phase").textContent = { lobby: "Not started", running: "Running", ended: "Ended" }[view.phase];

@@ -37,6 +37,7 @@ export const REFUSALS = {
   conflict: { member: "retry", staff: "retry", tap: "retry" },
   rate_limited: { member: "retry", staff: "retry", tap: "retry" },
   storage_unavailable: { member: "retry", staff: "retry", tap: "retry" },
+  busy: { member: "retry", staff: "retry", tap: "retry" },
   corrupt: { member: "retry", staff: "retry", tap: "retry" },
   internal: { member: "retry", staff: "retry", tap: "retry" },
 };
@@ -314,6 +315,7 @@ const TROUBLE = {
   rate_limited: "The server asked for a short pause.",
   timeout: "The server did not answer in time.",
   conflict: "The server was busy.",
+  busy: "The server was busy.",
 };
 const SOME_TROUBLE = "The server had a problem.";
 

@@ -182,6 +182,7 @@ def _apply_debrief(state: SessionState, ev: e.DebriefStarted) -> None:
 def _apply_command(state: SessionState, ev: e.CommandRecorded) -> None:
     # The last event of its append: the version it brings the log to is the command's.
     state.commands[ev.command_id] = state.version + 1
+    state.command_version = state.version + 1
 
 
 _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {

@@ -167,6 +167,10 @@ class SessionState:
     # Facilitator command ids already applied, with the version their append reached: a
     # retry, or the same command decided again after a lost store reply, gets that back.
     commands: dict[str, int] = field(default_factory=dict)
+    # The version the last facilitator command brought the log to. A console's `version`
+    # is stale only when it is older than this: members' answers and presence move the
+    # session's version all the time, and must not refuse the facilitator's next click.
+    command_version: int = 0
 
     @property
     def prompt(self) -> Prompt | None:

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from facilitator.core import commands as c
 from facilitator.core.codec import snapshot_to_dict
@@ -32,8 +32,17 @@ from facilitator.storage.base import Snapshot, Store, VersionConflict
 from facilitator.storage.rebuild import load_state
 
 MakeCommand = Callable[[SessionState, float], c.Command]
+T = TypeVar("T")
 # Under a storm of answers on two busy processes, five attempts sometimes all lost.
 RUN_ATTEMPTS = 8
+# Seconds a command may wait (for its session's lock, or for the store) before it is
+# refused instead of run: well below the clients' 10 s ack time-out, so that nothing is
+# recorded after its sender was told it failed. A store call that starts just before
+# the bound ends within Redis's 2 s reply time-out, still inside the ten.
+COMMAND_DEADLINE = 5.0
+# How far back in the log the events of a command found applied are looked for; a
+# command writes a few events at most, and members' events in between are harmless.
+REPUBLISH_WINDOW = 50
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class SessionService:
         join_attempts: int = 20,
         join_code_attempts: int = 2000,
         defer: Defer | None = None,
+        deadline: float = COMMAND_DEADLINE,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -74,6 +84,7 @@ class SessionService:
         self._cache: dict[str, SessionState] = {}
         self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
+        self._deadline = deadline
 
     # -- reading ----------------------------------------------------------------------
 
@@ -83,6 +94,15 @@ class SessionService:
         # would apply them twice to the cached state.
         with self._lock(session_id):
             return self._caught_up(session_id)
+
+    def rendered(self, session_id: str, render: Callable[[SessionState], T]) -> T | None:
+        """Render the session as it stands now, under its lock; None once it is erased."""
+        with self._lock(session_id):
+            try:
+                state = self._caught_up(session_id)
+            except DomainError:
+                return None
+            return render(state)
 
     def _caught_up(self, session_id: str) -> SessionState:
         state = self._cache.get(session_id)
@@ -149,9 +169,16 @@ class SessionService:
 
         With a `command_id`, the command is applied at most once: a retry, or the same
         command decided again after a lost store reply, gets the first outcome back.
+        With an `expected_version`, it is refused when a facilitator command changed the
+        session after that version (see `_check_version`). A command that could not be
+        written within the deadline is refused, never written later.
         """
         sid = actor.session_id
-        with self._lock(sid):
+        started = time.monotonic()
+        lock = self._lock(sid)
+        if not lock.acquire(timeout=self._deadline):
+            raise _too_late()
+        try:
             for attempt in range(RUN_ATTEMPTS):
                 if attempt:
                     # Several processes racing for one session: a short random pause
@@ -162,19 +189,16 @@ class SessionService:
                 applied = state.commands.get(command_id) if command_id else None
                 if applied is not None:
                     # Before the version check: the command itself moved the version.
-                    return Outcome(applied, state.public_version, [])
-                if expected_version is not None and expected_version != state.version:
-                    raise Refused(
-                        "stale_version",
-                        f"the session is at version {state.version}, not {expected_version}:"
-                        " it changed since you last saw it; resync and try again",
-                        409,
-                    )
+                    return self._applied_before(actor, state, applied)
+                if expected_version is not None:
+                    _check_version(state, expected_version)
                 events = decide(state, make(state, self._clock()))
                 if not events:
                     return Outcome(state.version, state.public_version, [])
                 if command_id:
                     events = [*events, CommandRecorded(command_id)]
+                if time.monotonic() - started > self._deadline:
+                    raise _too_late()
                 try:
                     self.store.append(sid, state.version, events)
                 except VersionConflict as conflict:
@@ -192,7 +216,28 @@ class SessionService:
                 )
                 self._audit_removals(actor, state, events)
                 return Outcome(state.version, state.public_version, events)
+        finally:
+            lock.release()
         raise Refused("conflict", "the session kept changing; try again", 409)
+
+    def _applied_before(self, actor: Actor, state: SessionState, applied: int) -> Outcome:
+        """Answer a command found applied with its first version, and send its views again.
+
+        Its first sending may never have happened: when the store's reply to its append
+        was lost, the process that wrote it heard only an error. Sending a view twice is
+        harmless; a change nobody was shown is not.
+        """
+        window = self.store.read(state.id, since=max(applied - REPUBLISH_WINDOW, 0))
+        mine: list[Event] = []
+        for version, event in window:
+            if version > applied:
+                break
+            if isinstance(event, CommandRecorded) and version < applied:
+                mine = []  # an earlier command's: this command's events come after it
+            else:
+                mine.append(event)
+        self._broadcast.publish(state, mine, by_facilitator=actor.role is Role.FACILITATOR)
+        return Outcome(applied, state.public_version, [])  # nothing applied this time
 
     def join(self, typed_code: str, display_name: str | None, address: str) -> Actor:
         """Admit a member by join code; return their actor.
@@ -265,13 +310,7 @@ class SessionService:
                 raise Refused("removed", "you were removed from this session", 403)
 
     def _with_state(self, session_id: str, render: Render) -> dict[str, Any] | None:
-        """Render the session as it stands now, under its lock; None once it is erased."""
-        with self._lock(session_id):
-            try:
-                state = self._caught_up(session_id)
-            except DomainError:
-                return None
-            return render(state)
+        return self.rendered(session_id, render)
 
     def _lock(self, session_id: str) -> threading.RLock:
         with self._locks_guard:
@@ -301,6 +340,34 @@ class SessionService:
         if state.version - last >= max(self._snapshot_every, state.version // 4):
             self.store.save_snapshot(state.id, Snapshot(state.version, snapshot_to_dict(state)))
             self._snapshot_at[state.id] = state.version
+
+
+def _check_version(state: SessionState, expected: int) -> None:
+    """Refuse a facilitator command sent from a screen older than the last command.
+
+    Only facilitator commands count: members answering and phones coming and going move
+    the session's version too, but do not change what a facilitator's click means.
+    """
+    if expected > state.version:
+        raise Refused(
+            "stale_version",
+            f"the session is at version {state.version}, not {expected}: resync and try again",
+            409,
+        )
+    if expected < state.command_version:
+        raise Refused(
+            "stale_version",
+            f"a facilitator command changed the session after version {expected}"
+            f" (at version {state.command_version}): resync, check and try again",
+            409,
+        )
+
+
+def _too_late() -> Refused:
+    # The sender may already have given up on it: better refused than applied unseen.
+    return Refused(
+        "busy", "the server could not get to this in time: nothing was saved; try again", 503
+    )
 
 
 def _unknown_code() -> Refused:

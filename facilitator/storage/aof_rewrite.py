@@ -11,12 +11,11 @@ answer while a poll is open.
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable
 
 import redis
 from redis.exceptions import RedisError, ResponseError
+
+from facilitator.storage.history import HistoryEraser
 
 log = logging.getLogger(__name__)
 
@@ -24,60 +23,18 @@ log = logging.getLogger(__name__)
 class AofRewriter:
     """Ask one Redis for AOF rewrites in the background, coalescing requests."""
 
-    def __init__(
-        self,
-        client: redis.Redis,
-        interval: float = 30.0,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        retry_every: float = 0.5,
-    ) -> None:
+    def __init__(self, client: redis.Redis, interval: float = 30.0) -> None:
         self._redis = client
-        self._interval = interval
-        self._clock = clock
-        self._retry_every = retry_every
-        self._wake = threading.Condition()
-        self._due: float | None = None  # when the next rewrite should start, if one is wanted
-        self._last = float("-inf")
-        self._closed = False
-        self._thread: threading.Thread | None = None
         self._warned = False
+        self._eraser = HistoryEraser(self._rewrite, interval, name="aof-rewrite")
 
     def request(self, *, urgent: bool) -> None:
         """Ask for a rewrite: now when `urgent`, else within the interval of the last one."""
-        with self._wake:
-            due = self._clock() if urgent else max(self._clock(), self._last + self._interval)
-            self._due = due if self._due is None else min(self._due, due)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="aof-rewrite", daemon=True)
-                self._thread.start()
-            self._wake.notify()
+        self._eraser.request(urgent=urgent)
 
     def close(self) -> None:
         """Stop the background task before the client closes; a rewrite under way goes on."""
-        with self._wake:
-            self._closed = True
-            self._wake.notify()
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while True:
-            with self._wake:
-                while not self._closed and (self._due is None or self._due > self._clock()):
-                    timeout = None if self._due is None else self._due - self._clock()
-                    self._wake.wait(timeout)
-                if self._closed:
-                    return
-                self._due = None
-                self._last = self._clock()
-            if not self._rewrite():
-                # Not started (one is running, or Redis is away): try again shortly, so
-                # that the rewrite that counts begins after the change that asked for it.
-                with self._wake:
-                    retry = self._clock() + self._retry_every
-                    self._due = retry if self._due is None else min(self._due, retry)
+        self._eraser.close()
 
     def _rewrite(self) -> bool:
         """Start a rewrite; return False when it must be tried again later."""

@@ -39,6 +39,7 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from facilitator.core.codec import event_from_dict, event_to_dict
@@ -52,10 +53,12 @@ from facilitator.storage.base import (
     StorageError,
     VersionConflict,
 )
+from facilitator.storage.breaker import Breaker
 
 DEFAULT_PREFIX = "facilitator:"
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+UNAVAILABLE = "the session store is unavailable: nothing was saved; try again in a moment"
 
 # KEYS: session hash, log stream, poll-id set, sessions set.
 # ARGV: prefix, session id, expected version, refusal ("" when the events are valid),
@@ -183,6 +186,9 @@ class RedisStore:
         self, client: redis.Redis, prefix: str = DEFAULT_PREFIX, *, rewrite_every: float = 30.0
     ) -> None:
         self._redis = client
+        # While Redis cannot be reached, calls fail at once instead of each waiting out
+        # the connection retries under its session's lock.
+        self._breaker = Breaker()
         # Empties the AOF of history after ballots, closed polls and erasures.
         self._history = AofRewriter(client, rewrite_every)
         self._prefix = prefix
@@ -204,10 +210,12 @@ class RedisStore:
         client = redis.Redis.from_url(
             url,
             decode_responses=True,
-            # Commands are short: a reply that takes 5 s means Redis is gone. This client
-            # is never used for pub/sub, which must not time out (Flask-SocketIO has its own).
-            socket_timeout=5,
-            socket_connect_timeout=2,
+            # Commands are short: a reply that takes 2 s means Redis is in trouble, and a
+            # command held up longer would be answered after its sender's own time-out.
+            # This client is never used for pub/sub, which must not time out
+            # (Flask-SocketIO has its own).
+            socket_timeout=2,
+            socket_connect_timeout=0.5,
             # Quick retries after a broken connection, e.g. the first command after a Redis
             # restart; when Redis is down the caller hears so in well under a second. Not
             # after a time-out: the command may have run, and the retry would run it again.
@@ -510,14 +518,22 @@ class RedisStore:
         return self._prefix + ":".join(parts)
 
     def _call(self, operation: Callable[[], T], verb: str) -> T:
+        if not self._breaker.admit():
+            # Redis could not be reached a moment ago: say so now, not after the retries.
+            raise StorageError(UNAVAILABLE)
         try:
-            return operation()
+            result = operation()
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            self._breaker.failed()
+            log.warning("could not %s Redis at %s: %s", verb, self._where, error)
+            raise StorageError(UNAVAILABLE) from error
         except RedisError as error:
+            self._breaker.succeeded()  # Redis answered, with an error of its own
             # The details (address, cause) go to the log; the sender hears what it means.
             log.warning("could not %s Redis at %s: %s", verb, self._where, error)
-            raise StorageError(
-                "the session store is unavailable: nothing was saved; try again in a moment"
-            ) from error
+            raise StorageError(UNAVAILABLE) from error
+        self._breaker.succeeded()
+        return result
 
     # -- the audit log and account operations -------------------------------------------
 

@@ -23,6 +23,7 @@ from facilitator.storage.base import (
     StorageError,
     VersionConflict,
 )
+from facilitator.storage.history import HistoryEraser
 
 T = TypeVar("T")
 # Seconds an attempt is kept at most, whatever its key: longer than any limit's window.
@@ -113,9 +114,9 @@ class _Write:
     """One writer's work in a group commit, and what became of it."""
 
     work: Callable[[sqlite3.Connection], Any]
-    # Whether the write-ahead log must be emptied once this write is committed: it
-    # wrote a ballot, closed a poll or erased something (see SQLiteStore._scrub).
-    scrub: bool = False
+    # When the write-ahead log must be emptied after this write (see SQLiteStore._scrub):
+    # "now", before it is acknowledged, after a close or an erasure; "soon" after a ballot.
+    scrub: str = ""
     done: bool = False
     result: Any = None
     error: BaseException | None = None
@@ -134,7 +135,9 @@ def _make_private(path: Path) -> None:
 class SQLiteStore:
     """An EventStore in one SQLite file; safe for threads and greenlets of one process."""
 
-    def __init__(self, path: str | Path, offload: Offload | None = None) -> None:
+    def __init__(
+        self, path: str | Path, offload: Offload | None = None, *, scrub_every: float = 1.0
+    ) -> None:
         # A commit waits for the disk (synchronous=FULL); under gevent that wait would
         # stop every other connection, so the server hands writes to a thread.
         self._offload: Offload = offload or _inline
@@ -162,8 +165,9 @@ class SQLiteStore:
             self._read_lock = threading.Lock()
         # A crash may have left history in the WAL (a ballot beside its vote): empty it now.
         self._scrub()
+        self._eraser = HistoryEraser(self._scrub_later, scrub_every, name="wal-scrub")
 
-    def _write(self, work: Callable[[sqlite3.Connection], T], *, scrub: bool = False) -> T:
+    def _write(self, work: Callable[[sqlite3.Connection], T], *, scrub: str = "") -> T:
         """Run `work` in a transaction and return once it is durable.
 
         Group commit: writers queue their work, and whoever holds the lock next commits
@@ -181,6 +185,8 @@ class SQLiteStore:
                 self._offload(lambda: self._commit(batch))
         if write.error is not None:
             raise write.error
+        if write.scrub == "soon":
+            self._eraser.request()
         return cast(T, write.result)
 
     def _commit(self, batch: list[_Write]) -> None:
@@ -196,7 +202,7 @@ class SQLiteStore:
                     write.error = error
                 db.execute("RELEASE write")
             db.execute("COMMIT")
-            if any(write.scrub for write in batch):
+            if any(write.scrub == "now" for write in batch):
                 self._scrub()
         except BaseException as error:
             if db.in_transaction:
@@ -211,13 +217,15 @@ class SQLiteStore:
             for write in batch:
                 write.done = True
 
-    def _scrub(self) -> None:
+    def _scrub(self) -> bool:
         """Copy the WAL into the database and empty it, so it keeps no write history.
 
         The WAL holds every commit since the last checkpoint, in order: an answer's commit
         holds its ballot and its voter side by side, and an erased session stays readable
-        there until the WAL is overwritten. A TRUNCATE checkpoint after each such commit,
-        before it is acknowledged, keeps that history for as long as one commit takes.
+        there until the WAL is overwritten. A TRUNCATE checkpoint empties it. It runs
+        before a close or an erasure is acknowledged, and at most every `scrub_every`
+        seconds after ballots: once per answer, its disk flushes made a burst of a
+        thousand answers several times slower.
         """
         try:
             # Readers finish their statement within the busy time-out, which this waits for.
@@ -229,6 +237,14 @@ class SQLiteStore:
         if busy:
             # The commit stands; the next scrub (at the latest on the next start) empties it.
             log.warning("could not empty the SQLite write-ahead log: %s", detail)
+        return not busy
+
+    def _scrub_later(self) -> bool:
+        """Empty the WAL from the background, between group commits."""
+        with self._lock:
+            if self._closed:
+                return True
+            return self._offload(self._scrub)
 
     def append(self, session_id: str, expected_version: int, events: Sequence[Event]) -> int:
         # Encoded here, so that the transaction (on a thread, under the lock) runs SQL only.
@@ -276,7 +292,7 @@ class SQLiteStore:
             return version
 
         try:
-            return self._write(write, scrub=bool(ballots or closed))
+            return self._write(write, scrub="now" if closed else "soon" if ballots else "")
         except sqlite3.IntegrityError as error:
             raise VersionConflict(session_id, expected_version, -1) from error
         except sqlite3.Error as error:
@@ -439,7 +455,7 @@ class SQLiteStore:
             ):
                 db.execute(f"DELETE FROM {table} WHERE {column} = ?", (session_id,))  # noqa: S608
 
-        self._write(erase, scrub=True)
+        self._write(erase, scrub="now")
 
     def redact(
         self, session_id: str, replacements: Mapping[int, Event], closed_polls: Sequence[str]
@@ -457,7 +473,7 @@ class SQLiteStore:
             )
             db.execute("DELETE FROM snapshots WHERE session_id = ?", (session_id,))
 
-        self._write(work, scrub=True)
+        self._write(work, scrub="now")
 
     def data_version(self) -> int:
         return int(self._query("PRAGMA user_version", ())[0][0])
@@ -466,6 +482,7 @@ class SQLiteStore:
         self._write(lambda db: db.execute(f"PRAGMA user_version = {int(version)}"))
 
     def close(self) -> None:
+        self._eraser.close()  # first: it may be waiting for the lock
         with self._lock:
             if self._closed:
                 return

@@ -59,8 +59,10 @@ class AnswerValue(fields.Field[Any]):
 
 
 class Versioned(Schema):
-    """A facilitator command; `version`, when sent, must match the session's."""
+    """A facilitator command: applied once per `command_id`; `version`, when sent, must
+    be no older than the session's last facilitator command."""
 
+    command_id = Str(required=True, validate=validate.Length(min=1, max=ACTION_ID_MAX))
     version = fields.Integer(strict=True, validate=validate.Range(min=1), allow_none=True)
 
 

@@ -75,7 +75,10 @@ def _facilitator_command(
 ) -> None:
     def handler(service: SessionService, actor: Actor, data: dict[str, Any]) -> Outcome:
         return service.run(
-            actor, lambda state, at: make(service, state, data, at), data.get("version")
+            actor,
+            lambda state, at: make(service, state, data, at),
+            data.get("version"),
+            data["command_id"],
         )
 
     on(name, FACILITATOR, schema)(handler)

@@ -1,0 +1,126 @@
+"""The real console in Chromium: every command carries a command id and the version on
+screen; a command whose ack was lost is sent again with the same id and applies once;
+a command from a screen another command made out of date is refused and resynced.
+
+The console's WebSocket passes through a relay in the page (Playwright's WebSocket
+routing) that can lose one ack, or hold back the views the server sends.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import Any
+
+from playwright.sync_api import WebSocketRoute, expect
+
+from tests.browser.conftest import OpenScreen
+from tests.live import Client, Facilitator, Server, wait_until
+
+
+class Relay:
+    """Pass the console's Socket.IO frames through, losing or holding some on request."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.lose_ack_of: str | None = None
+        self.lost: list[str] = []
+        self.hold_views = False
+        self._doomed: set[str] = set()
+        self._guard = threading.Lock()
+
+    def route(self, ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if isinstance(message, str):
+                found = re.match(r"^42(\d+)\[\"(\w+)\",(.*)\]$", message, re.DOTALL)
+                if found:
+                    ack_id, event, payload = found.groups()
+                    with self._guard:
+                        self.sent.append((event, json.loads(payload)))
+                        if event == self.lose_ack_of:
+                            self.lose_ack_of = None
+                            self._doomed.add(ack_id)
+            server.send(message)
+
+        def from_server(message: str | bytes) -> None:
+            if isinstance(message, str):
+                found = re.match(r"^43(\d+)\[", message)
+                with self._guard:
+                    if found and found.group(1) in self._doomed:
+                        self._doomed.discard(found.group(1))
+                        self.lost.append(message)
+                        return
+                    if self.hold_views and message.startswith('42["view"'):
+                        return
+            ws.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(from_server)
+
+    def commands(self, event: str) -> list[dict[str, Any]]:
+        with self._guard:
+            return [payload for name, payload in self.sent if name == event]
+
+
+def _console(
+    open_console: OpenScreen, facilitator: Facilitator
+) -> tuple[Any, Relay, dict[str, Any]]:
+    links = facilitator.create_session("browser-check", 1)
+    screen = open_console("/")
+    relay = Relay()
+    screen.page.route_web_socket(re.compile(r"/socket\.io/"), relay.route)
+    screen.page.goto(f"{screen.origin}/console/{links['session_id']}")
+    desk = screen.page
+    desk.get_by_role("button", name="Start session").click()
+    expect(desk.locator("#step-title")).to_have_text("Mood number")
+    return desk, relay, links
+
+
+def _steps(facilitator: Facilitator, session_id: str) -> list[int]:
+    response = facilitator.get(f"/api/sessions/{session_id}/export/log.jsonl")
+    events = [json.loads(line) for line in response.text.splitlines()]
+    return [e["index"] for e in events if e["type"] == "step_entered"]
+
+
+def test_a_command_whose_ack_was_lost_is_sent_again_with_its_id_and_applies_once(
+    open_console: OpenScreen, facilitator: Facilitator
+) -> None:
+    desk, relay, links = _console(open_console, facilitator)
+    relay.lose_ack_of = "next_step"
+    desk.get_by_role("button", name="Next").click()
+    # Applied at once (the view comes), but the ack is lost: after its 10 s time-out the
+    # console says so and sends the command again.
+    expect(desk.locator("#step-title")).to_have_text("One word each")
+    expect(desk.locator("#message")).to_have_text("Not saved yet; trying again…", timeout=15000)
+    expect(desk.locator("#message")).to_have_text("", timeout=5000)
+    assert len(relay.lost) == 1
+    first, again = relay.commands("next_step")
+    assert first == again
+    assert first["command_id"] and isinstance(first["version"], int)
+    assert _steps(facilitator, links["session_id"]) == [0, 1]
+    expect(desk.locator("#step-title")).to_have_text("One word each")
+
+
+def test_a_command_from_a_screen_another_command_changed_is_refused_and_resynced(
+    open_console: OpenScreen, facilitator: Facilitator, server: Server
+) -> None:
+    desk, relay, links = _console(open_console, facilitator)
+    # A second console (another tab) moves on while this one's screen is held back.
+    relay.hold_views = True
+    other = Client(server.url, links["console_token"], "other console").connect()
+    try:
+        assert other.call("next_step")["ok"]
+    finally:
+        other.close()
+    expect(desk.locator("#step-title")).to_have_text("Mood number")
+    relay.hold_views = False
+
+    desk.get_by_role("button", name="Next").click()
+    expect(desk.locator("#message")).to_have_text("The session changed; check and try again.")
+    # Resynced: the screen shows where the session is, and the click moved nothing.
+    expect(desk.locator("#step-title")).to_have_text("One word each")
+    wait_until(lambda: relay.commands("next_step"), 5, "the console's next_step")
+    assert _steps(facilitator, links["session_id"]) == [0, 1]
