@@ -421,8 +421,8 @@ async function start() {
       await loaded;
       render();
     },
-    onStatus: (state) => {
-      byId("status").textContent = statusText(state);
+    onStatus: (state, pending, trouble) => {
+      byId("status").textContent = statusText(state, 0, trouble);
       byId("status").className = `status ${state}`;
     },
     onRefused: (error) => say(error.message),

@@ -108,11 +108,12 @@ new Live({
     view = v;
     render();
   },
-  onStatus: (state) => {
+  onStatus: (state, pending, trouble) => {
     byId("status").hidden = state === "online";
     byId("status").className = `status ${state}`;
-    byId("status").textContent = statusText(state);
+    byId("status").textContent = statusText(state, 0, trouble);
   },
+  // Only refusals that no retry can change (see REFUSALS in live.js): revoked, expired...
   onRefused: (error) => {
     byId("status").hidden = false;
     byId("status").textContent = `This display link does not work: ${error.message}`;

@@ -6,7 +6,66 @@
 import { actionId, api } from "./dom.js";
 
 const ACK_TIMEOUT_MS = 10000;
-const RATE_LIMITED_RETRY_MS = 1000;
+// A tap refused as too fast waits this long, without backing off further: the server's
+// bucket refills every second, and a longer pause would only hold up the taps behind it.
+const RATE_LIMITED_PAUSE_MS = 1000;
+
+/**
+ * What each refusal means, by its code (docs/events.md, "How a screen takes a refusal").
+ * `member` is for a phone's refused connection, `staff` for a refused console or display
+ * connection, `tap` for a refused tap from the phone's queue:
+ *   "ends"  - the member is no longer in the session: the phone forgets its token and taps;
+ *   "final" - this connection or this tap will never be taken: say why, drop the tap;
+ *   "retry" - kept, and tried again after a pause that doubles up to 15 s (a tap refused
+ *             as rate_limited: after 1 s each time, as the server asks).
+ * A code not listed here, a time-out and a lost connection are retried: a refusal the
+ * page does not know is no reason to throw away a person's place or answer.
+ */
+export const REFUSALS = {
+  removed: { member: "ends", staff: "final", tap: "ends" },
+  left: { member: "ends", staff: "final", tap: "ends" },
+  expired: { member: "ends", staff: "final", tap: "ends" },
+  not_found: { member: "ends", staff: "final", tap: "final" },
+  revoked: { member: "retry", staff: "final", tap: "retry" },
+  unauthenticated: { member: "retry", staff: "final", tap: "retry" },
+  forbidden: { member: "retry", staff: "final", tap: "final" },
+  invalid: { member: "retry", staff: "retry", tap: "final" },
+  illegal_state: { member: "retry", staff: "retry", tap: "final" },
+  too_many_signals: { member: "retry", staff: "retry", tap: "final" },
+  below_threshold: { member: "retry", staff: "retry", tap: "final" },
+  stale_version: { member: "retry", staff: "retry", tap: "final" },
+  conflict: { member: "retry", staff: "retry", tap: "retry" },
+  rate_limited: { member: "retry", staff: "retry", tap: "retry" },
+  storage_unavailable: { member: "retry", staff: "retry", tap: "retry" },
+  busy: { member: "retry", staff: "retry", tap: "retry" },
+  corrupt: { member: "retry", staff: "retry", tap: "retry" },
+  internal: { member: "retry", staff: "retry", tap: "retry" },
+};
+
+/** How to take a refusal `code` in the column `kind` (member, staff or tap). */
+export function verdict(kind, code) {
+  return REFUSALS[code]?.[kind] ?? "retry";
+}
+
+/** Pauses between tries: 1 s doubling to 15 s, each a random half to whole of that. */
+export class Backoff {
+  constructor(first = 1000, most = 15000) {
+    this.first = first;
+    this.most = most;
+    this.tries = 0;
+  }
+
+  next() {
+    const ceiling = Math.min(this.most, this.first * 2 ** this.tries);
+    this.tries += 1;
+    // Jitter: phones refused together by one outage must not all come back at once.
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  reset() {
+    this.tries = 0;
+  }
+}
 
 /** The server's clock: timers on screen count from server times, not the device's. */
 export const serverClock = {
@@ -50,15 +109,27 @@ export class Live {
   /**
    * @param {object} options
    * @param {string} options.token - console, display or participant token
+   * @param {boolean} [options.member] - a participant's phone (REFUSALS' member column)
    * @param {string} [options.outboxKey] - localStorage key of the queue of pending actions
+   * @param {(item: object) => boolean} [options.settled] - the server already has this tap
    */
-  constructor({ token, outboxKey, onView, onPersonal, onStatus, onRefused, onSent }) {
+  constructor({ token, member = false, outboxKey, settled, onView, onPersonal, onStatus, onRefused, onSent }) {
     this.token = token;
+    // A phone's refusals read the member column of REFUSALS; consoles and displays, staff.
+    this.kind = member ? "member" : "staff";
     this.outboxKey = outboxKey;
+    // Whether the server already holds what a queued tap asks for (say, the poll is answered).
+    this.settled = settled ?? (() => false);
     this.version = null;
     this.handlers = { onView, onPersonal, onStatus, onRefused, onSent };
     this.flushing = false;
     this.socket = null;
+    this.stopped = false;
+    this.trouble = "";
+    this.connectBackoff = new Backoff();
+    this.tapBackoff = new Backoff();
+    this.reconnectTimer = null;
+    this.flushTimer = null;
   }
 
   start() {
@@ -83,12 +154,23 @@ export class Live {
       if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000);
     });
     socket.on("connect_error", (error) => {
-      if (error && error.data && error.data.code) {
-        this.status("refused");
-        this.handlers.onRefused?.(error.data);
-      } else {
+      const refusal = error?.data?.code ? error.data : null;
+      if (!refusal) {
+        // No answer at all: Socket.IO tries again by itself.
         this.status(navigator.onLine ? "reconnecting" : "offline");
+        return;
       }
+      const taken = verdict(this.kind, refusal.code);
+      if (taken === "retry") {
+        // A refused connection is not retried by Socket.IO: this page does it.
+        this.status("retrying", refusal.code);
+        clearTimeout(this.reconnectTimer);
+        this.reconnectTimer = setTimeout(() => {
+          if (!socket.connected && !this.stopped && navigator.onLine) socket.connect();
+        }, this.connectBackoff.next());
+        return;
+      }
+      this.refused(refusal);
     });
     socket.on("view", (view) => this.applyView(view));
     socket.on("personal", (personal) => this.handlers.onPersonal?.(personal));
@@ -105,23 +187,47 @@ export class Live {
   }
 
   stop() {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.flushTimer);
     this.socket?.disconnect();
   }
 
-  status(state) {
+  /** Set the connection state; `trouble` is the code of the refusal being retried. */
+  status(state, trouble = "") {
     this.state = state;
-    this.handlers.onStatus?.(state, this.pending().length);
+    this.trouble = trouble;
+    this.handlers.onStatus?.(state, this.pending().length, trouble);
   }
 
   async connected() {
+    clearTimeout(this.reconnectTimer);
+    this.connectBackoff.reset();
     this.status("online");
     serverClock.calibrate();
     const ack = await this.emit("sync", { version: this.version });
-    if (ack && ack.ok && !ack.unchanged) {
+    if (ack?.ok && !ack.unchanged) {
       this.applyView(ack.view, true);
       if (ack.personal) this.handlers.onPersonal?.(ack.personal);
+    } else if (ack && !ack.ok && ack.error.code !== "offline") {
+      if (verdict(this.kind, ack.error.code) !== "retry") {
+        this.refused(ack.error);
+        return;
+      }
+      // Connected, but the server could not say where the session is: ask again soon.
+      this.status("retrying", ack.error.code);
+      this.reconnectTimer = setTimeout(() => {
+        if (this.socket?.connected && !this.stopped) this.connected();
+      }, this.connectBackoff.next());
+      return;
     }
     this.flush();
+  }
+
+  /** A refusal this screen must not retry: for a phone, its membership has ended. */
+  refused(error) {
+    this.status("refused");
+    this.handlers.onRefused?.(error);
   }
 
   applyView(view, fresh = false) {
@@ -167,35 +273,60 @@ export class Live {
   }
 
   async flush() {
-    if (this.flushing || !this.socket?.connected) return;
+    if (this.flushing || this.stopped || !this.socket?.connected) return;
+    clearTimeout(this.flushTimer);
     this.flushing = true;
     try {
       for (;;) {
         const [item] = this.pending();
         if (!item) break;
-        const ack = await this.emit(item.event, item.payload);
-        if (!ack || ack.error?.code === "offline" || ack.error?.code === "timeout") break;
-        if (ack.error?.code === "rate_limited") {
-          // Sent too fast: the server asks for a pause, not a different answer.
-          setTimeout(() => this.flush(), RATE_LIMITED_RETRY_MS);
-          break;
+        // Counted already (an earlier try whose ack was lost, or another tab): done.
+        const ack = this.settled(item) ? { ok: true, duplicate: true } : await this.emit(item.event, item.payload);
+        if (!ack || ack.error?.code === "offline") break;
+        const taken = ack.ok ? "done" : verdict("tap", ack.error.code);
+        if (taken === "ends") {
+          this.refused(ack.error);
+          return;
+        }
+        if (taken === "retry") {
+          // Kept on the phone: the same action_id again later counts once. (Without a
+          // connection the status already says so, and the reconnect flushes.)
+          if (this.socket?.connected) this.status("retrying", ack.error.code);
+          const pause = ack.error.code === "rate_limited" ? RATE_LIMITED_PAUSE_MS : this.tapBackoff.next();
+          this.flushTimer = setTimeout(() => this.flush(), pause);
+          return;
         }
         // Acknowledged, or refused for good (say, the poll closed): either way it is done.
+        this.tapBackoff.reset();
         this.savePending(this.pending().filter((p) => p.payload.action_id !== item.payload.action_id));
         this.handlers.onSent?.(item, ack);
       }
+      if (this.state === "retrying" && this.socket?.connected) this.status("online");
     } finally {
       this.flushing = false;
     }
   }
 }
 
+// Said while a refusal is retried, by its code; any other code gets the last line.
+const TROUBLE = {
+  storage_unavailable: "The server cannot save right now.",
+  corrupt: "The server cannot read this session right now.",
+  rate_limited: "The server asked for a short pause.",
+  timeout: "The server did not answer in time.",
+  conflict: "The server was busy.",
+  busy: "The server was busy.",
+};
+const SOME_TROUBLE = "The server had a problem.";
+
 /** Text for a connection state, for the status line of each screen. */
-export function statusText(state, pending = 0) {
+export function statusText(state, pending = 0, trouble = "") {
   const waiting = pending ? ` ${pending} ${pending === 1 ? "tap is" : "taps are"} saved on this phone and will be sent.` : "";
   switch (state) {
     case "online":
-      return "Connected.";
+      return pending ? `Connected. Sending…${waiting}` : "Connected.";
+    case "retrying":
+      return `${TROUBLE[trouble] ?? SOME_TROUBLE} Trying again soon.${waiting}`;
     case "connecting":
       return "Connecting…";
     case "offline":

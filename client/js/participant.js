@@ -18,7 +18,10 @@ let view = null;
 let personal = null;
 let crisisShown = false;
 let renderedPoll = "";
-let pollError = "";
+// Why this phone's answer to one poll was not counted; shown with that poll only.
+let pollError = { pollId: "", text: "" };
+// Polls whose answer from this phone the server acknowledged, before `personal` says so.
+const counted = new Set();
 
 function load(key) {
   try {
@@ -123,7 +126,9 @@ function startLive() {
   byId("my-name").textContent = me.name;
   live = new Live({
     token: me.token,
+    member: true,
     outboxKey: outboxKey(),
+    settled: (item) => item.event === "submit_answer" && answeredPoll(item.payload.poll_id),
     onView: (v) => {
       view = v;
       render();
@@ -132,16 +137,20 @@ function startLive() {
       personal = p;
       render();
     },
-    onStatus: (state, pending) => {
+    onStatus: (state, pending, trouble) => {
       const status = byId("status");
       status.hidden = state === "online" && !pending;
       status.className = `status ${state}`;
-      status.textContent = statusText(state, pending);
+      status.textContent = statusText(state, pending, trouble);
       renderPoll();
     },
+    // Only a refusal that ends the membership arrives here (see REFUSALS in live.js).
     onRefused: (error) => forget("You are no longer in this session", error.message),
     onSent: (item, ack) => {
-      if (!ack.ok && item.event === "submit_answer") pollError = `Not counted: ${ack.error.message}`;
+      if (item.event === "submit_answer") {
+        if (ack.ok) counted.add(item.payload.poll_id);
+        else pollError = { pollId: item.payload.poll_id, text: `Not counted: ${ack.error.message}` };
+      }
       // The note speaks of the latest tap: while later ones wait, it still says sending.
       const waiting = live.pending().some((p) => p.event === "send_signal");
       if (item.event === "send_signal" && !waiting) byId("signal-note").textContent = signalNote(item.payload.kind, ack);
@@ -202,6 +211,17 @@ function render() {
 
 // -- polls ----------------------------------------------------------------------------
 
+function answeredPoll(pollId) {
+  return counted.has(pollId) || Boolean(personal?.answered.includes(pollId));
+}
+
+/** What the poll says of an answer still on the phone, by the connection's state. */
+function waitingNote() {
+  if (live?.state === "online") return "Sending your answer…";
+  if (live?.state === "retrying") return "Your answer is saved on this phone and will be sent as soon as the server can take it.";
+  return "Your answer is saved on this phone and will be sent when you are back online.";
+}
+
 function pendingAnswer(pollId) {
   return live?.pending().some((item) => item.event === "submit_answer" && item.payload.poll_id === pollId);
 }
@@ -216,23 +236,23 @@ function renderPoll() {
     return;
   }
   section.hidden = false;
-  const answered = personal?.answered.includes(poll.poll_id);
+  const answered = answeredPoll(poll.poll_id);
   const waiting = pendingAnswer(poll.poll_id);
-  const key = `${poll.poll_id}:${answered}:${waiting}`;
+  const key = `${poll.poll_id}:${answered}:${waiting}:${waiting ? waitingNote() : ""}`;
   if (key === renderedPoll) return;
   renderedPoll = key;
   if (answered || waiting) {
     fill(
       section,
       h("h2", { id: "poll-question", text: poll.question }),
-      h("p", { class: "done", id: "poll-note", role: "status", text: answered ? "Thank you. Your answer is in." : "Your answer is saved on this phone and will be sent when you are back online." }),
+      h("p", { class: "done", id: "poll-note", role: "status", text: answered ? "Thank you. Your answer is in." : waitingNote() }),
     );
     return;
   }
   const form = h("form", { class: "poll", novalidate: true });
   const read = pollInputs(poll, form);
-  const note = h("p", { id: "poll-note", class: "error", role: "alert", text: pollError });
-  pollError = "";
+  const note = h("p", { id: "poll-note", class: "error", role: "alert", text: pollError.pollId === poll.poll_id ? pollError.text : "" });
+  pollError = { pollId: "", text: "" };
   const send = h("button", { type: "submit", class: "primary", text: "Send answer" });
   form.append(note, send);
   form.addEventListener("submit", (event) => {
