@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import socketio
 
-from facilitator.app import create_app
+from facilitator.app import close_app, create_app
 from facilitator.config import Settings
 from facilitator.service.broadcast import (
     display_room,
@@ -138,11 +138,17 @@ def test_a_phone_cut_off_with_its_process_catches_up_with_no_further_change(
 
 
 def test_the_app_on_redis_runs_the_quick_manager_with_its_resync(tmp_path: Path) -> None:
-    app = create_app(Settings(data_dir=tmp_path, redis_url=shared_redis_url()))
-    manager = app.extensions["facilitator.socketio"].server.manager
-    assert isinstance(manager, message_queue.QuickRedisManager)
-    assert manager.on_resubscribed is not None
-    message_queue.check(app.extensions["facilitator.socketio"].server)
+    # Threading mode: a gevent app built in this unpatched test process would leave its
+    # background tasks as greenlets that block the next test that runs gevent's hub.
+    settings = Settings(data_dir=tmp_path, redis_url=shared_redis_url(), async_mode="threading")
+    app = create_app(settings)
+    try:
+        manager = app.extensions["facilitator.socketio"].server.manager
+        assert isinstance(manager, message_queue.QuickRedisManager)
+        assert manager.on_resubscribed is not None
+        message_queue.check(app.extensions["facilitator.socketio"].server)
+    finally:
+        close_app(app)
 
 
 def test_start_up_refuses_the_library_manager_that_stays_deaf_for_a_minute() -> None:
