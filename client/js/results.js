@@ -3,7 +3,7 @@
 
 import { h } from "./dom.js";
 
-function barList(entries, format = String) {
+function barList(entries) {
   const max = Math.max(1, ...entries.map(([, n]) => n));
   return h(
     "ul",
@@ -11,7 +11,7 @@ function barList(entries, format = String) {
     entries.map(([label, n]) => {
       const fill = h("span", { class: "fill" });
       fill.style.width = `${(100 * n) / max}%`;
-      return h("li", {}, h("span", { text: label }), h("span", { class: "track", "aria-hidden": "true" }, fill), h("span", { class: "n", text: format(n, label) }));
+      return h("li", {}, h("span", { text: label }), h("span", { class: "track", "aria-hidden": "true" }, fill), h("span", { class: "n", text: String(n) }));
     }),
   );
 }
@@ -32,14 +32,16 @@ const KINDS = {
     answer: (poll, a) => `total ${a.total}`,
   },
   ranking: {
-    // Most points first; the bar is the Borda points, the text adds the mean rank.
+    // Most points first; the bar and number are the Borda points, the label adds the mean place.
     chart: (summary) =>
       h(
         "div",
         { class: "ranking-results" },
+        h("p", { class: "help", text: "Points: first place earns one point for each option ranked below it." }),
         barList(
-          Object.entries(summary.points).sort((a, b) => b[1] - a[1]),
-          (points, option) => `${points} pts` + (summary.mean_ranks[option] === null ? "" : ` · rank ${summary.mean_ranks[option]}`),
+          Object.entries(summary.points)
+            .sort((a, b) => b[1] - a[1])
+            .map(([option, points]) => [summary.mean_ranks[option] === null ? option : `${option} (mean place ${summary.mean_ranks[option]})`, points]),
         ),
       ),
     answer: (poll, a) => a.answer.map((i, place) => `${place + 1}. ${poll.options[i]}`).join(", "),
