@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +22,20 @@ from tests.factories import ORDER, T0, answer_all, new_session
 def test_every_poll_type_has_one_registry_entry() -> None:
     assert set(KINDS) == set(PollType)
     assert all(entry.type is kind for kind, entry in KINDS.items())
+
+
+CLIENT = Path(__file__).parent.parent / "client" / "js"
+
+
+@pytest.mark.parametrize(
+    ("module", "table"), [("results.js", "KINDS"), ("participant.js", "INPUTS")]
+)
+def test_every_poll_type_has_a_client_entry(module: str, table: str) -> None:
+    text = (CLIENT / module).read_text(encoding="utf-8")
+    body = text[text.index(f"const {table} = {{") :]
+    body = body[: body.index("\n};")]
+    keys = set(re.findall(r"^  ([a-z_]+): ", body, re.M))
+    assert keys == {t.value for t in PollType}
 
 
 def test_an_unregistered_poll_type_is_refused_not_treated_as_another_kind() -> None:
