@@ -455,3 +455,10 @@ def test_summary_shows_a_ranking_as_points_and_mean_rank_per_option() -> None:
     assert ["Option", "Borda points, mean rank"] in polls.rows
     assert ["sleep", "points 5"] in polls.rows
     assert ["sleep", "mean rank 1.33"] in polls.rows
+
+
+def test_summary_lists_each_named_members_ranking_in_order() -> None:
+    state = _ranking([[2, 0, 1], [0, 1, 2]], anonymous=False)
+    polls = _Page(_section(summary_html(state, STARTED + MINUTE, tz=UTC), "Polls"))
+    assert ["Name", "Order (first to last)"] in polls.rows
+    assert ["Member 1", "work > sleep > friends"] in polls.rows

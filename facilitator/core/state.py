@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from facilitator.core.poll_kinds import Answer, poll_kind
+# Answer is re-exported: commands and events name it from here.
+from facilitator.core.poll_kinds import Answer as Answer
+from facilitator.core.poll_kinds import poll_kind
 from facilitator.core.spec import (
     MIN_REVEAL_THRESHOLD,
     PollSpec,
     RolePlaySpec,
     StepSpec,
 )
-
-__all__ = ["Answer"]
 
 
 class SessionPhase(StrEnum):

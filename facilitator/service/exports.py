@@ -5,9 +5,10 @@ Pure functions of the log or the state; the views that serve them add the HTTP.
 Results CSV columns: poll_id, question, type, anonymous, phase, participant, item,
 answer, count. An anonymous poll gives aggregate rows only (participant empty): one
 per option, scale value, distinct text or instrument total, with its count, plus a
-`mean` row for scales; or a single `withheld` row while it is open or below its
-threshold. A named poll gives one row per person (count empty); an instrument gives
-a `total` row and one row per item score.
+`mean` row for scales (a ranking gives a `points` and a `mean rank` row per option);
+or a single `withheld` row while it is open or below its threshold. Each poll kind's
+rows come from its entry in core/poll_kinds.py. A named poll gives one row per person
+(count empty); an instrument gives a `total` row and one row per item score.
 """
 
 from __future__ import annotations
