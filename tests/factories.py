@@ -37,6 +37,12 @@ WORDS = PollSpec(
 PICK = PollSpec(
     "helped", "What helped?", PollType.MULTIPLE_CHOICE, options=("talking", "listening", "plan")
 )
+ORDER = PollSpec(
+    "priorities",
+    "Put these in order, most important first",
+    PollType.RANKING,
+    options=("sleep", "friends", "work"),
+)
 RISKY = PollSpec(
     "phq9-lite",
     "Over the last 2 weeks, how often have you been bothered by the following?",

@@ -12,7 +12,7 @@ from facilitator.core.engine import handle
 from facilitator.core.errors import DomainError
 from facilitator.core.spec import PollType
 from facilitator.core.state import PollPhase, poll_answer_summary
-from tests.factories import MOOD, NAMED, PICK, RISKY, T0, WORDS, answer_all, new_session
+from tests.factories import MOOD, NAMED, ORDER, PICK, RISKY, T0, WORDS, answer_all, new_session
 
 
 def _with_poll(spec=MOOD, members=4):
@@ -157,6 +157,14 @@ BAD_ANSWERS = [
     (RISKY, [0], "for each of the 2 items"),
     (RISKY, [0, 4], "0 to 3"),
     (RISKY, "0,0", "one option number"),
+    (ORDER, [0, 1], "order every option: the option numbers 0 to 2, each once"),
+    (ORDER, [0, 1, 1], "order every option"),
+    (ORDER, [0, 1, 2, 0], "order every option"),
+    (ORDER, [0, 1, 3], "order every option"),
+    (ORDER, [0, 1, True], "order every option"),
+    (ORDER, [0.0, 1, 2], "order every option"),
+    (ORDER, 0, "order every option"),
+    (ORDER, "0,1,2", "order every option"),
 ]
 
 

@@ -23,6 +23,7 @@ from tests.factories import (
     AGENDA,
     MOOD,
     NAMED,
+    ORDER,
     RISKY,
     ROLE_PLAY,
     T0,
@@ -411,3 +412,53 @@ def test_named_multiple_choice_csv_joins_the_options_chosen() -> None:
         ("multiple_choice", "b"),
         ("multiple_choice", "a"),
     ]
+
+
+# -- ranking polls --------------------------------------------------------------------
+
+
+def _ranking(values: list[object], *, anonymous: bool = True) -> SessionState:
+    state = new_session(len(values), start=True)
+    _poll(state, replace(ORDER, anonymous=anonymous), values, at=STARTED + 1)
+    return state
+
+
+def test_anonymous_ranking_csv_gives_points_and_mean_rank_per_option_and_names_no_one() -> None:
+    rows = _poll_rows(_ranking([[0, 1, 2], [0, 2, 1], [2, 0, 1]]), "poll-1")
+    assert [(r["participant"], r["item"], r["answer"], r["count"]) for r in rows] == [
+        ("", "points", "sleep", "5"),
+        ("", "mean rank", "sleep", "1.33"),
+        ("", "points", "friends", "1"),
+        ("", "mean rank", "friends", "2.67"),
+        ("", "points", "work", "3"),
+        ("", "mean rank", "work", "2.0"),
+    ]
+    assert {r["type"] for r in rows} == {"ranking"}
+
+
+def test_anonymous_ranking_below_threshold_is_withheld() -> None:
+    (row,) = _poll_rows(_ranking([[0, 1, 2], [2, 1, 0]]), "poll-1")
+    assert (row["item"], row["answer"]) == ("withheld", "results withheld (fewer than 3 answers)")
+
+
+def test_named_ranking_csv_gives_each_person_their_order() -> None:
+    rows = _poll_rows(_ranking([[2, 0, 1], [0, 1, 2]], anonymous=False), "poll-1")
+    assert [(r["participant"], r["item"], r["answer"]) for r in rows] == [
+        ("Member 1", "", "work > sleep > friends"),
+        ("Member 2", "", "sleep > friends > work"),
+    ]
+
+
+def test_summary_shows_a_ranking_as_points_and_mean_rank_per_option() -> None:
+    state = _ranking([[0, 1, 2], [0, 2, 1], [2, 0, 1]])
+    polls = _Page(_section(summary_html(state, STARTED + MINUTE, tz=UTC), "Polls"))
+    assert ["Option", "Borda points, mean rank"] in polls.rows
+    assert ["sleep", "points 5"] in polls.rows
+    assert ["sleep", "mean rank 1.33"] in polls.rows
+
+
+def test_summary_lists_each_named_members_ranking_in_order() -> None:
+    state = _ranking([[2, 0, 1], [0, 1, 2]], anonymous=False)
+    polls = _Page(_section(summary_html(state, STARTED + MINUTE, tz=UTC), "Polls"))
+    assert ["Name", "Order (first to last)"] in polls.rows
+    assert ["Member 1", "work > sleep > friends"] in polls.rows

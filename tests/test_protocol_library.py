@@ -255,3 +255,11 @@ def test_broken_user_file_stops_the_catalog_naming_the_file(user_dir: Path) -> N
 def test_missing_user_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ProtocolError, match="is not a directory"):
         Catalog.load([tmp_path / "absent"])
+
+
+def test_a_ranking_poll_loads_from_a_protocol_with_its_options_in_order() -> None:
+    path = Path(__file__).parent / "browser" / "protocols" / "browser-check.yaml"
+    poll = load_protocol(path).polls["priorities"]
+    assert (poll.type, poll.anonymous, poll.reveal_threshold) == (PollType.RANKING, True, 3)
+    assert poll.options == ("Sleep", "Seeing friends", "Work", "Exercise")
+    check_spec(poll)

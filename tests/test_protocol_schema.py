@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from marshmallow import Schema, fields
 
+from facilitator.core.poll_kinds import protocol_types
 from facilitator.library.catalog import SHIPPED_DIR, check_files, files_in
 from facilitator.library.schema import IdMap, InstrumentSchema, ProtocolSchema
 
@@ -36,9 +37,12 @@ BROKEN = {
         "needs a role_play id",
     ),
     "role_play_unknown_area.yaml": ("role_plays.ask.area", "not in problem_areas"),
+    "ranking_one_option.yaml": ("polls.order.options", "a ranking poll needs at least two options"),
+    "ranking_with_min.yaml": ("polls.order.min", "not used by a ranking poll"),
     "scale_min_max.yaml": ("polls.mood.max", "must be above min"),
     "unknown_block.yaml": ("sessions[0].steps[0].use", "unknown block 'openning'"),
     "unknown_field.yaml": ("sessions[0].steps[0].nots", "unknown field"),
+    "unknown_poll_type.yaml": ("polls.order.type", "Must be one of"),
     "unknown_poll.yaml": ("sessions[0].steps[1].poll", "unknown poll 'mood11'"),
     "unknown_role_play.yaml": (
         "sessions[0].steps[1].role_play",
@@ -130,6 +134,11 @@ def _documented(section: str) -> set[str]:
 def test_every_schema_field_is_documented_in_the_readme(schema, section) -> None:
     missing = _field_names(schema) - _documented(section)
     assert not missing, f"fields missing from {README}: {sorted(missing)}"
+
+
+def test_every_poll_type_a_protocol_may_use_is_documented_in_the_readme() -> None:
+    missing = set(protocol_types()) - _documented("Protocol files")
+    assert not missing, f"poll types missing from {README}: {sorted(missing)}"
 
 
 def test_readme_examples_are_valid(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 
 import { actionId, api, byId, clockText, fill, h } from "./dom.js";
 import { Live, serverClock, statusText } from "./live.js";
+import { answerText, resultsChart } from "./results.js";
 
 const sessionId = decodeURIComponent(location.pathname.split("/").pop());
 const KIND_TEXT = { pass: "passes this turn", break: "needs a break", support: "needs support" };
@@ -133,25 +134,6 @@ function timeOf(epoch) {
   return new Date(epoch * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
-function bars(summary) {
-  if (!summary) return null;
-  if (summary.counts) {
-    const max = Math.max(1, ...Object.values(summary.counts));
-    return h(
-      "ul",
-      { class: "bars" },
-      Object.entries(summary.counts).map(([label, n]) => {
-        const fillBar = h("span", { class: "fill" });
-        fillBar.style.width = `${(100 * n) / max}%`;
-        return h("li", {}, h("span", { text: label }), h("span", { class: "track", "aria-hidden": "true" }, fillBar), h("span", { class: "n", text: String(n) }));
-      }),
-    );
-  }
-  if (summary.texts) return h("ul", {}, summary.texts.map((t) => h("li", { class: "note-text", text: t })));
-  if (summary.totals) return h("p", { text: `Totals: ${summary.totals.join(", ")}` });
-  return null;
-}
-
 function renderPolls() {
   const choice = byId("poll-choice");
   const stepPoll = view.step ? view.agenda[view.step.index].poll : null;
@@ -178,7 +160,7 @@ function renderPolls() {
         h("div", { class: "row" }, controls),
       ];
       if (poll.anonymous) {
-        if (poll.summary) parts.push(bars(poll.summary));
+        if (poll.summary) parts.push(resultsChart(poll, poll.summary));
         else if (poll.phase === "revealed") parts.push(h("p", { class: "help", text: "Too few answers to show results." }));
       } else if (poll.answers) {
         parts.push(
@@ -192,14 +174,6 @@ function renderPolls() {
       return h("li", {}, parts);
     }),
   );
-}
-
-function answerText(poll, answer) {
-  const value = answer.answer;
-  if (poll.type === "instrument") return `total ${answer.total}`;
-  if (poll.options && Array.isArray(value)) return value.map((i) => poll.options[i]).join(", ");
-  if (poll.options) return poll.options[value];
-  return String(value);
 }
 
 function renderRolePlay() {

@@ -4,6 +4,7 @@
 import qrcode from "/assets/vendor/qrcode.mjs";
 import { api, byId, clockText, fill, h } from "./dom.js";
 import { Live, serverClock, statusText } from "./live.js";
+import { resultsChart } from "./results.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 // In the fragment (#token=...): browsers never send it, so no log or proxy sees it.
@@ -42,24 +43,6 @@ async function drawQr(code) {
   svg.setAttribute("aria-label", `QR code for ${url}`);
 }
 
-function bars(summary) {
-  if (summary.counts) {
-    const max = Math.max(1, ...Object.values(summary.counts));
-    return h(
-      "ul",
-      { class: "bars" },
-      Object.entries(summary.counts).map(([label, n]) => {
-        const bar = h("span", { class: "fill" });
-        bar.style.width = `${(100 * n) / max}%`;
-        return h("li", {}, h("span", { text: label }), h("span", { class: "track", "aria-hidden": "true" }, bar), h("span", { class: "n", text: String(n) }));
-      }),
-    );
-  }
-  if (summary.texts) return h("ul", {}, summary.texts.map((t) => h("li", { class: "note-text", text: t })));
-  if (summary.totals) return h("p", { text: `Totals: ${summary.totals.join(", ")}` });
-  return h("p");
-}
-
 function render() {
   document.title = `${view.title} - Room display`;
   byId("session-title").textContent = view.title;
@@ -86,7 +69,7 @@ function render() {
   byId("results").hidden = !result;
   if (result) {
     byId("results-title").textContent = result.question;
-    fill(byId("results-body"), bars(result.summary), h("p", { class: "help", text: `${result.summary.count} answers` }));
+    fill(byId("results-body"), resultsChart(result, result.summary), h("p", { class: "help", text: `${result.summary.count} answers` }));
   }
   tick();
 }

@@ -250,7 +250,12 @@ function renderPoll() {
     return;
   }
   const form = h("form", { class: "poll", novalidate: true });
-  const read = pollInputs(poll, form);
+  const kind = INPUTS[poll.type];
+  if (!kind) {
+    fill(section, h("h2", { id: "poll-question", text: poll.question }), h("p", { class: "error", text: "This phone cannot show this kind of poll. Please reload the page." }));
+    return;
+  }
+  const read = kind.build(poll, form);
   const note = h("p", { id: "poll-note", class: "error", role: "alert", text: pollError.pollId === poll.poll_id ? pollError.text : "" });
   pollError = { pollId: "", text: "" };
   const send = h("button", { type: "submit", class: "primary", text: "Send answer" });
@@ -259,7 +264,7 @@ function renderPoll() {
     event.preventDefault();
     const value = read();
     if (value === null) {
-      note.textContent = "Choose an answer first.";
+      note.textContent = kind.missing || "Choose an answer first.";
       return;
     }
     live.queue("submit_answer", { poll_id: poll.poll_id, value });
@@ -284,38 +289,82 @@ function checkedValues(form, name) {
   return Array.from(form.querySelectorAll(`input[name="${name}"]:checked`), (input) => Number(input.value));
 }
 
-/** Add the poll's inputs to `form`; return a function reading the answer (null if none). */
-function pollInputs(poll, form) {
-  if (poll.type === "scale") {
-    const values = [];
-    for (let v = poll.min; v <= poll.max; v += 1) values.push(v);
-    form.append(choiceGroup("answer", "Your number", values.map(String), values, "radio", "scale"));
-    return () => checkedValues(form, "answer")[0] ?? null;
-  }
-  if (poll.type === "single_choice" || poll.type === "multiple_choice") {
-    const multiple = poll.type === "multiple_choice";
-    const legend = multiple ? "Choose all that fit" : "Choose one";
-    form.append(choiceGroup("answer", legend, poll.options, poll.options.map((_, i) => i), multiple ? "checkbox" : "radio", "options"));
-    return () => {
-      const values = checkedValues(form, "answer");
-      if (!values.length) return null;
-      return multiple ? values : values[0];
-    };
-  }
-  if (poll.type === "short_text") {
-    const area = h("textarea", { id: "answer-text", rows: 3, maxlength: poll.max_length });
-    form.append(h("label", { for: "answer-text", text: "Your answer" }), area);
-    return () => area.value.trim() || null;
-  }
-  // An instrument: every item on the same options.
-  poll.items.forEach((item, index) => {
-    form.append(choiceGroup(`item${index}`, item.text, poll.options, poll.options.map((_, i) => i), "radio", "options"));
-  });
-  return () => {
-    const values = poll.items.map((_, index) => checkedValues(form, `item${index}`)[0]);
-    return values.every((v) => v !== undefined) ? values : null;
+/** A ranking: tap the options first to last; the order so far is shown above, with undo. */
+function rankingInputs(poll, form) {
+  const order = [];
+  const list = h("ol", { class: "ranked", id: "ranked", "aria-live": "polite" });
+  const pool = h("div", { class: "rank-pool" });
+  const undo = h("button", { type: "button", class: "quiet", id: "rank-undo", text: "Undo last" });
+  const draw = () => {
+    fill(list, order.map((i) => h("li", { text: poll.options[i] })));
+    fill(
+      pool,
+      poll.options.map((label, i) =>
+        order.includes(i)
+          ? null
+          : h("button", { type: "button", class: "rank-option", text: label, on: { click: () => { order.push(i); draw(); } } }),
+      ),
+    );
+    undo.disabled = !order.length;
+    list.hidden = !order.length;
   };
+  undo.addEventListener("click", () => {
+    order.pop();
+    draw();
+  });
+  const legend = h("legend", { text: "Tap the options in order, most important first" });
+  form.append(h("fieldset", { class: "ranking" }, legend, list, pool, undo));
+  draw();
+  return () => (order.length === poll.options.length ? [...order] : null);
 }
+
+// One entry per poll kind: add its inputs to `form`, return a function reading the
+// answer (null while incomplete), and say what is missing when it is.
+const INPUTS = {
+  scale: {
+    build: (poll, form) => {
+      const values = [];
+      for (let v = poll.min; v <= poll.max; v += 1) values.push(v);
+      form.append(choiceGroup("answer", "Your number", values.map(String), values, "radio", "scale"));
+      return () => checkedValues(form, "answer")[0] ?? null;
+    },
+  },
+  single_choice: {
+    build: (poll, form) => {
+      form.append(choiceGroup("answer", "Choose one", poll.options, poll.options.map((_, i) => i), "radio", "options"));
+      return () => checkedValues(form, "answer")[0] ?? null;
+    },
+  },
+  multiple_choice: {
+    build: (poll, form) => {
+      form.append(choiceGroup("answer", "Choose all that fit", poll.options, poll.options.map((_, i) => i), "checkbox", "options"));
+      return () => {
+        const values = checkedValues(form, "answer");
+        return values.length ? values : null;
+      };
+    },
+  },
+  short_text: {
+    build: (poll, form) => {
+      const area = h("textarea", { id: "answer-text", rows: 3, maxlength: poll.max_length });
+      form.append(h("label", { for: "answer-text", text: "Your answer" }), area);
+      return () => area.value.trim() || null;
+    },
+  },
+  // Every item on the same options.
+  instrument: {
+    build: (poll, form) => {
+      poll.items.forEach((item, index) => {
+        form.append(choiceGroup(`item${index}`, item.text, poll.options, poll.options.map((_, i) => i), "radio", "options"));
+      });
+      return () => {
+        const values = poll.items.map((_, index) => checkedValues(form, `item${index}`)[0]);
+        return values.every((v) => v !== undefined) ? values : null;
+      };
+    },
+  },
+  ranking: { build: rankingInputs, missing: "Put every option in order first." },
+};
 
 // -- role card ------------------------------------------------------------------------
 

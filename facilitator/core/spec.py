@@ -29,6 +29,7 @@ class PollType(StrEnum):
     MULTIPLE_CHOICE = "multiple_choice"
     SHORT_TEXT = "short_text"
     INSTRUMENT = "instrument"
+    RANKING = "ranking"
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# Answer is re-exported: commands and events name it from here.
+from facilitator.core.poll_kinds import Answer as Answer
+from facilitator.core.poll_kinds import poll_kind
 from facilitator.core.spec import (
     MIN_REVEAL_THRESHOLD,
     PollSpec,
-    PollType,
     RolePlaySpec,
     StepSpec,
 )
-
-# A poll answer as it travels and is stored: an int (scale, single choice index), a
-# list of ints (multiple choice indices, instrument option per item) or a text.
-Answer = Any
 
 
 class SessionPhase(StrEnum):
@@ -197,29 +195,7 @@ def poll_answer_summary(poll: Poll) -> dict[str, Any]:
 
 def summarize(spec: PollSpec, values: list[Answer]) -> dict[str, Any]:
     """Aggregate answers without any reference to who gave them."""
-    summary: dict[str, Any] = {"count": len(values)}
-    if spec.type is PollType.SCALE:
-        counts = {str(v): 0 for v in range(spec.min, spec.max + 1)}
-        for value in values:
-            counts[str(value)] += 1
-        summary["counts"] = counts
-        summary["mean"] = round(sum(values) / len(values), 2) if values else None
-    elif spec.type in (PollType.SINGLE_CHOICE, PollType.MULTIPLE_CHOICE):
-        option_counts = [0] * len(spec.options)
-        for value in values:
-            for index in value if isinstance(value, list) else [value]:
-                option_counts[index] += 1
-        summary["counts"] = dict(zip(spec.options, option_counts, strict=True))
-    elif spec.type is PollType.SHORT_TEXT:
-        summary["texts"] = sorted(values)
-    else:
-        summary["totals"] = sorted(instrument_total(spec, value) for value in values)
-    return summary
-
-
-def instrument_total(spec: PollSpec, value: list[int]) -> int:
-    """Return an instrument's total score for one set of option choices."""
-    return sum(spec.scores[choice] for choice in value) * spec.multiplier
+    return {"count": len(values), **poll_kind(spec.type).tally(spec, values)}
 
 
 def ballot_key(value: Answer) -> str:

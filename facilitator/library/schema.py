@@ -13,15 +13,15 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from facilitator.core.poll_kinds import KIND_FIELDS, poll_kind, protocol_types
 from facilitator.core.rules import TEXT_MAX
-from facilitator.core.spec import MIN_REVEAL_THRESHOLD, PollType, StepKind
+from facilitator.core.spec import MIN_REVEAL_THRESHOLD, StepKind
 
 #: Ids of protocols, polls, role-plays, blocks and instruments; they appear in logs and URLs.
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 ID_RE = re.compile(ID_PATTERN)
 PHASES = ("pre_group", "initial", "middle", "termination")
-PROTOCOL_POLL_TYPES = tuple(t.value for t in PollType if t is not PollType.INSTRUMENT)
-CHOICE_TYPES = (PollType.SINGLE_CHOICE.value, PollType.MULTIPLE_CHOICE.value)
+PROTOCOL_POLL_TYPES = protocol_types()
 
 Errors = dict[Any, Any]
 
@@ -154,27 +154,18 @@ class PollSchema(StrictSchema):
         if not isinstance(original_data, dict):
             return
         kind = data.get("type")
+        # An unknown type is refused by the field's own check, with the known ones listed.
+        if kind not in PROTOCOL_POLL_TYPES:
+            return
+        entry = poll_kind(kind)
         errors: Errors = {}
         # Fields that mean nothing for this type are refused, not ignored: a scale poll
         # given options was almost certainly meant to be a choice poll.
-        wrong = {
-            "options": kind not in CHOICE_TYPES,
-            "min": kind != PollType.SCALE.value,
-            "max": kind != PollType.SCALE.value,
-            "max_length": kind != PollType.SHORT_TEXT.value,
-        }
-        for name, refused in wrong.items():
-            if kind in PROTOCOL_POLL_TYPES and refused and name in original_data:
+        for name in KIND_FIELDS:
+            if name not in entry.fields and name in original_data:
                 _add(errors, (name,), f"not used by a {kind} poll")
-        if kind in CHOICE_TYPES:
-            # Counted in the original so that an option that failed to load is not
-            # reported a second time as a missing option.
-            if len(_list(original_data.get("options"))) < 2:
-                _add(errors, ("options",), "a choice poll needs at least two options")
-            for index, first in _duplicates(data.get("options", [])):
-                _add(errors, ("options", index), f"repeats option {first}")
-        if kind == PollType.SCALE.value and data.get("min", 0) >= data.get("max", 10):
-            _add(errors, ("max",), "must be above min")
+        for path, message in entry.protocol_problems(original_data):
+            _add(errors, path, message)
         if errors:
             raise ValidationError(errors)
 

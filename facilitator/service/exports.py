@@ -5,9 +5,10 @@ Pure functions of the log or the state; the views that serve them add the HTTP.
 Results CSV columns: poll_id, question, type, anonymous, phase, participant, item,
 answer, count. An anonymous poll gives aggregate rows only (participant empty): one
 per option, scale value, distinct text or instrument total, with its count, plus a
-`mean` row for scales; or a single `withheld` row while it is open or below its
-threshold. A named poll gives one row per person (count empty); an instrument gives
-a `total` row and one row per item score.
+`mean` row for scales (a ranking gives a `points` and a `mean rank` row per option);
+or a single `withheld` row while it is open or below its threshold. Each poll kind's
+rows come from its entry in core/poll_kinds.py. A named poll gives one row per person
+(count empty); an instrument gives a `total` row and one row per item score.
 """
 
 from __future__ import annotations
@@ -21,21 +22,19 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from itertools import groupby
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from facilitator.core.codec import event_to_dict
 from facilitator.core.events import Event
-from facilitator.core.spec import PollType
+from facilitator.core.poll_kinds import Cell, ExportRow, PollKind, poll_kind
 from facilitator.core.state import (
     Answer,
     Poll,
     PollPhase,
     SessionState,
     SignalKind,
-    instrument_total,
     poll_answer_summary,
 )
 
@@ -60,8 +59,6 @@ SIGNAL_LABELS = {
 # A spreadsheet runs a cell that starts with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-Cell = str | int | float
-
 
 def log_lines(events: Iterable[tuple[int, Event]]) -> Iterator[str]:
     """Yield the log as JSON Lines, one `{"version": n, "type": ..., ...}` per event."""
@@ -84,10 +81,14 @@ class PersonAnswer:
 class PollResult:
     poll: Poll
     withheld: str | None = None
-    # Anonymous polls: (answer, how many gave it).
-    counts: list[tuple[Cell, int]] = field(default_factory=list)
+    # Anonymous polls: (item, answer, count), as the poll's kind tallies them.
+    counts: list[ExportRow] = field(default_factory=list)
     mean: float | None = None
     people: list[PersonAnswer] = field(default_factory=list)
+
+    @property
+    def kind(self) -> PollKind:
+        return poll_kind(self.poll.spec.type)
 
 
 def poll_result(state: SessionState, poll: Poll) -> PollResult:
@@ -105,27 +106,13 @@ def poll_result(state: SessionState, poll: Poll) -> PollResult:
     if poll.count < poll.threshold:
         return PollResult(poll, withheld=f"results withheld (fewer than {poll.threshold} answers)")
     summary = poll_answer_summary(poll)
-    counts: list[tuple[Cell, int]]
-    if "counts" in summary:
-        counts = list(summary["counts"].items())
-        if spec.type is PollType.SCALE:
-            counts = [(int(value), n) for value, n in counts]
-    else:
-        values = summary["texts"] if "texts" in summary else summary["totals"]
-        counts = [(value, len(list(group))) for value, group in groupby(values)]
+    counts = poll_kind(spec.type).export_rows(spec, summary)
     return PollResult(poll, counts=counts, mean=summary.get("mean"))
 
 
 def _person_answer(poll: Poll, name: str, value: Answer) -> PersonAnswer:
-    spec = poll.spec
-    if spec.type is PollType.SINGLE_CHOICE:
-        return PersonAnswer(name, spec.options[value])
-    if spec.type is PollType.MULTIPLE_CHOICE:
-        return PersonAnswer(name, "; ".join(spec.options[i] for i in value))
-    if spec.type is PollType.INSTRUMENT:
-        items = [(item.id, spec.scores[c]) for item, c in zip(spec.items, value, strict=True)]
-        return PersonAnswer(name, instrument_total(spec, value), items)
-    return PersonAnswer(name, value)
+    answer, items = poll_kind(poll.spec.type).person_answer(poll.spec, value)
+    return PersonAnswer(name, answer, items)
 
 
 def results_csv(state: SessionState) -> str:
@@ -141,13 +128,12 @@ def results_csv(state: SessionState) -> str:
         rows: list[list[Cell]] = []
         if result.withheld is not None:
             rows.append(["", "withheld", result.withheld, poll.count])
-        for answer, count in result.counts:
-            rows.append(["", "", answer, count])
+        for item, answer, count in result.counts:
+            rows.append(["", item, answer, count])
         if result.mean is not None:
             rows.append(["", "mean", result.mean, poll.count])
         for person in result.people:
-            item = "total" if spec.type is PollType.INSTRUMENT else ""
-            rows.append([person.name, item, person.answer, ""])
+            rows.append([person.name, "total" if person.items else "", person.answer, ""])
             rows.extend([person.name, item_id, score, ""] for item_id, score in person.items)
         writer.writerows([_safe(cell) for cell in head + row] for row in rows)
     return out.getvalue()

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from facilitator.core.spec import PollSpec, PollType
+from facilitator.core.poll_kinds import poll_kind
+from facilitator.core.spec import PollSpec
 from facilitator.core.state import (
     Poll,
     PollPhase,
     RolePlay,
     RolePlayPhase,
     SessionState,
-    instrument_total,
     poll_answer_summary,
 )
 from facilitator.service.codes import grouped_code
@@ -182,20 +182,12 @@ def _question(poll: Poll) -> dict[str, Any]:
 
 
 def _spec(spec: PollSpec) -> dict[str, Any]:
-    question: dict[str, Any] = {
+    return {
         "question": spec.question,
         "type": spec.type.value,
         "anonymous": spec.anonymous,
+        **poll_kind(spec.type).question(spec),
     }
-    if spec.type is PollType.SCALE:
-        question.update(min=spec.min, max=spec.max)
-    elif spec.type is PollType.SHORT_TEXT:
-        question.update(max_length=spec.max_length)
-    else:
-        question.update(options=list(spec.options))
-    if spec.type is PollType.INSTRUMENT:
-        question.update(items=[{"id": item.id, "text": item.text} for item in spec.items])
-    return question
 
 
 def _facilitator_poll(state: SessionState, poll: Poll) -> dict[str, Any]:
@@ -215,11 +207,7 @@ def _facilitator_poll(state: SessionState, poll: Poll) -> dict[str, Any]:
     names = {pid: state.participants[pid].name for pid in poll.answers}
     view["answers"] = [
         {"participant_id": pid, "name": names[pid], "answer": answer}
-        | (
-            {"total": instrument_total(poll.spec, answer)}
-            if poll.spec.type is PollType.INSTRUMENT
-            else {}
-        )
+        | poll_kind(poll.spec.type).answer_extra(poll.spec, answer)
         for pid, answer in poll.answers.items()
     ]
     view["summary"] = poll_answer_summary(poll)
