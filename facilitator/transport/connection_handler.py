@@ -1,6 +1,6 @@
 """How the gevent server handles each TCP connection: a lean read buffer, no Nagle delay,
-no request log, and one short log line, not a traceback, for a client that breaks the
-WebSocket protocol.
+request lines logged without their query strings, and one short log line, not a
+traceback, for a client that breaks the WebSocket protocol.
 
 The read buffer goes in through the `rfile` argument of gevent's WSGIHandler, which
 gevent calls deprecated and unsupported; it still saves about 4 KB a connection
@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import re
 import socket
 from importlib.metadata import version
 from typing import Any
@@ -30,12 +31,15 @@ WRITTEN_FOR = "26."
 # reads pass straight through. The default (8 KB) was about 4 KB of memory for every
 # connected phone, most of it never used.
 READ_BUFFER = 1024
+# A query string cannot hold a space, and the request line's next space starts the version.
+QUERY = re.compile(r"\?\S*")
 
 
 class ConnectionHandler(WebSocketHandler):  # type: ignore[misc]
-    """gevent-websocket's handler with a small read buffer, TCP_NODELAY and no access log."""
+    """gevent-websocket's handler with a small read buffer, TCP_NODELAY and no query strings."""
 
     rfile: Any
+    requestline: str | None
 
     def __init__(self, sock: Any, address: Any, server: Any, rfile: Any = None) -> None:
         if rfile is None:
@@ -47,11 +51,18 @@ class ConnectionHandler(WebSocketHandler):  # type: ignore[misc]
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_request(self) -> None:
-        """Log no request line: its query string may carry a connection's id."""
-        # gevent-websocket logs every request line at INFO through the root logger; a
-        # Socket.IO long poll's `sid` in it would let a reader of the log take over the
-        # connection. Access logs, when wanted, are the proxy's.
+    def format_request(self) -> str:
+        """Return the request's access log line, without its query string."""
+        # gevent-websocket logs this line at INFO for every request; a Socket.IO long
+        # poll's query string carries its connection's `sid`, which would let a reader
+        # of the log take the connection over.
+        requestline = self.requestline
+        if requestline:
+            self.requestline = QUERY.sub("", requestline, count=1)
+        try:
+            return str(super().format_request())
+        finally:
+            self.requestline = requestline
 
     def run_websocket(self) -> None:
         """Serve an upgraded connection; a malformed frame closes it with one log line."""
