@@ -6,10 +6,10 @@ connected. Every connection waits the same interval, so the due pings form a que
 time order, and one task can send them all.
 
 This replaces engineio.socket.Socket.schedule_ping, which has no supported hook, and
-sets the fields its own ping task would (`last_ping`, `closing`, `closed`): written for
+uses the fields its own ping task uses (`last_ping`, `closing`, `closed`): written for
 python-engineio 4.15 (pinned in pyproject.toml). `check` refuses to start when the
-library no longer schedules its pings through that method; releases 4.11 to 4.13.1 did
-not, and with them no ping was ever sent.
+library no longer schedules its pings through that method: with a release that
+schedules them elsewhere, no ping would ever be sent.
 """
 
 from __future__ import annotations
