@@ -22,11 +22,10 @@ from facilitator.service.tokens import TokenSigner
 from facilitator.service.upgrades import upgrade
 from facilitator.storage.base import Store
 from facilitator.storage.sqlite import Offload, SQLiteStore
-from facilitator.transport import http, pages, socket_events
+from facilitator.transport import http, json_packet, pages, pings, socket_events
 from facilitator.transport.headers import SecureHeaders
 from facilitator.transport.json_packet import JsonPacket
 from facilitator.transport.message_queue import QuickRedisManager, resync_on_return
-from facilitator.transport.pings import share_pings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -68,7 +67,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         async_handlers=False,
     )
 
-    share_pings(socketio.server.eio)
+    pings.share_pings(socketio.server.eio)
+    pings.check(socketio.server.eio)
+    json_packet.check(socketio.server)
     if settings.trusted_proxies:
         # Wrapped around Socket.IO's middleware too, so that every request, handshakes
         # included, sees the client's address. X-Forwarded-Host is never trusted: the

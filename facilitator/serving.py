@@ -114,8 +114,10 @@ def serve_gevent(app: Any, host: str, port: int) -> None:
     """Serve `app` as socketio.run does under gevent, with our handler per connection."""
     from gevent import pywsgi
 
+    from facilitator.transport import connection_handler
     from facilitator.transport.connection_handler import ConnectionHandler
 
+    connection_handler.check()
     pywsgi.WSGIServer(
         (host, port),
         app,

@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 import requests
+import socketio
 
+from facilitator.transport import json_packet
+from facilitator.transport.json_packet import JsonPacket
 from facilitator.transport.socket_events import EVENTS
 from tests.live import Client, Facilitator, RawSocket, Server, join, wait_until
 
@@ -232,3 +235,9 @@ def test_a_malformed_long_polling_body_writes_one_short_line(server: Server, bod
     lines = [line for line in _new_output(server, start) if '" 200 ' not in line]
     assert len(lines) == 1, lines
     assert len(lines[0]) < 250, lines[0]
+
+
+def test_a_server_that_does_not_read_through_json_packet_does_not_start() -> None:
+    json_packet.check(socketio.Server(async_mode="threading", serializer=JsonPacket))
+    with pytest.raises(RuntimeError, match="not JsonPacket"):
+        json_packet.check(socketio.Server(async_mode="threading"))

@@ -5,12 +5,19 @@ one place, what a client packet may be. A packet it cannot read never raises int
 library (which would log a traceback and send no ack): it becomes an event named
 UNREADABLE_EVENT whose one argument says why, so the client still gets an error ack,
 and a handshake gets connect_error.
+
+The hook is supported; what this class overrides is not all documented: `decode`
+returning how many binary attachments follow, the `uses_binary_events` switch, and the
+fields `packet_type`, `data` and `id`. Written for python-socketio 5.18 (pinned in
+pyproject.toml); `check` refuses to start when the server does not use this class or
+the library no longer reads those as before.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from importlib.metadata import version
 from typing import Any
 
 from socketio import packet
@@ -19,6 +26,8 @@ from socketio.packet import Packet
 from facilitator.logs import escape
 
 log = logging.getLogger(__name__)
+
+WRITTEN_FOR = "5.18."
 
 #: The name an unreadable event is delivered under: no handler has it, so the server's
 #: catch-all handler answers it.
@@ -143,3 +152,25 @@ def _describe(error: Exception) -> str:
         return "the payload is nested too deeply"
     # The library's messages are short and name no payload content; cut just in case.
     return escape(f"not a valid packet ({error})"[:120])
+
+
+def check(server: Any) -> None:
+    """Refuse to start unless `server` reads and writes its packets through JsonPacket."""
+    if server.packet_class is not JsonPacket:
+        raise RuntimeError(
+            f"the Socket.IO server uses {server.packet_class.__name__}, not JsonPacket:"
+            " a client's unreadable packet would raise inside the library"
+        )
+    installed = version("python-socketio")
+    if "uses_binary_events" not in Packet.__init__.__code__.co_names:
+        raise RuntimeError(
+            f"python-socketio {installed} no longer reads Packet.uses_binary_events;"
+            f" facilitator/transport/json_packet.py was written for {WRITTEN_FOR}x"
+        )
+    if not installed.startswith(WRITTEN_FOR):
+        log.warning(
+            "python-socketio %s is installed; JsonPacket was written for %sx:"
+            " check facilitator/transport/json_packet.py against it",
+            installed,
+            WRITTEN_FOR,
+        )
