@@ -27,6 +27,7 @@ class Relay:
         self.lose_ack_of: str | None = None
         self.lost: list[str] = []
         self.hold_views = False
+        self.held: list[str] = []
         self._doomed: set[str] = set()
         self._guard = threading.Lock()
 
@@ -54,6 +55,7 @@ class Relay:
                         self.lost.append(message)
                         return
                     if self.hold_views and message.startswith('42["view"'):
+                        self.held.append(message)
                         return
             ws.send(message)
 
@@ -115,6 +117,14 @@ def test_a_command_from_a_screen_another_command_changed_is_refused_and_resynced
         assert other.call("next_step")["ok"]
     finally:
         other.close()
+    # The server's view of that change reaches this console's socket after the other
+    # console's ack: release the hold only once it was held back. (The relay runs only
+    # while Playwright is called, hence waiting in the page, not in a sleep.)
+    for _ in range(100):
+        if relay.held:
+            break
+        desk.wait_for_timeout(50)
+    assert relay.held, "the other console's change was never sent to this one"
     expect(desk.locator("#step-title")).to_have_text("Mood number")
     relay.hold_views = False
 
