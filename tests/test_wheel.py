@@ -23,6 +23,9 @@ from tests.live import ROOT, Facilitator, Server, wait_until
 
 pytestmark = pytest.mark.slow
 
+#: Variables that would let the installed app import the checkout's code instead.
+LEADS_BACK = {"PYTHONPATH", "VIRTUAL_ENV"}
+
 SOCKET_IO_VERSION = json.loads((ROOT / "client/package.json").read_text())["dependencies"][
     "socket.io-client"
 ]
@@ -34,6 +37,11 @@ def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> st
     )
     assert done.returncode == 0, f"{command}: {done.stdout}\n{done.stderr}"
     return done.stdout
+
+
+def _outside() -> dict[str, str]:
+    """This environment with no path that leads back into the checkout or its venv."""
+    return {k: v for k, v in os.environ.items() if k not in LEADS_BACK}
 
 
 def _checkout_state() -> str:
@@ -50,7 +58,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (wheel,) = (work / "dist").glob("facilitator-*.whl")
     venv.create(work / "venv", with_pip=True)
     python = str(work / "venv/bin/python")
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    env = _outside()
     pip = [python, "-m", "pip", "install", "--quiet"]
     _run([*pip, "--require-hashes", "-r", str(ROOT / "requirements.lock")], work, env)
     _run([*pip, "--no-deps", "--no-index", str(wheel)], work, env)
@@ -66,10 +74,9 @@ def served(installed: Path) -> Iterator[Server]:
     server = Server(
         installed / "data",
         command=[str(installed / "venv/bin/facilitator"), "serve"],
-        env={"PYTHONPATH": "", "VIRTUAL_ENV": str(installed / "venv")},
         cwd=elsewhere,
     )
-    server.env.pop("PYTHONPATH")
+    server.env = {k: v for k, v in server.env.items() if k not in LEADS_BACK}
     yield server.start()
     server.stop()
 
@@ -79,24 +86,35 @@ def test_the_wheel_reads_nothing_from_the_checkout(installed: Path) -> None:
         [
             str(installed / "venv/bin/python"),
             "-c",
-            "import facilitator.locations as l; print(l.CLIENT_DIR); print(l.PROTOCOLS_DIR)",
+            "from facilitator import locations as l\n"
+            "for path in (l.CLIENT_DIR, l.PROTOCOLS_DIR, *l.VENDOR_FILES.values()): print(path)",
         ],
         installed,
+        _outside(),
     )
-    for line in where.split():
-        assert line.startswith(str(installed / "venv")), where
-        assert Path(line).is_dir()
+    paths = [Path(line) for line in where.splitlines()]
+    assert len(paths) == 4
+    for path in paths:
+        assert path.is_relative_to(installed / "venv"), where
+        assert path.exists(), path
+
+
+def _assets(page: str) -> list[str]:
+    return re.findall(r'(?:src|href)="(/assets/[^"]+)"', page)
 
 
 def test_the_pages_and_their_files_come_from_the_wheel(served: Server) -> None:
     page = requests.get(served.url + "/join", timeout=5)
     assert page.status_code == 200
-    modules = re.findall(r'src="(/assets/[^"]+)"', page.text)
-    styles = re.findall(r'href="(/assets/[^"]+)"', page.text)
-    assert modules
-    assert styles
-    for path in [*modules, *styles, "/assets/vendor/qrcode.mjs"]:
+    for path in [*_assets(page.text), "/assets/vendor/qrcode.mjs"]:
         assert requests.get(served.url + path, timeout=5).status_code == 200, path
+    # Every module and style of the checkout, byte for byte: none left behind.
+    for source in sorted(
+        [*(ROOT / "client/js").glob("*.js"), *(ROOT / "client/css").glob("*.css")]
+    ):
+        path = f"/assets/{source.parent.name}/{source.name}"
+        served_file = requests.get(served.url + path, timeout=5, headers={"Accept-Encoding": ""})
+        assert served_file.content == source.read_bytes(), path
     client = requests.get(served.url + "/assets/vendor/socket.io.min.js", timeout=5)
     assert client.status_code == 200
     assert client.text.startswith(f"/*!\n * Socket.IO v{SOCKET_IO_VERSION}\n")
@@ -111,7 +129,12 @@ def test_a_one_time_link_signs_in_and_the_protocols_are_listed(served: Server) -
     detail = facilitator.get("/api/protocols/group-ipt-8").json()
     assert detail["polls"]
     links = facilitator.create_session()
-    assert links
+    session_id = links["session_id"]
+    for page in ("/", f"/console/{session_id}", f"/display/{session_id}"):
+        shown = facilitator.get(page)
+        assert shown.status_code == 200, page
+        for path in _assets(shown.text):
+            assert facilitator.get(path).status_code == 200, path
     handshake = requests.get(served.url + "/socket.io/?EIO=4&transport=polling", timeout=5)
     assert handshake.status_code == 200
     assert handshake.text.startswith("0{")
