@@ -3,15 +3,16 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
+DEV_READY := $(VENV)/.dev-ready
 
 CLIENT := client/node_modules/.ready
 
-.PHONY: run test lint setup browser-setup services bench lock clean
+.PHONY: run test lint setup browser-setup services bench lock wheel clean
 
 run: $(READY) $(CLIENT)  ## Set up and start the app on its embedded default (SQLite, no Redis).
 	$(BIN)/facilitator serve
 
-test: $(READY) browser-setup services lint  ## Set up and run the whole test suite, linters included.
+test: $(DEV_READY) browser-setup services lint  ## Set up and run the whole test suite, linters included.
 	$(BIN)/pytest
 
 # The pages serve socket.io-client and the QR encoder from npm: no build step, no CDN.
@@ -24,7 +25,7 @@ $(CLIENT): client/package.json client/package-lock.json
 services:
 	sh scripts/ensure-services.sh
 
-bench: $(READY)  ## Measure the server against a bare relay and Node socket.io (~8 min).
+bench: $(DEV_READY)  ## Measure the server against a bare relay and Node socket.io (~8 min).
 	npm ci --prefix bench --no-audit --no-fund
 	$(BIN)/python -m bench.run
 
@@ -32,25 +33,41 @@ bench: $(READY)  ## Measure the server against a bare relay and Node socket.io (
 browser-setup:
 	sh scripts/setup-browser.sh
 
-lint: $(READY)
+lint: $(DEV_READY)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-setup: $(READY)
+setup: $(DEV_READY)
 
+# What the app needs to run, and nothing else: the runtime lock, every file by its hash.
 $(READY): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Facilitator needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-lock: $(READY)  ## Re-pin every dependency after changing pyproject.toml.
-	$(BIN)/python -m pip install --quiet -e '.[eventlet]' --group dev
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^facilitator' > requirements.lock
+# Tests, linters and the wheel build on top: the development lock, constrained by the
+# runtime one, so both pin any package they share at the same version.
+$(DEV_READY): $(READY) requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock -r requirements-dev.lock
+	touch $@
+
+# pip-compile pins both locks with every file's hash; LOCK_FLAGS=--upgrade re-pins to the
+# newest releases allowed by pyproject.toml, otherwise the pins in place are kept.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links $(LOCK_FLAGS)
+
+lock: $(DEV_READY)  ## Re-pin both locks, with hashes, after changing pyproject.toml.
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(BIN)/python scripts/dev-requirements.py > requirements-dev.in
+	$(PIP_COMPILE) --output-file requirements-dev.lock requirements-dev.in
+	rm requirements-dev.in
+
+wheel: $(DEV_READY)  ## Build the sdist and the wheel (with the screens' npm files) into dist/.
+	$(BIN)/python -m build --no-isolation --outdir dist
 
 clean:
-	rm -rf $(VENV) client/node_modules .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) client/node_modules build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -54,8 +54,10 @@ class Server:
         command: list[str] | None = None,
         env: dict[str, str] | None = None,
         port: int | None = None,
+        cwd: Path = ROOT,
     ) -> None:
         self.port = port or free_port()
+        self.cwd = cwd
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         self.command = command or [sys.executable, "-m", "facilitator", "serve"]
@@ -80,7 +82,7 @@ class Server:
         self.output = []
         self.process = subprocess.Popen(
             self.command,
-            cwd=ROOT,
+            cwd=self.cwd,
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -22,8 +22,9 @@ from facilitator.library.loader import (
     load_instrument,
     load_protocol,
 )
+from facilitator.locations import PROTOCOLS_DIR
 
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "protocols"
+SHIPPED_DIR = PROTOCOLS_DIR
 #: Names one or more extra protocol directories, separated like PATH.
 DIR_VARIABLE = "FACILITATOR_PROTOCOLS_DIR"
 INSTRUMENTS_FOLDER = "instruments"

@@ -1,7 +1,7 @@
 """The three screens' pages and static files, and the read-only data the pages need.
 
 Everything a page loads comes from this app: its HTML, one ES module per screen, the
-CSS, and the few vendor files copied by npm into client/node_modules. A strict
+CSS, and the few vendor files npm installs (facilitator/locations.py). A strict
 Content-Security-Policy on every response (transport/headers.py) keeps it that way.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import time
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -27,16 +26,11 @@ from flask import (
 from facilitator.config import Settings
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
+from facilitator.locations import CLIENT_DIR, VENDOR_FILES
 from facilitator.transport.http import current_user, join_url, signed_in
 
 bp = Blueprint("pages", __name__)
 
-CLIENT_DIR = Path(__file__).resolve().parents[2] / "client"
-#: Vendor files served from node_modules, by the name pages use. Nothing else there is.
-VENDOR_FILES = {
-    "socket.io.min.js": CLIENT_DIR / "node_modules/socket.io-client/dist/socket.io.min.js",
-    "qrcode.mjs": CLIENT_DIR / "node_modules/qrcode-generator/dist/qrcode.mjs",
-}
 ASSET_DIRS = ("js", "css")
 
 DEFAULT_CRISIS: dict[str, Any] = {
