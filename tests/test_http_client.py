@@ -281,3 +281,46 @@ def test_the_origin_rule_lets_a_client_without_origin_through_and_refuses_a_fore
     refused = requests.get(polling, headers=foreign, timeout=TIMEOUT)
     assert refused.status_code == 400
     assert "Not an accepted origin." in refused.text
+
+
+def _ack(ws: websocket.WebSocket, ack_id: int) -> Any:
+    """Read packets until the ack with `ack_id`; return its payload."""
+    prefix = f"43{ack_id}"
+    while True:
+        packet = str(ws.recv())
+        if packet.startswith(prefix + "["):
+            return json.loads(packet[len(prefix) :])[0]
+
+
+def test_a_null_event_payload_counts_as_no_fields_and_a_list_is_refused(
+    server: Server,
+) -> None:
+    link = wait_until(lambda: server.login_link, 5, "the one-time link in the output")
+    with requests.Session() as browser:
+        browser.post(
+            server.url + "/login/link",
+            json={"token": link.split("#token=", 1)[1]},
+            headers={"X-CSRF-Token": _form_csrf(browser, server.url)},
+            timeout=TIMEOUT,
+        )
+        csrf = browser.get(server.url + "/api/me", timeout=TIMEOUT).json()["csrf_token"]
+        code = browser.post(
+            server.url + "/api/sessions",
+            json={"protocol_id": "group-ipt-8", "session_number": 2},
+            headers={"X-CSRF-Token": csrf},
+            timeout=TIMEOUT,
+        ).json()["join_code"]
+    token = requests.post(server.url + "/api/join", json={"code": code}, timeout=TIMEOUT).json()[
+        "token"
+    ]
+    address = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(address, timeout=TIMEOUT)
+    try:
+        assert str(ws.recv()).startswith("0")
+        ws.send("40" + json.dumps({"token": token}))
+        ws.send('420["sync",null]')
+        assert _ack(ws, 0)["ok"] is True
+        ws.send('421["sync",[]]')
+        assert _ack(ws, 1)["error"]["code"] == "invalid"
+    finally:
+        ws.close()
