@@ -16,6 +16,8 @@ HTTP_ERRORS = {
     404: ("not_found", "there is nothing at this address"),
     405: ("method_not_allowed", "this address does not take that method"),
     413: ("too_large", "the request body is larger than 64 KiB"),
+    # An HTTP request has no resync, unlike an event: the message must not offer one.
+    500: ("internal", "something went wrong on the server"),
 }
 
 
