@@ -5,9 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
 
 from facilitator.core.errors import DomainError
 from facilitator.storage.base import StorageError
+
+#: Errors that Flask and Werkzeug raise before or around a view, as the error shape says them.
+HTTP_ERRORS = {
+    400: ("invalid", "the request could not be read"),
+    404: ("not_found", "there is nothing at this address"),
+    405: ("method_not_allowed", "this address does not take that method"),
+    413: ("too_large", "the request body is larger than 64 KiB"),
+    # An HTTP request has no resync, unlike an event: the message must not offer one.
+    500: ("internal", "something went wrong on the server"),
+}
 
 
 class Refused(Exception):
@@ -28,6 +39,10 @@ def error_body(error: Exception) -> dict[str, Any]:
         code, message = error.code, str(error)
     elif isinstance(error, ValidationError):
         code, message = "invalid", describe_validation(error.messages)
+    elif isinstance(error, HTTPException) and error.code in HTTP_ERRORS:
+        code, message = HTTP_ERRORS[error.code]
+    elif isinstance(error, HTTPException) and error.code and error.code < 500:
+        code, message = error.name.lower().replace(" ", "_"), error.name.lower()
     else:
         code, message = (
             "internal",
@@ -46,6 +61,8 @@ def status_of(error: Exception) -> int:
         return 409 if error.code == "conflict" else 503
     if isinstance(error, ValidationError):
         return 400
+    if isinstance(error, HTTPException) and error.code and error.code < 500:
+        return error.code
     return 500
 
 

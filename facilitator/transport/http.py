@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from facilitator.core.errors import DomainError
 from facilitator.errors import Refused, error_body, status_of
@@ -92,6 +93,24 @@ def signed_in(view: F) -> F:
 @bp.app_errorhandler(ValidationError)
 def _error(error: Exception) -> tuple[Response, int]:
     return jsonify(error_body(error)), status_of(error)
+
+
+#: Addresses that answer JSON, so their errors too are in the one error shape.
+JSON_PATHS = ("/api/", "/login/link", "/healthz")
+
+
+@bp.app_errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Any:
+    # Flask's own answers (no such address, wrong method, body too large, a crash) are
+    # HTML pages; a program calling the API gets them in the error shape instead.
+    if not request.path.startswith(JSON_PATHS):
+        return error
+    # A crash (500) was logged by Flask already; its answer says nothing of it.
+    response = jsonify(error_body(error))
+    response.status_code = status_of(error)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
 
 
 def _owned(session_id: str) -> Actor:
