@@ -23,12 +23,26 @@ function say(text) {
   byId("message").textContent = text;
 }
 
+// Commands go one after another: a click made before the previous command's view came
+// back carries the version that command reached, not a version it made out of date.
+let commandsDone = Promise.resolve();
+
+/** Queue a facilitator command behind those still being sent; resolve with its ack. */
+function command(event, payload = {}) {
+  const ack = commandsDone.then(() => send(event, payload));
+  commandsDone = ack.then(
+    () => undefined,
+    () => undefined,
+  );
+  return ack;
+}
+
 /**
  * Send a facilitator command with a fresh command id and the version on screen. After a
  * time-out or a refusal worth retrying it is sent again with the same id and version,
  * so that a command the server recorded (but whose ack was lost) is not applied twice.
  */
-async function command(event, payload = {}) {
+async function send(event, payload) {
   const sent = { ...payload, command_id: actionId(), version: shownVersion };
   let ack = await live.emit(event, sent);
   for (const delay of RETRY_DELAYS_MS) {
@@ -37,8 +51,11 @@ async function command(event, payload = {}) {
     await new Promise((resolve) => setTimeout(resolve, delay));
     ack = await live.emit(event, sent);
   }
-  if (ack.ok) say("");
-  else if (ack.error.code === "stale_version") {
+  if (ack.ok) {
+    say("");
+    // The facilitator has seen this command's effect, if not yet its view.
+    if (Number.isInteger(ack.version) && ack.version > (shownVersion ?? 0)) shownVersion = ack.version;
+  } else if (ack.error.code === "stale_version") {
     say("The session changed; check and try again.");
     await resync();
   } else say(`Not saved: ${ack.error.message}`);
@@ -65,7 +82,8 @@ function typing(target) {
 // -- rendering ------------------------------------------------------------------------
 
 function render() {
-  shownVersion = view.version;
+  // Never back: an ack may already have told of a later version than a view on its way.
+  shownVersion = Math.max(view.version, shownVersion ?? 0);
   document.title = `${view.title} - Console`;
   byId("session-title").textContent = view.title;
   byId("phase").textContent = { lobby: "Not started", running: "Running", ended: "Ended" }[view.phase];

@@ -28,6 +28,7 @@ class Relay:
         self.lost: list[str] = []
         self.hold_views = False
         self.held: list[str] = []
+        self.acks = 0
         self._doomed: set[str] = set()
         self._guard = threading.Lock()
 
@@ -50,6 +51,7 @@ class Relay:
             if isinstance(message, str):
                 found = re.match(r"^43(\d+)\[", message)
                 with self._guard:
+                    self.acks += 1 if found else 0
                     if found and found.group(1) in self._doomed:
                         self._doomed.discard(found.group(1))
                         self.lost.append(message)
@@ -134,3 +136,32 @@ def test_a_command_from_a_screen_another_command_changed_is_refused_and_resynced
     expect(desk.locator("#step-title")).to_have_text("One word each")
     wait_until(lambda: relay.commands("next_step"), 5, "the console's next_step")
     assert _steps(facilitator, links["session_id"]) == [0, 1]
+
+
+def test_a_click_before_the_last_command_came_back_carries_the_version_it_reached(
+    open_console: OpenScreen, facilitator: Facilitator
+) -> None:
+    links = facilitator.create_session("browser-check", 1)
+    screen = open_console("/")
+    relay = Relay()
+    screen.page.route_web_socket(re.compile(r"/socket\.io/"), relay.route)
+    screen.page.goto(f"{screen.origin}/console/{links['session_id']}")
+    desk = screen.page
+    expect(desk.locator("#step-title")).to_have_text("Ready to start")
+    # The facilitator clicks twice before the first command's view is back (held here, a
+    # slow network elsewhere): the second click must not be refused as out of date.
+    relay.hold_views = True
+    acks_before = relay.acks
+    desk.get_by_role("button", name="Start session").click()
+    desk.get_by_role("button", name="Open poll").click()
+    for _ in range(100):  # both commands answered (a stale refusal then also resyncs)
+        if relay.acks >= acks_before + 2:
+            break
+        desk.wait_for_timeout(50)
+    relay.hold_views = False
+    response = facilitator.get(f"/api/sessions/{links['session_id']}/export/log.jsonl")
+    kinds = [json.loads(line)["type"] for line in response.text.splitlines()]
+    assert "session_started" in kinds and "poll_opened" in kinds, kinds
+    expect(desk.locator("#message")).to_have_text("")
+    start, poll = relay.commands("start_session")[0], relay.commands("open_poll")[0]
+    assert poll["version"] > start["version"]
