@@ -411,8 +411,8 @@ class SQLiteStore:
     def count_attempt(self, key: str, now: float, window: float) -> int:
         def count(db: sqlite3.Connection) -> int:
             # Only this key's attempts go at its own window: other keys count over longer
-            # ones (sign-ins over five minutes, joins over one). Anything older than the
-            # longest window goes whatever its key, so that no address is kept for long.
+            # ones (failed sign-ins over fifteen minutes, joins over one). Anything older
+            # than the longest window goes whatever its key: no address is kept for long.
             db.execute("DELETE FROM attempts WHERE key = ? AND at <= ?", (key, now - window))
             db.execute("DELETE FROM attempts WHERE at <= ?", (now - max(window, ATTEMPTS_KEPT),))
             db.execute("INSERT INTO attempts VALUES (?, ?)", (key, now))
