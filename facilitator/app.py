@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
 
 from flask import Flask
 from flask_socketio import SocketIO
@@ -14,6 +12,7 @@ from facilitator import logs
 from facilitator.config import Settings
 from facilitator.library.catalog import Catalog
 from facilitator.service import accounts
+from facilitator.service.api import Service
 from facilitator.service.presence import Presence
 from facilitator.service.retention import RetentionSweeper
 from facilitator.service.sessions import SessionService
@@ -22,7 +21,8 @@ from facilitator.service.tokens import TokenSigner
 from facilitator.service.upgrades import upgrade
 from facilitator.storage.base import Store
 from facilitator.storage.sqlite import Offload, SQLiteStore
-from facilitator.transport import http, json_packet, pages, pings, socket_events
+from facilitator.transport import api_routes, json_packet, pages, pings, signin, socket_events, web
+from facilitator.transport.gateway import SocketGateway
 from facilitator.transport.headers import SecureHeaders
 from facilitator.transport.json_packet import JsonPacket
 from facilitator.transport.message_queue import QuickRedisManager, resync_on_return
@@ -77,31 +77,18 @@ def create_app(settings: Settings | None = None) -> Flask:
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    def send(event: str, data: dict[str, Any], room: str) -> None:
-        socketio.emit(event, data, to=room)
-
-    def send_here(event: str, data: dict[str, Any], room: str) -> None:
-        # This process's clients only: no trip through the message queue.
-        socketio.server.emit(event, data, to=room, ignore_queue=True)
-
-    def defer(delay: float, call: Callable[[], None]) -> None:
-        def later() -> None:
-            socketio.sleep(delay)
-            call()
-
-        socketio.start_background_task(later)
-
-    presence = Presence(store, lambda session_id: service.refresh_consoles_here(session_id))
-    service = SessionService(
+    gateway = SocketGateway(socketio)
+    presence = Presence(store, lambda session_id: sessions.refresh_consoles_here(session_id))
+    sessions = SessionService(
         store,
         catalog,
-        send,
+        gateway.send,
         snapshot_every=settings.snapshot_every,
         join_attempts=settings.join_attempts,
         join_code_attempts=settings.join_code_attempts,
-        defer=defer,
+        defer=gateway.defer,
         online=presence.online,
-        send_here=send_here,
+        send_here=gateway.send_here,
     )
     signer = TokenSigner(app.config["SECRET_KEY"])
     limits = Limits(
@@ -112,15 +99,21 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     offload = hash_offload(settings.async_mode)
     signins = SignIns(store, app.config["SECRET_KEY"], limits, offload or accounts.inline)
-    app.extensions["facilitator.signins"] = signins
-    app.extensions["facilitator.service"] = service
-    app.extensions["facilitator.signer"] = signer
-    app.extensions["facilitator.socketio"] = socketio
-    app.register_blueprint(http.bp)
-    app.register_blueprint(pages.bp)
-    socket_events.bind(
-        socketio, service, signer, signins, presence, settings.event_burst, settings.event_rate
+    service = Service(
+        sessions,
+        signer,
+        signins,
+        presence,
+        gateway,
+        admins=settings.admins,
+        crisis_file=settings.crisis_file,
     )
+    app.extensions["facilitator.api"] = service
+    app.extensions["facilitator.service"] = sessions
+    app.extensions["facilitator.socketio"] = socketio
+    for blueprint in (web.errors, signin.bp, api_routes.bp, pages.bp):
+        app.register_blueprint(blueprint)
+    socket_events.bind(socketio, service, settings.event_burst, settings.event_rate)
     app.extensions["facilitator.presence"] = (
         presence,
         socketio.start_background_task(presence.run),
@@ -129,7 +122,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         resync_on_return(socketio, service)
     if settings.retention_days > 0:
         sweeper = RetentionSweeper(
-            store, settings.retention_days, service.clock, erased=service.forget
+            store, settings.retention_days, sessions.clock, erased=sessions.forget
         )
         app.extensions["facilitator.retention"] = (
             sweeper,

@@ -106,7 +106,7 @@ def sessions() -> None:
 def list_sessions(owner: str | None) -> None:
     """List stored sessions: id, owner, when opened, whether and when ended."""
     from facilitator.core.errors import DomainError
-    from facilitator.storage.rebuild import load_state
+    from facilitator.service.loading import load_state
 
     with _store() as (store, _):
         records = store.sessions_of(owner) if owner is not None else store.sessions()

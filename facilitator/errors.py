@@ -10,6 +10,10 @@ from werkzeug.exceptions import HTTPException
 from facilitator.core.errors import DomainError
 from facilitator.storage.base import StorageError
 
+#: The errors the service raises besides Refused: a rule of the session said no, or
+#: the store could not do it. Each is answered in the error shape, never as a crash.
+SERVICE_ERRORS: tuple[type[Exception], ...] = (DomainError, StorageError)
+
 #: Errors that Flask and Werkzeug raise before or around a view, as the error shape says them.
 HTTP_ERRORS = {
     400: ("invalid", "the request could not be read"),
@@ -21,14 +25,36 @@ HTTP_ERRORS = {
 }
 
 
-class Refused(Exception):
-    """A request refused at the edge: not signed in, not allowed, too many attempts."""
+#: The HTTP status of each error code. The service names what went wrong; only the
+#: edge turns that into a status, here, for every route and the sign-in page alike.
+STATUS = {
+    "invalid": 400,
+    "unauthenticated": 401,
+    "expired": 401,
+    "revoked": 401,
+    "wrong_password": 401,
+    "link_invalid": 401,
+    "forbidden": 403,
+    "removed": 403,
+    "left": 403,
+    "csrf": 403,
+    "not_found": 404,
+    "unknown_code": 404,
+    "conflict": 409,
+    "stale_version": 409,
+    "rate_limited": 429,
+    "busy": 503,
+    "storage_unavailable": 503,
+}
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+
+class Refused(Exception):
+    """A request refused: not signed in, not allowed, too many attempts, out of date."""
+
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-        self.status = status
 
 
 def error_body(error: Exception) -> dict[str, Any]:
@@ -54,11 +80,10 @@ def error_body(error: Exception) -> dict[str, Any]:
 def status_of(error: Exception) -> int:
     """Return the HTTP status that goes with an error."""
     if isinstance(error, Refused):
-        return error.status
-    if isinstance(error, DomainError):
-        return {"not_found": 404, "forbidden": 403, "conflict": 409}.get(error.code, 409)
-    if isinstance(error, StorageError):
-        return 409 if error.code == "conflict" else 503
+        return STATUS.get(error.code, 400)
+    if isinstance(error, (DomainError, StorageError)):
+        # A rule of the session said no: the request was well formed, the state was not.
+        return STATUS.get(error.code, 409)
     if isinstance(error, ValidationError):
         return 400
     if isinstance(error, HTTPException) and error.code and error.code < 500:

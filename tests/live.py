@@ -20,7 +20,7 @@ import requests
 import socketio
 import websocket
 
-from facilitator.transport.socket_events import EVENTS, FACILITATOR
+from facilitator.service.audience import FACILITATOR_COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -229,8 +229,7 @@ class Client:
         A facilitator command gets a fresh `command_id`, as the console gives each click,
         unless the payload names one, is not an object, or is to be sent `exact`ly.
         """
-        spec = EVENTS.get(event)
-        if not exact and spec is not None and spec.roles == FACILITATOR:
+        if not exact and event in FACILITATOR_COMMANDS:
             if payload is None:
                 payload = {}
             if isinstance(payload, dict):

@@ -12,13 +12,8 @@ from facilitator.core.engine import handle
 from facilitator.core.events import Event
 from facilitator.core.state import SessionState
 from facilitator.service import broadcast
-from facilitator.service.broadcast import (
-    CONSOLE_MIN_WINDOW,
-    Broadcaster,
-    facilitator_room,
-    member_room,
-    participants_room,
-)
+from facilitator.service.audience import facilitator_room, member_room, participants_room
+from facilitator.service.broadcast import CONSOLE_MIN_WINDOW, Broadcaster
 from facilitator.service.views import facilitator_view
 from tests.factories import MOOD, T0, new_session
 

@@ -12,7 +12,7 @@ from facilitator.core.codec import event_from_dict, event_to_dict, state_to_dict
 from facilitator.core.engine import create, handle
 from facilitator.core.errors import DomainError
 from facilitator.core.state import SignalKind
-from facilitator.storage.rebuild import load_state
+from facilitator.service.loading import load_state
 from facilitator.storage.sqlite import SQLiteStore
 from tests.factories import AGENDA, MOOD, NAMED, PICK, RISKY, ROLE_PLAY, T0, WORDS
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from facilitator.service import audience
 from facilitator.service.tokens import Role
 from facilitator.transport.socket_events import EVENTS
 
@@ -71,9 +72,10 @@ def expected_events() -> dict[str, Expected]:
     """Return what the doc must hold: every registered event, plus server and lifecycle."""
     expected = {
         name: Expected(
-            frozenset(role.value for role in spec.roles), frozenset(spec.schema().fields)
+            frozenset(role.value for role, sent in audience.EVENTS.items() if name in sent),
+            frozenset(schema().fields),
         )
-        for name, spec in EVENTS.items()
+        for name, schema in EVENTS.items()
     }
     for name in LIFECYCLE_EVENTS:
         expected[name] = Expected(ALL_ROLES, frozenset({"token"} if name == "connect" else ()))

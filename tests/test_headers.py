@@ -62,7 +62,7 @@ def _check(response: Any, path: str, method: str = "GET", host: str = "localhost
 
 def _sign_in(app: Flask, client: FlaskClient) -> None:
     """Sign `client` in as the local account, as a one-time link would."""
-    signins = app.extensions["facilitator.signins"]
+    signins = app.extensions["facilitator.api"].signins
     granted = signins._grant("local", signins._clock())
     with client.session_transaction() as session:
         session["signin"] = granted.secret

@@ -19,7 +19,9 @@ from facilitator.service import accounts
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "http.md"
 PASSWORD = "a long password 1"
-WHO = ("anyone", "signed-in facilitator", "owner")
+WHO = ("anyone", "signed-in facilitator", "facilitator", "exporter", "owner")
+# Who of one session: each refuses a facilitator who does not run it.
+SESSION_WHO = ("facilitator", "exporter", "owner")
 CSRF = ("required", "none")
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 
@@ -205,7 +207,7 @@ def test_a_route_for_facilitators_refuses_a_browser_that_is_not_signed_in(
 ) -> None:
     method, path = _path(name, owned)
     response = _call(app.test_client(), method, path, json={})
-    if name.startswith("GET /api/") or name.startswith(("POST ", "DELETE ")):
+    if name.startswith("GET /api/") or name.startswith(("POST ", "PUT ", "DELETE ")):
         assert response.status_code == 401, response.data
         assert response.get_json()["error"]["code"] == "unauthenticated"
     else:
@@ -214,8 +216,8 @@ def test_a_route_for_facilitators_refuses_a_browser_that_is_not_signed_in(
     assert response.status_code in ROUTES[name].statuses
 
 
-@pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.who == "owner"))
-def test_a_route_for_the_owner_refuses_another_facilitator(
+@pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.who in SESSION_WHO))
+def test_a_route_of_a_session_refuses_a_facilitator_who_does_not_run_it(
     app: Flask, owned: str, name: str
 ) -> None:
     other, csrf = _signed_in(app, "bob")
@@ -227,7 +229,8 @@ def test_a_route_for_the_owner_refuses_another_facilitator(
 
 
 @pytest.mark.parametrize(
-    "name", sorted(n for n, r in ROUTES.items() if r.csrf == "required" and r.who != "owner")
+    "name",
+    sorted(n for n, r in ROUTES.items() if r.csrf == "required" and r.who not in SESSION_WHO),
 )
 def test_a_route_that_requires_csrf_refuses_a_request_without_the_token(
     app: Flask, name: str

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from facilitator.core import commands as c
-from facilitator.errors import Refused
+from facilitator.errors import Refused, status_of
 from facilitator.library.catalog import Catalog
 from facilitator.service.codes import (
     CODE_ALPHABET,
@@ -41,7 +41,7 @@ def _refusal(service: SessionService, code: str, address: str) -> tuple[str, str
     """Try to join; return how the attempt was refused."""
     with pytest.raises(Refused) as refused:
         service.join(code, None, address)
-    return refused.value.code, refused.value.message, refused.value.status
+    return refused.value.code, refused.value.message, status_of(refused.value)
 
 
 RATE_LIMITED = ("rate_limited", "too many attempts; wait a minute", 429)

@@ -8,7 +8,7 @@ from typing import Any
 
 from facilitator.core import commands as c
 from facilitator.library.catalog import Catalog
-from facilitator.service.broadcast import (
+from facilitator.service.audience import (
     display_room,
     facilitator_room,
     member_room,

@@ -21,7 +21,7 @@ import socketio
 
 from facilitator.app import close_app, create_app
 from facilitator.config import Settings
-from facilitator.service.broadcast import (
+from facilitator.service.audience import (
     display_room,
     facilitator_room,
     member_room,

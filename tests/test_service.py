@@ -12,7 +12,7 @@ from facilitator.core import commands as c
 from facilitator.core.state import SignalKind
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
-from facilitator.service.broadcast import (
+from facilitator.service.audience import (
     display_room,
     facilitator_room,
     member_room,

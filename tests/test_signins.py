@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from facilitator.errors import Refused
+from facilitator.errors import Refused, status_of
 from facilitator.service import accounts
 from facilitator.service.signins import FAILURE_WINDOW, Limits, SignIns
 from facilitator.storage.base import SignIn, Store
@@ -84,7 +84,7 @@ def test_failures_lock_the_account_for_unknown_browsers_even_with_the_right_pass
     with pytest.raises(Refused) as refused:
         signins.sign_in("amina", PASSWORD, "10.9.9.9")
     assert refused.value.code == "rate_limited"
-    assert refused.value.status == 429
+    assert status_of(refused.value) == 429
     clock.now += FAILURE_WINDOW + 1
     assert signins.sign_in("amina", PASSWORD, "10.9.9.9").user == "amina"
 

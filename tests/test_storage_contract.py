@@ -11,6 +11,7 @@ from facilitator.core.codec import snapshot_to_dict, state_to_dict
 from facilitator.core.engine import create, handle
 from facilitator.core.errors import DomainError
 from facilitator.core.events import BallotCast, NoteAdded, SessionStarted
+from facilitator.service.loading import load_state
 from facilitator.storage.base import (
     AuditEntry,
     EventStore,
@@ -20,7 +21,6 @@ from facilitator.storage.base import (
     Store,
     VersionConflict,
 )
-from facilitator.storage.rebuild import load_state
 from tests.factories import AGENDA, MOOD, T0
 
 

@@ -11,9 +11,9 @@ from facilitator.core.codec import state_to_dict
 from facilitator.core.engine import create, handle
 from facilitator.core.events import Event, PollClosed
 from facilitator.core.state import SessionState
+from facilitator.service.loading import load_state
 from facilitator.service.upgrades import DATA_VERSION, upgrade
 from facilitator.storage.base import Snapshot, Store
-from facilitator.storage.rebuild import load_state
 from facilitator.storage.redis import RedisStore
 from facilitator.storage.sqlite import SQLiteStore
 from tests.factories import AGENDA, MOOD, T0

@@ -139,6 +139,8 @@ class SessionState:
     created_at: float
     join_code: str = ""
     owner: str = ""
+    # Other facilitator accounts the owner invited to run it, and whether each may export.
+    co_facilitators: dict[str, bool] = field(default_factory=dict)
     version: int = 0
     # The version counting only public events: what members and the display are shown.
     public_version: int = 0

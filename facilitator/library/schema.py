@@ -14,8 +14,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from facilitator.core.poll_kinds import KIND_FIELDS, poll_kind, protocol_types
-from facilitator.core.rules import TEXT_MAX
 from facilitator.core.spec import MIN_REVEAL_THRESHOLD, StepKind
+from facilitator.lengths import TEXT_MAX
 
 #: Ids of protocols, polls, role-plays, blocks and instruments; they appear in logs and URLs.
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"

@@ -50,7 +50,7 @@ def add_user(store: AccessStore, name: str, password: str) -> None:
 def change_password(store: AccessStore, name: str, new_password: str) -> None:
     """Set an account's password and end all its sign-ins, with their console and display links."""
     if store.password_hash(name) is None:
-        raise Refused("not_found", f"there is no account named {name!r}", 404)
+        raise Refused("not_found", f"there is no account named {name!r}")
     _check_new_password(new_password)
     store.set_password(name, _hasher.hash(new_password))
     # Whoever knew the old password may be signed in, or hold a console link, already.
@@ -65,7 +65,7 @@ def _check_new_password(password: str) -> None:
 def remove_user(store: Store, name: str) -> None:
     """Delete an account so that it no longer signs in; its sessions stay."""
     if not store.remove_user(name):
-        raise Refused("not_found", f"there is no account named {name!r}", 404)
+        raise Refused("not_found", f"there is no account named {name!r}")
     # A removed account's open sign-ins, consoles and displays end with it.
     store.end_signins(name)
 

@@ -27,6 +27,8 @@ EXPORT = "export"
 SESSION_DELETED = "session_deleted"
 SESSION_PURGED = "session_purged"
 MEMBER_REMOVED = "member_removed"
+FACILITATOR_INVITED = "facilitator_invited"
+FACILITATOR_REMOVED = "facilitator_removed"
 USER_ADDED = "user_added"
 USER_REMOVED = "user_removed"
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an action, not a secret)
@@ -77,7 +79,7 @@ def readable_by(
     """
     admin = user in admins
     if of is not None and of != user and not admin:
-        raise Refused("forbidden", "only an admin may read another account's audit log", 403)
+        raise Refused("forbidden", "only an admin may read another account's audit log")
     if of is None and not admin:
         of = user
     return store.audit_entries(of)

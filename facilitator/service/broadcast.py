@@ -11,6 +11,12 @@ from typing import Any, Protocol
 
 from facilitator.core import events as e
 from facilitator.core.state import SessionState
+from facilitator.service.audience import (
+    display_room,
+    facilitator_room,
+    member_room,
+    participants_room,
+)
 from facilitator.service.views import (
     display_view,
     facilitator_view,
@@ -38,22 +44,6 @@ Render = Callable[[SessionState], dict[str, Any]]
 WithState = Callable[[str, Render], "dict[str, Any] | None"]
 # Return the members of a session with a live connection now.
 Online = Callable[[str], Collection[str]]
-
-
-def facilitator_room(session_id: str) -> str:
-    return f"{session_id}:facilitator"
-
-
-def participants_room(session_id: str) -> str:
-    return f"{session_id}:participants"
-
-
-def display_room(session_id: str) -> str:
-    return f"{session_id}:display"
-
-
-def member_room(session_id: str, participant_id: str) -> str:
-    return f"{session_id}:member:{participant_id}"
 
 
 @dataclass

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from facilitator.core.state import SessionState
-from facilitator.service.broadcast import (
+from facilitator.service.audience import (
     display_room,
     facilitator_room,
     member_room,

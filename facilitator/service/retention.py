@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from facilitator.core.errors import DomainError
 from facilitator.service import audit
+from facilitator.service.loading import load_state
 from facilitator.storage.base import Store
-from facilitator.storage.rebuild import load_state
 
 log = logging.getLogger(__name__)
 DAY = 86400.0

@@ -23,13 +23,13 @@ from facilitator.core.spec import PollSpec, RolePlaySpec
 from facilitator.core.state import PollPhase, SessionPhase, SessionState, ballot_key
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
-from facilitator.service import audit
+from facilitator.service import audience, audit
 from facilitator.service.broadcast import Broadcaster, Defer, Online, Render, Sender
 from facilitator.service.codes import new_join_code, new_pseudonym, normalize_code
 from facilitator.service.limits import address_key
+from facilitator.service.loading import load_state
 from facilitator.service.tokens import Actor, Role
 from facilitator.storage.base import Snapshot, Store, VersionConflict
-from facilitator.storage.rebuild import load_state
 
 MakeCommand = Callable[[SessionState, float], c.Command]
 T = TypeVar("T")
@@ -52,8 +52,8 @@ class Outcome:
     events: Sequence[Event]
 
     def version_for(self, actor: Actor) -> int:
-        """Return the version `actor` may know: members never see private events counted."""
-        return self.version if actor.role is Role.FACILITATOR else self.public_version
+        """Return the version `actor` may know (see audience.version_for)."""
+        return audience.version_for(actor, self.version, self.public_version)
 
 
 class SessionService:
@@ -145,11 +145,11 @@ class SessionService:
         try:
             protocol = self.catalog.protocol(protocol_id)
         except KeyError:
-            raise Refused("not_found", f"no protocol {protocol_id!r}", 404) from None
+            raise Refused("not_found", f"no protocol {protocol_id!r}") from None
         chosen = next((s for s in protocol.sessions if s.n == session_number), None)
         if chosen is None:
             numbers = ", ".join(str(s.n) for s in protocol.sessions)
-            raise Refused("not_found", f"protocol {protocol_id!r} has sessions {numbers}", 404)
+            raise Refused("not_found", f"protocol {protocol_id!r} has sessions {numbers}")
         for _ in range(5):
             session_id = secrets.token_urlsafe(9)
             command = c.CreateSession(
@@ -170,7 +170,7 @@ class SessionService:
                 continue  # the join code (or id) was taken: draw again
             self._cache[session_id] = state
             return state
-        raise Refused("conflict", "could not find a free join code; try again", 503)
+        raise Refused("busy", "could not find a free join code; try again")
 
     def run(
         self,
@@ -199,7 +199,7 @@ class SessionService:
                     # lets the others' writes land instead of colliding again.
                     time.sleep(secrets.randbelow(2000 * attempt) / 1e6)
                 state = self.current(sid)
-                self.authorize(actor, state)
+                audience.seat_of(actor, state)
                 applied = state.commands.get(command_id) if command_id else None
                 if applied is not None:
                     # Before the version check: the command itself moved the version.
@@ -232,7 +232,7 @@ class SessionService:
                 return Outcome(state.version, state.public_version, events)
         finally:
             lock.release()
-        raise Refused("conflict", "the session kept changing; try again", 409)
+        raise Refused("conflict", "the session kept changing; try again")
 
     def _applied_before(self, actor: Actor, state: SessionState, applied: int) -> Outcome:
         """Answer a command found applied with its first version, and send its views again.
@@ -269,7 +269,7 @@ class SessionService:
         )
         over_code = self.store.count_attempt(f"join-code:{code}", now, 60.0) > self._code_attempts
         if over_address or over_code:
-            raise Refused("rate_limited", "too many attempts; wait a minute", 429)
+            raise Refused("rate_limited", "too many attempts; wait a minute")
         session_id = self.store.session_for_code(code) if code else None
         if session_id is None:
             raise _unknown_code()
@@ -315,14 +315,6 @@ class SessionService:
 
     # -- internals --------------------------------------------------------------------
 
-    def authorize(self, actor: Actor, state: SessionState) -> None:
-        if actor.role is Role.FACILITATOR and actor.user != state.owner:
-            raise Refused("forbidden", "you do not run this session", 403)
-        if actor.role is Role.PARTICIPANT and actor.participant_id:
-            member = state.participants.get(actor.participant_id)
-            if member is not None and member.removed:
-                raise Refused("removed", "you were removed from this session", 403)
-
     def _with_state(self, session_id: str, render: Render) -> dict[str, Any] | None:
         return self.rendered(session_id, render)
 
@@ -366,26 +358,20 @@ def _check_version(state: SessionState, expected: int) -> None:
         raise Refused(
             "stale_version",
             f"the session is at version {state.version}, not {expected}: resync and try again",
-            409,
         )
     if expected < state.command_version:
         raise Refused(
             "stale_version",
             f"a facilitator command changed the session after version {expected}"
             f" (at version {state.command_version}): resync, check and try again",
-            409,
         )
 
 
 def _too_late() -> Refused:
     # The sender may already have given up on it: better refused than applied unseen.
-    return Refused(
-        "busy", "the server could not get to this in time: nothing was saved; try again", 503
-    )
+    return Refused("busy", "the server could not get to this in time: nothing was saved; try again")
 
 
 def _unknown_code() -> Refused:
     # True of a code no session has, of an ended session and of a locked one alike.
-    return Refused(
-        "unknown_code", "no session you can join has that code; check it and try again", 404
-    )
+    return Refused("unknown_code", "no session you can join has that code; check it and try again")

@@ -90,13 +90,12 @@ class SignIns:
                     "rate_limited",
                     "Too many failed sign-ins; wait 15 minutes, or sign in from a browser "
                     "that has signed in to this account before.",
-                    429,
                 )
         if not accounts.check_password(self.store, name, password, self._offload):
             for key in counted:
                 self.store.count_attempt(key, now, FAILURE_WINDOW)
             audit.record_sign_in(self.store, now, name, address, succeeded=False, method="password")
-            raise Refused("wrong_password", "That user name and password do not match.", 401)
+            raise Refused("wrong_password", "That user name and password do not match.")
         audit.record_sign_in(self.store, now, name, address, succeeded=True, method="password")
         return self._grant(name, now)
 
@@ -111,7 +110,6 @@ class SignIns:
                 "link_invalid",
                 "This sign-in link does not work: it was used already, it has expired, or "
                 "accounts have been set up since (sign in with a user name and password).",
-                401,
             )
         audit.record_sign_in(
             self.store, now, accounts.LOCAL_USER, address, succeeded=True, method="one-time link"
@@ -147,7 +145,6 @@ class SignIns:
             raise Refused(
                 "revoked",
                 "this link has ended with the sign-in that opened it; sign in and open it again",
-                401,
             )
 
     def _current(self, key: str) -> str | None:

@@ -50,7 +50,7 @@ class TokenSigner:
     def verify(self, token: object) -> Actor:
         """Return the actor a token was issued for, or raise Refused."""
         if not isinstance(token, str) or not token or len(token) > 1000:
-            raise Refused("unauthenticated", "a token is needed to connect", 401)
+            raise Refused("unauthenticated", "a token is needed to connect")
         try:
             # Participants' tokens have no sign-in: four fields, as before sign-ins were kept.
             role, session_id, participant_id, user, *rest = self._serializer.loads(token)
@@ -58,7 +58,7 @@ class TokenSigner:
             actor = Actor(Role(role), session_id, participant_id, user, signin=signin)
             self._serializer.loads(token, max_age=MAX_AGE[actor.role])
         except SignatureExpired:
-            raise Refused("expired", "this link has expired; ask for a new one", 401) from None
+            raise Refused("expired", "this link has expired; ask for a new one") from None
         except (BadSignature, ValueError, TypeError):
-            raise Refused("unauthenticated", "this token is not valid", 401) from None
+            raise Refused("unauthenticated", "this token is not valid") from None
         return actor

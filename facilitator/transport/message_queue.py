@@ -22,8 +22,8 @@ from typing import Any
 
 import socketio
 
+from facilitator.service.api import Service
 from facilitator.service.resync import Resync
-from facilitator.service.sessions import SessionService
 
 log = logging.getLogger(__name__)
 
@@ -128,21 +128,15 @@ def check(server: Any) -> None:
         )
 
 
-def resync_on_return(socketio: Any, service: SessionService) -> Resync:
+def resync_on_return(socketio: Any, service: Service) -> Resync:
     """Check the manager of `socketio` and have it resync this process's clients on return."""
     server = socketio.server
     check(server)
     manager: QuickRedisManager = server.manager
-
-    def send_here(event: str, data: dict[str, Any], room: str) -> None:
-        # Every process resyncs its own clients: sent through the queue, each view
-        # would reach every process's clients once per process.
-        server.emit(event, data, to=room, ignore_queue=True)
-
-    resync = Resync(
-        service,
+    # Every process resyncs its own clients (the service sends them "here" only):
+    # through the queue, each view would reach every process's clients once per process.
+    resync = service.resync(
         lambda: list(manager.rooms.get("/", {})),
-        send_here,
         socketio.start_background_task,
         socketio.sleep,
     )

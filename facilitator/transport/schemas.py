@@ -6,8 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from facilitator.core.rules import ACTION_ID_MAX, NAME_MAX, TEXT_MAX
-from facilitator.core.state import SignalKind
+from facilitator.lengths import ACTION_ID_MAX, NAME_MAX, TEXT_MAX
+from facilitator.service.api import SIGNAL_KINDS
 
 ID = validate.Length(min=1, max=64)
 NOT_TEXT = "must be text without lone surrogates (\\ud800-\\udfff)"
@@ -112,7 +112,7 @@ class SubmitAnswer(Schema):
 
 class SendSignal(Schema):
     action_id = Str(required=True, validate=validate.Length(min=1, max=ACTION_ID_MAX))
-    kind = fields.Enum(SignalKind, by_value=True, required=True)
+    kind = Str(required=True, validate=validate.OneOf(SIGNAL_KINDS))
 
 
 class Sync(Schema):
@@ -131,3 +131,8 @@ class Join(Schema):
 class CreateSession(Schema):
     protocol_id = Str(required=True, validate=ID)
     session_number = fields.Integer(strict=True, required=True)
+
+
+class Invite(Schema):
+    # Only true or false: "yes" or 1 for a grant of access is too loose to read.
+    may_export = fields.Boolean(truthy={True}, falsy={False}, load_default=False)

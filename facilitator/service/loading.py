@@ -1,4 +1,4 @@
-"""Rebuild a session's state from a store: latest snapshot, then the log after it."""
+"""Load a session's state from a store: latest snapshot, then the log after it."""
 
 from __future__ import annotations
 

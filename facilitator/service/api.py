@@ -1,0 +1,605 @@
+"""The service's one entry point: a method per thing a person can do, in plain values.
+
+Socket.IO events and HTTP routes are tables over these methods (transport/); each
+method says who may do it through the audience module, does it through the engine
+and the store, and answers with plain values or raises Refused, DomainError or
+StorageError, which the edge turns into the one error shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from facilitator.core import commands as c
+from facilitator.core.errors import DomainError
+from facilitator.core.events import ParticipantLeft
+from facilitator.core.state import SessionState, SignalKind
+from facilitator.errors import Refused
+from facilitator.library.catalog import Catalog
+from facilitator.service import audience, audit, exports
+from facilitator.service.codes import grouped_code
+from facilitator.service.crisis import crisis_resources
+from facilitator.service.presence import Presence
+from facilitator.service.resync import Resync, SendHere
+from facilitator.service.sessions import MakeCommand, Outcome, SessionService
+from facilitator.service.signins import SignIns
+from facilitator.service.tokens import Actor, Role, TokenSigner
+from facilitator.storage.base import Store
+
+#: The kinds of signal a member may send, as the payload names them.
+SIGNAL_KINDS = tuple(kind.value for kind in SignalKind)
+# A member who left still gets the ack of leave_session before their connection closes.
+CLOSE_DEPARTED_AFTER = 0.2
+# Long enough for the last message to leave before a connection is closed.
+CLOSE_AFTER_NOTICE = 0.5
+
+
+class Gateway(Protocol):
+    """How the service reaches connected clients: implemented by the transport."""
+
+    def send(self, event: str, data: dict[str, Any], room: str) -> None:
+        """Send to everyone in `room`, on every process."""
+
+    def send_here(self, event: str, data: dict[str, Any], room: str) -> None:
+        """Send to this process's clients in `room` only."""
+
+    def close_here(self, room: str, delay: float) -> None:
+        """Close this process's connections in `room`, `delay` seconds from now."""
+
+    def defer(self, delay: float, call: Callable[[], None]) -> None:
+        """Run `call` after `delay` seconds, off the caller's stack."""
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A connection let in: who it is, and the rooms it listens in."""
+
+    actor: Actor
+    rooms: list[str]
+
+
+@dataclass(frozen=True)
+class Download:
+    body: str
+    mimetype: str
+    filename: str
+    # A page to show (the printable summary) rather than a file to save.
+    inline: bool = False
+
+
+EXPORTS = ("log.jsonl", "results.csv", "summary.html")
+
+
+class Service:
+    """Everything the app does, one method per action."""
+
+    def __init__(
+        self,
+        sessions: SessionService,
+        signer: TokenSigner,
+        signins: SignIns,
+        presence: Presence,
+        gateway: Gateway,
+        admins: Sequence[str] = (),
+        crisis_file: Path | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.signins = signins
+        self._store: Store = sessions.store
+        self._catalog: Catalog = sessions.catalog
+        self._signer = signer
+        self._presence = presence
+        self._gateway = gateway
+        self._admins = tuple(admins)
+        self._crisis_file = crisis_file
+
+    # -- connections ------------------------------------------------------------------
+
+    def admit(self, token: object, address: str) -> Admission:
+        """Let a connection in by its token: its role and session come from the token."""
+        actor = replace(self._signer.verify(token), address=address)
+        audience.admit(actor, self.sessions.current(actor.session_id))
+        if actor.role is not Role.PARTICIPANT:
+            self.signins.check_token(actor.signin)
+        return Admission(actor, audience.rooms_of(actor))
+
+    def opened(self, actor: Actor) -> dict[str, Any]:
+        """A connection let in now listens in its rooms: count it, and return its views."""
+        if actor.role is Role.FACILITATOR:
+            self._presence.watch(actor.session_id)
+        elif actor.role is Role.PARTICIPANT:
+            self._presence.opened(actor.session_id, actor.participant_id)
+        return self._views(actor)
+
+    def closed(self, actor: Actor) -> None:
+        """A connection closed; a member with no other live connection shows as away."""
+        if actor.role is Role.PARTICIPANT:
+            self._presence.closed(actor.session_id, actor.participant_id)
+        elif actor.role is Role.FACILITATOR:
+            self._presence.unwatch(actor.session_id)
+
+    def ended(self, connections: Mapping[str, Actor]) -> list[str]:
+        """Return which of these consoles and displays may no longer stay open.
+
+        Their sign-in ended (here or on another process, or by time), their session was
+        erased, or their facilitator no longer runs it. Members are not looked at: their
+        own commands are checked, and they hold no sign-in.
+        """
+        lasting: dict[str, bool] = {}
+        seated: dict[tuple[str, str], bool] = {}
+        ended = []
+        for key, actor in connections.items():
+            if actor.role is Role.PARTICIPANT:
+                continue
+            if actor.signin not in lasting:
+                lasting[actor.signin] = self.signins.in_use(actor.signin)
+            seat = (actor.session_id, actor.user)
+            if actor.role is Role.FACILITATOR and seat not in seated:
+                seated[seat] = self._still_runs(actor)
+            if not lasting[actor.signin] or not seated.get(seat, True):
+                ended.append(key)
+        return ended
+
+    def _still_runs(self, actor: Actor) -> bool:
+        try:
+            audience.check_runs(actor, self.sessions.current(actor.session_id))
+        except (Refused, DomainError):
+            return False
+        return True
+
+    def check_event(self, actor: Actor, event: str) -> None:
+        """Refuse, before its payload is read, an event `actor` may never send."""
+        audience.check_event(actor, event)
+
+    # -- facilitator commands ---------------------------------------------------------
+
+    def start_session(
+        self, actor: Actor, *, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(actor, lambda st, at: c.Start(at), version, command_id)
+
+    def next_step(
+        self, actor: Actor, *, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(actor, lambda st, at: c.Next(at), version, command_id)
+
+    def previous_step(
+        self, actor: Actor, *, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(actor, lambda st, at: c.Previous(at), version, command_id)
+
+    def jump_to_step(
+        self, actor: Actor, *, index: int, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(actor, lambda st, at: c.Jump(at, index), version, command_id)
+
+    def end_session(
+        self, actor: Actor, *, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(actor, lambda st, at: c.End(at), version, command_id)
+
+    def lock_joining(
+        self, actor: Actor, *, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(actor, lambda st, at: c.LockJoining(at), version, command_id)
+
+    def unlock_joining(
+        self, actor: Actor, *, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(actor, lambda st, at: c.UnlockJoining(at), version, command_id)
+
+    def remove_participant(
+        self, actor: Actor, *, participant_id: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(
+            actor, lambda st, at: c.RemoveParticipant(at, participant_id), version, command_id
+        )
+
+    def open_poll(
+        self, actor: Actor, *, poll: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(
+            actor,
+            lambda st, at: c.OpenPoll(at, self.sessions.poll_spec(st, poll)),
+            version,
+            command_id,
+        )
+
+    def close_poll(
+        self, actor: Actor, *, poll_id: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(actor, lambda st, at: c.ClosePoll(at, poll_id), version, command_id)
+
+    def reveal_poll(
+        self, actor: Actor, *, poll_id: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(actor, lambda st, at: c.RevealPoll(at, poll_id), version, command_id)
+
+    def push_role_play(
+        self,
+        actor: Actor,
+        *,
+        role_play: str,
+        assignments: Mapping[str, str | None],
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        chosen = tuple(sorted(assignments.items()))
+        return self._command(
+            actor,
+            lambda st, at: c.PushRolePlay(at, self.sessions.role_play_spec(st, role_play), chosen),
+            version,
+            command_id,
+        )
+
+    def start_debrief(
+        self, actor: Actor, *, role_play_id: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(
+            actor, lambda st, at: c.StartDebrief(at, role_play_id), version, command_id
+        )
+
+    def end_role_play(
+        self, actor: Actor, *, role_play_id: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(
+            actor, lambda st, at: c.EndRolePlay(at, role_play_id), version, command_id
+        )
+
+    def push_prompt(
+        self, actor: Actor, *, text: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(actor, lambda st, at: c.PushPrompt(at, text), version, command_id)
+
+    def clear_prompt(
+        self, actor: Actor, *, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(actor, lambda st, at: c.ClearPrompt(at), version, command_id)
+
+    def acknowledge_signal(
+        self, actor: Actor, *, signal_id: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(
+            actor, lambda st, at: c.AcknowledgeSignal(at, signal_id), version, command_id
+        )
+
+    def add_note(
+        self, actor: Actor, *, text: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(actor, lambda st, at: c.AddNote(at, text), version, command_id)
+
+    def _command(
+        self, actor: Actor, make: MakeCommand, version: int | None, command_id: str
+    ) -> dict[str, Any]:
+        def checked(state: SessionState, at: float) -> c.Command:
+            # Only the session's facilitators: a facilitator token of another account
+            # is refused here, on every attempt, against the session as it is then.
+            audience.check_runs(actor, state)
+            return make(state, at)
+
+        outcome = self.sessions.run(actor, checked, version, command_id)
+        self._close_departed(actor, outcome)
+        return {"version": outcome.version_for(actor)}
+
+    # -- members ----------------------------------------------------------------------
+
+    def submit_answer(
+        self, actor: Actor, *, poll_id: str, action_id: str, value: Any
+    ) -> dict[str, Any]:
+        """A member answers the open poll; a retry with the same action_id counts once."""
+        audience.check_event(actor, "submit_answer")
+        member = actor.participant_id
+        outcome = self.sessions.run(
+            actor, lambda st, at: c.SubmitAnswer(at, member, action_id, poll_id, value)
+        )
+        return {"duplicate": not outcome.events}
+
+    def send_signal(self, actor: Actor, *, action_id: str, kind: str) -> dict[str, Any]:
+        """A member privately signals pass, need a break or need support."""
+        audience.check_event(actor, "send_signal")
+        member, signal = actor.participant_id, SignalKind(kind)
+        outcome = self.sessions.run(
+            actor, lambda st, at: c.SendSignal(at, member, action_id, signal)
+        )
+        return {"duplicate": not outcome.events}
+
+    def leave_session(self, actor: Actor) -> dict[str, Any]:
+        """A member leaves the session for good."""
+        audience.check_event(actor, "leave_session")
+        outcome = self.sessions.run(actor, lambda st, at: c.Leave(at, actor.participant_id))
+        self._close_departed(actor, outcome)
+        return {"version": outcome.version_for(actor)}
+
+    def join(self, code: str, name: str | None, address: str) -> dict[str, Any]:
+        """A phone joins with a code and an optional name; it keeps the returned token."""
+        actor = self.sessions.join(code, name, address)
+        state = self.sessions.current(actor.session_id)
+        return {
+            "token": self._signer.issue(actor),
+            "session_id": actor.session_id,
+            "participant_id": actor.participant_id,
+            "name": state.participants[actor.participant_id].name,
+        }
+
+    # -- everyone ---------------------------------------------------------------------
+
+    def sync(self, actor: Actor, *, version: int | None = None) -> dict[str, Any]:
+        """Any client asks for its view, e.g. after a reconnect; unchanged when up to date."""
+        state = self.sessions.current(actor.session_id)
+        audience.seat_of(actor, state)
+        seen = audience.version_for(actor, state.version, state.public_version)
+        if version == seen:
+            return {"version": seen, "unchanged": True}
+        return {"version": seen, **self._views(actor)}
+
+    def _views(self, actor: Actor) -> dict[str, Any]:
+        sid = actor.session_id
+        state = self.sessions.current(sid)
+        online = self.sessions.online(sid) if actor.role is Role.FACILITATOR else ()
+        return audience.views_for(actor, state, online)
+
+    # -- sessions ---------------------------------------------------------------------
+
+    def protocols(self) -> list[dict[str, Any]]:
+        """List the protocols, each with its sessions."""
+        return [
+            {
+                "id": p.id,
+                "title": p.title,
+                "sessions": [
+                    {"n": x.n, "phase": x.phase.value, "title": x.title} for x in p.sessions
+                ],
+            }
+            for p in self._catalog.protocols()
+        ]
+
+    def protocol(self, protocol_id: str) -> dict[str, Any]:
+        """Return a protocol's polls and its role-play library with roles."""
+        try:
+            protocol = self._catalog.protocol(protocol_id)
+        except KeyError:
+            raise Refused("not_found", f"no protocol {protocol_id!r}") from None
+        return {
+            "id": protocol.id,
+            "title": protocol.title,
+            "polls": [
+                {"id": key, "question": p.question, "type": p.type.value, "anonymous": p.anonymous}
+                for key, p in self._catalog.polls_for(protocol_id).items()
+            ],
+            "role_plays": [
+                {
+                    "id": key,
+                    "title": rp.title,
+                    "area": rp.area,
+                    "scenario": rp.scenario,
+                    "roles": [
+                        {"id": r.id, "name": r.name, "observer": r.observer} for r in rp.roles
+                    ],
+                }
+                for key, rp in protocol.role_plays.items()
+            ],
+        }
+
+    def sessions_of(self, user: str) -> list[dict[str, Any]]:
+        """List the sessions `user` runs: those they opened and those they were invited to."""
+        listed = []
+        for record in self._store.sessions_of(user):
+            owner = record.owner == user
+            listed.append(
+                {
+                    "id": record.id,
+                    "title": record.title,
+                    "created_at": record.created_at,
+                    "join_code": grouped_code(record.join_code),
+                    "owner": record.owner,
+                    "role": audience.Seat.OWNER if owner else audience.Seat.CO_FACILITATOR,
+                    "may_export": owner or self._may_export(user, record.id),
+                }
+            )
+        return listed
+
+    def _may_export(self, user: str, session_id: str) -> bool:
+        try:
+            return audience.may_export(user, self.sessions.current(session_id))
+        except DomainError:
+            return False  # erased since it was listed
+
+    def create_session(
+        self, user: str, protocol_id: str, session_number: int, signin: str
+    ) -> dict[str, Any]:
+        """Open a new live session of one protocol session; return its links."""
+        state = self.sessions.create(user, protocol_id, session_number)
+        return self._links(state, user, signin)
+
+    def links(self, user: str, session_id: str, signin: str) -> dict[str, Any]:
+        """Return a console token for `user`, a display token and the session's join code."""
+        state = self.sessions.current(session_id)
+        audience.check_runs(self._facilitator(user, session_id), state)
+        return self._links(state, user, signin)
+
+    def _links(self, state: SessionState, user: str, signin: str) -> dict[str, Any]:
+        # Both tokens end with the sign-in that asked for them.
+        console = Actor(Role.FACILITATOR, state.id, user=user, signin=signin)
+        return {
+            "session_id": state.id,
+            "title": state.title,
+            "join_code": grouped_code(state.join_code),
+            "console_token": self._signer.issue(console),
+            "display_token": self._signer.issue(Actor(Role.DISPLAY, state.id, signin=signin)),
+        }
+
+    def delete_session(self, user: str, session_id: str, address: str) -> None:
+        """Erase a session and everything kept about it; its open screens are told and closed."""
+        actor = self._facilitator(user, session_id, address)
+        audience.check_owns(actor, self.sessions.current(session_id), "delete it")
+        self._store.delete(session_id)
+        self.sessions.forget(session_id)
+        self._audit(audit.SESSION_DELETED, actor, user)
+        notice = {"message": "This session was deleted."}
+        rooms = audience.session_rooms(session_id)
+        for room in rooms:
+            self._gateway.send("session_deleted", notice, room)
+        for room in rooms:
+            # The member rooms' phones are in the participants' room too.
+            self._gateway.close_here(room, CLOSE_AFTER_NOTICE)
+
+    # -- who runs a session -----------------------------------------------------------
+
+    def facilitators(self, user: str, session_id: str) -> dict[str, Any]:
+        """Return a session's owner and co-facilitators, to anyone who runs it."""
+        state = self.sessions.current(session_id)
+        audience.check_runs(self._facilitator(user, session_id), state)
+        return _facilitators(state)
+
+    def invite(
+        self, user: str, session_id: str, invitee: str, may_export: bool, address: str
+    ) -> dict[str, Any]:
+        """Let another facilitator account run the session (and export it, when granted)."""
+        actor = self._facilitator(user, session_id, address)
+        audience.check_owns(actor, self.sessions.current(session_id), "choose who runs it")
+        if self._store.password_hash(invitee) is None:
+            raise Refused("not_found", f"there is no facilitator account named {invitee!r}")
+
+        def inviting(state: SessionState, at: float) -> c.Command:
+            audience.check_owns(actor, state, "choose who runs it")
+            return c.InviteCoFacilitator(at, invitee, may_export)
+
+        self.sessions.run(actor, inviting)
+        state = self.sessions.current(session_id)
+        self._audit(audit.FACILITATOR_INVITED, actor, state.owner, invitee)
+        return _facilitators(state)
+
+    def uninvite(self, user: str, session_id: str, invitee: str, address: str) -> dict[str, Any]:
+        """Stop a co-facilitator running the session; their open consoles are closed."""
+        actor = self._facilitator(user, session_id, address)
+
+        def removing(state: SessionState, at: float) -> c.Command:
+            audience.check_owns(actor, state, "choose who runs it")
+            return c.RemoveCoFacilitator(at, invitee)
+
+        self.sessions.run(actor, removing)
+        room = audience.facilitator_user_room(session_id, invitee)
+        # Through the message queue, to their consoles on every process; those on another
+        # process are also closed there within a sweep (see `ended`).
+        self._gateway.send("access_ended", {"message": "You no longer run this session."}, room)
+        self._gateway.close_here(room, CLOSE_AFTER_NOTICE)
+        state = self.sessions.current(session_id)
+        self._audit(audit.FACILITATOR_REMOVED, actor, state.owner, invitee)
+        return _facilitators(state)
+
+    # -- exports ----------------------------------------------------------------------
+
+    def export(self, user: str, session_id: str, kind: str, address: str) -> Download:
+        """Return one of a session's exports, to its owner or a co-facilitator granted it."""
+        if kind not in EXPORTS:
+            raise Refused("not_found", f"a session exports as {', '.join(EXPORTS)}")
+        actor = self._facilitator(user, session_id, address)
+        state = self.sessions.current(session_id)
+        audience.check_exports(actor, state)
+        if kind == "log.jsonl":
+            lines = exports.log_lines(self._store.read(session_id))
+            download = Download(
+                "".join(f"{line}\n" for line in lines),
+                "application/x-ndjson",
+                f"session-{session_id}.jsonl",
+            )
+        elif kind == "results.csv":
+            download = Download(
+                exports.results_csv(state), "text/csv; charset=utf-8", f"results-{session_id}.csv"
+            )
+        else:
+            body = exports.summary_html(state, self.sessions.clock())
+            download = Download(body, "text/html", f"summary-{session_id}.html", inline=True)
+        self._audit(audit.EXPORT, actor, state.owner, kind)
+        return download
+
+    # -- the audit log ----------------------------------------------------------------
+
+    def audit_entries(self, user: str, of: str | None) -> list[dict[str, object]]:
+        """Return the audit entries `user` may read (anyone's, `of` one account, for an admin)."""
+        return [audit.as_dict(e) for e in audit.readable_by(self._store, user, self._admins, of)]
+
+    def audit_export(self, user: str, of: str | None, kind: str, address: str) -> Download:
+        """Return the readable audit entries as JSON Lines (jsonl) or CSV (csv)."""
+        if kind not in ("jsonl", "csv"):
+            raise Refused("not_found", "the audit log exports as export.jsonl or export.csv")
+        entries = audit.readable_by(self._store, user, self._admins, of)
+        if kind == "csv":
+            download = Download(audit.as_csv(entries), "text/csv", f"audit.{kind}")
+        else:
+            download = Download(audit.as_json_lines(entries), "application/x-ndjson", "audit.jsonl")
+        audit.record(
+            self._store,
+            self.sessions.clock(),
+            audit.AUDIT_EXPORTED,
+            actor=user,
+            address=address,
+            owner=user,
+            detail=f"audit.{kind}",
+        )
+        return download
+
+    # -- the process ------------------------------------------------------------------
+
+    def crisis(self) -> dict[str, Any]:
+        """Return the crisis resources every phone shows."""
+        return crisis_resources(self._crisis_file)
+
+    def health(self) -> None:
+        """Raise StorageError when this process cannot reach its store."""
+        self._store.version("")  # a cheap read
+
+    def now(self) -> float:
+        return self.sessions.clock()
+
+    def refresh_consoles_here(self, session_id: str) -> None:
+        """Send the session's consoles on this process a fresh view: presence moved."""
+        self.sessions.refresh_consoles_here(session_id)
+
+    def resync(
+        self,
+        rooms: Callable[[], Iterable[object]],
+        spawn: Callable[[Callable[[], None]], object],
+        sleep: Callable[[float], None],
+    ) -> Resync:
+        """Return what sends this process's clients their views again when asked."""
+        send_here: SendHere = self._gateway.send_here
+        return Resync(self.sessions, rooms, send_here, spawn, sleep)
+
+    # -- internals --------------------------------------------------------------------
+
+    def _facilitator(self, user: str, session_id: str, address: str = "") -> Actor:
+        return Actor(Role.FACILITATOR, session_id, user=user, address=address)
+
+    def _close_departed(self, actor: Actor, outcome: Outcome) -> None:
+        """Close this process's connections of members who left or were removed."""
+        for event in outcome.events:
+            if isinstance(event, ParticipantLeft):
+                room = audience.member_room(actor.session_id, event.participant_id)
+                self._gateway.close_here(room, CLOSE_DEPARTED_AFTER)
+
+    def _audit(self, action: str, actor: Actor, owner: str, detail: str = "") -> None:
+        # The entry is the owner's to read: they learn what a co-facilitator did too.
+        audit.record(
+            self._store,
+            self.sessions.clock(),
+            action,
+            actor=actor.user,
+            address=actor.address,
+            owner=owner,
+            session_id=actor.session_id,
+            detail=detail,
+        )
+
+
+def _facilitators(state: SessionState) -> dict[str, Any]:
+    return {
+        "owner": state.owner,
+        "co_facilitators": [
+            {"user": name, "may_export": grant}
+            for name, grant in sorted(state.co_facilitators.items())
+        ],
+    }

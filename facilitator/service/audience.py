@@ -1,0 +1,193 @@
+"""Who is who in a session, and what each may do, hear and see.
+
+The one place that decides, for every seat in a session: the events it may send, the
+rooms it listens in, the views it is sent, the version it may know, and what it may do
+to the session itself (run it, export it, delete it, invite others to run it). The
+transport asks here; the service enforces here; nothing else decides these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from enum import StrEnum
+from typing import Any
+
+from facilitator.core.state import SessionState
+from facilitator.errors import Refused
+from facilitator.service.tokens import Actor, Role
+from facilitator.service.views import (
+    display_view,
+    facilitator_view,
+    participant_view,
+    personal_view,
+)
+
+
+class Seat(StrEnum):
+    """Where an actor sits in one session: their token's role, seen against the session."""
+
+    OWNER = "owner"
+    CO_FACILITATOR = "co_facilitator"
+    MEMBER = "member"
+    DISPLAY = "display"
+
+
+# -- events ---------------------------------------------------------------------------
+
+#: The console's commands: the owner and co-facilitators alike may send every one.
+FACILITATOR_COMMANDS = frozenset(
+    {
+        "start_session",
+        "next_step",
+        "previous_step",
+        "jump_to_step",
+        "end_session",
+        "lock_joining",
+        "unlock_joining",
+        "remove_participant",
+        "open_poll",
+        "close_poll",
+        "reveal_poll",
+        "push_role_play",
+        "start_debrief",
+        "end_role_play",
+        "push_prompt",
+        "clear_prompt",
+        "acknowledge_signal",
+        "add_note",
+    }
+)
+MEMBER_ACTIONS = frozenset({"submit_answer", "send_signal", "leave_session"})
+EVERYONE = frozenset({"sync"})
+
+#: The events each kind of token may send. Which session a facilitator may send them to
+#: is decided against the session (`seat_of`); this is the check before any payload is read.
+EVENTS: dict[Role, frozenset[str]] = {
+    Role.FACILITATOR: FACILITATOR_COMMANDS | EVERYONE,
+    Role.PARTICIPANT: MEMBER_ACTIONS | EVERYONE,
+    Role.DISPLAY: EVERYONE,
+}
+ALL_EVENTS = frozenset().union(*EVENTS.values())
+
+
+def check_event(actor: Actor, event: str) -> None:
+    """Refuse an event that `actor`'s kind of token may never send."""
+    if event not in EVENTS[actor.role]:
+        raise Refused("forbidden", f"a {actor.role} may not send {event}")
+
+
+# -- seats and what they may do -------------------------------------------------------
+
+
+def seat_of(actor: Actor, state: SessionState) -> Seat:
+    """Return where `actor` sits in this session, or refuse one who has no seat in it."""
+    if actor.role is Role.FACILITATOR:
+        if actor.user and actor.user == state.owner:
+            return Seat.OWNER
+        if actor.user in state.co_facilitators:
+            return Seat.CO_FACILITATOR
+        raise Refused("forbidden", "you do not run this session")
+    if actor.role is Role.DISPLAY:
+        return Seat.DISPLAY
+    member = state.participants.get(actor.participant_id)
+    if member is not None and member.removed:
+        raise Refused("removed", "you were removed from this session")
+    return Seat.MEMBER
+
+
+def admit(actor: Actor, state: SessionState) -> Seat:
+    """Return the seat of a connection opening now; a member who left may not come back."""
+    seat = seat_of(actor, state)
+    if seat is Seat.MEMBER:
+        member = state.participants.get(actor.participant_id)
+        if member is None or not member.present:
+            raise Refused("left", "you are no longer in this session")
+    return seat
+
+
+def check_runs(actor: Actor, state: SessionState) -> Seat:
+    """Refuse anyone but the session's facilitators (its owner and co-facilitators)."""
+    seat = seat_of(actor, state) if actor.role is Role.FACILITATOR else None
+    if seat not in (Seat.OWNER, Seat.CO_FACILITATOR):
+        raise Refused("forbidden", "you do not run this session")
+    return seat
+
+
+def check_owns(actor: Actor, state: SessionState, what: str) -> None:
+    """Refuse anyone but the owner: only they delete a session or choose who runs it."""
+    if check_runs(actor, state) is not Seat.OWNER:
+        raise Refused("forbidden", f"only the facilitator who opened this session may {what}")
+
+
+def check_exports(actor: Actor, state: SessionState) -> None:
+    """Refuse an export to anyone but the owner and co-facilitators granted exports."""
+    if check_runs(actor, state) is Seat.OWNER or state.co_facilitators.get(actor.user):
+        return
+    raise Refused("forbidden", "the facilitator who opened this session has not shared exports")
+
+
+def may_export(user: str, state: SessionState) -> bool:
+    return user == state.owner or bool(state.co_facilitators.get(user))
+
+
+# -- rooms ----------------------------------------------------------------------------
+
+
+def facilitator_room(session_id: str) -> str:
+    return f"{session_id}:facilitator"
+
+
+def facilitator_user_room(session_id: str, user: str) -> str:
+    """One facilitator's consoles of a session: closed together when they stop running it."""
+    return f"{session_id}:facilitator:{user}"
+
+
+def participants_room(session_id: str) -> str:
+    return f"{session_id}:participants"
+
+
+def display_room(session_id: str) -> str:
+    return f"{session_id}:display"
+
+
+def member_room(session_id: str, participant_id: str) -> str:
+    return f"{session_id}:member:{participant_id}"
+
+
+def session_rooms(session_id: str) -> list[str]:
+    """Every room with someone of the session in it, members' own rooms aside."""
+    return [
+        facilitator_room(session_id),
+        participants_room(session_id),
+        display_room(session_id),
+    ]
+
+
+def rooms_of(actor: Actor) -> list[str]:
+    """Return the rooms a connection of `actor` listens in."""
+    sid = actor.session_id
+    if actor.role is Role.FACILITATOR:
+        return [facilitator_room(sid), facilitator_user_room(sid, actor.user)]
+    if actor.role is Role.DISPLAY:
+        return [display_room(sid)]
+    return [participants_room(sid), member_room(sid, actor.participant_id)]
+
+
+# -- views and versions ---------------------------------------------------------------
+
+
+def views_for(actor: Actor, state: SessionState, online: Collection[str]) -> dict[str, Any]:
+    """Return the view (and for a member, the personal part) that `actor` may see."""
+    if actor.role is Role.FACILITATOR:
+        return {"view": facilitator_view(state, online)}
+    if actor.role is Role.DISPLAY:
+        return {"view": display_view(state)}
+    return {
+        "view": participant_view(state),
+        "personal": personal_view(state, actor.participant_id),
+    }
+
+
+def version_for(actor: Actor, version: int, public_version: int) -> int:
+    """Return the version `actor` may know: the room never sees private events counted."""
+    return version if actor.role is Role.FACILITATOR else public_version
