@@ -308,7 +308,9 @@ def test_deleting_a_session_deletes_its_co_facilitators(store: Store) -> None:
     assert {r.id: r.co_facilitators for r in store.sessions()} == {"s1": (), "s2": ("ben",)}
 
 
-def _plant_old_events(store: Store, session_id: str, version: int, old: list[dict]) -> int:
+def _plant_old_events(
+    store: Store, session_id: str, version: int, old: list[dict[str, Any]]
+) -> int:
     """Log events as a release before co-facilitators wrote them: without `by`."""
     rows = [
         (session_id, version + n, data["type"], json.dumps(data)) for n, data in enumerate(old, 1)
@@ -335,7 +337,7 @@ def test_a_log_and_a_snapshot_written_before_co_facilitators_still_load(store: S
     )
     version = store.append("s1", 0, created)
     version = store.append("s1", version, handle(state, c.Start(T0 + 1)))
-    old = [
+    old: list[dict[str, Any]] = [
         {"type": "note_added", "note_id": "note-1", "text": "Old note", "at": T0 + 2},
         {"type": "command_recorded", "command_id": "cmd-1"},
     ]
