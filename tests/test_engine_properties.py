@@ -27,6 +27,8 @@ ANSWERS = st.one_of(
 ACTIONS = st.sampled_from(["fresh", "fresh", "fresh", "a1"])
 # "latest" becomes the newest poll when the command runs.
 POLL_IDS = st.sampled_from(["latest", "latest", "latest", "poll-1", "poll-9"])
+# "asha" owns the session: inviting her is refused.
+FACILITATORS = st.sampled_from(["ben", "cleo", "asha"])
 
 
 def _commands(at: float) -> st.SearchStrategy[c.Command]:
@@ -59,7 +61,14 @@ def _commands(at: float) -> st.SearchStrategy[c.Command]:
         st.just(c.ClearPrompt(at)),
         st.builds(c.SendSignal, st.just(at), MEMBERS, ACTIONS, st.sampled_from(SignalKind)),
         st.builds(c.AcknowledgeSignal, st.just(at), st.sampled_from(["signal-1", "signal-2"])),
-        st.builds(c.AddNote, st.just(at), st.sampled_from(["Quiet group", ""])),
+        st.builds(
+            c.AddNote,
+            st.just(at),
+            st.sampled_from(["Quiet group", ""]),
+            st.sampled_from(["", "ben"]),
+        ),
+        st.builds(c.InviteCoFacilitator, st.just(at), FACILITATORS, st.booleans()),
+        st.builds(c.RemoveCoFacilitator, st.just(at), FACILITATORS),
     )
 
 
@@ -102,7 +111,9 @@ def test_random_commands_apply_or_refuse_and_the_stored_log_rebuilds_the_state(
     commands: list[c.Command],
 ) -> None:
     store = SQLiteStore(":memory:")
-    state, created = create(c.CreateSession(T0, "s1", "group-ipt-8", 1, 2, "Session 2", AGENDA))
+    state, created = create(
+        c.CreateSession(T0, "s1", "group-ipt-8", 1, 2, "Session 2", AGENDA, owner="asha")
+    )
     version = store.append("s1", 0, created)
     for command in commands:
         if getattr(command, "poll_id", None) == "latest":

@@ -14,7 +14,7 @@ import pytest
 from facilitator.core import commands as c
 from facilitator.core.codec import event_from_dict
 from facilitator.core.engine import create, handle
-from facilitator.core.events import Event
+from facilitator.core.events import CommandRecorded, Event
 from facilitator.core.spec import ItemSpec, PollSpec, PollType
 from facilitator.core.state import SessionState, SignalKind
 from facilitator.service.exports import CSV_COLUMNS, log_lines, results_csv, summary_html
@@ -157,6 +157,24 @@ def test_log_lines_hold_no_ballots_and_the_closed_poll_lists_its_answers_sorted(
     assert "ballot_cast" not in {r["type"] for r in records}
     (closed,) = [r for r in records if r["type"] == "poll_closed"]
     assert closed["ballots"] == [2, 5, 8]
+
+
+def test_log_lines_carry_co_facilitators_and_who_wrote_a_note_or_sent_a_command() -> None:
+    command = c.CreateSession(T0, "s1", "group-ipt-8", 1, 2, "Session 2", AGENDA, owner="asha")
+    state, events = create(command)
+    events += handle(state, c.InviteCoFacilitator(T0 + 1, "ben", True))
+    events += handle(state, c.AddNote(T0 + 2, "Noted.", by="ben"))
+    events += [CommandRecorded("cmd-1", by="ben")]
+    events += handle(state, c.RemoveCoFacilitator(T0 + 3, "ben"))
+    records = [json.loads(line) for line in log_lines(enumerate(events, start=1))]
+    assert records[1:] == [
+        {"version": 2, "type": "co_facilitator_invited", "user": "ben", "may_export": True,
+         "at": T0 + 1},
+        {"version": 3, "type": "note_added", "note_id": "note-1", "text": "Noted.", "at": T0 + 2,
+         "by": "ben"},
+        {"version": 4, "type": "command_recorded", "command_id": "cmd-1", "by": "ben"},
+        {"version": 5, "type": "co_facilitator_removed", "user": "ben", "at": T0 + 3},
+    ]  # fmt: skip
 
 
 def test_log_lines_drop_a_ballot_even_when_handed_one() -> None:
@@ -356,8 +374,45 @@ def test_summary_lists_notes_with_time_and_step() -> None:
     assert page.row("Member 2 quiet; check in next week.") == [
         "22:34",
         "Link mood and events",
+        "",  # a note of a session's console before notes named who wrote them
         "Member 2 quiet; check in next week.",
     ]
+
+
+def _co_facilitated() -> SessionState:
+    command = c.CreateSession(T0, "s1", "group-ipt-8", 1, 2, "Session 2", AGENDA, owner="asha")
+    state, _ = create(command)
+    handle(state, c.InviteCoFacilitator(T0 + 1, "cleo", True))
+    handle(state, c.InviteCoFacilitator(T0 + 2, "ben", False))
+    handle(state, c.InviteCoFacilitator(T0 + 3, "devi", False))
+    handle(state, c.RemoveCoFacilitator(T0 + 4, "devi"))
+    handle(state, c.Start(STARTED))
+    handle(state, c.AddNote(STARTED + MINUTE, "Ben's note.", by="ben"))
+    handle(state, c.AddNote(STARTED + 2 * MINUTE, "Asha's note.", by="asha"))
+    return state
+
+
+def test_summary_lists_the_facilitators_owner_first_and_marked() -> None:
+    html = _summary(_co_facilitated())
+    section = _section(html, "Facilitators")
+    items = [" ".join(item.split("</li>")[0].split()) for item in section.split("<li")[1:]]
+    assert items == [
+        'class="text">asha <span class="muted">(owner)</span>',
+        'class="text">ben',
+        'class="text">cleo',
+    ]
+    assert "devi" not in section
+
+
+def test_summary_shows_who_added_each_note() -> None:
+    page = _Page(_section(_summary(_co_facilitated()), "Facilitator notes"))
+    assert page.rows[0] == ["Time", "Step", "By", "Note"]
+    assert page.row("Ben's note.") == ["22:16", "Check-in", "ben", "Ben's note."]
+    assert page.row("Asha's note.") == ["22:17", "Check-in", "asha", "Asha's note."]
+
+
+def test_summary_of_a_session_without_an_owner_lists_no_facilitators() -> None:
+    assert "<h2>Facilitators</h2>" not in _summary()
 
 
 def _hostile_session() -> SessionState:

@@ -293,7 +293,15 @@ def test_erasing_a_session_leaves_nothing_readable(backend: Backend) -> None:
     for phone, fruit in zip(phones, FRUIT, strict=False):
         _answer(service, phone, "poll-2", fruit)
     service.run(console, lambda st, at: c.AddNote(at, "walnut-private-note"))
-    secrets_kept = [b"plum-secret-answer", b"walnut-private-note", *(f.encode() for f in FRUIT)]
+    # Who co-facilitated is kept beside the log (the index an account's sessions are
+    # listed from): it goes with the session too.
+    service.run(console, lambda st, at: c.InviteCoFacilitator(at, "cobnut-cofacilitator", True))
+    secrets_kept = [
+        b"plum-secret-answer",
+        b"walnut-private-note",
+        b"cobnut-cofacilitator",
+        *(f.encode() for f in FRUIT),
+    ]
     assert any(s in backend.raw_bytes() or s.decode() in backend.live_keys() for s in secrets_kept)
 
     backend.store.delete(sid)

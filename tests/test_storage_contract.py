@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,7 +15,14 @@ from facilitator.core import commands as c
 from facilitator.core.codec import snapshot_to_dict, state_to_dict
 from facilitator.core.engine import create, handle
 from facilitator.core.errors import DomainError
-from facilitator.core.events import BallotCast, NoteAdded, SessionStarted
+from facilitator.core.events import (
+    BallotCast,
+    CoFacilitatorInvited,
+    CoFacilitatorRemoved,
+    Event,
+    NoteAdded,
+    SessionStarted,
+)
 from facilitator.service.loading import load_state
 from facilitator.storage.base import (
     AuditEntry,
@@ -21,11 +33,14 @@ from facilitator.storage.base import (
     Store,
     VersionConflict,
 )
+from facilitator.storage.redis import RedisStore
+from facilitator.storage.sqlite import SQLiteStore
 from tests.factories import AGENDA, MOOD, T0
 
 
-def _created(store: EventStore, session_id: str = "s1") -> int:
-    _, events = create(c.CreateSession(T0, session_id, "group-ipt-8", 1, 2, "Session 2", AGENDA))
+def _created(store: EventStore, session_id: str = "s1", owner: str = "", at: float = T0) -> int:
+    command = c.CreateSession(at, session_id, "group-ipt-8", 1, 2, "Session 2", AGENDA, owner=owner)
+    _, events = create(command)
     return store.append(session_id, 0, events)
 
 
@@ -203,3 +218,160 @@ def test_the_presence_mark_moves_on_every_change_and_lapse_and_only_then(store: 
     time.sleep(0.7)
     assert mark() != again  # the record lapsed with its process
     assert store.presence_marks([]) == {}
+
+
+# -- co-facilitators ------------------------------------------------------------------
+
+
+def _invited(user: str, may_export: bool = False, at: float = T0 + 5) -> Event:
+    return CoFacilitatorInvited(user, may_export, at)
+
+
+def _ids(records: list[Any]) -> list[str]:
+    return [record.id for record in records]
+
+
+def test_sessions_of_an_account_include_those_it_co_facilitates(store: Store) -> None:
+    _created(store, "s1", "asha", T0)
+    _created(store, "s2", "ben", T0 + 1)
+    _created(store, "s3", "asha", T0 + 2)
+    store.append("s1", 1, [_invited("ben"), _invited("cleo", True)])
+    store.append("s3", 1, [_invited("ben", True)])
+    assert _ids(store.sessions_of("ben")) == ["s3", "s2", "s1"]  # newest first
+    assert _ids(store.sessions_of("cleo")) == ["s1"]
+    assert _ids(store.sessions_of("asha")) == ["s3", "s1"]
+    assert _ids(store.sessions_of("dev")) == []
+    by_id = {record.id: record for record in store.sessions()}
+    assert by_id["s1"].co_facilitators == ("ben", "cleo")
+    assert (by_id["s2"].co_facilitators, by_id["s3"].co_facilitators) == ((), ("ben",))
+    assert store.sessions_of("ben")[2] == by_id["s1"]
+
+
+def test_a_removed_co_facilitator_no_longer_finds_the_session(store: Store) -> None:
+    _created(store, "s1", "asha")
+    version = store.append("s1", 1, [_invited("ben"), _invited("cleo")])
+    # A changed grant is a second invitation: still one entry.
+    version = store.append("s1", version, [_invited("ben", True, T0 + 6)])
+    version = store.append("s1", version, [CoFacilitatorRemoved("cleo", T0 + 7)])
+    assert [r.co_facilitators for r in store.sessions()] == [("ben",)]
+    assert store.sessions_of("cleo") == []
+    # Invited and removed within one append: the order of the events decides.
+    store.append("s1", version, [_invited("dev"), CoFacilitatorRemoved("dev", T0 + 8)])
+    assert store.sessions_of("dev") == []
+    assert _ids(store.sessions_of("ben")) == ["s1"]
+
+
+def test_an_append_refused_as_stale_changes_no_co_facilitator(store: Store) -> None:
+    _created(store, "s1", "asha")
+    store.append("s1", 1, [SessionStarted(T0 + 1)])
+    with pytest.raises(VersionConflict):
+        store.append("s1", 1, [_invited("ben")])
+    with pytest.raises(StorageError, match="must begin with session_created"):
+        store.append("s9", 0, [_invited("ben")])
+    assert store.sessions_of("ben") == []
+    assert [r.co_facilitators for r in store.sessions()] == [()]
+
+
+def test_of_two_racing_appends_only_the_winner_s_co_facilitator_is_kept(store: Store) -> None:
+    _created(store, "s1", "asha")
+    start = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def invite(user: str) -> None:
+        start.wait()
+        try:
+            store.append("s1", 1, [_invited(user)])
+            outcomes[user] = "kept"
+        except VersionConflict:
+            outcomes[user] = "refused"
+
+    threads = [threading.Thread(target=invite, args=(user,)) for user in ("ben", "cleo")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes.values()) == ["kept", "refused"]
+    (winner,) = [user for user, outcome in outcomes.items() if outcome == "kept"]
+    assert [r.co_facilitators for r in store.sessions()] == [(winner,)]
+    assert [user for user in ("ben", "cleo") if store.sessions_of(user)] == [winner]
+
+
+def test_deleting_a_session_deletes_its_co_facilitators(store: Store) -> None:
+    _created(store, "s1", "asha")
+    _created(store, "s2", "asha")
+    store.append("s1", 1, [_invited("ben")])
+    store.append("s2", 1, [_invited("ben")])
+    store.delete("s1")
+    assert _ids(store.sessions_of("ben")) == ["s2"]
+    # A new session under the same id starts with no one invited.
+    _created(store, "s1", "asha")
+    assert {r.id: r.co_facilitators for r in store.sessions()} == {"s1": (), "s2": ("ben",)}
+
+
+def _plant_old_events(
+    store: Store, session_id: str, version: int, old: list[dict[str, Any]]
+) -> int:
+    """Log events as a release before co-facilitators wrote them: without `by`."""
+    rows = [
+        (session_id, version + n, data["type"], json.dumps(data)) for n, data in enumerate(old, 1)
+    ]
+    version += len(old)
+    if isinstance(store, SQLiteStore):
+
+        def write(db: sqlite3.Connection) -> None:
+            db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows)
+            db.execute("UPDATE sessions SET version = ? WHERE id = ?", (version, session_id))
+
+        store._write(write)
+    else:
+        assert isinstance(store, RedisStore)
+        for _, at_version, _, data in rows:
+            store._redis.xadd(store._key("log", session_id), {"e": data}, id=f"{at_version}-0")
+        store._redis.hset(store._key("session", session_id), "version", version)
+    return version
+
+
+def test_a_log_and_a_snapshot_written_before_co_facilitators_still_load(store: Store) -> None:
+    state, created = create(
+        c.CreateSession(T0, "s1", "group-ipt-8", 1, 2, "Session 2", AGENDA, owner="asha")
+    )
+    version = store.append("s1", 0, created)
+    version = store.append("s1", version, handle(state, c.Start(T0 + 1)))
+    old: list[dict[str, Any]] = [
+        {"type": "note_added", "note_id": "note-1", "text": "Old note", "at": T0 + 2},
+        {"type": "command_recorded", "command_id": "cmd-1"},
+    ]
+    version = _plant_old_events(store, "s1", version, old)
+    loaded = load_state(store, "s1")
+    assert [(n.id, n.text, n.by) for n in loaded.notes] == [("note-1", "Old note", "")]
+    assert (loaded.commands, loaded.co_facilitators) == ({"cmd-1": version}, {})
+    # A snapshot of an older release: no co_facilitators, notes without `by`.
+    snapshot = snapshot_to_dict(loaded)
+    del snapshot["co_facilitators"]
+    for note in snapshot["notes"]:
+        del note["by"]
+    store.save_snapshot("s1", Snapshot(version, snapshot))
+    assert state_to_dict(load_state(store, "s1")) == state_to_dict(loaded)
+    # The old session takes co-facilitators like a new one.
+    store.append("s1", version, [_invited("ben", True)])
+    assert load_state(store, "s1").co_facilitators == {"ben": True}
+    assert _ids(store.sessions_of("ben")) == ["s1"]
+
+
+def test_a_database_of_an_older_release_gains_co_facilitators_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = SQLiteStore(path)
+    _created(store, "s1", "asha")
+    store.close()
+    # Take the database back to the schema of the release before co-facilitators.
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE co_facilitators")
+    assert "co_facilitators" not in str(db.execute("SELECT sql FROM sqlite_master").fetchall())
+    db.close()
+    store = SQLiteStore(path)
+    try:
+        assert [(r.id, r.co_facilitators) for r in store.sessions()] == [("s1", ())]
+        store.append("s1", 1, [_invited("ben")])
+        assert _ids(store.sessions_of("ben")) == ["s1"]
+    finally:
+        store.close()

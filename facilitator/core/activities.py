@@ -99,7 +99,7 @@ def _acknowledge(state: SessionState, cmd: c.AcknowledgeSignal) -> list[e.Event]
 
 def _note(state: SessionState, cmd: c.AddNote) -> list[e.Event]:
     text = nonempty(cmd.text, "a note")
-    return [e.NoteAdded(f"note-{len(state.notes) + 1}", text, cmd.at)]
+    return [e.NoteAdded(f"note-{len(state.notes) + 1}", text, cmd.at, cmd.by)]
 
 
 DECIDERS: dict[type[c.Command], Decider] = {

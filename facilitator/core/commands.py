@@ -148,3 +148,19 @@ class AcknowledgeSignal(Command):
 @dataclass(frozen=True)
 class AddNote(Command):
     text: str
+    # The facilitator account that wrote the note: the owner or a co-facilitator.
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class InviteCoFacilitator(Command):
+    """Let another facilitator account run the session's console; only the owner may."""
+
+    user: str
+    # Whether they may also export the session, which is otherwise the owner's alone.
+    may_export: bool
+
+
+@dataclass(frozen=True)
+class RemoveCoFacilitator(Command):
+    user: str

@@ -240,6 +240,27 @@ class NoteAdded(Event):
     note_id: str
     text: str
     at: float
+    # The facilitator account that wrote it; "" in logs of older releases.
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class CoFacilitatorInvited(Event):
+    """Another facilitator account may run the session, or had its export grant changed."""
+
+    name = "co_facilitator_invited"
+    public = False
+    user: str
+    may_export: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class CoFacilitatorRemoved(Event):
+    name = "co_facilitator_removed"
+    public = False
+    user: str
+    at: float
 
 
 @dataclass(frozen=True)
@@ -250,6 +271,8 @@ class CommandRecorded(Event):
     name = "command_recorded"
     public = False
     command_id: str
+    # The facilitator account whose command it was; "" in logs of older releases.
+    by: str = ""
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -281,5 +304,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SignalAcknowledged,
         NoteAdded,
         CommandRecorded,
+        CoFacilitatorInvited,
+        CoFacilitatorRemoved,
     )
 }

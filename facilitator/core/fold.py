@@ -168,7 +168,15 @@ def _apply_prompt(state: SessionState, ev: e.PromptPushed) -> None:
 
 
 def _apply_note(state: SessionState, ev: e.NoteAdded) -> None:
-    state.notes.append(Note(ev.note_id, ev.text, ev.at, state.current_step))
+    state.notes.append(Note(ev.note_id, ev.text, ev.at, state.current_step, ev.by))
+
+
+def _apply_invited(state: SessionState, ev: e.CoFacilitatorInvited) -> None:
+    state.co_facilitators[ev.user] = ev.may_export
+
+
+def _apply_uninvited(state: SessionState, ev: e.CoFacilitatorRemoved) -> None:
+    state.co_facilitators.pop(ev.user, None)
 
 
 def _apply_revealed(state: SessionState, ev: e.PollRevealed) -> None:
@@ -212,4 +220,6 @@ _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.SignalAcknowledged: _apply_acknowledged,
     e.NoteAdded: _apply_note,
     e.CommandRecorded: _apply_command,
+    e.CoFacilitatorInvited: _apply_invited,
+    e.CoFacilitatorRemoved: _apply_uninvited,
 }

@@ -117,6 +117,8 @@ class Note:
     text: str
     at: float
     step: int | None
+    # The facilitator account that wrote it; "" for notes logged by older releases.
+    by: str = ""
 
 
 @dataclass
@@ -139,7 +141,7 @@ class SessionState:
     created_at: float
     join_code: str = ""
     owner: str = ""
-    # Other facilitator accounts the owner invited to run it, and whether each may export.
+    # Other facilitator accounts that may run the session: user -> may export it too.
     co_facilitators: dict[str, bool] = field(default_factory=dict)
     version: int = 0
     # The version counting only public events: what members and the display are shown.

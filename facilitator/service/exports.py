@@ -208,11 +208,19 @@ def summary_html(state: SessionState, now: float, *, tz: tzinfo | None = None) -
         "signals": [(label, signals[kind]) for kind, label in SIGNAL_LABELS.items()],
         "risk_alerts": len(state.risk_alerts),
         "prompts": [{"at": clock(p.at), "text": p.text} for p in state.prompts],
+        "facilitators": _facilitators(state),
         "notes": [
-            {"at": clock(n.at), "step": step_title(n.step), "text": n.text} for n in state.notes
+            {"at": clock(n.at), "step": step_title(n.step), "text": n.text, "by": n.by}
+            for n in state.notes
         ],
     }
     return _template().render(context)
+
+
+def _facilitators(state: SessionState) -> list[dict[str, Any]]:
+    """Return who ran the session: its owner first, then the co-facilitators by name."""
+    owner = [{"user": state.owner, "owner": True}] if state.owner else []
+    return owner + [{"user": user, "owner": False} for user in sorted(state.co_facilitators)]
 
 
 def _minutes(seconds: float) -> int:

@@ -24,7 +24,8 @@ from facilitator.service.codes import grouped_code
 
 
 def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, Any]:
-    """Return the console's view: agenda with notes, roster, polls, signals, notes.
+    """Return the console's view: who runs the session, agenda with notes, roster, polls,
+    signals, notes.
 
     `online` holds the members with a live connection now (service/presence.py): who is
     connected is not in the session's state, which only says who is in the session.
@@ -34,6 +35,10 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
         **_common(state),
         "version": state.version,
         "owner": state.owner,
+        "co_facilitators": [
+            {"user": user, "may_export": may_export}
+            for user, may_export in sorted(state.co_facilitators.items())
+        ],
         "locked": state.locked,
         "step_seconds": state.step_seconds,
         "agenda": [
@@ -89,7 +94,10 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
             }
             for a in state.risk_alerts
         ],
-        "notes": [{"id": n.id, "text": n.text, "at": n.at, "step": n.step} for n in state.notes],
+        "notes": [
+            {"id": n.id, "text": n.text, "at": n.at, "step": n.step, "by": n.by}
+            for n in state.notes
+        ],
     }
 
 

@@ -37,6 +37,8 @@ class SessionRecord:
     version: int
     join_code: str
     owner: str
+    # The other facilitator accounts invited to run the session, sorted.
+    co_facilitators: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,8 @@ class AccessStore(Protocol):
         ...
 
     def sessions_of(self, owner: str) -> list[SessionRecord]:
-        """Return the sessions an account runs, newest first."""
+        """Return the sessions an account runs, newest first: those it owns and those it
+        was invited to co-facilitate."""
         ...
 
     def add_user(self, name: str, password_hash: str) -> None:

@@ -7,6 +7,8 @@ Keys, all under one prefix (default "facilitator:"), per session id S:
                      removed when P closes, its results being in its poll_closed event
     polls:S          set of the poll ids that have a ballot box
     snapshot:S       hash: version, data
+    facilitators:S   set of the accounts invited to co-facilitate S, kept from the log's
+                     co_facilitator events by the same script that logs them
     code:C           the session id join code C admits to
     sessions         set of every session id
     users            hash: name -> password hash
@@ -20,11 +22,11 @@ Keys, all under one prefix (default "facilitator:"), per session id S:
                      for; expires unless H writes it again (see HOLD)
     presence:S       hash: H -> a random mark, new whenever H's set of S changes
 
-An append is one Lua script: it checks the version, writes the events and ballots and
-moves the version, or writes nothing. After ballots, closed polls and erasures, Redis is
-asked to rewrite its append-only file (see aof_rewrite.py). Scripts name keys built from
-the prefix, which standalone Redis and Sentinel allow; Redis Cluster does not and is not
-supported.
+An append is one Lua script: it checks the version, writes the events and ballots,
+updates the co-facilitators and moves the version, or writes nothing. After ballots,
+closed polls and erasures, Redis is asked to rewrite its append-only file (see
+aof_rewrite.py). Scripts name keys built from the prefix, which standalone Redis and
+Sentinel allow; Redis Cluster does not and is not supported.
 """
 
 from __future__ import annotations
@@ -46,7 +48,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from facilitator.core.codec import event_from_dict, event_to_dict
-from facilitator.core.events import BallotCast, Event, PollClosed, SessionCreated
+from facilitator.core.events import (
+    BallotCast,
+    CoFacilitatorInvited,
+    CoFacilitatorRemoved,
+    Event,
+    PollClosed,
+    SessionCreated,
+)
 from facilitator.storage.aof_rewrite import AofRewriter
 from facilitator.storage.base import (
     AuditEntry,
@@ -64,12 +73,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 UNAVAILABLE = "the session store is unavailable: nothing was saved; try again in a moment"
 
-# KEYS: session hash, log stream, poll-id set, sessions set.
+# KEYS: session hash, log stream, poll-id set, sessions set, co-facilitator set.
 # ARGV: prefix, session id, expected version, refusal ("" when the events are valid),
 #       "1" when creating the session (else ""), its title, protocol_id, created_at,
 #       join_code and owner, then four values per event:
 #       "e", version, json, ""  |  "b", poll id, member, score  |  "c", poll id, "", ""
-#       ("c": the poll closed; its results are in its event, its ballot box goes).
+#       |  "i", user, "", ""  |  "r", user, "", ""
+#       ("c": the poll closed; its results are in its event, its ballot box goes;
+#       "i" and "r": a co-facilitator was invited or removed).
 APPEND = """
 local actual = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 local expected = tonumber(ARGV[3])
@@ -96,6 +107,10 @@ for i = 11, #ARGV, 4 do
     elseif ARGV[i] == 'c' then
         redis.call('DEL', prefix .. 'ballots:' .. sid .. ':' .. ARGV[i + 1])
         redis.call('SREM', KEYS[3], ARGV[i + 1])
+    elseif ARGV[i] == 'i' then
+        redis.call('SADD', KEYS[5], ARGV[i + 1])
+    elseif ARGV[i] == 'r' then
+        redis.call('SREM', KEYS[5], ARGV[i + 1])
     else
         redis.call('ZADD', prefix .. 'ballots:' .. sid .. ':' .. ARGV[i + 1],
             ARGV[i + 3], ARGV[i + 2])
@@ -163,7 +178,8 @@ end
 return 0
 """
 
-# KEYS: session hash, log, poll-id set, snapshot, sessions set. ARGV: prefix, session id.
+# KEYS: session hash, log, poll-id set, snapshot, sessions set, co-facilitator set.
+# ARGV: prefix, session id.
 DELETE = """
 local code = redis.call('HGET', KEYS[1], 'join_code')
 if code and code ~= '' and redis.call('GET', ARGV[1] .. 'code:' .. code) == ARGV[2] then
@@ -172,7 +188,7 @@ end
 for _, poll in ipairs(redis.call('SMEMBERS', KEYS[3])) do
     redis.call('DEL', ARGV[1] .. 'ballots:' .. ARGV[2] .. ':' .. poll)
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6])
 redis.call('SREM', KEYS[5], ARGV[2])
 return 0
 """
@@ -296,6 +312,10 @@ class RedisStore:
             if isinstance(event, PollClosed):
                 triples += ["c", event.poll_id, "", ""]
                 closed_polls = True
+            if isinstance(event, CoFacilitatorInvited):
+                triples += ["i", event.user, "", ""]
+            if isinstance(event, CoFacilitatorRemoved):
+                triples += ["r", event.user, "", ""]
             if isinstance(event, SessionCreated):
                 if version != 1:
                     refusal = refusal or "session_created must be the first event"
@@ -315,6 +335,7 @@ class RedisStore:
             self._key("log", session_id),
             self._key("polls", session_id),
             self._key("sessions"),
+            self._key("facilitators", session_id),
         ]
         argv: list[str | int] = [
             self._prefix,
@@ -378,12 +399,16 @@ class RedisStore:
         return Snapshot(int(found["version"]), json.loads(found["data"]))
 
     def sessions(self) -> list[SessionRecord]:
-        def fetch() -> list[dict[str, str]]:
+        def fetch() -> list[tuple[dict[str, str], set[str]]]:
             ids = sorted(cast("set[str]", self._redis.smembers(self._key("sessions"))))
-            pipe = self._redis.pipeline(transaction=False)
+            # MULTI: each session's hash and its co-facilitators are read at one moment.
+            pipe = self._redis.pipeline(transaction=True)
             for session_id in ids:
                 pipe.hgetall(self._key("session", session_id))
-            return [row for row in pipe.execute() if row]
+                pipe.smembers(self._key("facilitators", session_id))
+            replies = pipe.execute()
+            pairs = zip(replies[::2], replies[1::2], strict=True)
+            return [(row, users) for row, users in pairs if row]
 
         records = [
             SessionRecord(
@@ -394,8 +419,9 @@ class RedisStore:
                 version=int(row["version"]),
                 join_code=row["join_code"],
                 owner=row["owner"],
+                co_facilitators=tuple(sorted(users)),
             )
-            for row in self._call(fetch, "read")
+            for row, users in self._call(fetch, "read")
         ]
         records.sort(key=lambda r: r.id)
         records.sort(key=lambda r: r.created_at, reverse=True)
@@ -408,6 +434,7 @@ class RedisStore:
             self._key("polls", session_id),
             self._key("snapshot", session_id),
             self._key("sessions"),
+            self._key("facilitators", session_id),
         ]
         self._call(lambda: self._delete(keys=keys, args=[self._prefix, session_id]), "write to")
         self._history.request(urgent=True)
@@ -453,7 +480,7 @@ class RedisStore:
         return str(found) if found is not None else None
 
     def sessions_of(self, owner: str) -> list[SessionRecord]:
-        return [r for r in self.sessions() if r.owner == owner]
+        return [r for r in self.sessions() if owner == r.owner or owner in r.co_facilitators]
 
     def add_user(self, name: str, password_hash: str) -> None:
         added = self._call(

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
 from facilitator.core.codec import event_from_dict, event_to_dict
-from facilitator.core.events import BallotCast, Event, PollClosed, SessionCreated
+from facilitator.core.events import (
+    BallotCast,
+    CoFacilitatorInvited,
+    CoFacilitatorRemoved,
+    Event,
+    PollClosed,
+    SessionCreated,
+)
 from facilitator.private_files import private_dir, private_file
 from facilitator.storage.base import (
     AuditEntry,
@@ -108,7 +115,31 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_owner ON audit (owner, seq);
+-- Who co-facilitates which session: the log's co_facilitator events, kept in the same
+-- transaction as they are logged, so that an account's list of sessions finds them.
+-- Created here in a database of an older release too, empty as its logs have no such
+-- events.
+CREATE TABLE IF NOT EXISTS co_facilitators (
+    session_id TEXT NOT NULL,
+    user TEXT NOT NULL,
+    PRIMARY KEY (session_id, user)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS co_facilitators_by_user ON co_facilitators (user);
 """
+
+# Session records, each with its co-facilitators as a JSON list (sorted in _record).
+_RECORDS = (
+    "SELECT id, title, protocol_id, created_at, version, coalesce(join_code, ''), owner, "
+    "(SELECT json_group_array(user) FROM co_facilitators WHERE session_id = sessions.id) "
+    "FROM sessions "
+)
+_NEWEST_FIRST = "ORDER BY created_at DESC, id"
+# The sessions an account owns or co-facilitates (built of the constants above only).
+_RECORDS_OF = (
+    _RECORDS  # noqa: S608
+    + "WHERE owner = ? OR id IN (SELECT session_id FROM co_facilitators WHERE user = ?) "
+    + _NEWEST_FIRST
+)
 
 
 @dataclass
@@ -268,6 +299,12 @@ class SQLiteStore:
         # A closed poll's results travel in its poll_closed event (or are dropped below
         # its threshold); its ballot box goes in the same commit.
         closed = [(session_id, event.poll_id) for event in logged if isinstance(event, PollClosed)]
+        # In log order: a removal undoes an invitation earlier in the same append.
+        facilitators = [
+            (isinstance(event, CoFacilitatorInvited), (session_id, event.user))
+            for event in logged
+            if isinstance(event, (CoFacilitatorInvited, CoFacilitatorRemoved))
+        ]
 
         def write(db: sqlite3.Connection) -> int:
             row = db.execute("SELECT version FROM sessions WHERE id = ?", (session_id,)).fetchone()
@@ -293,6 +330,11 @@ class SQLiteStore:
             db.executemany("INSERT INTO ballots VALUES (?, ?, ?, ?)", ballots)
             db.executemany("DELETE FROM ballots WHERE session_id = ? AND poll_id = ?", closed)
             db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows)
+            for invited, row in facilitators:
+                if invited:  # a changed grant is invited again: the row is there already
+                    db.execute("INSERT OR IGNORE INTO co_facilitators VALUES (?, ?)", row)
+                else:
+                    db.execute("DELETE FROM co_facilitators WHERE session_id = ? AND user = ?", row)
             db.execute("UPDATE sessions SET version = ? WHERE id = ?", (version, session_id))
             return version
 
@@ -348,25 +390,16 @@ class SQLiteStore:
         return Snapshot(rows[0][0], json.loads(rows[0][1])) if rows else None
 
     def sessions(self) -> list[SessionRecord]:
-        rows = self._query(
-            "SELECT id, title, protocol_id, created_at, version, coalesce(join_code, ''), owner "
-            "FROM sessions "
-            "ORDER BY created_at DESC, id",
-            (),
-        )
-        return [SessionRecord(*row) for row in rows]
+        rows = self._query(_RECORDS + _NEWEST_FIRST, ())
+        return [_record(row) for row in rows]
 
     def session_for_code(self, join_code: str) -> str | None:
         rows = self._query("SELECT id FROM sessions WHERE join_code = ?", (join_code,))
         return str(rows[0][0]) if rows else None
 
     def sessions_of(self, owner: str) -> list[SessionRecord]:
-        rows = self._query(
-            "SELECT id, title, protocol_id, created_at, version, coalesce(join_code, ''), owner "
-            "FROM sessions WHERE owner = ? ORDER BY created_at DESC, id",
-            (owner,),
-        )
-        return [SessionRecord(*row) for row in rows]
+        rows = self._query(_RECORDS_OF, (owner, owner))
+        return [_record(row) for row in rows]
 
     def add_user(self, name: str, password_hash: str) -> None:
         try:
@@ -465,6 +498,7 @@ class SQLiteStore:
                 ("events", "session_id"),
                 ("ballots", "session_id"),
                 ("snapshots", "session_id"),
+                ("co_facilitators", "session_id"),
                 ("sessions", "id"),
             ):
                 db.execute(f"DELETE FROM {table} WHERE {column} = ?", (session_id,))  # noqa: S608
@@ -549,3 +583,17 @@ class SQLiteStore:
             return db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount > 0
 
         return self._write(remove)
+
+
+def _record(row: tuple[Any, ...]) -> SessionRecord:
+    session_id, title, protocol_id, created_at, version, join_code, owner, users = row
+    return SessionRecord(
+        session_id,
+        title,
+        protocol_id,
+        created_at,
+        version,
+        join_code,
+        owner,
+        tuple(sorted(json.loads(users))),
+    )

@@ -1,0 +1,37 @@
+"""Decide who runs the session besides its owner: inviting and removing co-facilitators.
+
+Who may ask (the owner alone) is the service's to check: the engine knows no accounts.
+Both are allowed in every phase, an ended session included, since exports happen after
+the end and an export grant may be given then.
+"""
+
+from __future__ import annotations
+
+from facilitator.core import commands as c
+from facilitator.core import events as e
+from facilitator.core.deciding import Decider
+from facilitator.core.errors import DomainError
+from facilitator.core.guards import nonempty
+from facilitator.core.state import SessionState
+
+
+def _invite(state: SessionState, cmd: c.InviteCoFacilitator) -> list[e.Event]:
+    user = nonempty(cmd.user, "a co-facilitator's account name")
+    if user == state.owner:
+        raise DomainError(f"{user!r} owns this session: they need no invitation", "invalid")
+    if state.co_facilitators.get(user) == cmd.may_export:
+        return []  # invited already, with the same grant: nothing to change
+    # Inviting again with another grant logs the new grant, which then holds.
+    return [e.CoFacilitatorInvited(user, cmd.may_export, cmd.at)]
+
+
+def _remove(state: SessionState, cmd: c.RemoveCoFacilitator) -> list[e.Event]:
+    if cmd.user not in state.co_facilitators:
+        raise DomainError(f"{cmd.user!r} is not a co-facilitator of this session", "not_found")
+    return [e.CoFacilitatorRemoved(cmd.user, cmd.at)]
+
+
+DECIDERS: dict[type[c.Command], Decider] = {
+    c.InviteCoFacilitator: _invite,
+    c.RemoveCoFacilitator: _remove,
+}
