@@ -269,7 +269,9 @@ class Service:
     def add_note(
         self, actor: Actor, *, text: str, command_id: str, version: int | None = None
     ) -> dict[str, Any]:
-        return self._command(actor, lambda st, at: c.AddNote(at, text), version, command_id)
+        return self._command(
+            actor, lambda st, at: c.AddNote(at, text, by=actor.user), version, command_id
+        )
 
     def _command(
         self, actor: Actor, make: MakeCommand, version: int | None, command_id: str

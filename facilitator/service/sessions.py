@@ -210,7 +210,7 @@ class SessionService:
                 if not events:
                     return Outcome(state.version, state.public_version, [])
                 if command_id:
-                    events = [*events, CommandRecorded(command_id)]
+                    events = [*events, CommandRecorded(command_id, by=actor.user)]
                 if time.monotonic() - started > self._deadline:
                     raise _too_late()
                 try:
