@@ -20,9 +20,12 @@ import requests
 import socketio
 import websocket
 
+from facilitator.service import accounts
 from facilitator.service.audience import FACILITATOR_COMMANDS
+from facilitator.storage.sqlite import SQLiteStore
 
 ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "a long password 1"
 
 
 def free_port() -> int:
@@ -177,6 +180,17 @@ class Facilitator:
     def get(self, path: str) -> requests.Response:
         return self.http.get(self.server.url + path, timeout=10)
 
+    def put(self, path: str, body: dict[str, Any] | None = None) -> requests.Response:
+        """Send a PUT with the CSRF token; without `body`, with no body at all."""
+        return self.http.put(
+            self.server.url + path, json=body, headers={"X-CSRF-Token": self.csrf}, timeout=5
+        )
+
+    def delete(self, path: str) -> requests.Response:
+        return self.http.delete(
+            self.server.url + path, headers={"X-CSRF-Token": self.csrf}, timeout=5
+        )
+
     def create_session(self, protocol_id: str = "group-ipt-8", number: int = 2) -> dict[str, Any]:
         response = self.post(
             "/api/sessions", {"protocol_id": protocol_id, "session_number": number}
@@ -184,6 +198,42 @@ class Facilitator:
         assert response.status_code == 201, response.text
         links: dict[str, Any] = response.json()
         return links
+
+
+def add_account(server: Server, name: str, password: str = PASSWORD) -> None:
+    """Create a facilitator account in the server's store, as `facilitator users add` does."""
+    store = SQLiteStore(server.data_dir / "facilitator.db")
+    try:
+        accounts.add_user(store, name, password)
+    finally:
+        store.close()
+
+
+def signed_in(server: Server, name: str, password: str = PASSWORD) -> Facilitator:
+    """Return a browser signed in to `name` with its password, holding its CSRF token."""
+    browser = Facilitator(server)
+    response = browser.sign_in(name, password)
+    assert response.status_code == 302, response.text
+    browser.csrf = browser.get("/api/me").json()["csrf_token"]
+    return browser
+
+
+def refused_connect(server: Server, token: str) -> str:
+    """Connect with `token`, expect a refusal, and return the error code it gave."""
+    client = socketio.Client(reconnection=False)
+    errors: list[object] = []
+    client.on("connect_error", errors.append)
+    try:
+        client.connect(server.url, auth={"token": token}, transports=["websocket"])
+    except socketio.exceptions.ConnectionError:
+        pass
+    else:
+        raise AssertionError("the connection was accepted")
+    finally:
+        client.disconnect()
+    (error,) = errors
+    assert isinstance(error, dict), error
+    return str(error["data"]["code"])
 
 
 def join(server: Server, code: str, name: str | None = None) -> dict[str, Any]:

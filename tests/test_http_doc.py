@@ -16,6 +16,7 @@ from werkzeug.test import TestResponse
 from facilitator.app import close_app, create_app
 from facilitator.config import Settings
 from facilitator.service import accounts
+from tests import session_access
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "http.md"
 PASSWORD = "a long password 1"
@@ -137,6 +138,17 @@ def test_every_route_is_documented_with_who_csrf_and_statuses(app: Flask) -> Non
     assert doc_problems(DOC.read_text(encoding="utf-8"), app_routes(app)) == []
 
 
+def test_every_route_of_a_session_is_in_the_table_of_who_may_call_it(app: Flask) -> None:
+    # A new route of a session must say there what the owner, each kind of co-facilitator
+    # and everyone else get from it; tests/test_live_rules.py calls it as each of them.
+    of_a_session = {
+        session_access.shape(route)
+        for route in app_routes(app)
+        if "/api/sessions/<session_id>" in route
+    }
+    assert of_a_session == {session_access.shape(route) for route in session_access.STATUS}
+
+
 def test_every_error_code_of_the_http_api_is_in_the_doc_table() -> None:
     text = DOC.read_text(encoding="utf-8")
     table = text.split("Error codes of the HTTP API", 1)[1].split("\n## ", 1)[0]
@@ -179,6 +191,7 @@ def _path(name: str, session_id: str) -> tuple[str, str]:
         "folder": "js",
         "name": "participant.js",
         "filename": "missing.txt",
+        "user": "bob",
     }
     return method, re.sub(r"<([a-z_]+)>", lambda m: values[m.group(1)], path)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,11 +13,12 @@ import requests
 from marshmallow import fields
 
 from facilitator.lengths import TEXT_MAX
-from facilitator.service import audience
+from facilitator.service import accounts, audience
 from facilitator.service.tokens import Role
 from facilitator.transport.schemas import AnswerValue
 from facilitator.transport.socket_events import EVENTS
-from tests.live import Client, Facilitator, Server, join
+from tests import session_access
+from tests.live import Client, Facilitator, Server, add_account, join, refused_connect, signed_in
 
 # A payload each event would accept, so that a refusal is about who sent it.
 VALID: dict[str, dict[str, Any]] = {
@@ -306,3 +308,198 @@ def test_an_unknown_join_code_is_refused_clearly(server: Server, code: str) -> N
     assert response.status_code in (400, 404)
     assert response.json()["ok"] is False
     assert response.json()["error"]["code"] in ("unknown_code", "invalid")
+
+
+# -- co-facilitators: who may send what, and call which route -------------------------
+
+CO, EXPORTER, STRANGER, TARGET = "rules-ben", "rules-cleo", "rules-dev", "rules-eve"
+CO_FACILITATORS = ("owner", "co_facilitator", "co_facilitator_with_export")
+
+
+@pytest.fixture(scope="module")
+def team(server: Server, facilitator: Facilitator) -> Iterator[Any]:
+    """A session run by its owner with two co-facilitators (one granted exports), a
+    stranger who runs a session of their own, a display, phones, and each one's browser.
+
+    The stranger was invited and removed, so holds a console token of this session that
+    no longer admits them; the `room` session is left alone for the tests above.
+    """
+    for name in (CO, EXPORTER, STRANGER, TARGET):
+        add_account(server, name)
+    owner = facilitator
+    links = owner.create_session("group-ipt-8", 2)
+    session_id = links["session_id"]
+    browsers = {
+        "owner": owner,
+        "co_facilitator": signed_in(server, CO),
+        "co_facilitator_with_export": signed_in(server, EXPORTER),
+        "stranger": signed_in(server, STRANGER),
+    }
+    grants = {CO: False, EXPORTER: True, STRANGER: False}
+    for user, may_export in grants.items():
+        invited = owner.put(
+            f"/api/sessions/{session_id}/facilitators/{user}", {"may_export": may_export}
+        )
+        assert invited.status_code == 200, invited.text
+    tokens = {}
+    for role, browser in browsers.items():
+        own = browser.get(f"/api/sessions/{session_id}/links")
+        assert own.status_code == 200, own.text
+        tokens[role] = own.json()["console_token"]
+    assert owner.delete(f"/api/sessions/{session_id}/facilitators/{STRANGER}").status_code == 200
+    theirs = browsers["stranger"].create_session("group-ipt-8", 2)
+    opened = []
+    consoles = {}
+    for role in CO_FACILITATORS:
+        consoles[role] = Client(server.url, tokens[role], role)
+        opened.append(consoles[role])
+        consoles[role].connect()
+    foreign = Client(server.url, theirs["console_token"], "stranger's own console")
+    display = Client(server.url, links["display_token"], "display")
+    joined = [join(server, links["join_code"]) for _ in range(3)]
+    phones = [Client(server.url, j["token"], j["name"]) for j in joined]
+    opened += [foreign, display, *phones]
+    for client in [foreign, display, *phones]:
+        client.connect()
+    # What a phone's browser and the room display's browser hold: no sign-in.
+    phone_browser = requests.Session()
+    assert (
+        phone_browser.post(
+            server.url + "/api/join", json={"code": links["join_code"]}, timeout=5
+        ).status_code
+        == 201
+    )
+    display_browser = requests.Session()
+    assert display_browser.get(f"{server.url}/display/{session_id}", timeout=5).status_code == 200
+    assert consoles["co_facilitator"].call("start_session")["ok"]
+    assert consoles["co_facilitator_with_export"].call("open_poll", {"poll": "mood10"})["ok"]
+
+    yield SimpleNamespace(
+        links=links,
+        session_id=session_id,
+        browsers=browsers,
+        tokens=tokens,
+        consoles=consoles,
+        foreign=foreign,
+        theirs=theirs,
+        display=display,
+        phones=phones,
+        joined=joined,
+        http={
+            **browsers,
+            "participant": phone_browser,
+            "display": display_browser,
+            "not_signed_in": requests.Session(),
+        },
+    )
+    for client in opened:
+        client.close()
+
+
+@pytest.mark.parametrize("event", FACILITATOR_EVENTS)
+@pytest.mark.parametrize("sender", CO_FACILITATORS)
+def test_facilitator_events_are_allowed_to_the_owner_and_every_co_facilitator(
+    team: Any, event: str, sender: str
+) -> None:
+    ack = team.consoles[sender].call(event, _payload(event, team.joined[2]["participant_id"]))
+    # Allowed: done, or refused by the session's rules (a poll already closed, say), never
+    # because of who sent it.
+    assert ack["ok"] or ack["error"]["code"] not in ("forbidden", "unauthenticated"), ack
+    if ack["ok"]:
+        for console in team.consoles.values():
+            console.wait_for(lambda v: v["version"] >= ack["version"])
+
+
+@pytest.mark.parametrize("event", FACILITATOR_EVENTS)
+@pytest.mark.parametrize("sender", ["participant", "display"])
+def test_facilitator_events_from_others_in_a_shared_session_are_refused_and_change_nothing(
+    team: Any, event: str, sender: str
+) -> None:
+    client = team.phones[0] if sender == "participant" else team.display
+    before = _version(team.consoles["co_facilitator"])
+    ack = client.call(event, _payload(event, team.joined[1]["participant_id"]))
+    assert ack == {
+        "ok": False,
+        "error": {"code": "forbidden", "message": f"a {sender} may not send {event}"},
+    }
+    assert _version(team.consoles["owner"]) == before
+
+
+def test_a_facilitator_not_invited_is_refused_at_connect_and_reaches_nothing(
+    server: Server, team: Any
+) -> None:
+    # A token this account was given while invited no longer admits it.
+    assert refused_connect(server, team.tokens["stranger"]) == "forbidden"
+    before = _version(team.consoles["owner"])
+    for event in FACILITATOR_EVENTS:
+        team.foreign.call(event, _payload(event, team.joined[1]["participant_id"]))
+    assert _version(team.consoles["owner"]) == before
+    assert team.foreign.latest()["session_id"] == team.theirs["session_id"]
+    for client in [*team.consoles.values(), team.display, *team.phones]:
+        with client.lock:
+            assert team.theirs["session_id"] not in str(client.received)
+
+
+def test_the_session_list_says_each_facilitators_role_and_grant(team: Any) -> None:
+    expected = {
+        "owner": ("owner", True),
+        "co_facilitator": ("co_facilitator", False),
+        "co_facilitator_with_export": ("co_facilitator", True),
+    }
+    for role, browser in team.browsers.items():
+        listed = {s["id"]: s for s in browser.get("/api/sessions").json()["sessions"]}
+        if role == "stranger":
+            assert team.session_id not in listed
+            continue
+        entry = listed[team.session_id]
+        assert (entry["role"], entry["may_export"]) == expected[role]
+        assert entry["owner"] == accounts.LOCAL_USER
+
+
+@pytest.mark.parametrize("role", session_access.ROLES)
+@pytest.mark.parametrize("route", sorted(session_access.STATUS))
+def test_each_route_of_a_shared_session_answers_each_role_as_agreed(
+    server: Server, facilitator: Facilitator, team: Any, route: str, role: str
+) -> None:
+    owner = team.browsers["owner"]
+    session_id = team.session_id
+    if route == "DELETE /api/sessions/<session_id>":
+        # A session of its own to delete, shared with the same people.
+        session_id = owner.create_session("group-ipt-8", 2)["session_id"]
+        for user, may_export in ((CO, False), (EXPORTER, True)):
+            assert (
+                owner.put(
+                    f"/api/sessions/{session_id}/facilitators/{user}", {"may_export": may_export}
+                ).status_code
+                == 200
+            )
+    facilitators = f"/api/sessions/{session_id}/facilitators"
+    if route.startswith("DELETE") and "<user>" in route:
+        assert owner.put(f"{facilitators}/{TARGET}", {"may_export": False}).status_code == 200
+    listed_before = owner.get(facilitators).json()
+    version_before = _version(team.consoles["owner"])
+    method, path = route.split(" ", 1)
+    path = path.replace("<session_id>", session_id).replace("<user>", TARGET)
+    browser = team.http[role]
+    csrf = getattr(browser, "csrf", "")
+    http = browser.http if isinstance(browser, Facilitator) else browser
+    body = {"may_export": False} if method == "PUT" else None
+    response = http.request(
+        method, server.url + path, json=body, headers={"X-CSRF-Token": csrf}, timeout=10
+    )
+
+    expected = session_access.status_of(route, role)
+    assert response.status_code == expected, (response.status_code, response.text)
+    if expected >= 400:
+        assert response.json()["error"]["code"] == session_access.ERROR_CODES[expected]
+        # A refused call changes nothing: the list of facilitators, the session itself.
+        assert owner.get(facilitators).json() == listed_before
+        assert owner.get(f"/api/sessions/{session_id}/links").status_code == 200
+        assert _version(team.consoles["owner"]) == version_before
+    elif route.startswith("PUT"):
+        assert {"user": TARGET, "may_export": False} in response.json()["co_facilitators"]
+    elif route.startswith("DELETE") and "<user>" in route:
+        assert TARGET not in str(owner.get(facilitators).json())
+    # Leave the shared session as it was for the next case.
+    if TARGET in str(owner.get(facilitators).json()):
+        assert owner.delete(f"{facilitators}/{TARGET}").status_code == 200
