@@ -15,7 +15,7 @@ from facilitator.transport.socket_events import EVENTS
 DOC = Path(__file__).resolve().parents[1] / "docs" / "events.md"
 
 # Events documented in docs/events.md that are not entries of EVENTS.
-SERVER_EVENTS = frozenset({"view", "personal"})
+SERVER_EVENTS = audience.SERVER_EVENTS
 LIFECYCLE_EVENTS = frozenset({"connect", "disconnect"})
 SERVER = "server"
 ALL_ROLES = frozenset(role.value for role in Role)

@@ -443,7 +443,7 @@ class Service:
         notice = {"message": "This session was deleted."}
         rooms = audience.session_rooms(session_id)
         for room in rooms:
-            self._gateway.send("session_deleted", notice, room)
+            self._gateway.send(audience.SESSION_DELETED, notice, room)
         for room in rooms:
             # The member rooms' phones are in the participants' room too.
             self._gateway.close_here(room, CLOSE_AFTER_NOTICE)
@@ -486,7 +486,8 @@ class Service:
         room = audience.facilitator_user_room(session_id, invitee)
         # Through the message queue, to their consoles on every process; those on another
         # process are also closed there within a sweep (see `ended`).
-        self._gateway.send("access_ended", {"message": "You no longer run this session."}, room)
+        notice = {"message": "You no longer run this session."}
+        self._gateway.send(audience.ACCESS_ENDED, notice, room)
         self._gateway.close_here(room, CLOSE_AFTER_NOTICE)
         state = self.sessions.current(session_id)
         self._audit(audit.FACILITATOR_REMOVED, actor, state.owner, invitee)

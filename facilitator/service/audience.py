@@ -69,6 +69,12 @@ EVENTS: dict[Role, frozenset[str]] = {
 }
 ALL_EVENTS = frozenset().union(*EVENTS.values())
 
+#: What the server sends: views, and the two notices that a screen must stop.
+VIEW, PERSONAL = "view", "personal"
+SESSION_DELETED = "session_deleted"  # to every screen of a session as it is erased
+ACCESS_ENDED = "access_ended"  # to a co-facilitator's consoles as they are removed
+SERVER_EVENTS = frozenset({VIEW, PERSONAL, SESSION_DELETED, ACCESS_ENDED})
+
 
 def check_event(actor: Actor, event: str) -> None:
     """Refuse an event that `actor`'s kind of token may never send."""
