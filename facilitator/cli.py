@@ -16,7 +16,7 @@ from facilitator.library.catalog import Catalog, check_files, dirs_from_environm
 from facilitator.library.loader import Instrument, Protocol, ProtocolError
 
 if TYPE_CHECKING:
-    from facilitator.storage.base import Store
+    from facilitator.storage.base import SessionRecord, Store
 
 
 @click.group()
@@ -62,7 +62,7 @@ def list_users() -> None:
     admins = Settings.from_env().admins
     with _store() as (store, _):
         names = store.users()
-        counts = {name: len(store.sessions_of(name)) for name in names}
+        counts = {name: len(_owned(store, name)) for name in names}
     if not names:
         click.echo("No accounts: the server prints a one-time sign-in link at start.")
     for name in names:
@@ -79,7 +79,7 @@ def remove_user(name: str) -> None:
     with _store() as (store, now):
         accounts.remove_user(store, name)
         _audit(store, now, audit.USER_REMOVED, name)
-        left = len(store.sessions_of(name))
+        left = len(_owned(store, name))
     click.echo(f"Removed facilitator {name!r}; {left} of their sessions are kept.")
 
 
@@ -109,7 +109,7 @@ def list_sessions(owner: str | None) -> None:
     from facilitator.service.loading import load_state
 
     with _store() as (store, _):
-        records = store.sessions_of(owner) if owner is not None else store.sessions()
+        records = _owned(store, owner) if owner is not None else store.sessions()
         rows = []
         for record in records:
             try:
@@ -307,3 +307,8 @@ def _catalog() -> Catalog:
 
 if __name__ == "__main__":
     main()
+
+
+def _owned(store: Store, owner: str) -> list[SessionRecord]:
+    # An account's own sessions: those it co-facilitates are another owner's.
+    return [record for record in store.sessions_of(owner) if record.owner == owner]
