@@ -59,6 +59,8 @@ class Admission:
 
     actor: Actor
     rooms: list[str]
+    # Closed once its sign-in ends or its facilitator stops running the session (`ended`).
+    may_end: bool
 
 
 @dataclass(frozen=True)
@@ -102,9 +104,9 @@ class Service:
         """Let a connection in by its token: its role and session come from the token."""
         actor = replace(self._signer.verify(token), address=address)
         audience.admit(actor, self.sessions.current(actor.session_id))
-        if actor.role is not Role.PARTICIPANT:
+        if audience.ends_with_signin(actor):
             self.signins.check_token(actor.signin)
-        return Admission(actor, audience.rooms_of(actor))
+        return Admission(actor, audience.rooms_of(actor), audience.ends_with_signin(actor))
 
     def opened(self, actor: Actor) -> dict[str, Any]:
         """A connection let in now listens in its rooms: count it, and return its views."""
@@ -132,7 +134,7 @@ class Service:
         seated: dict[tuple[str, str], bool] = {}
         ended = []
         for key, actor in connections.items():
-            if actor.role is Role.PARTICIPANT:
+            if not audience.ends_with_signin(actor):
                 continue
             if actor.signin not in lasting:
                 lasting[actor.signin] = self.signins.in_use(actor.signin)
@@ -340,8 +342,7 @@ class Service:
     def _views(self, actor: Actor) -> dict[str, Any]:
         sid = actor.session_id
         state = self.sessions.current(sid)
-        online = self.sessions.online(sid) if actor.role is Role.FACILITATOR else ()
-        return audience.views_for(actor, state, online)
+        return audience.views_for(actor, state, lambda: self.sessions.online(sid))
 
     # -- sessions ---------------------------------------------------------------------
 

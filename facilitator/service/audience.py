@@ -8,7 +8,7 @@ transport asks here; the service enforces here; nothing else decides these.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from enum import StrEnum
 from typing import Any
 
@@ -182,16 +182,29 @@ def rooms_of(actor: Actor) -> list[str]:
 # -- views and versions ---------------------------------------------------------------
 
 
-def views_for(actor: Actor, state: SessionState, online: Collection[str]) -> dict[str, Any]:
-    """Return the view (and for a member, the personal part) that `actor` may see."""
+def views_for(
+    actor: Actor, state: SessionState, online: Callable[[], Collection[str]]
+) -> dict[str, Any]:
+    """Return the view (and for a member, the personal part) that `actor` may see.
+
+    `online` is asked only for a console's view: only that one shows who is connected.
+    """
     if actor.role is Role.FACILITATOR:
-        return {"view": facilitator_view(state, online)}
+        return {"view": facilitator_view(state, online())}
     if actor.role is Role.DISPLAY:
         return {"view": display_view(state)}
     return {
         "view": participant_view(state),
         "personal": personal_view(state, actor.participant_id),
     }
+
+
+def ends_with_signin(actor: Actor) -> bool:
+    """Tell whether a connection of `actor` closes when its sign-in or its seat ends.
+
+    Consoles and displays are opened by a signed-in facilitator; phones hold no sign-in.
+    """
+    return actor.role is not Role.PARTICIPANT
 
 
 def version_for(actor: Actor, version: int, public_version: int) -> int:

@@ -20,7 +20,7 @@ from socketio.exceptions import ConnectionRefusedError
 from facilitator.errors import SERVICE_ERRORS, Refused, error_body
 from facilitator.service.api import Service
 from facilitator.service.limits import TokenBucket
-from facilitator.service.tokens import Actor, Role
+from facilitator.service.tokens import Actor
 from facilitator.transport import schemas as s
 from facilitator.transport.json_packet import Unreadable
 
@@ -92,7 +92,7 @@ def bind(socketio: SocketIO, service: Service, event_burst: int = 60, event_rate
         actor = admission.actor
         connections[sid] = actor
         buckets[sid] = TokenBucket(event_burst, event_rate, time.monotonic())
-        if actor.role is not Role.PARTICIPANT:
+        if admission.may_end:
             signed[sid] = actor
             if not sweeping:
                 sweeping.append(True)
