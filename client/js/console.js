@@ -1,5 +1,5 @@
 // The facilitator's console: agenda and clock, script note, polls, role-plays,
-// roster, private signals and notes, links and exports.
+// roster, private signals and notes, links and exports, and who runs the session.
 
 import { actionId, api, byId, clockText, fill, h } from "./dom.js";
 import { Live, serverClock, statusText } from "./live.js";
@@ -14,6 +14,14 @@ const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 5000, 5000, 5000, 5000];
 
 let live = null;
 let view = null;
+// Who is signed in on this device ({user, csrf_token}), or null when that is unknown:
+// then the facilitators panel only shows, and the exports stay hidden.
+let me = null;
+// Who runs the session: from each view, and from the server's answer to a change.
+let team = { owner: "", co_facilitators: [] };
+// A change of the facilitators is on its way: another waits for its answer. (The buttons
+// stay enabled, so that keyboard focus stays where it was.)
+let teamBusy = false;
 let library = { polls: [], role_plays: [] };
 let rosterKey = "";
 // The version of the view on screen: a command acts on what the facilitator saw.
@@ -43,14 +51,18 @@ function command(event, payload = {}) {
  * so that a command the server recorded (but whose ack was lost) is not applied twice.
  */
 async function send(event, payload) {
+  // The console has stopped (the session was deleted, or this facilitator removed).
+  if (live.stopped) return { ok: false, error: { code: "ended", message: "This console has stopped." } };
   const sent = { ...payload, command_id: actionId(), version: shownVersion };
   let ack = await live.emit(event, sent);
   for (const delay of RETRY_DELAYS_MS) {
-    if (ack.ok || !RETRYABLE.has(ack.error?.code)) break;
+    if (ack.ok || live.stopped || !RETRYABLE.has(ack.error?.code)) break;
     say("Not saved yet; trying again…");
     await new Promise((resolve) => setTimeout(resolve, delay));
     ack = await live.emit(event, sent);
   }
+  // Stopped meanwhile: the page says why, and a "Not saved" would only hide that.
+  if (live.stopped) return ack;
   if (ack.ok) {
     say("");
     // The facilitator has seen this command's effect, if not yet its view.
@@ -84,6 +96,7 @@ function typing(target) {
 function render() {
   // Never back: an ack may already have told of a later version than a view on its way.
   shownVersion = Math.max(view.version, shownVersion ?? 0);
+  if (view.owner !== undefined) team = { owner: view.owner, co_facilitators: view.co_facilitators ?? [] };
   document.title = `${view.title} - Console`;
   byId("session-title").textContent = view.title;
   byId("phase").textContent = { lobby: "Not started", running: "Running", ended: "Ended" }[view.phase];
@@ -96,6 +109,7 @@ function render() {
     renderSignals();
     renderRoster();
     renderNotes();
+    renderFacilitators();
   });
   byId("prompt-now").textContent = view.prompt ? `Showing now: ${view.prompt.text}` : "No prompt is showing.";
   tick();
@@ -337,8 +351,178 @@ function remove(member) {
 function renderNotes() {
   fill(
     byId("notes"),
-    [...view.notes].reverse().map((n) => h("li", {}, h("span", { class: "help", text: `${timeOf(n.at)}${n.step !== null && n.step !== undefined ? `, step ${n.step + 1}` : ""}: ` }), h("span", { class: "note-text", text: n.text }))),
+    [...view.notes].reverse().map((n) => {
+      const step = n.step !== null && n.step !== undefined ? `, step ${n.step + 1}` : "";
+      // Who wrote it, once more than one facilitator may have.
+      const by = n.by ? `, ${n.by}` : "";
+      return h("li", {}, h("span", { class: "help", text: `${timeOf(n.at)}${step}${by}: ` }), h("span", { class: "note-text", text: n.text }));
+    }),
   );
+}
+
+// -- facilitators ---------------------------------------------------------------------
+
+/** This device's part in the session: owner, co-facilitator, or null when unknown. */
+function myPart() {
+  if (!me?.user || !team.owner) return null;
+  if (me.user === team.owner) return { owner: true, mayExport: true };
+  const entry = team.co_facilitators.find((c) => c.user === me.user);
+  return entry ? { owner: false, mayExport: Boolean(entry.may_export) } : null;
+}
+
+function renderFacilitators() {
+  const part = myPart();
+  const owner = Boolean(part?.owner);
+  const you = (user) => (me?.user === user ? h("span", { class: "tag", text: "you" }) : null);
+  fill(
+    byId("facilitator-list"),
+    team.owner ? h("li", { class: "row", "data-user": team.owner }, h("span", { text: team.owner }), h("span", { class: "tag", text: "owner" }), you(team.owner)) : null,
+    team.co_facilitators.map((c) =>
+      h(
+        "li",
+        { class: "row", "data-user": c.user },
+        h("span", { text: c.user }),
+        h("span", { class: "tag", text: "co-facilitator" }),
+        c.may_export ? h("span", { class: "tag", text: "may export" }) : null,
+        you(c.user),
+        owner
+          ? [
+              h("button", {
+                type: "button",
+                class: "quiet",
+                "data-key": `facilitator-export-${c.user}`,
+                text: c.may_export ? "Stop exports" : "Allow exports",
+                "aria-label": `${c.may_export ? "Stop exports for" : "Allow exports for"} ${c.user}`,
+                on: { click: () => setExport(c.user, !c.may_export) },
+              }),
+              h("button", {
+                type: "button",
+                class: "quiet",
+                "data-key": `facilitator-remove-${c.user}`,
+                text: "Remove",
+                "aria-label": `Remove ${c.user} as a facilitator`,
+                on: { click: () => removeFacilitator(c.user) },
+              }),
+            ]
+          : null,
+      ),
+    ),
+  );
+  byId("invite-form").hidden = !owner;
+  byId("facilitators-note").textContent = facilitatorsNote(part);
+  // Exports are the owner's, and those co-facilitators' the owner let export.
+  const exports = Boolean(part?.mayExport);
+  byId("exports-title").hidden = !exports;
+  byId("exports").hidden = !exports;
+  byId("note-label").textContent = team.co_facilitators.length ? "Note (only the facilitators of this session see it)" : "Note (only you see it)";
+}
+
+function facilitatorsNote(part) {
+  if (!me) return "You are not signed in on this device, so this list cannot be changed here.";
+  if (!part) return "";
+  if (part.owner) return team.co_facilitators.length ? "" : "Nobody else runs this session.";
+  const exports = part.mayExport ? " You may export it." : "";
+  return `You run this session with ${team.owner}.${exports} Only ${team.owner} can delete it or change who runs it.`;
+}
+
+const facilitatorPath = (user) => `/api/sessions/${encodeURIComponent(sessionId)}/facilitators/${encodeURIComponent(user)}`;
+
+/** A server message as a sentence: a capital first, a full stop last. */
+function sentence(text) {
+  const trimmed = String(text || "").trim();
+  if (!trimmed) return "";
+  const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** Why a change of the facilitators was refused, in words (the error shape's code). */
+function facilitatorRefusal(error, method, user) {
+  if (error.status === undefined) return "No answer from the server. Check the list, then try again.";
+  switch (error.code) {
+    case "unauthenticated":
+    case "401":
+      return "Your sign-in has ended. Sign in again to change who runs this session.";
+    case "csrf":
+      return "This page has expired. Reload it and try again.";
+    case "forbidden":
+      return "Only the owner of this session can change who runs it.";
+    case "not_found":
+      return method === "PUT" ? `There is no facilitator account called ${user}.` : `${user} does not run this session.`;
+    case "invalid":
+      return user === team.owner ? "You own this session already. Invite another facilitator account." : `Not changed: ${sentence(error.message)}`;
+    case "rate_limited":
+      return "Too many changes at once. Wait a moment and try again.";
+    default:
+      return `Not changed: ${sentence(error.message)}`;
+  }
+}
+
+/** Send one change of the facilitators; say the outcome beside the form. */
+async function changeFacilitators(method, user, body, done) {
+  if (teamBusy) return false;
+  byId("facilitators-error").textContent = "";
+  byId("facilitators-done").textContent = "";
+  teamBusy = true;
+  try {
+    const reply = await api(facilitatorPath(user), { method, body, csrf: me.csrf_token });
+    team = { owner: reply.owner, co_facilitators: reply.co_facilitators ?? [] };
+    // Said only now: the server has it.
+    byId("facilitators-done").textContent = done;
+    return true;
+  } catch (error) {
+    byId("facilitators-error").textContent = facilitatorRefusal(error, method, user);
+    return false;
+  } finally {
+    teamBusy = false;
+    keepingFocus(renderFacilitators);
+  }
+}
+
+async function invite(event) {
+  event.preventDefault();
+  const user = byId("invite-user").value.trim();
+  const mayExport = byId("invite-export").checked;
+  if (!user) {
+    byId("facilitators-done").textContent = "";
+    byId("facilitators-error").textContent = "Type the user name of a facilitator account.";
+    byId("invite-user").focus();
+    return;
+  }
+  const before = team.co_facilitators.find((c) => c.user === user);
+  const done = !before
+    ? `${user} now runs this session with you${mayExport ? " and may export it" : ""}.`
+    : before.may_export === mayExport
+      ? `${user} already runs this session with you.`
+      : exportDone(user, mayExport);
+  if (await changeFacilitators("PUT", user, { may_export: mayExport }, done)) {
+    byId("invite-user").value = "";
+    byId("invite-export").checked = false;
+  }
+}
+
+function exportDone(user, mayExport) {
+  return mayExport ? `${user} may now export this session.` : `${user} may no longer export this session.`;
+}
+
+function setExport(user, mayExport) {
+  changeFacilitators("PUT", user, { may_export: mayExport }, exportDone(user, mayExport));
+}
+
+function removeFacilitator(user) {
+  if (!confirm(`Remove ${user} as a facilitator of this session? Their console closes at once.`)) return;
+  changeFacilitators("DELETE", user, undefined, `${user} no longer runs this session.`);
+}
+
+// -- the end of this console ----------------------------------------------------------
+
+/** The session was deleted, or this facilitator no longer runs it: say so, show nothing. */
+function stopped(message) {
+  say("");
+  byId("console-grid").hidden = true;
+  byId("ended-text").textContent = message;
+  byId("ended").hidden = false;
+  byId("status").textContent = message;
+  if (view) document.title = `${view.title} - Console stopped`;
 }
 
 // -- controls -------------------------------------------------------------------------
@@ -368,13 +552,14 @@ function wire() {
     if (text && (await command("push_prompt", { text })).ok) byId("prompt-text").value = "";
   });
   byId("prompt-clear").addEventListener("click", () => command("clear_prompt"));
+  byId("invite-form").addEventListener("submit", invite);
   byId("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = byId("note-text").value.trim();
     if (text && (await command("add_note", { text })).ok) byId("note-text").value = "";
   });
   document.addEventListener("keydown", (event) => {
-    if (!view || typing(event.target) || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (!view || live?.stopped || typing(event.target) || event.altKey || event.ctrlKey || event.metaKey) return;
     if (document.querySelector("dialog[open]")) return;
     const key = event.key;
     if ((key === "n" || key === "N" || key === "ArrowRight") && !byId("next").disabled) {
@@ -390,7 +575,13 @@ function wire() {
 
 async function start() {
   wire();
-  const links = await api(`/api/sessions/${encodeURIComponent(sessionId)}/links`);
+  // Who is signed in decides what the facilitators panel and the exports offer; without
+  // an answer the console still runs, and the panel only shows.
+  const [links, signedIn] = await Promise.all([
+    api(`/api/sessions/${encodeURIComponent(sessionId)}/links`),
+    api("/api/me").catch(() => null),
+  ]);
+  me = signedIn;
   byId("join-code").textContent = links.join_code;
   byId("join-url").textContent = links.join_url;
   byId("join-url").href = links.join_url;
@@ -418,6 +609,7 @@ async function start() {
       byId("status").className = `status ${state}`;
     },
     onRefused: (error) => say(error.message),
+    onEnded: (event, message) => stopped(message),
   }).start();
 }
 

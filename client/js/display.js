@@ -101,5 +101,13 @@ new Live({
     byId("status").hidden = false;
     byId("status").textContent = `This display link does not work: ${error.message}`;
   },
+  // The session was deleted: nothing of it stays on the wall, least of all its join code.
+  onEnded: (event, message) => {
+    view = null;
+    byId("status").hidden = true;
+    byId("live").hidden = true;
+    byId("ended-text").textContent = message;
+    byId("ended").hidden = false;
+  },
 }).start();
 setInterval(tick, 1000);

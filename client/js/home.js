@@ -1,9 +1,27 @@
-// The facilitator's home: list their sessions and open a new one.
+// The facilitator's home: list their sessions (those they own and those they run with
+// the owner) and open a new one.
 
 import { api, byId, fill, h } from "./dom.js";
 
 let csrf = "";
 let protocols = [];
+
+/** One session of the list: its title, the user's part in it, its code and age. */
+function sessionItem(session) {
+  const co = session.role === "co_facilitator";
+  const opened = `code ${session.join_code}, opened ${new Date(session.created_at * 1000).toLocaleString()}`;
+  const about = co ? `with ${session.owner}${session.may_export ? " (may export)" : ""}; ${opened}` : opened;
+  return h(
+    "li",
+    { "data-session": session.id, "data-role": session.role },
+    h("a", { href: `/console/${encodeURIComponent(session.id)}`, text: session.title }),
+    " ",
+    // A list without roles (an older server) holds only the user's own sessions.
+    session.role ? h("span", { class: "tag", text: co ? "co-facilitator" : "owner" }) : null,
+    " ",
+    h("span", { class: "help", text: about }),
+  );
+}
 
 function fillSessions() {
   const protocol = protocols.find((p) => p.id === byId("protocol").value);
@@ -24,18 +42,7 @@ async function start() {
   byId("protocol").addEventListener("change", fillSessions);
   const sessions = [...list.sessions].sort((a, b) => b.created_at - a.created_at);
   byId("no-sessions").hidden = sessions.length > 0;
-  fill(
-    byId("sessions"),
-    sessions.map((s) =>
-      h(
-        "li",
-        {},
-        h("a", { href: `/console/${encodeURIComponent(s.id)}`, text: s.title }),
-        " ",
-        h("span", { class: "help", text: `code ${s.join_code}, opened ${new Date(s.created_at * 1000).toLocaleString()}` }),
-      ),
-    ),
-  );
+  fill(byId("sessions"), sessions.map(sessionItem));
   byId("create-button").disabled = false;
 }
 

@@ -1,7 +1,8 @@
 // The live connection every screen shares: connect with a token, resync after every
 // (re)connect, and keep a participant's taps in a queue on the phone until the server
 // has acknowledged them. Each queued action carries an action_id, so a resend after a
-// dropped connection counts once.
+// dropped connection counts once. When the server says the screen's session is gone
+// for it (deleted, or this facilitator no longer runs it), the screen stops for good.
 
 import { actionId, api } from "./dom.js";
 
@@ -46,6 +47,15 @@ export const REFUSALS = {
 export function verdict(kind, code) {
   return REFUSALS[code]?.[kind] ?? "retry";
 }
+
+/**
+ * Server events after which the server disconnects the screen and will refuse it again:
+ * said in these words when the event carries no message of its own.
+ */
+export const ENDINGS = {
+  session_deleted: "This session was deleted.",
+  access_ended: "You no longer run this session.",
+};
 
 /** Pauses between tries: 1 s doubling to 15 s, each a random half to whole of that. */
 export class Backoff {
@@ -113,7 +123,7 @@ export class Live {
    * @param {string} [options.outboxKey] - localStorage key of the queue of pending actions
    * @param {(item: object) => boolean} [options.settled] - the server already has this tap
    */
-  constructor({ token, member = false, outboxKey, settled, onView, onPersonal, onStatus, onRefused, onSent }) {
+  constructor({ token, member = false, outboxKey, settled, onView, onPersonal, onStatus, onRefused, onSent, onEnded }) {
     this.token = token;
     // A phone's refusals read the member column of REFUSALS; consoles and displays, staff.
     this.kind = member ? "member" : "staff";
@@ -121,7 +131,7 @@ export class Live {
     // Whether the server already holds what a queued tap asks for (say, the poll is answered).
     this.settled = settled ?? (() => false);
     this.version = null;
-    this.handlers = { onView, onPersonal, onStatus, onRefused, onSent };
+    this.handlers = { onView, onPersonal, onStatus, onRefused, onSent, onEnded };
     this.flushing = false;
     this.socket = null;
     this.stopped = false;
@@ -149,9 +159,15 @@ export class Live {
     const socket = this.socket;
     socket.on("connect", () => this.connected());
     socket.on("disconnect", (reason) => {
+      // Stopped (left, forgotten, or the session ended for this screen): nothing to resume.
+      if (this.stopped) return;
       this.status(navigator.onLine ? "reconnecting" : "offline");
       // The server closed this connection on purpose: try again, it says why if it refuses.
-      if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000);
+      if (reason === "io server disconnect") {
+        setTimeout(() => {
+          if (!this.stopped) socket.connect();
+        }, 1000);
+      }
     });
     socket.on("connect_error", (error) => {
       const refusal = error?.data?.code ? error.data : null;
@@ -174,12 +190,14 @@ export class Live {
     });
     socket.on("view", (view) => this.applyView(view));
     socket.on("personal", (personal) => this.handlers.onPersonal?.(personal));
+    for (const event of Object.keys(ENDINGS)) socket.on(event, (data) => this.ended(event, data));
     window.addEventListener("offline", () => {
+      if (this.stopped) return;
       this.status("offline");
       socket.disconnect();
     });
     window.addEventListener("online", () => {
-      if (!socket.connected) {
+      if (!socket.connected && !this.stopped) {
         this.status("reconnecting");
         socket.connect();
       }
@@ -191,6 +209,19 @@ export class Live {
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.flushTimer);
     this.socket?.disconnect();
+  }
+
+  /**
+   * The server ended this screen's part in the session (`session_deleted`, or for a
+   * console `access_ended`) and disconnects it: stop, so that nothing reconnects and the
+   * status does not say "Reconnecting" forever, and let the screen say why.
+   */
+  ended(event, data) {
+    if (this.stopped) return;
+    this.stop();
+    this.status("ended");
+    const message = typeof data?.message === "string" && data.message.trim() ? data.message.trim() : ENDINGS[event];
+    this.handlers.onEnded?.(event, message);
   }
 
   /** Set the connection state; `trouble` is the code of the refusal being retried. */
@@ -206,6 +237,7 @@ export class Live {
     this.status("online");
     serverClock.calibrate();
     const ack = await this.emit("sync", { version: this.version });
+    if (this.stopped) return;
     if (ack?.ok && !ack.unchanged) {
       this.applyView(ack.view, true);
       if (ack.personal) this.handlers.onPersonal?.(ack.personal);
@@ -231,7 +263,7 @@ export class Live {
   }
 
   applyView(view, fresh = false) {
-    if (!view) return;
+    if (!view || this.stopped) return;
     if (!fresh && this.version !== null && view.version < this.version) return;
     this.version = view.version;
     this.handlers.onView?.(view);
@@ -333,6 +365,8 @@ export function statusText(state, pending = 0, trouble = "") {
       return `No network. Reconnecting when it is back.${waiting}`;
     case "refused":
       return "The server refused this connection.";
+    case "ended":
+      return "Not connected.";
     default:
       return `Connection lost. Reconnecting…${waiting}`;
   }

@@ -139,13 +139,16 @@ function startLive() {
     },
     onStatus: (state, pending, trouble) => {
       const status = byId("status");
-      status.hidden = state === "online" && !pending;
+      // Ended: the screen that replaces this one says why.
+      status.hidden = (state === "online" && !pending) || state === "ended";
       status.className = `status ${state}`;
       status.textContent = statusText(state, pending, trouble);
       renderPoll();
     },
     // Only a refusal that ends the membership arrives here (see REFUSALS in live.js).
     onRefused: (error) => forget("You are no longer in this session", error.message),
+    // The session was deleted: this phone's place in it is gone, and so is its token.
+    onEnded: (event, message) => forget("This session has closed", message),
     onSent: (item, ack) => {
       if (item.event === "submit_answer") {
         if (ack.ok) counted.add(item.payload.poll_id);
