@@ -28,6 +28,8 @@ class CreateSession(Command):
     # The code members type to join, and the facilitator account that runs it.
     join_code: str = ""
     owner: str = ""
+    # The course this session is a meeting of; "" for a one-off session.
+    course_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -164,3 +166,12 @@ class InviteCoFacilitator(Command):
 @dataclass(frozen=True)
 class RemoveCoFacilitator(Command):
     user: str
+
+
+@dataclass(frozen=True)
+class MoveRound(Command):
+    """Move the member round on by `delta` places among `count` members (the service
+    knows the course's members; the session does not)."""
+
+    delta: int
+    count: int

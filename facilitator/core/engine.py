@@ -7,7 +7,7 @@ into the state without checks. `handle` does both, which is what the service cal
 
 from __future__ import annotations
 
-from facilitator.core import activities, agenda, facilitators, members, polls
+from facilitator.core import activities, agenda, facilitators, members, polls, rounds
 from facilitator.core import commands as c
 from facilitator.core import events as e
 from facilitator.core.deciding import Decider
@@ -23,6 +23,7 @@ _DECIDERS: dict[type[c.Command], Decider] = {
     **polls.DECIDERS,
     **activities.DECIDERS,
     **facilitators.DECIDERS,
+    **rounds.DECIDERS,
 }
 
 
@@ -40,6 +41,7 @@ def create(command: c.CreateSession) -> tuple[SessionState, list[e.Event]]:
         at=command.at,
         join_code=command.join_code,
         owner=command.owner,
+        course_id=command.course_id,
     )
     return fold([event]), [event]
 

@@ -36,6 +36,9 @@ class SessionCreated(Event):
     at: float
     join_code: str = ""
     owner: str = ""
+    # The course this session is a meeting of; "" for a one-off session (and in logs
+    # from before courses).
+    course_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,16 @@ class CoFacilitatorRemoved(Event):
     name = "co_facilitator_removed"
     public = False
     user: str
+    at: float
+
+
+@dataclass(frozen=True)
+class MemberRoundMoved(Event):
+    """The member round of a meeting shows the member at `index` of the course's list."""
+
+    name = "member_round_moved"
+    public = False
+    index: int
     at: float
 
 

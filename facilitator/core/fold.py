@@ -40,6 +40,7 @@ def fold(events: Iterable[e.Event]) -> SessionState:
         created_at=first.at,
         join_code=first.join_code,
         owner=first.owner,
+        course_id=first.course_id,
         version=1,
         public_version=1,
         step_seconds=[0.0] * len(first.agenda),
@@ -193,6 +194,10 @@ def _apply_command(state: SessionState, ev: e.CommandRecorded) -> None:
     state.command_version = state.version + 1
 
 
+def _apply_round(state: SessionState, ev: e.MemberRoundMoved) -> None:
+    state.round_index = ev.index
+
+
 _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.ParticipantJoined: _apply_joined,
     # Logged by older releases; who is connected is no longer read from the log.
@@ -221,5 +226,6 @@ _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.NoteAdded: _apply_note,
     e.CommandRecorded: _apply_command,
     e.CoFacilitatorInvited: _apply_invited,
+    e.MemberRoundMoved: _apply_round,
     e.CoFacilitatorRemoved: _apply_uninvited,
 }

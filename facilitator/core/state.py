@@ -143,6 +143,10 @@ class SessionState:
     owner: str = ""
     # Other facilitator accounts that may run the session: user -> may export it too.
     co_facilitators: dict[str, bool] = field(default_factory=dict)
+    # The course this session is a meeting of; "" for a one-off session.
+    course_id: str = ""
+    # Where the member round stands: an index into the course's members, or None.
+    round_index: int | None = None
     version: int = 0
     # The version counting only public events: what members and the display are shown.
     public_version: int = 0
