@@ -128,11 +128,11 @@ def test_the_window_grows_with_the_cost_of_rendering_a_large_roster(
 ) -> None:
     room = Room(_open_poll(2))
 
-    def slow_view(state: SessionState, online: frozenset[str]) -> dict[str, Any]:
+    def slow_view(state: SessionState, online: frozenset[str], extras: Any) -> dict[str, Any]:
         room.now += 0.1  # as if the roster took 100 ms to render
         return facilitator_view(state, online)
 
-    monkeypatch.setattr(broadcast, "facilitator_view", slow_view)
+    monkeypatch.setattr(broadcast, "console_view", slow_view)
     broadcaster = room.broadcaster()
     broadcaster.publish(room.state, _answer(room.state, 1))
     broadcaster.publish(room.state, _answer(room.state, 2))

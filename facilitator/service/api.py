@@ -342,7 +342,8 @@ class Service:
     def _views(self, actor: Actor) -> dict[str, Any]:
         sid = actor.session_id
         state = self.sessions.current(sid)
-        return audience.views_for(actor, state, lambda: self.sessions.online(sid))
+        online = lambda: self.sessions.online(sid)  # noqa: E731 (asked for consoles only)
+        return audience.views_for(actor, state, online, self.sessions.extras)
 
     # -- sessions ---------------------------------------------------------------------
 

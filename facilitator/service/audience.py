@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from facilitator.core.state import SessionState
 from facilitator.errors import Refused
@@ -182,20 +182,68 @@ def rooms_of(actor: Actor) -> list[str]:
 # -- views and versions ---------------------------------------------------------------
 
 
+class Extras(Protocol):
+    """What a session's views add from beyond the session, e.g. the course it meets for."""
+
+    def console(self, state: SessionState) -> dict[str, Any]:
+        """Return fields the console's view adds; {} when there are none."""
+
+    def personal(self, state: SessionState, participant_id: str) -> dict[str, Any]:
+        """Return fields one member's personal view adds; {} when there are none."""
+
+
+class NoExtras:
+    def console(self, state: SessionState) -> dict[str, Any]:
+        return {}
+
+    def personal(self, state: SessionState, participant_id: str) -> dict[str, Any]:
+        return {}
+
+
+NO_EXTRAS = NoExtras()
+
+
+def console_view(
+    state: SessionState, online: Collection[str], extras: Extras = NO_EXTRAS
+) -> dict[str, Any]:
+    """Return the view every console of the session is sent."""
+    return {**facilitator_view(state, online), **extras.console(state)}
+
+
+def member_view(
+    state: SessionState, participant_id: str, extras: Extras = NO_EXTRAS
+) -> dict[str, Any]:
+    """Return the personal view one member's phones are sent."""
+    return {**personal_view(state, participant_id), **extras.personal(state, participant_id)}
+
+
+def room_view(state: SessionState) -> dict[str, Any]:
+    """Return the view every member's phone shows: the same for all members."""
+    return participant_view(state)
+
+
+def screen_view(state: SessionState) -> dict[str, Any]:
+    """Return the room display's view."""
+    return display_view(state)
+
+
 def views_for(
-    actor: Actor, state: SessionState, online: Callable[[], Collection[str]]
+    actor: Actor,
+    state: SessionState,
+    online: Callable[[], Collection[str]],
+    extras: Extras = NO_EXTRAS,
 ) -> dict[str, Any]:
     """Return the view (and for a member, the personal part) that `actor` may see.
 
     `online` is asked only for a console's view: only that one shows who is connected.
     """
     if actor.role is Role.FACILITATOR:
-        return {"view": facilitator_view(state, online())}
+        return {"view": console_view(state, online(), extras)}
     if actor.role is Role.DISPLAY:
-        return {"view": display_view(state)}
+        return {"view": screen_view(state)}
     return {
-        "view": participant_view(state),
-        "personal": personal_view(state, actor.participant_id),
+        "view": room_view(state),
+        "personal": member_view(state, actor.participant_id, extras),
     }
 
 

@@ -12,16 +12,16 @@ from typing import Any, Protocol
 from facilitator.core import events as e
 from facilitator.core.state import SessionState
 from facilitator.service.audience import (
+    NO_EXTRAS,
+    Extras,
+    console_view,
     display_room,
     facilitator_room,
     member_room,
+    member_view,
     participants_room,
-)
-from facilitator.service.views import (
-    display_view,
-    facilitator_view,
-    participant_view,
-    personal_view,
+    room_view,
+    screen_view,
 )
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,10 @@ class Broadcaster:
         *,
         online: Online | None = None,
         send_here: Sender | None = None,
+        extras: Extras = NO_EXTRAS,
     ) -> None:
         self._send = send
+        self._extras = extras
         # Sends to this process's clients only, not through the message queue.
         self._send_here = send_here or send
         self._online: Online = online or (lambda session_id: frozenset())
@@ -91,14 +93,16 @@ class Broadcaster:
         # Private events (answers above all) send nothing to the room or to other phones.
         public = any(event.public for event in events)
         if public:
-            self._send("view", participant_view(state), participants_room(sid))
+            self._send("view", room_view(state), participants_room(sid))
         # The display shows whether joining is open, which members' views do not.
         joining = any(isinstance(event, (e.JoiningLocked, e.JoiningUnlocked)) for event in events)
         if public or joining:
-            self._send("view", display_view(state), display_room(sid))
+            self._send("view", screen_view(state), display_room(sid))
         for participant_id in sorted(_members_touched(state, events)):
             self._send(
-                "personal", personal_view(state, participant_id), member_room(sid, participant_id)
+                "personal",
+                member_view(state, participant_id, self._extras),
+                member_room(sid, participant_id),
             )
         self._console(state, now=by_facilitator)
 
@@ -156,7 +160,7 @@ class Broadcaster:
         online = self._online(state.id)
         # Timed alone: waiting for the session's lock or the store is not rendering.
         started = self._clock()
-        view = facilitator_view(state, online)
+        view = console_view(state, online, self._extras)
         cost = self._clock() - started
         with self._guard:
             feed = self._feeds.setdefault(state.id, _ConsoleFeed())

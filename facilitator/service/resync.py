@@ -19,18 +19,18 @@ from typing import Any
 
 from facilitator.core.state import SessionState
 from facilitator.service.audience import (
+    NO_EXTRAS,
+    Extras,
+    console_view,
     display_room,
     facilitator_room,
     member_room,
+    member_view,
     participants_room,
+    room_view,
+    screen_view,
 )
 from facilitator.service.sessions import SessionService
-from facilitator.service.views import (
-    display_view,
-    facilitator_view,
-    participant_view,
-    personal_view,
-)
 from facilitator.storage.base import StorageError
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,12 @@ def audiences(rooms: Iterable[object]) -> dict[str, Audience]:
     return found
 
 
-def sends_for(state: SessionState, audience: Audience, online: Collection[str]) -> list[Send]:
+def sends_for(
+    state: SessionState,
+    audience: Audience,
+    online: Collection[str],
+    extras: Extras = NO_EXTRAS,
+) -> list[Send]:
     """Return each view `audience` should hold now, with the room it goes to.
 
     `online` holds the members with a live connection (service/presence.py), for the
@@ -78,16 +83,15 @@ def sends_for(state: SessionState, audience: Audience, online: Collection[str]) 
     sid = state.id
     sends: list[Send] = []
     if audience.facilitator:
-        sends.append(("view", facilitator_view(state, online), facilitator_room(sid)))
+        sends.append(("view", console_view(state, online, extras), facilitator_room(sid)))
     if audience.participants:
-        sends.append(("view", participant_view(state), participants_room(sid)))
+        sends.append(("view", room_view(state), participants_room(sid)))
     if audience.display:
-        sends.append(("view", display_view(state), display_room(sid)))
+        sends.append(("view", screen_view(state), display_room(sid)))
     for participant_id in sorted(audience.members):
         if participant_id in state.participants:
-            sends.append(
-                ("personal", personal_view(state, participant_id), member_room(sid, participant_id))
-            )
+            personal = member_view(state, participant_id, extras)
+            sends.append(("personal", personal, member_room(sid, participant_id)))
     return sends
 
 
@@ -141,7 +145,7 @@ class Resync:
         # Under the session's lock, as the broadcasts of its commands are: a view of
         # this version never goes out after the view of a command that follows it.
         online = self._service.online(state.id) if audience.facilitator else frozenset()
-        for event, data, room in sends_for(state, audience, online):
+        for event, data, room in sends_for(state, audience, online, self._service.extras):
             self._send_here(event, data, room)
         return True
 

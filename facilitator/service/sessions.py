@@ -73,14 +73,17 @@ class SessionService:
         deadline: float = COMMAND_DEADLINE,
         online: Online | None = None,
         send_here: Sender | None = None,
+        extras: audience.Extras = audience.NO_EXTRAS,
     ) -> None:
         self.store = store
+        # What views add from beyond a session (its course), for every sender of views.
+        self.extras = extras
         self.catalog = catalog
         # Who is connected comes from live connections (service/presence.py), not the log.
         self._online: Online = online or (lambda session_id: frozenset())
         # With `defer`, the console's view is throttled in bursts (see Broadcaster).
         self._broadcast = Broadcaster(
-            send, defer, self._with_state, online=self._online, send_here=send_here
+            send, defer, self._with_state, online=self._online, send_here=send_here, extras=extras
         )
         self._clock = clock
         self._snapshot_every = snapshot_every
