@@ -60,6 +60,17 @@ def new_join_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+# A re-link code is read off the console by a member standing beside it: short, one use,
+# valid for RELINK_MINUTES, and counted against the same attempt limits as join codes.
+RELINK_LENGTH = 6
+RELINK_MINUTES = 15
+
+
+def new_relink_code() -> str:
+    """Return a random re-link code."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(RELINK_LENGTH))
+
+
 def grouped_code(code: str) -> str:
     """Return a join code as people see it: groups of five joined by a dash."""
     if len(code) <= CODE_GROUP + 1:  # a short code from before codes were grouped

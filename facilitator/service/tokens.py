@@ -62,3 +62,38 @@ class TokenSigner:
         except (BadSignature, ValueError, TypeError):
             raise Refused("unauthenticated", "this token is not valid") from None
         return actor
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A phone's place in a course: kept on the phone, shown to the server each week."""
+
+    course_id: str
+    member_id: str
+    # Raised each time the member is re-linked to a new phone: an older token stops working.
+    generation: int
+
+
+class MembershipSigner:
+    """Issue and verify the course memberships phones keep between meetings."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="facilitator.course")
+
+    def issue(self, membership: Membership) -> str:
+        data = [membership.course_id, membership.member_id, membership.generation]
+        return str(self._serializer.dumps(data))
+
+    def verify(self, token: object) -> Membership:
+        """Return the membership a token was issued for, or raise Refused."""
+        if not isinstance(token, str) or not token or len(token) > 1000:
+            raise Refused("unauthenticated", "this phone holds no course membership")
+        try:
+            course_id, member_id, generation = self._serializer.loads(
+                token, max_age=MAX_AGE[Role.PARTICIPANT]
+            )
+            return Membership(str(course_id), str(member_id), int(generation))
+        except SignatureExpired:
+            raise Refused("expired", "this membership has expired; ask for a new code") from None
+        except (BadSignature, ValueError, TypeError):
+            raise Refused("unauthenticated", "this membership is not valid") from None
