@@ -13,15 +13,26 @@ from facilitator.config import Settings
 from facilitator.library.catalog import Catalog
 from facilitator.service import accounts
 from facilitator.service.api import Service
+from facilitator.service.course_actions import CourseExtras
+from facilitator.service.courses import CourseService
 from facilitator.service.presence import Presence
 from facilitator.service.retention import RetentionSweeper
 from facilitator.service.sessions import SessionService
 from facilitator.service.signins import Limits, SignIns
-from facilitator.service.tokens import TokenSigner
+from facilitator.service.tokens import MembershipSigner, TokenSigner
 from facilitator.service.upgrades import upgrade
 from facilitator.storage.base import Store
 from facilitator.storage.sqlite import Offload, SQLiteStore
-from facilitator.transport import api_routes, json_packet, pages, pings, signin, socket_events, web
+from facilitator.transport import (
+    api_routes,
+    course_routes,
+    json_packet,
+    pages,
+    pings,
+    signin,
+    socket_events,
+    web,
+)
 from facilitator.transport.gateway import SocketGateway
 from facilitator.transport.headers import SecureHeaders
 from facilitator.transport.json_packet import JsonPacket
@@ -79,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     gateway = SocketGateway(socketio)
     presence = Presence(store, lambda session_id: sessions.refresh_consoles_here(session_id))
+    courses = CourseService(store, catalog, app.config["SECRET_KEY"])
     sessions = SessionService(
         store,
         catalog,
@@ -89,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         defer=gateway.defer,
         online=presence.online,
         send_here=gateway.send_here,
+        extras=CourseExtras(courses),
     )
     signer = TokenSigner(app.config["SECRET_KEY"])
     limits = Limits(
@@ -101,7 +114,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     signins = SignIns(store, app.config["SECRET_KEY"], limits, offload or accounts.inline)
     service = Service(
         sessions,
+        courses,
         signer,
+        MembershipSigner(app.config["SECRET_KEY"]),
         signins,
         presence,
         gateway,
@@ -111,7 +126,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["facilitator.api"] = service
     app.extensions["facilitator.service"] = sessions
     app.extensions["facilitator.socketio"] = socketio
-    for blueprint in (web.errors, signin.bp, api_routes.bp, pages.bp):
+    for blueprint in (web.errors, signin.bp, api_routes.bp, course_routes.bp, pages.bp):
         app.register_blueprint(blueprint)
     socket_events.bind(socketio, service, settings.event_burst, settings.event_rate)
     app.extensions["facilitator.presence"] = (

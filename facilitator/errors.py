@@ -41,6 +41,7 @@ STATUS = {
     "not_found": 404,
     "unknown_code": 404,
     "conflict": 409,
+    "not_meeting": 409,
     "stale_version": 409,
     "rate_limited": 429,
     "busy": 503,

@@ -8,6 +8,7 @@ StorageError, which the edge turns into the one error shape.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,18 +16,20 @@ from typing import Any, Protocol
 
 from facilitator.core import commands as c
 from facilitator.core.errors import DomainError
-from facilitator.core.events import ParticipantLeft
+from facilitator.core.events import ParticipantLeft, SessionEnded
 from facilitator.core.state import SessionState, SignalKind
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
 from facilitator.service import audience, audit, exports
 from facilitator.service.codes import grouped_code
+from facilitator.service.course_actions import CourseActions
+from facilitator.service.courses import CourseService
 from facilitator.service.crisis import crisis_resources
 from facilitator.service.presence import Presence
 from facilitator.service.resync import Resync, SendHere
 from facilitator.service.sessions import MakeCommand, Outcome, SessionService
 from facilitator.service.signins import SignIns
-from facilitator.service.tokens import Actor, Role, TokenSigner
+from facilitator.service.tokens import Actor, MembershipSigner, Role, TokenSigner
 from facilitator.storage.base import Store
 
 #: The kinds of signal a member may send, as the payload names them.
@@ -75,13 +78,15 @@ class Download:
 EXPORTS = ("log.jsonl", "results.csv", "summary.html")
 
 
-class Service:
-    """Everything the app does, one method per action."""
+class Service(CourseActions):
+    """Everything the app does, one method per action (course actions: course_actions.py)."""
 
     def __init__(
         self,
         sessions: SessionService,
+        courses: CourseService,
         signer: TokenSigner,
+        memberships: MembershipSigner,
         signins: SignIns,
         presence: Presence,
         gateway: Gateway,
@@ -89,6 +94,8 @@ class Service:
         crisis_file: Path | None = None,
     ) -> None:
         self.sessions = sessions
+        self.courses = courses
+        self._memberships = memberships
         self.signins = signins
         self._store: Store = sessions.store
         self._catalog: Catalog = sessions.catalog
@@ -286,6 +293,9 @@ class Service:
 
         outcome = self.sessions.run(actor, checked, version, command_id)
         self._close_departed(actor, outcome)
+        if any(isinstance(event, SessionEnded) for event in outcome.events):
+            # A meeting of a course leaves its attendance and measures in the course.
+            self.meeting_ended(self.sessions.current(actor.session_id))
         return {"version": outcome.version_for(actor)}
 
     # -- members ----------------------------------------------------------------------
@@ -317,15 +327,29 @@ class Service:
         self._close_departed(actor, outcome)
         return {"version": outcome.version_for(actor)}
 
-    def join(self, code: str, name: str | None, address: str) -> dict[str, Any]:
-        """A phone joins with a code and an optional name; it keeps the returned token."""
-        actor = self.sessions.join(code, name, address)
+    def join(
+        self, code: str, name: str | None, address: str, guest: bool = False
+    ) -> dict[str, Any]:
+        """A phone joins with a code and an optional name; it keeps the returned token.
+
+        A meeting's code also enrolls the phone in the meeting's course (its answer then
+        holds the membership the phone keeps for next week), unless it joins as a guest.
+        """
+        session_id = self.sessions.find_code(code, address)
+        course_id = self.sessions.current(session_id).course_id
+        membership: dict[str, Any] = {}
+        if course_id and not guest:
+            membership = self._enroll(course_id, name)
+            actor = self.sessions.join_as(session_id, membership["member_id"], membership["name"])
+        else:
+            actor = self.sessions.join_as(session_id, "m-" + secrets.token_urlsafe(8), name)
         state = self.sessions.current(actor.session_id)
         return {
             "token": self._signer.issue(actor),
             "session_id": actor.session_id,
             "participant_id": actor.participant_id,
             "name": state.participants[actor.participant_id].name,
+            **({"membership": membership["membership"]} if membership else {}),
         }
 
     # -- everyone ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection
 from enum import StrEnum
 from typing import Any, Protocol
 
+from facilitator.core.course_state import CourseState
 from facilitator.core.state import SessionState
 from facilitator.errors import Refused
 from facilitator.service.tokens import Actor, Role
@@ -55,9 +56,13 @@ FACILITATOR_COMMANDS = frozenset(
         "clear_prompt",
         "acknowledge_signal",
         "add_note",
+        "member_round_next",
+        "member_round_previous",
     }
 )
-MEMBER_ACTIONS = frozenset({"submit_answer", "send_signal", "leave_session"})
+MEMBER_ACTIONS = frozenset(
+    {"submit_answer", "send_signal", "leave_session", "set_step", "review_step"}
+)
 EVERYONE = frozenset({"sync"})
 
 #: The events each kind of token may send. Which session a facilitator may send them to
@@ -134,6 +139,53 @@ def check_exports(actor: Actor, state: SessionState) -> None:
 
 def may_export(user: str, state: SessionState) -> bool:
     return user == state.owner or bool(state.co_facilitators.get(user))
+
+
+# -- courses --------------------------------------------------------------------------
+
+
+class CourseSeat(StrEnum):
+    """Where a facilitator account sits in a course."""
+
+    OWNER = "owner"
+    CO_FACILITATOR = "co_facilitator"
+    SUPERVISOR = "supervisor"
+
+
+def course_seat(user: str, course: CourseState) -> CourseSeat:
+    """Return where `user` sits in the course, or refuse one who has no seat in it."""
+    if user and user == course.owner:
+        return CourseSeat.OWNER
+    if user in course.co_facilitators:
+        return CourseSeat.CO_FACILITATOR
+    if user in course.supervisors:
+        return CourseSeat.SUPERVISOR
+    raise Refused("forbidden", "you do not run or supervise this course")
+
+
+def check_course_reads(user: str, course: CourseState) -> CourseSeat:
+    """Refuse anyone who neither runs nor supervises the course: summaries are theirs."""
+    return course_seat(user, course)
+
+
+def check_course_runs(user: str, course: CourseState) -> CourseSeat:
+    """Refuse anyone but the course's facilitators: a supervisor only reads."""
+    seat = course_seat(user, course)
+    if seat is CourseSeat.SUPERVISOR:
+        raise Refused("forbidden", "a supervisor reads this course's summaries but runs nothing")
+    return seat
+
+
+def check_course_owns(user: str, course: CourseState, what: str) -> None:
+    if check_course_runs(user, course) is not CourseSeat.OWNER:
+        raise Refused("forbidden", f"only the facilitator who opened this course may {what}")
+
+
+def check_course_exports(user: str, course: CourseState) -> None:
+    """Exports go to the owner, co-facilitators granted them, and supervisors."""
+    seat = course_seat(user, course)
+    if seat is CourseSeat.CO_FACILITATOR and not course.co_facilitators.get(user):
+        raise Refused("forbidden", "the facilitator who opened this course has not shared exports")
 
 
 # -- rooms ----------------------------------------------------------------------------

@@ -106,6 +106,14 @@ class Broadcaster:
             )
         self._console(state, now=by_facilitator)
 
+    def touch(self, state: SessionState, participant_ids: Sequence[str]) -> None:
+        """Send these members their personal views, and the consoles theirs, again."""
+        for participant_id in sorted(set(participant_ids)):
+            if participant_id in state.participants:
+                view = member_view(state, participant_id, self._extras)
+                self._send("personal", view, member_room(state.id, participant_id))
+        self._console(state, now=True)
+
     def refresh_consoles_here(self, session_id: str) -> None:
         """Send this process's consoles of the session a fresh view, e.g. as presence moved.
 

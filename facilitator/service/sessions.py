@@ -143,8 +143,20 @@ class SessionService:
 
     # -- changing ---------------------------------------------------------------------
 
-    def create(self, owner: str, protocol_id: str, session_number: int) -> SessionState:
-        """Open a new session of one protocol session's agenda, with a fresh join code."""
+    def create(
+        self,
+        owner: str,
+        protocol_id: str,
+        session_number: int,
+        *,
+        title: str = "",
+        course_id: str = "",
+    ) -> SessionState:
+        """Open a new session of one protocol session's agenda, with a fresh join code.
+
+        A meeting of a course passes its title (the course's neutral one: phones and the
+        display never show the protocol's clinical title) and its course.
+        """
         try:
             protocol = self.catalog.protocol(protocol_id)
         except KeyError:
@@ -161,10 +173,11 @@ class SessionService:
                 protocol_id=protocol.id,
                 protocol_version=protocol.version,
                 session_number=chosen.n,
-                title=f"{protocol.title}: {chosen.title}",
+                title=title or f"{protocol.title}: {chosen.title}",
                 agenda=chosen.steps,
                 join_code=new_join_code(),
                 owner=owner,
+                course_id=course_id,
             )
             state, events = create(command)
             try:
@@ -264,6 +277,11 @@ class SessionService:
         never tells a guesser which codes are live. An ended or locked session answers
         exactly like a code no session has.
         """
+        session_id = self.find_code(typed_code, address)
+        return self.join_as(session_id, "m-" + secrets.token_urlsafe(8), display_name)
+
+    def find_code(self, typed_code: str, address: str) -> str:
+        """Return the session a join code opens, counting the attempt against the limits."""
         now = self._clock()
         code = normalize_code(typed_code)
         over_address = (
@@ -276,7 +294,10 @@ class SessionService:
         session_id = self.store.session_for_code(code) if code else None
         if session_id is None:
             raise _unknown_code()
-        participant_id = "m-" + secrets.token_urlsafe(8)
+        return session_id
+
+    def join_as(self, session_id: str, participant_id: str, display_name: str | None) -> Actor:
+        """Admit a member under `participant_id` (a course's member keeps theirs)."""
         actor = Actor(Role.PARTICIPANT, session_id, participant_id)
 
         def joining(state: SessionState, at: float) -> c.Command:
@@ -292,6 +313,13 @@ class SessionService:
                 raise _unknown_code() from None
             raise
         return actor
+
+    def republish(self, session_id: str, participant_ids: Sequence[str]) -> None:
+        """Send the consoles, and these members, their views again: something beyond the
+        session's own log (its course) changed what they show."""
+        with self._lock(session_id):
+            state = self._caught_up(session_id)
+            self._broadcast.touch(state, participant_ids)
 
     def poll_spec(self, state: SessionState, poll_ref: str) -> PollSpec:
         """Return the poll or instrument that `poll_ref` names for this session."""

@@ -150,7 +150,8 @@ def export_summary(session_id: str) -> Response:
 def join() -> Any:
     """A phone joins with a code and an optional name; it keeps the returned token."""
     data = s.Join().load(json_body())
-    return jsonify(ok=True, **service().join(data["code"], data.get("name"), address())), 201
+    joined = service().join(data["code"], data.get("name"), address(), data["guest"])
+    return jsonify(ok=True, **joined), 201
 
 
 @bp.get("/j/<code>")

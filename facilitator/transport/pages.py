@@ -49,6 +49,14 @@ def console(session_id: str) -> Any:
     return _page("console")
 
 
+@bp.get("/course/<course_id>")
+def course(course_id: str) -> Any:
+    """A course's page: meetings, members, attendance, plans and trends."""
+    if current_user() is None:
+        return redirect("/login")
+    return _page("course")
+
+
 @bp.get("/display/<session_id>")
 def display(session_id: str) -> Response:
     """The room display; its token is in the address's fragment (#token=...), never sent."""

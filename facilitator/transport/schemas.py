@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from facilitator.lengths import ACTION_ID_MAX, NAME_MAX, TEXT_MAX
 from facilitator.service.api import SIGNAL_KINDS
+from facilitator.service.course_actions import ATTENDANCE, PROBLEM_AREAS, STEP_REVIEWS
 
 ID = validate.Length(min=1, max=64)
 NOT_TEXT = "must be text without lone surrogates (\\ud800-\\udfff)"
@@ -126,6 +127,8 @@ class Empty(Schema):
 class Join(Schema):
     code = Str(required=True, validate=validate.Length(min=1, max=32))
     name = Str(validate=validate.Length(max=NAME_MAX), allow_none=True)
+    # A meeting of a course: join this meeting only, without a place in the course.
+    guest = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
 
 
 class CreateSession(Schema):
@@ -136,3 +139,58 @@ class CreateSession(Schema):
 class Invite(Schema):
     # Only true or false: "yes" or 1 for a grant of access is too loose to read.
     may_export = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
+
+
+# -- courses --------------------------------------------------------------------------
+
+
+class CreateCourse(Schema):
+    protocol_id = Str(required=True, validate=ID)
+    # The neutral title phones and the room display show, e.g. "Tuesday group".
+    title = Str(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    language = Str(load_default="en", validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"))
+    planned = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=20))
+
+
+class Attendance(Schema):
+    status = Str(required=True, validate=validate.OneOf(ATTENDANCE))
+
+
+class Plan(Schema):
+    areas = fields.List(
+        Str(validate=validate.OneOf(PROBLEM_AREAS)), required=True, validate=validate.Length(max=4)
+    )
+    goal = Str(load_default="", validate=validate.Length(max=TEXT_MAX))
+    key_people = fields.List(
+        Str(validate=validate.Length(min=1, max=NAME_MAX)),
+        load_default=list,
+        validate=validate.Length(max=12),
+    )
+
+
+class PlanNote(Schema):
+    n = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100))
+    text = Str(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+
+
+class CourseJoin(Schema):
+    code = Str(required=True, validate=validate.Length(min=1, max=32))
+    name = Str(validate=validate.Length(max=NAME_MAX), allow_none=True)
+
+
+class Relink(Schema):
+    code = Str(required=True, validate=validate.Length(min=1, max=32))
+
+
+class Attend(Schema):
+    membership = Str(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class SetStep(Schema):
+    action_id = Str(required=True, validate=validate.Length(min=1, max=ACTION_ID_MAX))
+    text = Str(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+
+
+class ReviewStep(Schema):
+    action_id = Str(required=True, validate=validate.Length(min=1, max=ACTION_ID_MAX))
+    tried = Str(required=True, validate=validate.OneOf(STEP_REVIEWS))

@@ -53,10 +53,14 @@ EVENTS: dict[str, type[Schema]] = {
     "clear_prompt": s.Versioned,
     "acknowledge_signal": s.SignalRef,
     "add_note": s.Text,
+    "member_round_next": s.Versioned,
+    "member_round_previous": s.Versioned,
     # members
     "submit_answer": s.SubmitAnswer,
     "send_signal": s.SendSignal,
     "leave_session": s.Empty,
+    "set_step": s.SetStep,
+    "review_step": s.ReviewStep,
     # everyone
     "sync": s.Sync,
 }

@@ -1,0 +1,650 @@
+"""The service's course actions: a method per thing people do with a course.
+
+Part of the one entry point (service/api.py's Service inherits these). Who may do what
+is asked of the audience module; what a meeting leaves in its course is written when
+the meeting ends.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from contextlib import suppress
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from facilitator.core import commands as c
+from facilitator.core import course_commands as cc
+from facilitator.core.course import last_step, missed_in_a_row
+from facilitator.core.course_state import CourseState
+from facilitator.core.errors import DomainError
+from facilitator.core.spec import StepKind
+from facilitator.core.state import SessionPhase, SessionState
+from facilitator.errors import Refused
+from facilitator.service import audience, audit
+from facilitator.service.codes import (
+    RELINK_MINUTES,
+    grouped_code,
+    new_pseudonym,
+    new_relink_code,
+    normalize_code,
+)
+from facilitator.service.courses import CourseService, attendance_of, measures_of
+from facilitator.service.limits import address_key
+from facilitator.service.tokens import Actor, Membership, MembershipSigner, Role
+
+if TYPE_CHECKING:
+    from facilitator.service.api import Download, Service
+
+STEP_REVIEWS = ("yes", "partly", "no")
+PROBLEM_AREAS = ("grief", "disputes", "transitions", "isolation")
+ATTENDANCE = ("present", "late", "left_early", "absent")
+# Attempts at course and re-link codes, per address and minute: as join codes.
+CODE_ATTEMPTS = 20
+
+
+class CourseActions:
+    """Course methods of the service; mixed into Service, which holds what they use."""
+
+    courses: CourseService
+    _memberships: MembershipSigner
+
+    # -- facilitators ------------------------------------------------------------------
+
+    def create_course(
+        self: Service,
+        user: str,
+        protocol_id: str,
+        title: str,
+        language: str = "en",
+        planned: Sequence[date] = (),
+    ) -> dict[str, Any]:
+        """Open a course of a protocol, with a neutral title phones and the display show."""
+        when = [datetime(d.year, d.month, d.day, 12, tzinfo=UTC).timestamp() for d in planned]
+        state = self.courses.create(user, protocol_id, title.strip(), language, when)
+        return {
+            "course_id": state.id,
+            "title": state.title,
+            "join_code": grouped_code(state.join_code),
+        }
+
+    def courses_of(self: Service, user: str) -> list[dict[str, Any]]:
+        """List the courses `user` runs or supervises, newest first."""
+        listed = []
+        for record in self._store.courses_of(user):
+            try:
+                state = self.courses.current(record.id)
+            except DomainError:
+                continue  # erased since it was listed
+            done = [m for m in state.meetings if m.ended_at is not None]
+            upcoming = [m for m in state.meetings if m.ended_at is None]
+            listed.append(
+                {
+                    "id": state.id,
+                    "title": state.title,
+                    "clinical_title": state.clinical_title,
+                    "owner": state.owner,
+                    "role": audience.course_seat(user, state).value,
+                    "next_meeting": _meeting_brief(upcoming[0]) if upcoming else None,
+                    "meetings_done": len(done),
+                    "meetings": len(state.meetings),
+                }
+            )
+        return listed
+
+    def course(self: Service, user: str, course_id: str) -> dict[str, Any]:
+        """Return the course view, to its facilitators and supervisors."""
+        from facilitator.service.course_views import course_view
+
+        state = self.courses.current(course_id)
+        seat = audience.check_course_reads(user, state)
+        return {**course_view(state, self._instruments()), "seat": seat.value}
+
+    def open_meeting(
+        self: Service, user: str, course_id: str, n: int, signin: str
+    ) -> dict[str, Any]:
+        """Open meeting `n` of a course as a live session; return its links."""
+        course = self.courses.current(course_id)
+        audience.check_course_runs(user, course)
+        meeting = next((m for m in course.meetings if m.n == n), None)
+        if meeting is None:
+            raise Refused("not_found", f"this course has no meeting {n}")
+        if meeting.session_id is not None:
+            try:
+                state = self.sessions.current(meeting.session_id)
+            except DomainError:
+                state = None
+            if state is not None:
+                return self._links(state, user, signin)
+        state = self.sessions.create(
+            course.owner,
+            course.protocol_id,
+            meeting.session_number,
+            title=f"{course.title}: {meeting.title}",
+            course_id=course.id,
+        )
+        owner = Actor(Role.FACILITATOR, state.id, user=course.owner)
+        for name, grant in sorted(course.co_facilitators.items()):
+            self.sessions.run(
+                owner, lambda st, at, u=name, g=grant: c.InviteCoFacilitator(at, u, g)
+            )
+        self.courses.run(
+            course_id,
+            lambda st, at: cc.OpenMeeting(at=at, n=n, session_id=state.id),
+            command_id=f"open:{state.id}",
+            by=user,
+        )
+        return self._links(self.sessions.current(state.id), user, signin)
+
+    def set_attendance(
+        self: Service, user: str, course_id: str, n: int, member_id: str, status: str
+    ) -> dict[str, Any]:
+        """Correct one member's attendance at one meeting."""
+        if status not in ATTENDANCE:
+            raise Refused("invalid", f"attendance is one of {', '.join(ATTENDANCE)}")
+        self._course_run(
+            user,
+            course_id,
+            lambda st, at: cc.RecordAttendance(
+                at=at, n=n, member_id=member_id, status=status, corrected=True, by=user
+            ),
+        )
+        return self.course(user, course_id)
+
+    def update_plan(
+        self: Service,
+        user: str,
+        course_id: str,
+        member_id: str,
+        areas: Sequence[str],
+        goal: str,
+        key_people: Sequence[str],
+    ) -> dict[str, Any]:
+        """Keep a member's problem areas, goal in their words, and key people."""
+        self._course_run(
+            user,
+            course_id,
+            lambda st, at: cc.UpdatePlan(
+                at=at,
+                member_id=member_id,
+                areas=tuple(areas),
+                goal=goal,
+                key_people=tuple(key_people),
+                by=user,
+            ),
+        )
+        return self.course(user, course_id)
+
+    def add_plan_note(
+        self: Service, user: str, course_id: str, member_id: str, n: int, text: str
+    ) -> dict[str, Any]:
+        self._course_run(
+            user,
+            course_id,
+            lambda st, at: cc.AddPlanNote(at=at, member_id=member_id, n=n, text=text, by=user),
+        )
+        return self.course(user, course_id)
+
+    def offer_relink(self: Service, user: str, course_id: str, member_id: str) -> dict[str, Any]:
+        """Show a short code that moves a member's place in the course to a new phone."""
+        code = new_relink_code()
+        expires = self.courses.clock() + RELINK_MINUTES * 60
+        digest = self.courses.relink_digest(code)
+        self._course_run(
+            user,
+            course_id,
+            lambda st, at: cc.OfferRelink(
+                at=at, digest=digest, member_id=member_id, expires_at=expires
+            ),
+        )
+        self._store.save_relink(digest, course_id, expires)
+        return {"code": code, "expires_at": expires}
+
+    def withdraw_member(self: Service, user: str, course_id: str, member_id: str) -> dict[str, Any]:
+        self._course_run(user, course_id, lambda st, at: cc.Withdraw(at=at, member_id=member_id))
+        return self.course(user, course_id)
+
+    def invite_to_course(
+        self: Service, user: str, course_id: str, invitee: str, may_export: bool, address: str
+    ) -> dict[str, Any]:
+        course = self.courses.current(course_id)
+        audience.check_course_owns(user, course, "choose who runs it")
+        if self._store.password_hash(invitee) is None:
+            raise Refused("not_found", f"there is no facilitator account named {invitee!r}")
+        self.courses.run(
+            course_id,
+            lambda st, at: cc.InviteCourseCoFacilitator(at=at, user=invitee, may_export=may_export),
+        )
+        self._audit(
+            audit.FACILITATOR_INVITED,
+            self._facilitator(user, course_id, address),
+            course.owner,
+            invitee,
+        )
+        return self.course(user, course_id)
+
+    def uninvite_from_course(
+        self: Service, user: str, course_id: str, invitee: str, address: str
+    ) -> dict[str, Any]:
+        course = self.courses.current(course_id)
+        audience.check_course_owns(user, course, "choose who runs it")
+        self.courses.run(
+            course_id, lambda st, at: cc.RemoveCourseCoFacilitator(at=at, user=invitee)
+        )
+        self._audit(
+            audit.FACILITATOR_REMOVED,
+            self._facilitator(user, course_id, address),
+            course.owner,
+            invitee,
+        )
+        return self.course(user, course_id)
+
+    def grant_supervisor(
+        self: Service, user: str, course_id: str, supervisor: str
+    ) -> dict[str, Any]:
+        course = self.courses.current(course_id)
+        audience.check_course_owns(user, course, "choose who supervises it")
+        if self._store.password_hash(supervisor) is None:
+            raise Refused("not_found", f"there is no account named {supervisor!r}")
+        self.courses.run(course_id, lambda st, at: cc.GrantSupervisor(at=at, user=supervisor))
+        return self.course(user, course_id)
+
+    def revoke_supervisor(
+        self: Service, user: str, course_id: str, supervisor: str
+    ) -> dict[str, Any]:
+        course = self.courses.current(course_id)
+        audience.check_course_owns(user, course, "choose who supervises it")
+        self.courses.run(course_id, lambda st, at: cc.RevokeSupervisor(at=at, user=supervisor))
+        return self.course(user, course_id)
+
+    def trend_svg(self: Service, user: str, course_id: str, member_id: str, measure: str) -> str:
+        """Return one member's scores of one measure across meetings, as an SVG chart."""
+        from facilitator.service.charts import trend_svg
+
+        state = self.courses.current(course_id)
+        audience.check_course_reads(user, state)
+        if member_id not in state.members:
+            raise Refused("not_found", "this course has no such member")
+        return trend_svg(state, member_id, measure, self._bands(measure))
+
+    def course_export(
+        self: Service, user: str, course_id: str, kind: str, address: str
+    ) -> Download:
+        """Return one of a course's exports, to those who may read them."""
+        from facilitator.service import course_exports
+        from facilitator.service.api import Download
+
+        state = self.courses.current(course_id)
+        audience.check_course_exports(user, state)
+        k = self._threshold(state)
+        if kind == "summary.html":
+            body = course_exports.course_summary_html(state, self._instruments(), k, self.now())
+            found = Download(body, "text/html", f"course-{course_id}.html", inline=True)
+        elif kind in ("attendance.csv", "measures.csv", "steps.csv"):
+            make = getattr(course_exports, kind.replace(".", "_"))
+            found = Download(make(state), "text/csv; charset=utf-8", f"{kind[:-4]}-{course_id}.csv")
+        elif kind == "course.xlsx":
+            found = Download(
+                course_exports.course_xlsx(state, self._instruments(), k),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                f"course-{course_id}.xlsx",
+            )
+        else:
+            raise Refused(
+                "not_found",
+                "a course exports as summary.html, attendance.csv, measures.csv, steps.csv"
+                " or course.xlsx",
+            )
+        self._audit(audit.EXPORT, self._facilitator(user, course_id, address), state.owner, kind)
+        return found
+
+    def delete_course(self: Service, user: str, course_id: str, address: str) -> None:
+        """Erase a course, its meetings and everything kept about them."""
+        course = self.courses.current(course_id)
+        audience.check_course_owns(user, course, "delete it")
+        for meeting in course.meetings:
+            if meeting.session_id:
+                with suppress(DomainError, Refused):  # erased already
+                    self.delete_session(course.owner, meeting.session_id, address)
+        self._store.delete_course(course_id)
+        self.courses.forget(course_id)
+        self._audit(audit.COURSE_DELETED, self._facilitator(user, course_id, address), user)
+
+    # -- phones -----------------------------------------------------------------------
+
+    def join_course(self: Service, code: str, name: str | None, address: str) -> dict[str, Any]:
+        """A phone joins a course with its code, once; it keeps the membership it gets."""
+        self._count_code_attempt(address)
+        course_id = self._store.course_for_code(normalize_code(code))
+        if course_id is None:
+            raise Refused(
+                "unknown_code", "no course you can join has that code; check it and try again"
+            )
+        return self._enroll(course_id, name)
+
+    def relink(self: Service, code: str, address: str) -> dict[str, Any]:
+        """A member's new phone takes over their place with the facilitator's code."""
+        self._count_code_attempt(address)
+        digest = self.courses.relink_digest(normalize_code(code))
+        course_id = self._store.take_relink(digest, self.courses.clock())
+        if course_id is None:
+            raise Refused("not_found", "that code does not work: it was used, or it expired")
+        offered = self.courses.current(course_id).relink.get(digest)
+        if offered is None:
+            raise Refused("not_found", "that code does not work: it was used, or it expired")
+        state = self.courses.run(course_id, lambda st, at: cc.Relink(at=at, digest=digest))
+        return self._membership(state, offered.member_id)
+
+    def attend(self: Service, membership: str, address: str) -> dict[str, Any]:
+        """A member's phone asks into the meeting of their course that is on now."""
+        held = self._memberships.verify(membership)
+        course = self.courses.current(held.course_id)
+        member = course.members.get(held.member_id)
+        if member is None or member.withdrawn or member.generation != held.generation:
+            raise Refused(
+                "revoked",
+                "this phone's place in the course has moved; ask your facilitator for a code",
+            )
+        meeting = _running(course)
+        if meeting is None or meeting.session_id is None:
+            raise Refused("not_meeting", "Your group is not meeting right now.")
+        session = self.sessions.current(meeting.session_id)
+        joined = session.participants.get(member.id)
+        if joined is None:
+            self.sessions.join_as(meeting.session_id, member.id, member.name)
+        elif not joined.present:
+            raise Refused("left", "you left this meeting")
+        actor = Actor(Role.PARTICIPANT, meeting.session_id, member.id)
+        state = self.sessions.current(meeting.session_id)
+        return {
+            "token": self._signer.issue(actor),
+            "session_id": meeting.session_id,
+            "participant_id": member.id,
+            "name": state.participants[member.id].name,
+        }
+
+    def _enroll(self: Service, course_id: str, name: str | None) -> dict[str, Any]:
+        member_id = "c-" + secrets.token_urlsafe(8)
+        typed = (name or "").strip()
+
+        def enrolling(state: CourseState, at: float) -> cc.Command:
+            taken = {m.name for m in state.members.values() if not m.withdrawn}
+            return cc.Enroll(
+                at=at,
+                member_id=member_id,
+                name=typed or new_pseudonym(taken),
+                chose_name=bool(typed),
+            )
+
+        state = self.courses.run(course_id, enrolling)
+        return self._membership(state, member_id)
+
+    def _membership(self: Service, state: CourseState, member_id: str) -> dict[str, Any]:
+        member = state.members[member_id]
+        token = self._memberships.issue(Membership(state.id, member.id, member.generation))
+        return {
+            "membership": token,
+            "course_id": state.id,
+            "member_id": member.id,
+            "name": member.name,
+            "title": state.title,
+        }
+
+    # -- members in a meeting ---------------------------------------------------------
+
+    def set_step(self: Service, actor: Actor, *, action_id: str, text: str) -> dict[str, Any]:
+        """A member records, privately, one thing they will try before the next meeting."""
+        audience.check_event(actor, "set_step")
+        session, course = self._meeting_of(actor)
+        if not _step_open(session, self._steps_forward(course)):
+            raise Refused("conflict", "the step for this week is chosen at the end of the meeting")
+        self.courses.run(
+            course.id,
+            lambda st, at: cc.SetStep(
+                at=at, member_id=actor.participant_id, n=session.session_number, text=text
+            ),
+            command_id=f"{actor.participant_id}:{action_id}",
+        )
+        self.sessions.republish(session.id, [actor.participant_id])
+        return {"saved": True}
+
+    def review_step(self: Service, actor: Actor, *, action_id: str, tried: str) -> dict[str, Any]:
+        """A member says whether they tried last time's step."""
+        audience.check_event(actor, "review_step")
+        if tried not in STEP_REVIEWS:
+            raise Refused("invalid", f"tried is one of {', '.join(STEP_REVIEWS)}")
+        session, course = self._meeting_of(actor)
+        found = last_step(course, actor.participant_id, session.session_number)
+        if found is None:
+            raise Refused("not_found", "you have no step to look back on")
+        n = found[0]
+        self.courses.run(
+            course.id,
+            lambda st, at: cc.ReviewStep(at=at, member_id=actor.participant_id, n=n, tried=tried),
+            command_id=f"{actor.participant_id}:{action_id}",
+        )
+        self.sessions.republish(session.id, [actor.participant_id])
+        return {"saved": True}
+
+    def member_round_next(
+        self: Service, actor: Actor, *, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._round(actor, 1, command_id, version)
+
+    def member_round_previous(
+        self: Service, actor: Actor, *, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._round(actor, -1, command_id, version)
+
+    def _round(
+        self: Service, actor: Actor, delta: int, command_id: str, version: int | None
+    ) -> dict[str, Any]:
+        session = self.sessions.current(actor.session_id)
+        if not session.course_id:
+            raise Refused("conflict", "a member round is for meetings of a course")
+        count = len(_round_members(self.courses.current(session.course_id)))
+        return self._command(
+            actor, lambda st, at: c.MoveRound(at, delta, count), version, command_id
+        )
+
+    # -- when a meeting ends ----------------------------------------------------------
+
+    def meeting_ended(self: Service, session: SessionState) -> None:
+        """Write what an ended meeting leaves in its course: attendance and named measures."""
+        if not session.course_id or session.phase is not SessionPhase.ENDED:
+            return
+        course = self.courses.current(session.course_id)
+        n = session.session_number
+        enrolled = [m.id for m in course.members.values() if not m.withdrawn]
+        attendance = attendance_of(session, enrolled)
+        measures = measures_of(session, self._measure_ids(course, n), self._catalog)
+        ended = session.ended_at or self.courses.clock()
+
+        def recording(state: CourseState, at: float) -> cc.Command:
+            return cc.CloseMeeting(
+                at=ended,
+                n=n,
+                attendance=tuple(sorted(attendance.items())),
+                measures=tuple(
+                    (m["member_id"], m["measure_id"], m["score"], m["band"]) for m in measures
+                ),
+            )
+
+        self.courses.run(course.id, recording, command_id=f"ended:{session.id}")
+
+    # -- internals --------------------------------------------------------------------
+
+    def _course_run(self: Service, user: str, course_id: str, make: Any) -> CourseState:
+        def checked(state: CourseState, at: float) -> cc.Command:
+            audience.check_course_runs(user, state)
+            return make(state, at)  # type: ignore[no-any-return]
+
+        return self.courses.run(course_id, checked)
+
+    def _meeting_of(self: Service, actor: Actor) -> tuple[SessionState, CourseState]:
+        session = self.sessions.current(actor.session_id)
+        audience.seat_of(actor, session)
+        if not session.course_id:
+            raise Refused("conflict", "this session is not a meeting of a course")
+        course = self.courses.current(session.course_id)
+        if actor.participant_id not in course.members:
+            raise Refused("forbidden", "guests keep no weekly step")
+        return session, course
+
+    def _count_code_attempt(self: Service, address: str) -> None:
+        now = self.courses.clock()
+        if self._store.count_attempt(f"course:{address_key(address)}", now, 60.0) > CODE_ATTEMPTS:
+            raise Refused("rate_limited", "too many attempts; wait a minute")
+
+    def _instruments(self: Service) -> dict[str, Any]:
+        return {i.id: i for i in self._catalog.instruments()}
+
+    def _bands(self: Service, measure: str) -> Sequence[Any]:
+        try:
+            return self._catalog.instrument(measure).severity
+        except KeyError:
+            return ()
+
+    def _threshold(self: Service, state: CourseState) -> int:
+        try:
+            return self._catalog.protocol(state.protocol_id).defaults.reveal_threshold
+        except KeyError:
+            return 3
+
+    def _steps_forward(self: Service, course: CourseState) -> bool:
+        try:
+            spec = self._catalog.protocol(course.protocol_id).course
+        except KeyError:
+            return False
+        return spec is not None and spec.steps_carried_forward
+
+    def _measure_ids(self: Service, course: CourseState, n: int) -> list[str]:
+        try:
+            protocol = self._catalog.protocol(course.protocol_id)
+            session = protocol.session(n)
+        except KeyError:
+            return []
+        ids = list(session.measures)
+        if protocol.course is not None and protocol.course.weekly_measure:
+            ids.append(protocol.course.weekly_measure)
+        return ids
+
+
+# -- what the console and phones add for a meeting of a course: extras -------------------
+
+
+class CourseExtras:
+    """Add a meeting's course to its console view and its members' personal views."""
+
+    def __init__(self, courses: CourseService) -> None:
+        self._courses = courses
+
+    def console(self, state: SessionState) -> dict[str, Any]:
+        if not state.course_id:
+            return {}
+        try:
+            course = self._courses.current(state.course_id)
+        except DomainError:
+            return {}
+        return {"course": console_course(course, state)}
+
+    def personal(self, state: SessionState, participant_id: str) -> dict[str, Any]:
+        if not state.course_id:
+            return {}
+        try:
+            course = self._courses.current(state.course_id)
+        except DomainError:
+            return {}
+        if participant_id not in course.members:
+            return {}  # a guest: nothing of the course
+        forward = self._steps_forward(course)
+        return {"course": personal_course(course, state, participant_id, forward)}
+
+    def _steps_forward(self, course: CourseState) -> bool:
+        try:
+            spec = self._courses.catalog.protocol(course.protocol_id).course
+        except KeyError:
+            return False
+        return spec is not None and spec.steps_carried_forward
+
+
+def console_course(course: CourseState, session: SessionState) -> dict[str, Any]:
+    """Return what a meeting's console shows of its course: members, and the round."""
+    members = _round_members(course)
+    rows = []
+    for member in members:
+        here = session.participants.get(member.id)
+        plan = course.plans.get(member.id)
+        step = last_step(course, member.id, session.session_number)
+        latest: dict[str, Any] = {}
+        for n, scores in sorted(course.measures.get(member.id, {}).items()):
+            for measure_id, measure in scores.items():
+                latest[measure_id] = {"score": measure.score, "band": measure.band, "n": n}
+        missed = missed_in_a_row(course, member.id)
+        rows.append(
+            {
+                "id": member.id,
+                "name": member.name,
+                "present_now": here is not None and here.present,
+                "attendance": {
+                    str(n): seen[member.id]
+                    for n, seen in sorted(course.attendance.items())
+                    if member.id in seen
+                },
+                "missed_in_a_row": missed,
+                "flag": missed >= 2,
+                "areas": list(plan.areas) if plan else [],
+                "goal": plan.goal if plan else "",
+                "last_step": {"n": step[0], "text": step[1].text, "tried": step[1].tried}
+                if step
+                else None,
+                "latest": latest,
+            }
+        )
+    index = session.round_index
+    round_ = None
+    if index is not None and index < len(members):
+        round_ = {"index": index, "member_id": members[index].id}
+    return {"id": course.id, "title": course.title, "members": rows, "round": round_}
+
+
+def personal_course(
+    course: CourseState, session: SessionState, member_id: str, forward: bool
+) -> dict[str, Any]:
+    """Return what one member's phone shows of their course in a meeting."""
+    n = session.session_number
+    earlier = last_step(course, member_id, n)
+    review = None
+    if forward and earlier is not None and earlier[1].tried is None:
+        review = {"n": earlier[0], "text": earlier[1].text}
+    mine = course.steps.get(n, {}).get(member_id)
+    return {
+        "member_id": member_id,
+        "step_to_review": review,
+        "my_step": {"text": mine.text} if mine else None,
+        "step_open": forward and _step_open(session, forward),
+    }
+
+
+def _round_members(course: CourseState) -> list[Any]:
+    # In the order they joined: the round goes the same way round every week.
+    return sorted(
+        (m for m in course.members.values() if not m.withdrawn), key=lambda m: (m.joined_at, m.id)
+    )
+
+
+def _step_open(session: SessionState, forward: bool) -> bool:
+    """Members choose their step from the closing step on, while the meeting runs."""
+    if not forward or session.phase is not SessionPhase.RUNNING or session.current_step is None:
+        return False
+    closing = [i for i, step in enumerate(session.agenda) if step.kind is StepKind.CLOSING]
+    return bool(closing) and session.current_step >= closing[0]
+
+
+def _running(course: CourseState) -> Any:
+    opened = [m for m in course.meetings if m.session_id and m.ended_at is None]
+    return opened[-1] if opened else None
+
+
+def _meeting_brief(meeting: Any) -> dict[str, Any]:
+    return {"n": meeting.n, "title": meeting.title, "planned_at": meeting.planned_at}
