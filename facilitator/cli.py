@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from facilitator.library.catalog import Catalog, check_files, dirs_from_environment
-from facilitator.library.loader import Instrument, Protocol, ProtocolError
+from facilitator.library.loader import CourseSpec, Instrument, Protocol, ProtocolError
 
 if TYPE_CHECKING:
     from facilitator.storage.base import SessionRecord, Store
@@ -260,11 +260,14 @@ def show_protocol(protocol_id: str) -> None:
         raise click.ClickException(str(error.args[0])) from None
     click.echo(f"{protocol.title} ({protocol.id}, version {protocol.version})")
     click.echo(f"Source: {protocol.source}")
+    if protocol.course is not None:
+        click.echo(f"Course: {_describe_course(protocol.course)}")
     for session in protocol.sessions:
         click.echo("")
+        measures = f"  measures: {', '.join(session.measures)}" if session.measures else ""
         click.echo(
             f"Session {session.n} [{session.phase}] {session.title}: "
-            f"{session.agenda_minutes} of {session.minutes} min"
+            f"{session.agenda_minutes} of {session.minutes} min{measures}"
         )
         for step in session.steps:
             extra = f"  poll: {step.poll}" if step.poll else ""
@@ -290,6 +293,16 @@ def validate_files(paths: tuple[Path, ...]) -> None:
             click.echo(f"OK {report.path}: {_describe(report.loaded)}")
     if any(report.problems for report in reports):
         raise SystemExit(1)
+
+
+def _describe_course(course: CourseSpec) -> str:
+    return "; ".join(
+        [
+            f"weekly measure: {course.weekly_measure or '-'}",
+            f"steps carried forward: {'yes' if course.steps_carried_forward else 'no'}",
+            f"member rounds in: {', '.join(course.member_round_phases) or '-'}",
+        ]
+    )
 
 
 def _describe(loaded: Protocol | Instrument) -> str:

@@ -54,6 +54,35 @@ def test_show_prints_each_session_agenda_with_minutes_polls_and_role_plays() -> 
     assert "grief: grief_empty_chair, grief_tell_friend" in out
 
 
+def test_show_prints_the_course_section_measures_and_member_rounds() -> None:
+    out = _run("show", "ipt-g-12").output
+    assert (
+        "Course: weekly measure: mood_named; steps carried forward: yes; member rounds in: middle"
+        in out
+    )
+    assert "Session 1 [initial] Welcome and getting to know each other: 90 of 90 min  " in out
+    assert re.search(r"^Session 7 \[middle\] .*: 90 of 90 min  measures: phq-9$", out, re.M)
+    assert re.search(r"^ +22 min  member_round +Member round$", out, re.M)
+    assert "poll: mood_named" in out
+
+
+def test_show_a_protocol_without_a_course_section_prints_no_course(tmp_path: Path) -> None:
+    (tmp_path / "ours.yaml").write_text(
+        """\
+id: ours
+version: 1
+title: Ours
+source: ours
+sessions:
+  - {n: 1, phase: initial, title: One, steps: [{kind: discussion, title: Talk, minutes: 5}]}
+""",
+        encoding="utf-8",
+    )
+    out = _run("show", "ours", env={DIR_VARIABLE: str(tmp_path)}).output
+    assert "Session 1 [initial] One: 5 of 90 min\n" in out
+    assert "Course:" not in out and "measures:" not in out
+
+
 def test_show_unknown_protocol_fails() -> None:
     result = _run("show", "nothing")
     assert result.exit_code == 1

@@ -15,7 +15,13 @@ from facilitator.library.catalog import (
     files_in,
     is_instrument_file,
 )
-from facilitator.library.loader import Phase, ProtocolError, load_instrument, load_protocol
+from facilitator.library.loader import (
+    CourseSpec,
+    Phase,
+    ProtocolError,
+    load_instrument,
+    load_protocol,
+)
 
 AREAS = ("grief", "disputes", "transitions", "isolation")
 
@@ -55,6 +61,48 @@ anonymous_allowed: true
 licence: ours
 attribution: ours
 source: ours
+"""
+
+
+COURSE_PROTOCOL = """\
+id: course-group
+version: 1
+title: A course of our own
+source: written for this test
+course:
+  weekly_measure: my_mood
+  steps_carried_forward: yes
+  member_round_phases: [middle, termination]
+polls:
+  my_mood: {question: "Your mood this week?", type: scale, anonymous: false}
+blocks:
+  round:
+    - {kind: check_in, title: Mood, minutes: 2, poll: my_mood}
+    - {kind: member_round, title: Member round, minutes: 20, note: One member at a time.}
+sessions:
+  - n: 1
+    phase: initial
+    title: First
+    measures: [phq-9, who-5]
+    steps:
+      - {kind: check_in, title: Mood, minutes: 2, poll: my_mood}
+      - {kind: check_in, title: Questionnaires, minutes: 5, poll: phq-9}
+      - {kind: check_in, title: Well-being, minutes: 5, poll: who-5}
+      - {kind: closing, title: A step, minutes: 5}
+  - n: 2
+    phase: middle
+    title: Second
+    steps:
+      - use: round
+      - {kind: closing, title: A step, minutes: 5}
+  - n: 3
+    phase: termination
+    title: Last
+    measures: [phq-9]
+    steps:
+      - use: round
+      - {kind: check_in, title: Questionnaire, minutes: 5, poll: phq-9}
+      - {kind: closing, title: A step, minutes: 5}
 """
 
 
@@ -152,6 +200,68 @@ def test_check_in_polls_are_the_agreed_ones(catalog: Catalog, protocol_id: str) 
     assert tried.type is PollType.SINGLE_CHOICE
     assert tried.options == ("Yes", "Partly", "No", "Not this week")
     assert (useful.type, useful.anonymous) == (PollType.SCALE, True)
+    named = polls["mood_named"]
+    assert (named.type, named.min, named.max) == (PollType.SCALE, 0, 10)
+    assert (named.anonymous, named.facilitator_only) == (False, True)
+
+
+@pytest.mark.parametrize("protocol_id", ["group-ipt-8", "ipt-g-12"])
+def test_shipped_protocols_run_as_courses(catalog: Catalog, protocol_id: str) -> None:
+    protocol = catalog.protocol(protocol_id)
+    assert protocol.course == CourseSpec(
+        weekly_measure="mood_named",
+        steps_carried_forward=True,
+        member_round_phases=(Phase.MIDDLE,),
+    )
+    for session in protocol.sessions:
+        polls = [step.poll for step in session.steps]
+        kinds = [step.kind for step in session.steps]
+        # The named mood at every meeting's check-in, beside the anonymous one for the room.
+        assert "mood_named" in polls
+        assert StepKind.CLOSING in kinds
+        rounds = [step for step in session.steps if step.kind is StepKind.MEMBER_ROUND]
+        if session.phase is Phase.MIDDLE:
+            [round_step] = rounds
+            assert kinds.index(StepKind.MEMBER_ROUND) == polls.index("mood_named") + 1
+            assert all(word in round_step.note for word in ("one by one", "goal", "step", "try"))
+        else:
+            assert not rounds
+
+
+@pytest.mark.parametrize(("protocol_id", "middle"), [("group-ipt-8", 5), ("ipt-g-12", 7)])
+def test_shipped_protocols_measure_phq9_first_half_way_and_last(
+    catalog: Catalog, protocol_id: str, middle: int
+) -> None:
+    sessions = catalog.protocol(protocol_id).sessions
+    measured = {session.n: session.measures for session in sessions if session.measures}
+    first = next(s.n for s in sessions if s.phase is Phase.INITIAL)
+    assert measured == {first: ("phq-9",), middle: ("phq-9",), sessions[-1].n: ("phq-9",)}
+    assert sessions[middle].phase is Phase.MIDDLE
+    for n in measured:
+        assert "phq-9" in [step.poll for step in sessions[n].steps]
+
+
+def test_a_course_section_loads_with_each_session_s_measures(tmp_path: Path) -> None:
+    path = tmp_path / "course-group.yaml"
+    path.write_text(COURSE_PROTOCOL, encoding="utf-8")
+    protocol = load_protocol(path, {"phq-9", "who-5"})
+    assert protocol.course == CourseSpec("my_mood", True, (Phase.MIDDLE, Phase.TERMINATION))
+    assert [s.measures for s in protocol.sessions] == [("phq-9", "who-5"), (), ("phq-9",)]
+    round_step = protocol.session(2).steps[1]
+    assert (round_step.kind, round_step.title) == (StepKind.MEMBER_ROUND, "Member round")
+    assert round_step.note == "One member at a time."
+
+
+def test_a_course_section_may_leave_out_every_field(tmp_path: Path) -> None:
+    path = tmp_path / "user-group.yaml"
+    path.write_text(USER_PROTOCOL + "course: {}\n", encoding="utf-8")
+    assert load_protocol(path, {"user-scale"}).course == CourseSpec(None, False, ())
+
+
+def test_a_protocol_without_a_course_section_has_none(user_dir: Path) -> None:
+    protocol = Catalog.load([user_dir]).protocol("user-group")
+    assert protocol.course is None
+    assert [session.measures for session in protocol.sessions] == [()]
 
 
 def test_every_poll_a_step_opens_is_one_the_engine_accepts(catalog: Catalog) -> None:

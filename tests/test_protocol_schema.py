@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from marshmallow import Schema, fields
 
 from facilitator.core.poll_kinds import protocol_types
@@ -51,6 +52,50 @@ BROKEN = {
     "unquoted_yes_no.yaml": ("polls.tried.options[0]", "must be text (put it in quotes)"),
     "yaml_syntax.yaml": ("yaml_syntax.yaml:10", "YAML error"),
     "zero_minutes.yaml": ("sessions[0].steps[1].minutes", "positive number of minutes"),
+    "course_bad_phase.yaml": ("course.member_round_phases[0]", "Must be one of"),
+    "course_not_a_flag.yaml": ("course.steps_carried_forward", "Not a valid boolean"),
+    "course_repeated_phase.yaml": (
+        "course.member_round_phases[1]",
+        "repeats member_round_phases[0]",
+    ),
+    "course_unknown_field.yaml": ("course.weekly_measures", "unknown field"),
+    "measure_is_a_poll.yaml": ("sessions[0].measures[0]", "'mood' is a poll, not an instrument"),
+    "measure_not_asked.yaml": ("sessions[1].measures[0]", "no step of this session opens 'phq-9'"),
+    "measure_repeated.yaml": ("sessions[0].measures[1]", "repeats measures[0]"),
+    "measure_unknown_instrument.yaml": (
+        "sessions[0].measures[0]",
+        "unknown instrument 'phq-10'; known: gad-7, phq-2, phq-9, who-5",
+    ),
+    "member_round_in_block.yaml": (
+        "sessions[1].steps[0].use",
+        "the member_round step of block 'opening' belongs only in sessions of the phases in "
+        "course.member_round_phases (middle); this session's phase is termination",
+    ),
+    "member_round_missing.yaml": (
+        "sessions[1].steps",
+        "needs a member_round step: course.member_round_phases lists 'middle'",
+    ),
+    "member_round_without_course.yaml": (
+        "sessions[0].steps[0].kind",
+        "course.member_round_phases (none)",
+    ),
+    "member_round_wrong_phase.yaml": (
+        "sessions[0].steps[1].kind",
+        "a member_round step belongs only in sessions of the phases in "
+        "course.member_round_phases (middle); this session's phase is initial",
+    ),
+    "steps_without_closing.yaml": ("sessions[1].steps", "needs a closing step"),
+    "weekly_measure_anonymous.yaml": (
+        "course.weekly_measure",
+        "poll 'mood' must be asked by name (anonymous: false)",
+    ),
+    "weekly_measure_instrument.yaml": ("course.weekly_measure", "'phq-9' is an instrument"),
+    "weekly_measure_not_asked.yaml": (
+        "sessions[1].steps",
+        "no step opens the weekly measure 'mood'",
+    ),
+    "weekly_measure_not_scale.yaml": ("course.weekly_measure", "must be of type scale"),
+    "weekly_measure_unknown.yaml": ("course.weekly_measure", "unknown poll 'moood'; known: mood"),
     "instruments/duplicate_item.yaml": ("items[1].id", "duplicate item id"),
     "instruments/missing_licence.yaml": ("licence", "Missing data"),
     "instruments/risk_item_anonymous.yaml": ("anonymous_allowed", "risk item"),
@@ -86,6 +131,52 @@ def test_all_problems_of_a_file_are_reported_not_just_the_first() -> None:
         "sessions[0].steps[1].minutes",
         "sessions[0].steps[2].poll",
     ]
+
+
+COURSE_FILES = [
+    name
+    for name in BROKEN
+    if name.startswith(("course_", "measure", "member", "steps_", "weekly_"))
+]
+
+
+@pytest.mark.parametrize("name", COURSE_FILES)
+def test_a_broken_course_rule_is_the_only_problem_of_its_file(name: str) -> None:
+    # Each file breaks one rule; no other rule fires on it by mistake.
+    assert len(_problems(BROKEN_DIR / name)) == 1
+
+
+def test_a_session_reports_each_course_rule_it_breaks() -> None:
+    text = """\
+id: many-course-problems
+version: 1
+title: Broken on purpose
+source: test file
+course: {weekly_measure: mood, steps_carried_forward: true, member_round_phases: [middle]}
+polls:
+  mood: {question: "Mood this week?", type: scale, anonymous: false}
+sessions:
+  - n: 1
+    phase: middle
+    title: One
+    measures: [phq-9]
+    steps: [{kind: discussion, title: Talk, minutes: 20}]
+"""
+    problems: Any = ProtocolSchema(instrument_ids={"phq-9"}).validate(yaml.safe_load(text))
+    assert problems == {
+        "sessions": {
+            0: {
+                "steps": [
+                    "no step opens the weekly measure 'mood': course.weekly_measure is asked "
+                    "at every meeting",
+                    "needs a closing step: with course.steps_carried_forward, members choose "
+                    "their step for the week there",
+                    "needs a member_round step: course.member_round_phases lists 'middle'",
+                ],
+                "measures": {0: ["no step of this session opens 'phq-9'"]},
+            }
+        }
+    }
 
 
 def test_problem_names_the_line_of_the_offending_field() -> None:

@@ -21,6 +21,7 @@ class StepKind(StrEnum):
     HOMEWORK_REVIEW = "homework_review"
     BREAK = "break"
     CLOSING = "closing"
+    MEMBER_ROUND = "member_round"
 
 
 class PollType(StrEnum):

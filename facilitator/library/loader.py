@@ -47,11 +47,25 @@ class ProtocolSession:
     # Blocks are already expanded, in order.
     steps: tuple[StepSpec, ...]
     fidelity: tuple[str, ...]
+    # Instruments a course records per member at this meeting; a step of it opens each.
+    measures: tuple[str, ...] = ()
 
     @property
     def agenda_minutes(self) -> int:
         """Return the sum of the steps' minutes."""
         return sum(step.minutes for step in self.steps)
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    """How the protocol's sessions run as a course of weekly meetings with the same members."""
+
+    # A named scale poll of the protocol, opened at every meeting, kept per member.
+    weekly_measure: str | None
+    # Members choose a step at the closing step and say at the next meeting if they tried it.
+    steps_carried_forward: bool
+    # Sessions of these phases have a member_round step.
+    member_round_phases: tuple[Phase, ...]
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,8 @@ class Protocol:
     polls: dict[str, PollSpec]
     role_plays: dict[str, RolePlaySpec]
     sessions: tuple[ProtocolSession, ...]
+    # None when the file has no course section.
+    course: CourseSpec | None = None
 
     def session(self, n: int) -> ProtocolSession:
         """Return the session numbered n, or raise KeyError."""
@@ -152,9 +168,11 @@ def load_protocol(path: Path, instrument_ids: Collection[str] = ()) -> Protocol:
             minutes=session.get("minutes", defaults.session_minutes),
             steps=tuple(_expand(session["steps"], blocks)),
             fidelity=tuple(session["fidelity"]),
+            measures=tuple(session["measures"]),
         )
         for session in data["sessions"]
     )
+    course = data.get("course")
     return Protocol(
         id=data["id"],
         version=data["version"],
@@ -167,6 +185,7 @@ def load_protocol(path: Path, instrument_ids: Collection[str] = ()) -> Protocol:
             play_id: _role_play(play_id, play) for play_id, play in data["role_plays"].items()
         },
         sessions=sessions,
+        course=None if course is None else _course(course),
     )
 
 
@@ -213,6 +232,14 @@ def _expand(steps: list[dict[str, Any]], blocks: dict[str, Any]) -> Iterator[Ste
                 poll=each.get("poll"),
                 role_play=each.get("role_play"),
             )
+
+
+def _course(course: dict[str, Any]) -> CourseSpec:
+    return CourseSpec(
+        weekly_measure=course.get("weekly_measure"),
+        steps_carried_forward=course["steps_carried_forward"],
+        member_round_phases=tuple(Phase(phase) for phase in course["member_round_phases"]),
+    )
 
 
 def _poll(poll_id: str, poll: dict[str, Any], defaults: Defaults) -> PollSpec:

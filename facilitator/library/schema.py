@@ -22,6 +22,7 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 ID_RE = re.compile(ID_PATTERN)
 PHASES = ("pre_group", "initial", "middle", "termination")
 PROTOCOL_POLL_TYPES = protocol_types()
+MEMBER_ROUND = StepKind.MEMBER_ROUND.value
 
 Errors = dict[Any, Any]
 
@@ -248,6 +249,18 @@ class SessionSchema(StrictSchema):
         validate=validate.Length(min=1, error="needs at least one step"),
     )
     fidelity = fields.List(_text(), load_default=list)
+    # Instruments whose named answers a course records for each member at this meeting.
+    measures = fields.List(_identifier(), load_default=list)
+
+
+class CourseSchema(StrictSchema):
+    """What a protocol says about running its sessions as a course of weekly meetings."""
+
+    weekly_measure = _identifier()
+    steps_carried_forward = fields.Boolean(load_default=False)
+    member_round_phases = fields.List(
+        fields.String(validate=validate.OneOf(PHASES)), load_default=list
+    )
 
 
 class ProtocolSchema(StrictSchema):
@@ -263,6 +276,7 @@ class ProtocolSchema(StrictSchema):
     polls = IdMap(fields.Nested(PollSchema), load_default=dict)
     role_plays = IdMap(fields.Nested(RolePlaySchema), load_default=dict)
     blocks = IdMap(fields.List(fields.Nested(StepSchema)), load_default=dict)
+    course = fields.Nested(CourseSchema)
     sessions = fields.List(
         fields.Nested(SessionSchema),
         required=True,
@@ -315,8 +329,120 @@ class ProtocolSchema(StrictSchema):
                 if isinstance(use, str) and use not in blocks:
                     _add(errors, (*path, "use"), f"unknown block {use!r}{_choices(blocks)}")
                 self._check_step_references(errors, path, step, known)
+        self._check_course(errors, raw)
         if errors:
             raise ValidationError(errors)
+
+    def _check_course(self, errors: Errors, raw: dict[str, Any]) -> None:
+        """Check the course section against the polls, and each session against it."""
+        course = _mapping(raw.get("course"))
+        polls = _mapping(raw.get("polls"))
+        weekly = course.get("weekly_measure")
+        if isinstance(weekly, str) and not self._check_weekly_measure(errors, weekly, polls):
+            weekly = None
+        phases = _list(course.get("member_round_phases"))
+        for index, first in _duplicates(phases):
+            _add(
+                errors,
+                ("course", "member_round_phases", index),
+                f"repeats member_round_phases[{first}]",
+            )
+        listed = ", ".join(p for p in dict.fromkeys(phases) if isinstance(p, str)) or "none"
+        blocks = _mapping(raw.get("blocks"))
+        for index, session in _items(raw.get("sessions")):
+            path: tuple[Any, ...] = ("sessions", index)
+            steps = list(_expanded(session.get("steps"), blocks))
+            kinds = {step.get("kind") for _, _, step in steps}
+            opened = {step.get("poll") for _, _, step in steps}
+            if isinstance(weekly, str) and weekly not in opened:
+                _add(
+                    errors,
+                    (*path, "steps"),
+                    f"no step opens the weekly measure {weekly!r}: "
+                    "course.weekly_measure is asked at every meeting",
+                )
+            if _flag(course, "steps_carried_forward", False) and "closing" not in kinds:
+                _add(
+                    errors,
+                    (*path, "steps"),
+                    "needs a closing step: with course.steps_carried_forward, members "
+                    "choose their step for the week there",
+                )
+            self._check_measures(errors, path, _list(session.get("measures")), polls, opened)
+            phase = session.get("phase")
+            if phase not in PHASES:
+                continue  # the phase field reports its own error
+            if phase in phases:
+                if MEMBER_ROUND not in kinds:
+                    _add(
+                        errors,
+                        (*path, "steps"),
+                        f"needs a member_round step: course.member_round_phases lists {phase!r}",
+                    )
+                continue
+            for step_index, block, step in steps:
+                if step.get("kind") != MEMBER_ROUND:
+                    continue
+                what = (
+                    "a member_round step"
+                    if block is None
+                    else f"the member_round step of block {block!r}"
+                )
+                _add(
+                    errors,
+                    (*path, "steps", step_index, "kind" if block is None else "use"),
+                    f"{what} belongs only in sessions of the phases in "
+                    f"course.member_round_phases ({listed}); this session's phase is {phase}",
+                )
+
+    def _check_weekly_measure(self, errors: Errors, weekly: str, polls: dict[str, Any]) -> bool:
+        """Check the weekly measure is a named scale poll; return whether it names a poll."""
+        path = ("course", "weekly_measure")
+        poll = polls.get(weekly)
+        if not isinstance(poll, dict):
+            why = (
+                f"{weekly!r} is an instrument; the weekly measure must be a scale poll "
+                "of this protocol"
+                if weekly in self.instrument_ids
+                else f"unknown poll {weekly!r}{_choices(_keys(polls))}"
+            )
+            _add(errors, path, why)
+            return False
+        if poll.get("type") != "scale":
+            _add(errors, path, f"poll {weekly!r} must be of type scale to be the weekly measure")
+        # Answers are recorded per member, week after week: an anonymous poll has none.
+        if _flag(poll, "anonymous", True) is True:
+            _add(errors, path, f"poll {weekly!r} must be asked by name (anonymous: false)")
+        return True
+
+    def _check_measures(
+        self,
+        errors: Errors,
+        path: tuple[Any, ...],
+        measures: list[Any],
+        polls: dict[str, Any],
+        opened: set[Any],
+    ) -> None:
+        for index, first in _duplicates(measures):
+            _add(errors, (*path, "measures", index), f"repeats measures[{first}]")
+        for index, measure in enumerate(measures):
+            if not isinstance(measure, str):
+                continue
+            where = (*path, "measures", index)
+            if measure in polls:
+                _add(
+                    errors,
+                    where,
+                    f"{measure!r} is a poll, not an instrument; a named weekly poll "
+                    "goes in course.weekly_measure",
+                )
+            elif measure not in self.instrument_ids:
+                _add(
+                    errors, where, f"unknown instrument {measure!r}{_choices(self.instrument_ids)}"
+                )
+            elif measure not in opened:
+                # A measure is recorded from the answers to the step that asks it.
+                _add(errors, where, f"no step of this session opens {measure!r}")
 
     @staticmethod
     def _check_step_references(
@@ -342,6 +468,34 @@ def _items(container: Any, kind: type = dict) -> Iterator[tuple[Any, Any]]:
     else:
         return
     yield from ((key, value) for key, value in pairs if isinstance(value, kind))
+
+
+def _expanded(
+    steps: Any, blocks: dict[str, Any]
+) -> Iterator[tuple[int, str | None, dict[str, Any]]]:
+    """Yield (step index, block name or None, step) for a session's steps, blocks expanded."""
+    for index, step in _items(steps):
+        use = step.get("use")
+        if isinstance(use, str):
+            for inner in _list(blocks.get(use)):
+                if isinstance(inner, dict):
+                    yield index, use, inner
+        else:
+            yield index, None, step
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _flag(mapping: dict[str, Any], name: str, default: bool) -> bool | None:
+    """Read a yes/no field as its field would load it; None when it does not load."""
+    if name not in mapping:
+        return default
+    try:
+        return bool(fields.Boolean().deserialize(mapping[name]))
+    except ValidationError:
+        return None
 
 
 def _list(value: Any) -> list[Any]:
