@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,7 @@ from facilitator.core.course import apply, create_course, fold, handle
 from facilitator.core.engine import create
 from facilitator.core.events import NoteAdded, SessionStarted
 from facilitator.storage.base import CourseRecord, Snapshot, StorageError, Store, VersionConflict
+from facilitator.storage.sqlite import SQLiteStore
 from tests.course_factories import create_command, enrolled, held, new_course
 from tests.factories import AGENDA, T0
 
@@ -256,3 +259,24 @@ def test_a_course_record_keeps_the_public_title_only(store: Store) -> None:
     titles = {r.id: r.title for r in store.courses()}
     assert titles == {"course-1": "Tuesday group", "course-2": "Thursday group"}
     assert "Group IPT" not in repr(store.courses_of("asha"))
+
+
+def test_a_database_of_a_release_before_courses_gains_them_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = SQLiteStore(path)
+    _session(store, code=CODE)
+    store.close()
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE course_access")
+    db.execute("DROP TABLE courses")
+    db.close()
+    store = SQLiteStore(path)
+    try:
+        assert (store.courses(), store.courses_of("asha")) == ([], [])
+        with pytest.raises(VersionConflict):
+            _course(store, code=CODE)  # the older session's code is still its own
+        assert _course(store, code="CCCCCEEEEE") == 1
+        assert _ids(store.courses_of("asha")) == ["course-1"]
+        assert [r.id for r in store.sessions()] == ["s1"]
+    finally:
+        store.close()
