@@ -20,14 +20,18 @@ import pytest
 import redis
 
 from facilitator.core import commands as c
+from facilitator.core import course_commands as cc
+from facilitator.core.codec import course_state_to_dict
+from facilitator.core.course import create_course, handle
 from facilitator.library.catalog import Catalog
 from facilitator.service import exports
 from facilitator.service.sessions import SessionService
 from facilitator.service.tokens import Actor, Role
 from facilitator.service.views import facilitator_view
-from facilitator.storage.base import Store
+from facilitator.storage.base import Snapshot, Store
 from facilitator.storage.redis import RedisStore
 from facilitator.storage.sqlite import SQLiteStore
+from tests.course_factories import create_command as course_command
 from tests.factories import WORDS
 from tests.live import wait_until
 from tests.raw_artifacts import (
@@ -314,3 +318,51 @@ def test_erasing_a_session_leaves_nothing_readable(backend: Backend) -> None:
 
     wait_until(nothing_left, 10, "no trace of the erased session")
     assert sid not in backend.live_keys()
+
+
+def test_erasing_a_course_leaves_nothing_readable(backend: Backend) -> None:
+    store = backend.store
+    state, log = create_course(replace(course_command("course-erased"), title="rowan-title"))
+    script: list[cc.CourseCommand] = [
+        cc.Enroll(1e9 + 1, "c-1", "hazel-member-name", "Calm Heron"),
+        cc.Enroll(1e9 + 2, "c-2", None, "alder-pseudonym"),
+        cc.UpdatePlan(1e9 + 3, "c-1", ("grief",), "aspen-goal", ("birch-person",), "amina"),
+        cc.AddPlanNote(1e9 + 4, "c-1", 0, "juniper-plan-note", "amina"),
+        cc.OpenMeeting(1e9 + 5, 0, "s-erased"),
+        cc.SetStep(1e9 + 6, "c-1", 0, "larch-step-text"),
+        cc.RecordMeasure(1e9 + 7, "c-1", 0, "phq-9", 17, "moderately-severe"),
+        cc.InviteCourseCoFacilitator(1e9 + 8, "cobnut-cofacilitator", True),
+        cc.GrantSupervisor(1e9 + 9, "hornbeam-supervisor"),
+    ]
+    for command in script:
+        log += handle(state, command)
+    version = store.append(state.id, 0, log)
+    store.save_snapshot(state.id, Snapshot(version, course_state_to_dict(state)))
+    secrets_kept = [
+        b"rowan-title",
+        b"hazel-member-name",
+        b"alder-pseudonym",
+        b"aspen-goal",
+        b"birch-person",
+        b"juniper-plan-note",
+        b"larch-step-text",
+        b"moderately-severe",
+        b"cobnut-cofacilitator",
+        b"hornbeam-supervisor",
+    ]
+
+    def everywhere() -> bool:
+        raw, live = backend.raw_bytes(), backend.live_keys()
+        return all(s in raw or s.decode() in live for s in secrets_kept)
+
+    wait_until(everywhere, 10, "the course written")
+
+    store.delete_course(state.id)
+    wait_until(backend.history_settled, 10, "the append-only file rewritten")
+
+    def nothing_left() -> bool:
+        raw = backend.raw_bytes()
+        return not any(s in raw for s in [*secrets_kept, state.id.encode()])
+
+    wait_until(nothing_left, 10, "no trace of the erased course")
+    assert not any(s.decode() in backend.live_keys() for s in [*secrets_kept, state.id.encode()])

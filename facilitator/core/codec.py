@@ -10,6 +10,8 @@ from enum import Enum
 from typing import Any
 
 from facilitator.core import events as e
+from facilitator.core.course_events import COURSE_EVENT_TYPES
+from facilitator.core.course_state import CourseState
 from facilitator.core.errors import DomainError
 from facilitator.core.state import PollPhase, SessionState
 
@@ -46,8 +48,9 @@ def decode(kind: Any, data: Any) -> Any:
         (item,) = typing.get_args(kind)
         return [decode(item, v) for v in data]
     if origin is dict:
-        _, item = typing.get_args(kind)
-        return {k: decode(item, v) for k, v in data.items()}
+        key, item = typing.get_args(kind)
+        # JSON keeps every key as text: a course's meeting numbers come back as ints.
+        return {(int(k) if key is int else k): decode(item, v) for k, v in data.items()}
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = _hints(kind)
         return kind(
@@ -69,6 +72,10 @@ def _hints(kind: type) -> dict[str, Any]:
     return typing.get_type_hints(kind)
 
 
+# Session and course events share one log and one encoding, told apart by name.
+_EVENT_TYPES: dict[str, type[e.Event]] = {**e.EVENT_TYPES, **COURSE_EVENT_TYPES}
+
+
 def event_to_dict(event: e.Event) -> dict[str, Any]:
     """Return an event as a dict with its name under "type"."""
     return {"type": event.name, **encode(event)}
@@ -77,7 +84,7 @@ def event_to_dict(event: e.Event) -> dict[str, Any]:
 def event_from_dict(data: dict[str, Any]) -> e.Event:
     """Rebuild an event from `event_to_dict`'s output."""
     fields = dict(data)
-    kind = e.EVENT_TYPES.get(fields.pop("type", None))
+    kind = _EVENT_TYPES.get(fields.pop("type", None))
     if kind is None:
         raise DomainError(f"unknown event type {data.get('type')!r}", "corrupt")
     event: e.Event = decode(kind, fields)
@@ -105,4 +112,19 @@ def snapshot_to_dict(state: SessionState) -> dict[str, Any]:
 
 def state_from_dict(data: dict[str, Any]) -> SessionState:
     state: SessionState = decode(SessionState, data)
+    return state
+
+
+def course_state_to_dict(state: CourseState) -> dict[str, Any]:
+    """Return a course's state as JSON types; a course snapshot keeps exactly this.
+
+    A course holds no anonymous answer (only named scores enter it), so unlike a
+    session's snapshot nothing needs leaving out.
+    """
+    result: dict[str, Any] = encode(state)
+    return result
+
+
+def course_state_from_dict(data: dict[str, Any]) -> CourseState:
+    state: CourseState = decode(CourseState, data)
     return state

@@ -41,6 +41,33 @@ class SessionRecord:
     co_facilitators: tuple[str, ...] = ()
 
 
+# A stream whose id begins with this is a course's log, not a session's: both live in
+# the one event store. The store refuses session events in such a stream, and course
+# events elsewhere.
+COURSE_PREFIX = "course-"
+
+
+def is_course(stream_id: str) -> bool:
+    return stream_id.startswith(COURSE_PREFIX)
+
+
+@dataclass(frozen=True)
+class CourseRecord:
+    """A course as the store indexes it from its log, for listing and finding by code."""
+
+    id: str
+    # The neutral public title (the protocol's title is in the log only).
+    title: str
+    protocol_id: str
+    created_at: float
+    version: int
+    join_code: str
+    owner: str
+    # The accounts invited to run the course, and those who may read it, each sorted.
+    co_facilitators: tuple[str, ...] = ()
+    supervisors: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     """One line of the audit log: who did what, when, from where; never any content."""
@@ -77,6 +104,10 @@ class Snapshot:
 
 class EventStore(Protocol):
     """An append-only log of events per session, with snapshots.
+
+    A course's log is kept the same way, under a stream id beginning with COURSE_PREFIX:
+    `append`, `read`, `version` and the snapshots take either kind of id. A course log
+    begins with course_created and holds course events only; a session log holds none.
 
     `append` is all or nothing and returns only once the events are durable: the
     caller acknowledges to users after it returns. Ballots (events whose class says
@@ -116,6 +147,15 @@ class EventStore(Protocol):
         """Erase a session: its log, ballots and snapshots."""
         ...
 
+    def courses(self) -> list[CourseRecord]:
+        """Return every stored course, newest first. `sessions` never lists one."""
+        ...
+
+    def delete_course(self, course_id: str) -> None:
+        """Erase a course: its log, its index and snapshots, and its join code. The
+        sessions of its meetings are erased apart, with `delete`."""
+        ...
+
     def redact(
         self, session_id: str, replacements: Mapping[int, Event], closed_polls: Sequence[str]
     ) -> None:
@@ -143,6 +183,15 @@ class AccessStore(Protocol):
 
     def session_for_code(self, join_code: str) -> str | None:
         """Return the session that `join_code` admits to, if any."""
+        ...
+
+    def course_for_code(self, join_code: str) -> str | None:
+        """Return the course that `join_code` admits to, if any. Course and session join
+        codes are one namespace: no code admits to both."""
+        ...
+
+    def courses_of(self, user: str) -> list[CourseRecord]:
+        """Return the courses an account owns, co-facilitates or supervises, newest first."""
         ...
 
     def sessions_of(self, owner: str) -> list[SessionRecord]:

@@ -22,6 +22,14 @@ Keys, all under one prefix (default "facilitator:"), per session id S:
                      for; expires unless H writes it again (see HOLD)
     presence:S       hash: H -> a random mark, new whenever H's set of S changes
 
+and per course id C (beginning "course-"; its log and snapshot are log:C and snapshot:C):
+    course:C         hash: id, title, protocol_id, created_at, join_code, owner, version
+    courses          set of every course id
+    facilitators:C   set of the accounts invited to run the course (as for sessions)
+    supervisors:C    set of the accounts that may read the course
+    code:C           shared with sessions, so that no code admits to both: the value is
+                     a session's or a course's id, and each lookup ignores the other kind
+
 An append is one Lua script: it checks the version, writes the events and ballots,
 updates the co-facilitators and moves the version, or writes nothing. After ballots,
 closed polls and erasures, Redis is asked to rewrite its append-only file (see
@@ -48,6 +56,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from facilitator.core.codec import event_from_dict, event_to_dict
+from facilitator.core.course_events import (
+    CourseCoFacilitatorInvited,
+    CourseCoFacilitatorRemoved,
+    CourseCreated,
+    CourseEvent,
+    SupervisorGranted,
+    SupervisorRevoked,
+)
 from facilitator.core.events import (
     BallotCast,
     CoFacilitatorInvited,
@@ -59,12 +75,14 @@ from facilitator.core.events import (
 from facilitator.storage.aof_rewrite import AofRewriter
 from facilitator.storage.base import (
     AuditEntry,
+    CourseRecord,
     Holding,
     SessionRecord,
     SignIn,
     Snapshot,
     StorageError,
     VersionConflict,
+    is_course,
 )
 from facilitator.storage.breaker import Breaker
 
@@ -72,6 +90,13 @@ DEFAULT_PREFIX = "facilitator:"
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 UNAVAILABLE = "the session store is unavailable: nothing was saved; try again in a moment"
+# How the course append script is told of a change to a course's access lists.
+_ACCESS_MARKS: dict[type[Event], str] = {
+    CourseCoFacilitatorInvited: "i",
+    CourseCoFacilitatorRemoved: "r",
+    SupervisorGranted: "g",
+    SupervisorRevoked: "v",
+}
 
 # KEYS: session hash, log stream, poll-id set, sessions set, co-facilitator set.
 # ARGV: prefix, session id, expected version, refusal ("" when the events are valid),
@@ -119,6 +144,63 @@ for i = 11, #ARGV, 4 do
 end
 if version ~= actual then redis.call('HSET', KEYS[1], 'version', version) end
 return {'ok', version}
+"""
+
+# KEYS: course hash, log stream, courses set, co-facilitator set, supervisor set.
+# ARGV: prefix, course id, expected version, refusal ("" when the events are valid),
+#       "1" when creating the course (else ""), its title, protocol_id, created_at,
+#       join_code and owner, then four values per event:
+#       "e", version, json, ""  |  "i" or "r", user, "", ""  |  "g" or "v", user, "", ""
+#       ("i"/"r": a co-facilitator invited or removed; "g"/"v": a supervisor granted or
+#       revoked).
+APPEND_COURSE = """
+local actual = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+local expected = tonumber(ARGV[3])
+if actual ~= expected then return {'conflict', actual} end
+if ARGV[4] ~= '' then return {'invalid', ARGV[4]} end
+local prefix, cid = ARGV[1], ARGV[2]
+if ARGV[5] == '1' then
+    if redis.call('EXISTS', KEYS[1]) == 1 then return {'conflict', -1} end
+    local code = ARGV[9]
+    if code ~= '' then
+        if redis.call('SET', prefix .. 'code:' .. code, cid, 'NX') == false then
+            return {'taken', -1}
+        end
+    end
+    redis.call('HSET', KEYS[1], 'id', cid, 'title', ARGV[6], 'protocol_id', ARGV[7],
+        'created_at', ARGV[8], 'join_code', code, 'owner', ARGV[10], 'version', 0)
+    redis.call('SADD', KEYS[3], cid)
+end
+local version = actual
+for i = 11, #ARGV, 4 do
+    local kind = ARGV[i]
+    if kind == 'e' then
+        version = tonumber(ARGV[i + 1])
+        redis.call('XADD', KEYS[2], ARGV[i + 1] .. '-0', 'e', ARGV[i + 2])
+    elseif kind == 'i' then
+        redis.call('SADD', KEYS[4], ARGV[i + 1])
+    elseif kind == 'r' then
+        redis.call('SREM', KEYS[4], ARGV[i + 1])
+    elseif kind == 'g' then
+        redis.call('SADD', KEYS[5], ARGV[i + 1])
+    elseif kind == 'v' then
+        redis.call('SREM', KEYS[5], ARGV[i + 1])
+    end
+end
+if version ~= actual then redis.call('HSET', KEYS[1], 'version', version) end
+return {'ok', version}
+"""
+
+# KEYS: course hash, log, snapshot, courses set, co-facilitator set, supervisor set.
+# ARGV: prefix, course id.
+DELETE_COURSE = """
+local code = redis.call('HGET', KEYS[1], 'join_code')
+if code and code ~= '' and redis.call('GET', ARGV[1] .. 'code:' .. code) == ARGV[2] then
+    redis.call('DEL', ARGV[1] .. 'code:' .. code)
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[5], KEYS[6])
+redis.call('SREM', KEYS[4], ARGV[2])
+return 0
 """
 
 # KEYS: the holder's set, the session's holder hash. ARGV: holder, milliseconds to keep,
@@ -264,6 +346,8 @@ class RedisStore:
         self._append = client.register_script(APPEND)
         self._save_snapshot = client.register_script(SAVE_SNAPSHOT)
         self._delete = client.register_script(DELETE)
+        self._append_course_script = client.register_script(APPEND_COURSE)
+        self._delete_course = client.register_script(DELETE_COURSE)
         self._redact = client.register_script(REDACT)
         self._set_password = client.register_script(REPLACE_HASH)
         self._count_attempt = client.register_script(COUNT_ATTEMPT)
@@ -298,7 +382,11 @@ class RedisStore:
     # -- the event log ------------------------------------------------------------------
 
     def append(self, session_id: str, expected_version: int, events: Sequence[Event]) -> int:
+        if is_course(session_id):
+            return self._append_course(session_id, expected_version, events)
         refusal = ""
+        if any(isinstance(event, CourseEvent) for event in events):
+            refusal = "course events belong in a course's log"
         created: list[str] = [""] * 6
         triples: list[str] = []
         version = expected_version
@@ -356,6 +444,58 @@ class RedisStore:
             self._history.request(urgent=closed_polls)
         return int(detail)
 
+    def _append_course(self, course_id: str, expected_version: int, events: Sequence[Event]) -> int:
+        refusal = ""
+        if not all(isinstance(event, CourseEvent) for event in events):
+            refusal = "a course's log holds course events only"
+        created: list[str] = [""] * 6
+        quads: list[str] = []
+        version = expected_version
+        for event in events:
+            version += 1
+            if isinstance(event, CourseCreated):
+                if version != 1:
+                    refusal = refusal or "course_created must be the first event"
+                created = [
+                    "1",
+                    event.title,
+                    event.protocol_id,
+                    repr(event.at),
+                    event.join_code,
+                    event.owner,
+                ]
+            elif version == 1:
+                refusal = refusal or "a course log must begin with course_created"
+            mark = _ACCESS_MARKS.get(type(event))
+            if mark is not None:
+                quads += [mark, getattr(event, "user", ""), "", ""]
+            quads += ["e", str(version), json.dumps(event_to_dict(event)), ""]
+        keys = [
+            self._key("course", course_id),
+            self._key("log", course_id),
+            self._key("courses"),
+            self._key("facilitators", course_id),
+            self._key("supervisors", course_id),
+        ]
+        argv: list[str | int] = [
+            self._prefix,
+            course_id,
+            expected_version,
+            refusal,
+            *created,
+            *quads,
+        ]
+        outcome, detail = self._call(
+            lambda: self._append_course_script(keys=keys, args=argv), "write to"
+        )
+        if outcome == "conflict":
+            raise VersionConflict(course_id, expected_version, int(detail))
+        if outcome == "taken":
+            raise VersionConflict(course_id, expected_version, -1)
+        if outcome == "invalid":
+            raise StorageError(str(detail))
+        return int(detail)
+
     def read(self, session_id: str, since: int = 0) -> list[tuple[int, Event]]:
         entries = cast(
             "list[tuple[str, dict[str, str]]]",
@@ -370,9 +510,8 @@ class RedisStore:
         ]
 
     def version(self, session_id: str) -> int:
-        found = self._call(
-            lambda: self._redis.hget(self._key("session", session_id), "version"), "read"
-        )
+        record = self._key("course" if is_course(session_id) else "session", session_id)
+        found = self._call(lambda: self._redis.hget(record, "version"), "read")
         return int(found) if found is not None else 0
 
     def ballots(self, session_id: str, poll_id: str) -> list[Any]:
@@ -439,6 +578,53 @@ class RedisStore:
         self._call(lambda: self._delete(keys=keys, args=[self._prefix, session_id]), "write to")
         self._history.request(urgent=True)
 
+    def courses(self) -> list[CourseRecord]:
+        def fetch() -> list[tuple[dict[str, str], set[str], set[str]]]:
+            ids = sorted(cast("set[str]", self._redis.smembers(self._key("courses"))))
+            # MULTI: each course's hash and its access lists are read at one moment.
+            pipe = self._redis.pipeline(transaction=True)
+            for course_id in ids:
+                pipe.hgetall(self._key("course", course_id))
+                pipe.smembers(self._key("facilitators", course_id))
+                pipe.smembers(self._key("supervisors", course_id))
+            replies = pipe.execute()
+            triples = zip(replies[::3], replies[1::3], replies[2::3], strict=True)
+            return [(row, cofacs, supers) for row, cofacs, supers in triples if row]
+
+        records = [
+            CourseRecord(
+                id=row["id"],
+                title=row["title"],
+                protocol_id=row["protocol_id"],
+                created_at=float(row["created_at"]),
+                version=int(row["version"]),
+                join_code=row["join_code"],
+                owner=row["owner"],
+                co_facilitators=tuple(sorted(cofacs)),
+                supervisors=tuple(sorted(supers)),
+            )
+            for row, cofacs, supers in self._call(fetch, "read")
+        ]
+        records.sort(key=lambda r: r.id)
+        records.sort(key=lambda r: r.created_at, reverse=True)
+        return records
+
+    def delete_course(self, course_id: str) -> None:
+        keys = [
+            self._key("course", course_id),
+            self._key("log", course_id),
+            self._key("snapshot", course_id),
+            self._key("courses"),
+            self._key("facilitators", course_id),
+            self._key("supervisors", course_id),
+        ]
+        self._call(
+            lambda: self._delete_course(keys=keys, args=[self._prefix, course_id]), "write to"
+        )
+        # The append-only file still holds the course's names, plans and steps until Redis
+        # rewrites it from what it holds now.
+        self._history.request(urgent=True)
+
     def redact(
         self, session_id: str, replacements: Mapping[int, Event], closed_polls: Sequence[str]
     ) -> None:
@@ -476,8 +662,19 @@ class RedisStore:
     # -- access -------------------------------------------------------------------------
 
     def session_for_code(self, join_code: str) -> str | None:
+        found = self._stream_for_code(join_code)
+        return found if found is not None and not is_course(found) else None
+
+    def course_for_code(self, join_code: str) -> str | None:
+        found = self._stream_for_code(join_code)
+        return found if found is not None and is_course(found) else None
+
+    def _stream_for_code(self, join_code: str) -> str | None:
         found = self._call(lambda: self._redis.get(self._key("code", join_code)), "read")
         return str(found) if found is not None else None
+
+    def courses_of(self, user: str) -> list[CourseRecord]:
+        return [r for r in self.courses() if user in (r.owner, *r.co_facilitators, *r.supervisors)]
 
     def sessions_of(self, owner: str) -> list[SessionRecord]:
         return [r for r in self.sessions() if owner == r.owner or owner in r.co_facilitators]

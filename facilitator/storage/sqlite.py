@@ -13,6 +13,14 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
 from facilitator.core.codec import event_from_dict, event_to_dict
+from facilitator.core.course_events import (
+    CourseCoFacilitatorInvited,
+    CourseCoFacilitatorRemoved,
+    CourseCreated,
+    CourseEvent,
+    SupervisorGranted,
+    SupervisorRevoked,
+)
 from facilitator.core.events import (
     BallotCast,
     CoFacilitatorInvited,
@@ -24,12 +32,14 @@ from facilitator.core.events import (
 from facilitator.private_files import private_dir, private_file
 from facilitator.storage.base import (
     AuditEntry,
+    CourseRecord,
     Holding,
     SessionRecord,
     SignIn,
     Snapshot,
     StorageError,
     VersionConflict,
+    is_course,
 )
 from facilitator.storage.history import HistoryEraser
 from facilitator.storage.memory_presence import MemoryPresence
@@ -125,6 +135,26 @@ CREATE TABLE IF NOT EXISTS co_facilitators (
     PRIMARY KEY (session_id, user)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS co_facilitators_by_user ON co_facilitators (user);
+-- Courses: their logs share the events and snapshots tables (their ids begin "course-");
+-- these index them, kept from the log's events in the same transaction as they are
+-- logged. A course's join code is unique among sessions' codes too (see append).
+CREATE TABLE IF NOT EXISTS courses (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    protocol_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    version INTEGER NOT NULL,
+    join_code TEXT UNIQUE,
+    owner TEXT NOT NULL
+);
+-- Who besides the owner may see a course: role "co_facilitator" or "supervisor".
+CREATE TABLE IF NOT EXISTS course_access (
+    course_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    user TEXT NOT NULL,
+    PRIMARY KEY (course_id, role, user)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS course_access_by_user ON course_access (user);
 """
 
 # Session records, each with its co-facilitators as a JSON list (sorted in _record).
@@ -140,6 +170,29 @@ _RECORDS_OF = (
     + "WHERE owner = ? OR id IN (SELECT session_id FROM co_facilitators WHERE user = ?) "
     + _NEWEST_FIRST
 )
+
+
+# Course records, each with its co-facilitators and supervisors as JSON lists.
+_COURSE_RECORDS = (
+    "SELECT id, title, protocol_id, created_at, version, coalesce(join_code, ''), owner, "
+    "(SELECT json_group_array(user) FROM course_access "
+    " WHERE course_id = courses.id AND role = 'co_facilitator'), "
+    "(SELECT json_group_array(user) FROM course_access "
+    " WHERE course_id = courses.id AND role = 'supervisor') "
+    "FROM courses "
+)
+_COURSE_RECORDS_OF = (
+    _COURSE_RECORDS  # noqa: S608
+    + "WHERE owner = ? OR id IN (SELECT course_id FROM course_access WHERE user = ?) "
+    + _NEWEST_FIRST
+)
+# What each course event does to a course's access list: (role, granted).
+_ACCESS: dict[type[Event], tuple[str, bool]] = {
+    CourseCoFacilitatorInvited: ("co_facilitator", True),
+    CourseCoFacilitatorRemoved: ("co_facilitator", False),
+    SupervisorGranted: ("supervisor", True),
+    SupervisorRevoked: ("supervisor", False),
+}
 
 
 @dataclass
@@ -283,6 +336,10 @@ class SQLiteStore:
             return self._offload(self._scrub)
 
     def append(self, session_id: str, expected_version: int, events: Sequence[Event]) -> int:
+        if is_course(session_id):
+            return self._append_course(session_id, expected_version, events)
+        if any(isinstance(event, CourseEvent) for event in events):
+            raise StorageError("course events belong in a course's log")
         # Encoded here, so that the transaction (on a thread, under the lock) runs SQL only.
         ballots = [
             (session_id, event.poll_id, os.urandom(16), json.dumps(event.value))
@@ -316,6 +373,7 @@ class SQLiteStore:
             if actual == 0 and logged and not created:
                 raise StorageError("a session log must begin with session_created")
             for event in created:
+                _code_free(db, event.join_code, "courses", session_id, expected_version)
                 db.execute(
                     "INSERT INTO sessions VALUES (?, ?, ?, ?, 0, ?, ?)",
                     (
@@ -345,6 +403,66 @@ class SQLiteStore:
         except sqlite3.Error as error:
             raise StorageError(f"could not write to the session store: {error}") from error
 
+    def _append_course(self, course_id: str, expected_version: int, events: Sequence[Event]) -> int:
+        if not all(isinstance(event, CourseEvent) for event in events):
+            raise StorageError("a course's log holds course events only")
+        rows = [
+            (course_id, expected_version + n, event.name, json.dumps(event_to_dict(event)))
+            for n, event in enumerate(events, start=1)
+        ]
+        version = expected_version + len(events)
+        created = [event for event in events if isinstance(event, CourseCreated)]
+        # In log order: a removal undoes a grant earlier in the same append.
+        access = [
+            (*_ACCESS[type(event)], getattr(event, "user", ""))
+            for event in events
+            if type(event) in _ACCESS
+        ]
+
+        def write(db: sqlite3.Connection) -> int:
+            row = db.execute("SELECT version FROM courses WHERE id = ?", (course_id,)).fetchone()
+            actual = row[0] if row else 0
+            if actual != expected_version:
+                raise VersionConflict(course_id, expected_version, actual)
+            if created and (actual != 0 or events[0] is not created[0] or len(created) > 1):
+                raise StorageError("course_created must be the first event")
+            if actual == 0 and events and not created:
+                raise StorageError("a course log must begin with course_created")
+            for event in created:
+                _code_free(db, event.join_code, "sessions", course_id, expected_version)
+                db.execute(
+                    "INSERT INTO courses VALUES (?, ?, ?, ?, 0, ?, ?)",
+                    (
+                        course_id,
+                        event.title,
+                        event.protocol_id,
+                        event.at,
+                        event.join_code or None,
+                        event.owner,
+                    ),
+                )
+            db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows)
+            for role, granted, user in access:
+                if granted:  # a changed export grant is invited again: the row is there
+                    db.execute(
+                        "INSERT OR IGNORE INTO course_access VALUES (?, ?, ?)",
+                        (course_id, role, user),
+                    )
+                else:
+                    db.execute(
+                        "DELETE FROM course_access WHERE course_id = ? AND role = ? AND user = ?",
+                        (course_id, role, user),
+                    )
+            db.execute("UPDATE courses SET version = ? WHERE id = ?", (version, course_id))
+            return version
+
+        try:
+            return self._write(write)
+        except sqlite3.IntegrityError as error:
+            raise VersionConflict(course_id, expected_version, -1) from error
+        except sqlite3.Error as error:
+            raise StorageError(f"could not write to the session store: {error}") from error
+
     def hold(self, holder: str, holdings: Sequence[Holding], keep_for: float) -> list[int]:
         return self._presence.hold(holder, holdings, keep_for)
 
@@ -363,7 +481,8 @@ class SQLiteStore:
         return [(version, event_from_dict(json.loads(data))) for version, data in rows]
 
     def version(self, session_id: str) -> int:
-        rows = self._query("SELECT version FROM sessions WHERE id = ?", (session_id,))
+        table = "courses" if is_course(session_id) else "sessions"
+        rows = self._query(f"SELECT version FROM {table} WHERE id = ?", (session_id,))  # noqa: S608
         return int(rows[0][0]) if rows else 0
 
     def ballots(self, session_id: str, poll_id: str) -> list[Any]:
@@ -400,6 +519,16 @@ class SQLiteStore:
     def sessions_of(self, owner: str) -> list[SessionRecord]:
         rows = self._query(_RECORDS_OF, (owner, owner))
         return [_record(row) for row in rows]
+
+    def courses(self) -> list[CourseRecord]:
+        return [_course_record(row) for row in self._query(_COURSE_RECORDS + _NEWEST_FIRST, ())]
+
+    def courses_of(self, user: str) -> list[CourseRecord]:
+        return [_course_record(row) for row in self._query(_COURSE_RECORDS_OF, (user, user))]
+
+    def course_for_code(self, join_code: str) -> str | None:
+        rows = self._query("SELECT id FROM courses WHERE join_code = ?", (join_code,))
+        return str(rows[0][0]) if rows else None
 
     def add_user(self, name: str, password_hash: str) -> None:
         try:
@@ -505,6 +634,20 @@ class SQLiteStore:
 
         self._write(erase, scrub="now")
 
+    def delete_course(self, course_id: str) -> None:
+        def erase(db: sqlite3.Connection) -> None:
+            for table, column in (
+                ("events", "session_id"),
+                ("snapshots", "session_id"),
+                ("course_access", "course_id"),
+                ("courses", "id"),
+            ):
+                db.execute(f"DELETE FROM {table} WHERE {column} = ?", (course_id,))  # noqa: S608
+
+        # Secure delete zeroes the rows; emptying the WAL before returning leaves no copy
+        # of a member's name, plan or steps in the write history either.
+        self._write(erase, scrub="now")
+
     def redact(
         self, session_id: str, replacements: Mapping[int, Event], closed_polls: Sequence[str]
     ) -> None:
@@ -596,4 +739,34 @@ def _record(row: tuple[Any, ...]) -> SessionRecord:
         join_code,
         owner,
         tuple(sorted(json.loads(users))),
+    )
+
+
+def _code_free(
+    db: sqlite3.Connection, join_code: str, other: str, stream_id: str, expected: int
+) -> None:
+    """Refuse a join code the other kind of stream (courses or sessions) has already,
+    as a taken code of the same kind is refused: courses and sessions share one namespace."""
+    if (
+        join_code
+        and db.execute(
+            f"SELECT 1 FROM {other} WHERE join_code = ?",  # noqa: S608 (a table name of ours)
+            (join_code,),
+        ).fetchone()
+    ):
+        raise VersionConflict(stream_id, expected, -1)
+
+
+def _course_record(row: tuple[Any, ...]) -> CourseRecord:
+    course_id, title, protocol_id, created_at, version, join_code, owner, cofacs, supers = row
+    return CourseRecord(
+        course_id,
+        title,
+        protocol_id,
+        created_at,
+        version,
+        join_code,
+        owner,
+        tuple(sorted(json.loads(cofacs))),
+        tuple(sorted(json.loads(supers))),
     )

@@ -1,0 +1,313 @@
+"""The course engine: a group's course of weekly meetings, commands in, events out.
+
+Pure like the session engine (core.engine): `decide` checks a command against the
+state and returns the events it causes, or raises DomainError; `apply` (core.course_fold)
+folds an event in without checks. Who may ask (owner, co-facilitator, member) is the
+service's to check: the engine knows no accounts. Derived answers the console needs
+(missed meetings, a member's last step) are plain functions of the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from facilitator.core import course_commands as cc
+from facilitator.core import course_events as ce
+from facilitator.core.course_fold import apply, fold
+from facilitator.core.course_state import (
+    AREAS,
+    ATTENDANCE,
+    STEP_MAX,
+    TRIED,
+    CourseState,
+    Meeting,
+    Member,
+    Step,
+)
+from facilitator.core.errors import DomainError
+from facilitator.core.events import Event
+from facilitator.core.guards import nonempty
+
+__all__ = [
+    "applied",
+    "apply",
+    "create_course",
+    "decide",
+    "fold",
+    "handle",
+    "last_step",
+    "missed_in_a_row",
+]
+
+CourseDecider = Callable[[CourseState, Any], list[Event]]
+
+
+def create_course(command: cc.CreateCourse) -> tuple[CourseState, list[Event]]:
+    """Start a new course's log from a protocol's sessions, one meeting each."""
+    if not command.meetings:
+        raise DomainError("a course needs at least one meeting", "invalid")
+    numbers = [m.n for m in command.meetings]
+    if len(set(numbers)) != len(numbers):
+        raise DomainError("a course's meetings need distinct numbers", "invalid")
+    if any(m.session_id is not None or m.ended_at is not None for m in command.meetings):
+        raise DomainError("a new course's meetings cannot have been held", "invalid")
+    event = ce.CourseCreated(
+        course_id=command.course_id,
+        protocol_id=command.protocol_id,
+        protocol_version=command.protocol_version,
+        title=nonempty(command.title, "a course's title"),
+        clinical_title=command.clinical_title,
+        owner=command.owner,
+        language=command.language,
+        join_code=command.join_code,
+        meetings=command.meetings,
+        at=command.at,
+    )
+    return fold([event]), [event]
+
+
+def handle(state: CourseState, command: cc.CourseCommand) -> list[Event]:
+    """Decide `command` and apply its events to `state`; return the events."""
+    events = decide(state, command)
+    for event in events:
+        apply(state, event)
+    return events
+
+
+def decide(state: CourseState, command: cc.CourseCommand) -> list[Event]:
+    """Return the events `command` causes, or raise DomainError. `state` is not changed."""
+    decider = _DECIDERS.get(type(command))
+    if decider is None:
+        raise DomainError(f"unknown command {type(command).__name__}", "invalid")
+    return decider(state, command)
+
+
+def applied(state: CourseState, command_id: str) -> int | None:
+    """Return the version a command with this id brought the log to, if it was applied."""
+    return state.commands.get(command_id)
+
+
+# -- derived ------------------------------------------------------------------------
+
+
+def missed_in_a_row(state: CourseState, member_id: str) -> int:
+    """Return how many ended meetings in a row, newest first, the member was absent from."""
+    missed = 0
+    for meeting in reversed(state.meetings):
+        if meeting.ended_at is None:
+            continue
+        if state.attendance.get(meeting.n, {}).get(member_id) != "absent":
+            break  # came, or was not yet a member: the run ends here
+        missed += 1
+    return missed
+
+
+def last_step(state: CourseState, member_id: str, before_n: int) -> tuple[int, Step] | None:
+    """Return the step the member set most recently at a meeting before `before_n`."""
+    for meeting in reversed(state.meetings):
+        step = state.steps.get(meeting.n, {}).get(member_id)
+        if meeting.n < before_n and step is not None:
+            return meeting.n, step
+    return None
+
+
+# -- checks -------------------------------------------------------------------------
+
+
+def _meeting(state: CourseState, n: int) -> Meeting:
+    meeting = state.meeting(n)
+    if meeting is None:
+        raise DomainError(f"no meeting {n} in this course", "not_found")
+    return meeting
+
+
+def _member(state: CourseState, member_id: str) -> Member:
+    member = state.members.get(member_id)
+    if member is None:
+        raise DomainError(f"no member {member_id!r} in this course", "not_found")
+    return member
+
+
+def _active(state: CourseState, member_id: str) -> Member:
+    member = _member(state, member_id)
+    if member.withdrawn:
+        raise DomainError(f"member {member_id!r} has withdrawn from the course", "illegal_state")
+    return member
+
+
+def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise DomainError(f"{what} must be one of {', '.join(allowed)}, not {value!r}", "invalid")
+    return value
+
+
+# -- deciders -----------------------------------------------------------------------
+
+
+def _plan_meeting(state: CourseState, cmd: cc.PlanMeeting) -> list[Event]:
+    meeting = _meeting(state, cmd.n)
+    if meeting.planned_at == cmd.planned_at:
+        return []
+    return [ce.MeetingPlanned(cmd.n, cmd.planned_at)]
+
+
+def _open_meeting(state: CourseState, cmd: cc.OpenMeeting) -> list[Event]:
+    meeting = _meeting(state, cmd.n)
+    if meeting.session_id is not None:
+        raise DomainError(f"meeting {cmd.n} already has a session", "conflict")
+    session_id = nonempty(cmd.session_id, "a meeting's session id")
+    return [ce.MeetingOpened(cmd.n, session_id, cmd.at)]
+
+
+def _end_meeting(state: CourseState, cmd: cc.EndMeeting) -> list[Event]:
+    meeting = _meeting(state, cmd.n)
+    if meeting.session_id is None:
+        raise DomainError(f"meeting {cmd.n} was never opened", "illegal_state")
+    if meeting.ended_at is not None:
+        return []  # ended already: its session's end is heard once more after a retry
+    return [ce.MeetingEnded(cmd.n, cmd.at)]
+
+
+def _enroll(state: CourseState, cmd: cc.Enroll) -> list[Event]:
+    if cmd.member_id in state.members:
+        raise DomainError(f"member {cmd.member_id!r} is enrolled already", "conflict")
+    typed = (cmd.display_name or "").strip()
+    taken = {m.name.casefold() for m in state.members.values() if not m.withdrawn}
+    if typed and typed.casefold() not in taken:
+        return [ce.MemberEnrolled(cmd.member_id, typed, True, cmd.at)]
+    # No name, or one a member has already: the members keep telling each other apart.
+    pseudonym = nonempty(cmd.pseudonym, "a pseudonym")
+    if pseudonym.casefold() in taken:
+        raise DomainError(f"the name {pseudonym!r} is taken in this course", "conflict")
+    return [ce.MemberEnrolled(cmd.member_id, pseudonym, False, cmd.at)]
+
+
+def _withdraw(state: CourseState, cmd: cc.Withdraw) -> list[Event]:
+    member = _active(state, cmd.member_id)
+    return [ce.MemberWithdrawn(member.id, cmd.at)]
+
+
+def _offer_relink(state: CourseState, cmd: cc.OfferRelink) -> list[Event]:
+    member = _active(state, cmd.member_id)
+    digest = nonempty(cmd.digest, "a re-link code's digest")
+    if cmd.expires_at <= cmd.at:
+        raise DomainError("a re-link code must expire after it is offered", "invalid")
+    if digest in state.relink:
+        raise DomainError("that re-link code is in use: draw another", "conflict")
+    return [ce.RelinkOffered(digest, member.id, cmd.expires_at)]
+
+
+def _relink(state: CourseState, cmd: cc.Relink) -> list[Event]:
+    code = state.relink.get(cmd.digest)
+    # An expired code answers like an unknown one: neither tells a guesser anything.
+    if code is None or code.expires_at <= cmd.at:
+        raise DomainError("no such re-link code, or it has expired", "not_found")
+    member = state.members.get(code.member_id)
+    if member is None or member.withdrawn:
+        raise DomainError("no such re-link code, or it has expired", "not_found")
+    return [ce.MemberRelinked(member.id, member.generation + 1, cmd.at)]
+
+
+def _record_attendance(state: CourseState, cmd: cc.RecordAttendance) -> list[Event]:
+    _meeting(state, cmd.n)
+    member = _member(state, cmd.member_id)
+    status = _one_of(cmd.status, ATTENDANCE, "attendance")
+    if not cmd.corrected and state.attendance_corrected.get(cmd.n, {}).get(member.id):
+        return []  # a facilitator's correction stands over what the meeting's end recorded
+    recorded = state.attendance.get(cmd.n, {}).get(member.id)
+    was_corrected = state.attendance_corrected.get(cmd.n, {}).get(member.id, False)
+    if recorded == status and was_corrected == cmd.corrected:
+        return []
+    return [ce.AttendanceRecorded(cmd.n, member.id, status, cmd.corrected, cmd.by, cmd.at)]
+
+
+def _update_plan(state: CourseState, cmd: cc.UpdatePlan) -> list[Event]:
+    member = _member(state, cmd.member_id)
+    areas = tuple(dict.fromkeys(_one_of(a, AREAS, "a problem area") for a in cmd.areas))
+    people = tuple(dict.fromkeys(p.strip() for p in cmd.key_people if p.strip()))
+    return [ce.PlanUpdated(member.id, areas, cmd.goal.strip(), people, cmd.by, cmd.at)]
+
+
+def _add_plan_note(state: CourseState, cmd: cc.AddPlanNote) -> list[Event]:
+    member = _member(state, cmd.member_id)
+    _meeting(state, cmd.n)
+    text = nonempty(cmd.text, "a note")
+    return [ce.PlanNoteAdded(member.id, cmd.n, text, cmd.by, cmd.at)]
+
+
+def _set_step(state: CourseState, cmd: cc.SetStep) -> list[Event]:
+    member = _active(state, cmd.member_id)
+    _meeting(state, cmd.n)
+    text = nonempty(cmd.text, "a step")
+    if len(text) > STEP_MAX:
+        raise DomainError(f"a step must be at most {STEP_MAX} characters", "invalid")
+    return [ce.StepSet(member.id, cmd.n, text, cmd.at)]
+
+
+def _review_step(state: CourseState, cmd: cc.ReviewStep) -> list[Event]:
+    member = _active(state, cmd.member_id)
+    if member.id not in state.steps.get(cmd.n, {}):
+        raise DomainError(f"member {member.id!r} set no step at meeting {cmd.n}", "not_found")
+    tried = _one_of(cmd.tried, TRIED, "how the step went")
+    return [ce.StepReviewed(member.id, cmd.n, tried, cmd.at)]
+
+
+def _record_measure(state: CourseState, cmd: cc.RecordMeasure) -> list[Event]:
+    member = _member(state, cmd.member_id)
+    _meeting(state, cmd.n)
+    measure_id = nonempty(cmd.measure_id, "a measure's id")
+    if isinstance(cmd.score, bool) or not isinstance(cmd.score, int):
+        raise DomainError(f"a score must be a whole number, not {cmd.score!r}", "invalid")
+    return [ce.MeasureRecorded(member.id, cmd.n, measure_id, cmd.score, cmd.band, cmd.at)]
+
+
+def _invite(state: CourseState, cmd: cc.InviteCourseCoFacilitator) -> list[Event]:
+    user = nonempty(cmd.user, "a co-facilitator's account name")
+    if user == state.owner:
+        raise DomainError(f"{user!r} owns this course: they need no invitation", "invalid")
+    if state.co_facilitators.get(user) == cmd.may_export:
+        return []  # invited already, with the same grant
+    return [ce.CourseCoFacilitatorInvited(user, cmd.may_export, cmd.at)]
+
+
+def _remove(state: CourseState, cmd: cc.RemoveCourseCoFacilitator) -> list[Event]:
+    if cmd.user not in state.co_facilitators:
+        raise DomainError(f"{cmd.user!r} is not a co-facilitator of this course", "not_found")
+    return [ce.CourseCoFacilitatorRemoved(cmd.user, cmd.at)]
+
+
+def _grant(state: CourseState, cmd: cc.GrantSupervisor) -> list[Event]:
+    user = nonempty(cmd.user, "a supervisor's account name")
+    if user == state.owner:
+        raise DomainError(f"{user!r} owns this course: they see it already", "invalid")
+    if user in state.supervisors:
+        return []
+    return [ce.SupervisorGranted(user, cmd.at)]
+
+
+def _revoke(state: CourseState, cmd: cc.RevokeSupervisor) -> list[Event]:
+    if cmd.user not in state.supervisors:
+        raise DomainError(f"{cmd.user!r} is not a supervisor of this course", "not_found")
+    return [ce.SupervisorRevoked(cmd.user, cmd.at)]
+
+
+_DECIDERS: dict[type[cc.CourseCommand], CourseDecider] = {
+    cc.PlanMeeting: _plan_meeting,
+    cc.OpenMeeting: _open_meeting,
+    cc.EndMeeting: _end_meeting,
+    cc.Enroll: _enroll,
+    cc.Withdraw: _withdraw,
+    cc.OfferRelink: _offer_relink,
+    cc.Relink: _relink,
+    cc.RecordAttendance: _record_attendance,
+    cc.UpdatePlan: _update_plan,
+    cc.AddPlanNote: _add_plan_note,
+    cc.SetStep: _set_step,
+    cc.ReviewStep: _review_step,
+    cc.RecordMeasure: _record_measure,
+    cc.InviteCourseCoFacilitator: _invite,
+    cc.RemoveCourseCoFacilitator: _remove,
+    cc.GrantSupervisor: _grant,
+    cc.RevokeSupervisor: _revoke,
+}

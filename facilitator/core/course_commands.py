@@ -1,0 +1,151 @@
+"""What facilitators, members and the service's own linkage ask of a course.
+
+Every command carries `at`, the time it was received: the course engine reads no clock.
+Ids (course, member), join codes, pseudonyms and re-link digests are drawn by the
+service and passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from facilitator.core.course_state import Meeting
+
+
+@dataclass(frozen=True)
+class CourseCommand:
+    at: float
+
+
+@dataclass(frozen=True)
+class CreateCourse(CourseCommand):
+    course_id: str
+    protocol_id: str
+    protocol_version: int
+    title: str
+    clinical_title: str
+    owner: str
+    language: str
+    join_code: str
+    # One per protocol session, in order.
+    meetings: tuple[Meeting, ...]
+
+
+@dataclass(frozen=True)
+class PlanMeeting(CourseCommand):
+    n: int
+    planned_at: float | None
+
+
+@dataclass(frozen=True)
+class OpenMeeting(CourseCommand):
+    n: int
+    # The live session that runs the meeting, created by the service.
+    session_id: str
+
+
+@dataclass(frozen=True)
+class EndMeeting(CourseCommand):
+    n: int
+
+
+@dataclass(frozen=True)
+class Enroll(CourseCommand):
+    member_id: str
+    # The name the member typed, or None to use the pseudonym.
+    display_name: str | None
+    # Used instead of the typed name when another member has that name already.
+    pseudonym: str
+
+
+@dataclass(frozen=True)
+class Withdraw(CourseCommand):
+    member_id: str
+
+
+@dataclass(frozen=True)
+class OfferRelink(CourseCommand):
+    member_id: str
+    # The keyed digest of the code shown on the console (see RelinkOffered).
+    digest: str
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class Relink(CourseCommand):
+    """Move a membership to the phone that typed a re-link code; `at` is checked
+    against the code's expiry."""
+
+    digest: str
+
+
+@dataclass(frozen=True)
+class RecordAttendance(CourseCommand):
+    n: int
+    member_id: str
+    status: str
+    # True for a facilitator's correction; False when the meeting's end records it.
+    corrected: bool
+    by: str
+
+
+@dataclass(frozen=True)
+class UpdatePlan(CourseCommand):
+    member_id: str
+    areas: tuple[str, ...]
+    goal: str
+    key_people: tuple[str, ...]
+    by: str
+
+
+@dataclass(frozen=True)
+class AddPlanNote(CourseCommand):
+    member_id: str
+    n: int
+    text: str
+    by: str
+
+
+@dataclass(frozen=True)
+class SetStep(CourseCommand):
+    member_id: str
+    n: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ReviewStep(CourseCommand):
+    member_id: str
+    # The meeting the step was set at.
+    n: int
+    tried: str
+
+
+@dataclass(frozen=True)
+class RecordMeasure(CourseCommand):
+    member_id: str
+    n: int
+    measure_id: str
+    score: int
+    band: str
+
+
+@dataclass(frozen=True)
+class InviteCourseCoFacilitator(CourseCommand):
+    user: str
+    may_export: bool
+
+
+@dataclass(frozen=True)
+class RemoveCourseCoFacilitator(CourseCommand):
+    user: str
+
+
+@dataclass(frozen=True)
+class GrantSupervisor(CourseCommand):
+    user: str
+
+
+@dataclass(frozen=True)
+class RevokeSupervisor(CourseCommand):
+    user: str

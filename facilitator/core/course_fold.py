@@ -1,0 +1,168 @@
+"""Fold course events into a course's state. Events are facts: applied without checks."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from facilitator.core import course_events as ce
+from facilitator.core.course_state import (
+    CourseState,
+    Measure,
+    Meeting,
+    Member,
+    Plan,
+    PlanNote,
+    RelinkCode,
+    Step,
+)
+from facilitator.core.errors import DomainError
+from facilitator.core.events import Event
+
+
+def fold(events: Iterable[Event]) -> CourseState:
+    """Rebuild a course's state from its events, the first being CourseCreated."""
+    iterator = iter(events)
+    first = next(iterator, None)
+    if not isinstance(first, ce.CourseCreated):
+        raise DomainError("a course log must begin with course_created", "corrupt")
+    state = CourseState(
+        id=first.course_id,
+        protocol_id=first.protocol_id,
+        protocol_version=first.protocol_version,
+        title=first.title,
+        clinical_title=first.clinical_title,
+        owner=first.owner,
+        language=first.language,
+        created_at=first.at,
+        join_code=first.join_code,
+        version=1,
+        # Copies: the state changes its meetings, the event must stay as logged.
+        meetings=[dataclasses.replace(m) for m in first.meetings],
+    )
+    for event in iterator:
+        apply(state, event)
+    return state
+
+
+def apply(state: CourseState, event: Event) -> None:
+    """Fold one event into `state`. Events are facts: no checks here."""
+    _APPLIERS[type(event)](state, event)
+    state.version += 1
+
+
+def _meeting(state: CourseState, n: int) -> Meeting:
+    return next(m for m in state.meetings if m.n == n)
+
+
+def _forget_codes(state: CourseState, member_id: str) -> None:
+    state.relink = {d: r for d, r in state.relink.items() if r.member_id != member_id}
+
+
+def _planned(state: CourseState, ev: ce.MeetingPlanned) -> None:
+    _meeting(state, ev.n).planned_at = ev.planned_at
+
+
+def _opened(state: CourseState, ev: ce.MeetingOpened) -> None:
+    meeting = _meeting(state, ev.n)
+    meeting.session_id, meeting.started_at = ev.session_id, ev.at
+
+
+def _ended(state: CourseState, ev: ce.MeetingEnded) -> None:
+    _meeting(state, ev.n).ended_at = ev.at
+
+
+def _enrolled(state: CourseState, ev: ce.MemberEnrolled) -> None:
+    state.members[ev.member_id] = Member(ev.member_id, ev.display_name, ev.chose_name, ev.at)
+
+
+def _withdrawn(state: CourseState, ev: ce.MemberWithdrawn) -> None:
+    state.members[ev.member_id].withdrawn = True
+    _forget_codes(state, ev.member_id)
+
+
+def _relinked(state: CourseState, ev: ce.MemberRelinked) -> None:
+    state.members[ev.member_id].generation = ev.generation
+    # A code works once: the member's codes go with its use.
+    _forget_codes(state, ev.member_id)
+
+
+def _relink_offered(state: CourseState, ev: ce.RelinkOffered) -> None:
+    # Only the newest code a member was shown admits: one code per member at a time.
+    _forget_codes(state, ev.member_id)
+    state.relink[ev.digest] = RelinkCode(ev.member_id, ev.expires_at)
+
+
+def _attendance(state: CourseState, ev: ce.AttendanceRecorded) -> None:
+    state.attendance.setdefault(ev.n, {})[ev.member_id] = ev.status
+    state.attendance_corrected.setdefault(ev.n, {})[ev.member_id] = ev.corrected
+
+
+def _plan(state: CourseState, ev: ce.PlanUpdated) -> None:
+    plan = state.plans.setdefault(ev.member_id, Plan())
+    plan.areas, plan.goal, plan.key_people = list(ev.areas), ev.goal, list(ev.key_people)
+
+
+def _plan_note(state: CourseState, ev: ce.PlanNoteAdded) -> None:
+    plan = state.plans.setdefault(ev.member_id, Plan())
+    plan.notes.append(PlanNote(ev.n, ev.text, ev.by, ev.at))
+
+
+def _step(state: CourseState, ev: ce.StepSet) -> None:
+    # A second step at one meeting replaces the first, review and all.
+    state.steps.setdefault(ev.n, {})[ev.member_id] = Step(ev.text, ev.at)
+
+
+def _reviewed(state: CourseState, ev: ce.StepReviewed) -> None:
+    step = state.steps[ev.n][ev.member_id]
+    step.tried, step.reviewed_at = ev.tried, ev.at
+
+
+def _measure(state: CourseState, ev: ce.MeasureRecorded) -> None:
+    at_meeting = state.measures.setdefault(ev.member_id, {}).setdefault(ev.n, {})
+    at_meeting[ev.measure_id] = Measure(ev.score, ev.band, ev.at)
+
+
+def _invited(state: CourseState, ev: ce.CourseCoFacilitatorInvited) -> None:
+    state.co_facilitators[ev.user] = ev.may_export
+
+
+def _uninvited(state: CourseState, ev: ce.CourseCoFacilitatorRemoved) -> None:
+    state.co_facilitators.pop(ev.user, None)
+
+
+def _granted(state: CourseState, ev: ce.SupervisorGranted) -> None:
+    if ev.user not in state.supervisors:
+        state.supervisors.append(ev.user)
+
+
+def _revoked(state: CourseState, ev: ce.SupervisorRevoked) -> None:
+    state.supervisors = [u for u in state.supervisors if u != ev.user]
+
+
+def _command(state: CourseState, ev: ce.CourseCommandRecorded) -> None:
+    # The last event of its append: the version it brings the log to is the command's.
+    state.commands[ev.command_id] = state.version + 1
+
+
+_APPLIERS: dict[type[Event], Callable[[CourseState, Any], None]] = {
+    ce.MeetingPlanned: _planned,
+    ce.MeetingOpened: _opened,
+    ce.MeetingEnded: _ended,
+    ce.MemberEnrolled: _enrolled,
+    ce.MemberWithdrawn: _withdrawn,
+    ce.MemberRelinked: _relinked,
+    ce.RelinkOffered: _relink_offered,
+    ce.AttendanceRecorded: _attendance,
+    ce.PlanUpdated: _plan,
+    ce.PlanNoteAdded: _plan_note,
+    ce.StepSet: _step,
+    ce.StepReviewed: _reviewed,
+    ce.MeasureRecorded: _measure,
+    ce.CourseCoFacilitatorInvited: _invited,
+    ce.CourseCoFacilitatorRemoved: _uninvited,
+    ce.SupervisorGranted: _granted,
+    ce.SupervisorRevoked: _revoked,
+    ce.CourseCommandRecorded: _command,
+}
