@@ -1,0 +1,349 @@
+"""The exports of a course: a printable summary, three CSV tables and one workbook.
+
+Pure functions of the course state; the views that serve them add the HTTP. Scores
+come from `state.measures` alone, which holds named answers only: no anonymous answer
+can reach an export.
+
+CSV tables (the workbook has one sheet for each, with the same rows):
+- attendance.csv: member, then one column per meeting ("n: title") holding "present",
+  "late", "left_early", "absent", or nothing when none was recorded;
+- measures.csv: member, meeting, measure, score, band; one row per score;
+- steps.csv: member, meeting (the one the step was set at), step, tried ("yes",
+  "partly", "no", or nothing while not reviewed).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from markupsafe import Markup
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from facilitator.core.course_state import CourseState
+from facilitator.core.poll_kinds import Cell
+from facilitator.library.loader import Instrument
+from facilitator.service.charts import trend_figure_html
+from facilitator.service.course_views import (
+    ATTENDANCE_LABELS,
+    TrendPoint,
+    measure_ids,
+    measure_title,
+    member_order,
+    member_steps,
+    member_trend,
+)
+
+# One rule for every export: the same formula-defusing, the same rounding of minutes.
+from facilitator.service.exports import _minutes
+from facilitator.service.exports import _safe as defuse
+
+MEASURES_COLUMNS = ("member", "meeting", "measure", "score", "band")
+STEPS_COLUMNS = ("member", "meeting", "step", "tried")
+
+#: Instruments on which a higher score is the better one; on the rest a higher score
+#: means more symptoms. Instrument files do not say which way they run yet.
+HIGHER_IS_BETTER = frozenset({"who-5"})
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How members' first and last scores on one instrument compare, by its bands."""
+
+    measure_id: str
+    title: str
+    # Members with a first and a last score (at two different meetings).
+    counted: int
+    improved: int = 0
+    same: int = 0
+    worse: int = 0
+    # Why the counts are not shown, when they are not.
+    withheld: str | None = None
+
+
+def attendance_rows(state: CourseState) -> list[list[Cell]]:
+    """Return the attendance table, heading row first."""
+    rows: list[list[Cell]] = [["member", *(f"{m.n}: {m.title}" for m in state.meetings)]]
+    for member_id in member_order(state):
+        row: list[Cell] = [state.members[member_id].name]
+        row += [state.attendance.get(m.n, {}).get(member_id, "") for m in state.meetings]
+        rows.append(row)
+    return rows
+
+
+def measures_rows(state: CourseState) -> list[list[Cell]]:
+    """Return the scores table, heading row first: one row per member, meeting and measure."""
+    rows: list[list[Cell]] = [list(MEASURES_COLUMNS)]
+    for member_id in member_order(state):
+        name = state.members[member_id].name
+        by_meeting = state.measures.get(member_id, {})
+        for n in sorted(by_meeting):
+            for measure_id, measure in sorted(by_meeting[n].items()):
+                rows.append([name, n, measure_id, measure.score, measure.band])
+    return rows
+
+
+def steps_rows(state: CourseState) -> list[list[Cell]]:
+    """Return the weekly steps table, heading row first."""
+    rows: list[list[Cell]] = [list(STEPS_COLUMNS)]
+    for member_id in member_order(state):
+        name = state.members[member_id].name
+        for n, step in member_steps(state, member_id):
+            rows.append([name, n, step.text, step.tried or ""])
+    return rows
+
+
+def attendance_csv(state: CourseState) -> str:
+    """Return attendance.csv."""
+    return _csv(attendance_rows(state))
+
+
+def measures_csv(state: CourseState) -> str:
+    """Return measures.csv."""
+    return _csv(measures_rows(state))
+
+
+def steps_csv(state: CourseState) -> str:
+    """Return steps.csv."""
+    return _csv(steps_rows(state))
+
+
+def _csv(rows: Sequence[Sequence[Cell]]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows([defuse(cell) for cell in row] for row in rows)
+    return out.getvalue()
+
+
+def course_xlsx(state: CourseState) -> bytes:
+    """Return the workbook: sheets Attendance, Measures and Steps, as the CSV tables."""
+    book = Workbook()
+    sheets = (
+        ("Attendance", attendance_rows(state)),
+        ("Measures", measures_rows(state)),
+        ("Steps", steps_rows(state)),
+    )
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if isinstance(value, str):
+                    # A workbook cannot hold control characters; openpyxl refuses them.
+                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                cell = sheet.cell(row=r, column=c, value=value)
+                # openpyxl stores a text starting with "=" as a formula; a name or a
+                # step typed that way must stay the text it is.
+                if isinstance(value, str):
+                    cell.data_type = "s"
+        sheet.freeze_panes = "B2" if title == "Attendance" else "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def change_distribution(
+    state: CourseState,
+    instrument: Instrument,
+    reveal_threshold: int,
+    *,
+    higher_is_better: bool = False,
+) -> Distribution:
+    """Return how many members improved, stayed or got worse by the instrument's bands.
+
+    Shown only when at least `reveal_threshold` members have a first and a last score:
+    with fewer, a count could point at one person. Raises ValueError for an instrument
+    without severity bands.
+    """
+    if not instrument.severity:
+        raise ValueError(f"instrument {instrument.id!r} has no severity bands")
+    pairs = [
+        (series[0], series[-1])
+        for member_id in member_order(state)
+        if len(series := member_trend(state, member_id).get(instrument.id, [])) >= 2
+    ]
+    counted = len(pairs)
+    if counted < reveal_threshold:
+        why = (
+            f"withheld: fewer than {reveal_threshold} members have a first and a last score"
+            f" ({counted} have)"
+        )
+        return Distribution(instrument.id, instrument.title, counted, withheld=why)
+    improved = same = worse = 0
+    for first, last in pairs:
+        moved = _band_index(instrument, last) - _band_index(instrument, first)
+        if higher_is_better:
+            moved = -moved
+        if moved < 0:
+            improved += 1
+        elif moved > 0:
+            worse += 1
+        else:
+            same += 1
+    return Distribution(instrument.id, instrument.title, counted, improved, same, worse)
+
+
+def _band_index(instrument: Instrument, point: TrendPoint) -> int:
+    """Return the rank of a score's band, lowest scores first."""
+    bands = sorted(instrument.severity, key=lambda b: b.min)
+    band = instrument.band(point.score)
+    if band is None:
+        # A score outside every band: below the first or above the last.
+        return -1 if point.score < bands[0].min else len(bands)
+    return bands.index(band)
+
+
+def course_summary_html(
+    state: CourseState,
+    instruments: Mapping[str, Instrument],
+    *,
+    reveal_threshold: int,
+    now: float,
+    tz: tzinfo | None = None,
+    planned_minutes: Mapping[int, int] | None = None,
+    scales: Mapping[str, tuple[int, int]] | None = None,
+    higher_is_better: Collection[str] = HIGHER_IS_BETTER,
+) -> str:
+    """Return a printable, self-contained HTML summary of the course, marked confidential.
+
+    `instruments` gives measures their titles and bands; `reveal_threshold` is the
+    protocol's k for the course-level change distribution; `planned_minutes` is each
+    meeting's planned length by n; `scales` the score range of measures that are polls
+    (instruments bring their own). Times are shown in `tz`, the server's local time when
+    None.
+    """
+    planned_minutes = planned_minutes or {}
+    scales = scales or {}
+
+    def local(at: float) -> datetime:
+        return datetime.fromtimestamp(at).astimezone(tz)
+
+    def when(at: float | None) -> str:
+        return "" if at is None else local(at).strftime("%Y-%m-%d %H:%M")
+
+    def label(measure_id: str) -> str:
+        return measure_title(measure_id, instruments)
+
+    titles = {m.n: m.title for m in state.meetings}
+    members = [state.members[member_id] for member_id in member_order(state)]
+    context: dict[str, Any] = {
+        "state": state,
+        "printed": when(now),
+        "zone": local(now).strftime("%Z"),
+        "supervisors": sorted(state.supervisors),
+        "co_facilitators": sorted(state.co_facilitators),
+        "meetings": [
+            {
+                "n": m.n,
+                "title": m.title,
+                "phase": m.phase.replace("_", " "),
+                "planned": when(m.planned_at),
+                "started": when(m.started_at),
+                "ended": when(m.ended_at),
+                "planned_minutes": planned_minutes.get(m.n),
+                "actual_minutes": (
+                    None
+                    if m.started_at is None or m.ended_at is None
+                    else _minutes(m.ended_at - m.started_at)
+                ),
+            }
+            for m in state.meetings
+        ],
+        "attendance_legend": list(ATTENDANCE_LABELS.values()),
+        "attendance": [
+            {
+                "name": member.name,
+                "withdrawn": member.withdrawn,
+                "cells": [
+                    {
+                        "status": ATTENDANCE_LABELS.get(
+                            state.attendance.get(m.n, {}).get(member.id, ""), ""
+                        ),
+                        "corrected": state.attendance_corrected.get(m.n, {}).get(member.id, False),
+                    }
+                    for m in state.meetings
+                ],
+            }
+            for member in members
+        ],
+        "members": [
+            {
+                "name": member.name,
+                "withdrawn": member.withdrawn,
+                "plan": state.plans.get(member.id),
+                "measures": [
+                    _measure(state, member.id, measure_id, series, instruments, scales, label)
+                    for measure_id, series in member_trend(state, member.id).items()
+                ],
+                "steps": [
+                    {
+                        "n": n,
+                        "meeting": titles.get(n, ""),
+                        "text": step.text,
+                        "tried": step.tried or "",
+                        "reviewed": when(step.reviewed_at),
+                    }
+                    for n, step in member_steps(state, member.id)
+                ],
+            }
+            for member in members
+        ],
+        "distributions": [
+            change_distribution(
+                state,
+                instruments[measure_id],
+                reveal_threshold,
+                higher_is_better=measure_id in higher_is_better,
+            )
+            for measure_id in measure_ids(state)
+            if measure_id in instruments and instruments[measure_id].severity
+        ],
+        "reveal_threshold": reveal_threshold,
+    }
+    return _template().render(context)
+
+
+def _measure(
+    state: CourseState,
+    member_id: str,
+    measure_id: str,
+    series: list[TrendPoint],
+    instruments: Mapping[str, Instrument],
+    scales: Mapping[str, tuple[int, int]],
+    label: Callable[[str], str],
+) -> dict[str, Any]:
+    instrument = instruments.get(measure_id)
+    bands = instrument.severity if instrument else ()
+    scale = (instrument.score_min, instrument.score_max) if instrument else scales.get(measure_id)
+    first, last = series[0], series[-1]
+    return {
+        "title": label(measure_id),
+        "first": first,
+        "last": last,
+        # One score is no change to speak of.
+        "change": last.score - first.score if len(series) >= 2 else None,
+        # Built from escaped text only (see charts.py).
+        "figure": Markup(  # noqa: S704
+            trend_figure_html(
+                state, member_id, measure_id, bands, scale=scale, label=label(measure_id)
+            )
+        ),
+    }
+
+
+@functools.cache
+def _template() -> Template:
+    env = Environment(
+        loader=PackageLoader("facilitator", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("course_summary.html")
