@@ -169,6 +169,19 @@ def _end_meeting(state: CourseState, cmd: cc.EndMeeting) -> list[Event]:
     return [ce.MeetingEnded(cmd.n, cmd.at)]
 
 
+def _close_meeting(state: CourseState, cmd: cc.CloseMeeting) -> list[Event]:
+    # Each part is decided against the state before the close: members and measures are
+    # distinct, so no part depends on another's event.
+    events: list[Event] = []
+    for member_id, status in cmd.attendance:
+        attended = cc.RecordAttendance(cmd.at, cmd.n, member_id, status, False, "")
+        events += _record_attendance(state, attended)
+    for member_id, measure_id, score, band in cmd.measures:
+        measured = cc.RecordMeasure(cmd.at, member_id, cmd.n, measure_id, score, band)
+        events += _record_measure(state, measured)
+    return events + _end_meeting(state, cc.EndMeeting(cmd.at, cmd.n))
+
+
 def _enroll(state: CourseState, cmd: cc.Enroll) -> list[Event]:
     if cmd.member_id in state.members:
         raise DomainError(f"member {cmd.member_id!r} is enrolled already", "conflict")
@@ -296,6 +309,7 @@ _DECIDERS: dict[type[cc.CourseCommand], CourseDecider] = {
     cc.PlanMeeting: _plan_meeting,
     cc.OpenMeeting: _open_meeting,
     cc.EndMeeting: _end_meeting,
+    cc.CloseMeeting: _close_meeting,
     cc.Enroll: _enroll,
     cc.Withdraw: _withdraw,
     cc.OfferRelink: _offer_relink,

@@ -50,6 +50,16 @@ class EndMeeting(CourseCommand):
 
 
 @dataclass(frozen=True)
+class CloseMeeting(CourseCommand):
+    """End meeting `n` with what it leaves in the course, in one write: each member's
+    attendance, (member_id, status), and named scores, (member_id, measure_id, score, band)."""
+
+    n: int
+    attendance: tuple[tuple[str, str], ...]
+    measures: tuple[tuple[str, str, int, str], ...]
+
+
+@dataclass(frozen=True)
 class Enroll(CourseCommand):
     member_id: str
     # The name the member typed, or None to use the pseudonym.

@@ -68,7 +68,7 @@ class Admission:
 
 @dataclass(frozen=True)
 class Download:
-    body: str
+    body: str | bytes
     mimetype: str
     filename: str
     # A page to show (the printable summary) rather than a file to save.

@@ -31,10 +31,15 @@ from facilitator.service.codes import (
 )
 from facilitator.service.courses import CourseService, attendance_of, measures_of
 from facilitator.service.limits import address_key
+from facilitator.service.sessions import MakeCommand
 from facilitator.service.tokens import Actor, Membership, MembershipSigner, Role
 
 if TYPE_CHECKING:
-    from facilitator.service.api import Download, Service
+    from facilitator.library.catalog import Catalog
+    from facilitator.service.api import Download
+    from facilitator.service.sessions import SessionService
+    from facilitator.service.tokens import TokenSigner
+    from facilitator.storage.base import Store
 
 STEP_REVIEWS = ("yes", "partly", "no")
 PROBLEM_AREAS = ("grief", "disputes", "transitions", "isolation")
@@ -47,12 +52,27 @@ class CourseActions:
     """Course methods of the service; mixed into Service, which holds what they use."""
 
     courses: CourseService
+    sessions: SessionService
     _memberships: MembershipSigner
+    _signer: TokenSigner
+    _store: Store
+    _catalog: Catalog
+
+    if TYPE_CHECKING:  # Service's own, which these methods use
+
+        def _links(self, state: SessionState, user: str, signin: str) -> dict[str, Any]: ...
+        def _command(
+            self, actor: Actor, make: MakeCommand, version: int | None, command_id: str
+        ) -> dict[str, Any]: ...
+        def _audit(self, action: str, actor: Actor, owner: str, detail: str = "") -> None: ...
+        def _facilitator(self, user: str, session_id: str, address: str = "") -> Actor: ...
+        def delete_session(self, user: str, session_id: str, address: str) -> None: ...
+        def now(self) -> float: ...
 
     # -- facilitators ------------------------------------------------------------------
 
     def create_course(
-        self: Service,
+        self,
         user: str,
         protocol_id: str,
         title: str,
@@ -68,7 +88,7 @@ class CourseActions:
             "join_code": grouped_code(state.join_code),
         }
 
-    def courses_of(self: Service, user: str) -> list[dict[str, Any]]:
+    def courses_of(self, user: str) -> list[dict[str, Any]]:
         """List the courses `user` runs or supervises, newest first."""
         listed = []
         for record in self._store.courses_of(user):
@@ -92,7 +112,7 @@ class CourseActions:
             )
         return listed
 
-    def course(self: Service, user: str, course_id: str) -> dict[str, Any]:
+    def course(self, user: str, course_id: str) -> dict[str, Any]:
         """Return the course view, to its facilitators and supervisors."""
         from facilitator.service.course_views import course_view
 
@@ -100,9 +120,7 @@ class CourseActions:
         seat = audience.check_course_reads(user, state)
         return {**course_view(state, self._instruments()), "seat": seat.value}
 
-    def open_meeting(
-        self: Service, user: str, course_id: str, n: int, signin: str
-    ) -> dict[str, Any]:
+    def open_meeting(self, user: str, course_id: str, n: int, signin: str) -> dict[str, Any]:
         """Open meeting `n` of a course as a live session; return its links."""
         course = self.courses.current(course_id)
         audience.check_course_runs(user, course)
@@ -124,10 +142,9 @@ class CourseActions:
             course_id=course.id,
         )
         owner = Actor(Role.FACILITATOR, state.id, user=course.owner)
+        # The course's co-facilitators run its meetings too.
         for name, grant in sorted(course.co_facilitators.items()):
-            self.sessions.run(
-                owner, lambda st, at, u=name, g=grant: c.InviteCoFacilitator(at, u, g)
-            )
+            self.sessions.run(owner, _inviting(name, grant))
         self.courses.run(
             course_id,
             lambda st, at: cc.OpenMeeting(at=at, n=n, session_id=state.id),
@@ -137,7 +154,7 @@ class CourseActions:
         return self._links(self.sessions.current(state.id), user, signin)
 
     def set_attendance(
-        self: Service, user: str, course_id: str, n: int, member_id: str, status: str
+        self, user: str, course_id: str, n: int, member_id: str, status: str
     ) -> dict[str, Any]:
         """Correct one member's attendance at one meeting."""
         if status not in ATTENDANCE:
@@ -152,7 +169,7 @@ class CourseActions:
         return self.course(user, course_id)
 
     def update_plan(
-        self: Service,
+        self,
         user: str,
         course_id: str,
         member_id: str,
@@ -176,7 +193,7 @@ class CourseActions:
         return self.course(user, course_id)
 
     def add_plan_note(
-        self: Service, user: str, course_id: str, member_id: str, n: int, text: str
+        self, user: str, course_id: str, member_id: str, n: int, text: str
     ) -> dict[str, Any]:
         self._course_run(
             user,
@@ -185,7 +202,7 @@ class CourseActions:
         )
         return self.course(user, course_id)
 
-    def offer_relink(self: Service, user: str, course_id: str, member_id: str) -> dict[str, Any]:
+    def offer_relink(self, user: str, course_id: str, member_id: str) -> dict[str, Any]:
         """Show a short code that moves a member's place in the course to a new phone."""
         code = new_relink_code()
         expires = self.courses.clock() + RELINK_MINUTES * 60
@@ -200,12 +217,12 @@ class CourseActions:
         self._store.save_relink(digest, course_id, expires)
         return {"code": code, "expires_at": expires}
 
-    def withdraw_member(self: Service, user: str, course_id: str, member_id: str) -> dict[str, Any]:
+    def withdraw_member(self, user: str, course_id: str, member_id: str) -> dict[str, Any]:
         self._course_run(user, course_id, lambda st, at: cc.Withdraw(at=at, member_id=member_id))
         return self.course(user, course_id)
 
     def invite_to_course(
-        self: Service, user: str, course_id: str, invitee: str, may_export: bool, address: str
+        self, user: str, course_id: str, invitee: str, may_export: bool, address: str
     ) -> dict[str, Any]:
         course = self.courses.current(course_id)
         audience.check_course_owns(user, course, "choose who runs it")
@@ -224,7 +241,7 @@ class CourseActions:
         return self.course(user, course_id)
 
     def uninvite_from_course(
-        self: Service, user: str, course_id: str, invitee: str, address: str
+        self, user: str, course_id: str, invitee: str, address: str
     ) -> dict[str, Any]:
         course = self.courses.current(course_id)
         audience.check_course_owns(user, course, "choose who runs it")
@@ -239,9 +256,7 @@ class CourseActions:
         )
         return self.course(user, course_id)
 
-    def grant_supervisor(
-        self: Service, user: str, course_id: str, supervisor: str
-    ) -> dict[str, Any]:
+    def grant_supervisor(self, user: str, course_id: str, supervisor: str) -> dict[str, Any]:
         course = self.courses.current(course_id)
         audience.check_course_owns(user, course, "choose who supervises it")
         if self._store.password_hash(supervisor) is None:
@@ -249,15 +264,13 @@ class CourseActions:
         self.courses.run(course_id, lambda st, at: cc.GrantSupervisor(at=at, user=supervisor))
         return self.course(user, course_id)
 
-    def revoke_supervisor(
-        self: Service, user: str, course_id: str, supervisor: str
-    ) -> dict[str, Any]:
+    def revoke_supervisor(self, user: str, course_id: str, supervisor: str) -> dict[str, Any]:
         course = self.courses.current(course_id)
         audience.check_course_owns(user, course, "choose who supervises it")
         self.courses.run(course_id, lambda st, at: cc.RevokeSupervisor(at=at, user=supervisor))
         return self.course(user, course_id)
 
-    def trend_svg(self: Service, user: str, course_id: str, member_id: str, measure: str) -> str:
+    def trend_svg(self, user: str, course_id: str, member_id: str, measure: str) -> str:
         """Return one member's scores of one measure across meetings, as an SVG chart."""
         from facilitator.service.charts import trend_svg
 
@@ -267,9 +280,7 @@ class CourseActions:
             raise Refused("not_found", "this course has no such member")
         return trend_svg(state, member_id, measure, self._bands(measure))
 
-    def course_export(
-        self: Service, user: str, course_id: str, kind: str, address: str
-    ) -> Download:
+    def course_export(self, user: str, course_id: str, kind: str, address: str) -> Download:
         """Return one of a course's exports, to those who may read them."""
         from facilitator.service import course_exports
         from facilitator.service.api import Download
@@ -278,14 +289,21 @@ class CourseActions:
         audience.check_course_exports(user, state)
         k = self._threshold(state)
         if kind == "summary.html":
-            body = course_exports.course_summary_html(state, self._instruments(), k, self.now())
+            body = course_exports.course_summary_html(
+                state,
+                self._instruments(),
+                reveal_threshold=k,
+                now=self.now(),
+                planned_minutes=self._planned_minutes(state),
+                scales=self._scales(state),
+            )
             found = Download(body, "text/html", f"course-{course_id}.html", inline=True)
         elif kind in ("attendance.csv", "measures.csv", "steps.csv"):
             make = getattr(course_exports, kind.replace(".", "_"))
             found = Download(make(state), "text/csv; charset=utf-8", f"{kind[:-4]}-{course_id}.csv")
         elif kind == "course.xlsx":
             found = Download(
-                course_exports.course_xlsx(state, self._instruments(), k),
+                course_exports.course_xlsx(state),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 f"course-{course_id}.xlsx",
             )
@@ -298,7 +316,7 @@ class CourseActions:
         self._audit(audit.EXPORT, self._facilitator(user, course_id, address), state.owner, kind)
         return found
 
-    def delete_course(self: Service, user: str, course_id: str, address: str) -> None:
+    def delete_course(self, user: str, course_id: str, address: str) -> None:
         """Erase a course, its meetings and everything kept about them."""
         course = self.courses.current(course_id)
         audience.check_course_owns(user, course, "delete it")
@@ -312,7 +330,7 @@ class CourseActions:
 
     # -- phones -----------------------------------------------------------------------
 
-    def join_course(self: Service, code: str, name: str | None, address: str) -> dict[str, Any]:
+    def join_course(self, code: str, name: str | None, address: str) -> dict[str, Any]:
         """A phone joins a course with its code, once; it keeps the membership it gets."""
         self._count_code_attempt(address)
         course_id = self._store.course_for_code(normalize_code(code))
@@ -322,7 +340,7 @@ class CourseActions:
             )
         return self._enroll(course_id, name)
 
-    def relink(self: Service, code: str, address: str) -> dict[str, Any]:
+    def relink(self, code: str, address: str) -> dict[str, Any]:
         """A member's new phone takes over their place with the facilitator's code."""
         self._count_code_attempt(address)
         digest = self.courses.relink_digest(normalize_code(code))
@@ -335,7 +353,7 @@ class CourseActions:
         state = self.courses.run(course_id, lambda st, at: cc.Relink(at=at, digest=digest))
         return self._membership(state, offered.member_id)
 
-    def attend(self: Service, membership: str, address: str) -> dict[str, Any]:
+    def attend(self, membership: str, address: str) -> dict[str, Any]:
         """A member's phone asks into the meeting of their course that is on now."""
         held = self._memberships.verify(membership)
         course = self.courses.current(held.course_id)
@@ -363,23 +381,18 @@ class CourseActions:
             "name": state.participants[member.id].name,
         }
 
-    def _enroll(self: Service, course_id: str, name: str | None) -> dict[str, Any]:
+    def _enroll(self, course_id: str, name: str | None) -> dict[str, Any]:
         member_id = "c-" + secrets.token_urlsafe(8)
         typed = (name or "").strip()
 
-        def enrolling(state: CourseState, at: float) -> cc.Command:
+        def enrolling(state: CourseState, at: float) -> cc.CourseCommand:
             taken = {m.name for m in state.members.values() if not m.withdrawn}
-            return cc.Enroll(
-                at=at,
-                member_id=member_id,
-                name=typed or new_pseudonym(taken),
-                chose_name=bool(typed),
-            )
+            return cc.Enroll(at, member_id, typed or None, new_pseudonym(taken))
 
         state = self.courses.run(course_id, enrolling)
         return self._membership(state, member_id)
 
-    def _membership(self: Service, state: CourseState, member_id: str) -> dict[str, Any]:
+    def _membership(self, state: CourseState, member_id: str) -> dict[str, Any]:
         member = state.members[member_id]
         token = self._memberships.issue(Membership(state.id, member.id, member.generation))
         return {
@@ -392,7 +405,7 @@ class CourseActions:
 
     # -- members in a meeting ---------------------------------------------------------
 
-    def set_step(self: Service, actor: Actor, *, action_id: str, text: str) -> dict[str, Any]:
+    def set_step(self, actor: Actor, *, action_id: str, text: str) -> dict[str, Any]:
         """A member records, privately, one thing they will try before the next meeting."""
         audience.check_event(actor, "set_step")
         session, course = self._meeting_of(actor)
@@ -408,7 +421,7 @@ class CourseActions:
         self.sessions.republish(session.id, [actor.participant_id])
         return {"saved": True}
 
-    def review_step(self: Service, actor: Actor, *, action_id: str, tried: str) -> dict[str, Any]:
+    def review_step(self, actor: Actor, *, action_id: str, tried: str) -> dict[str, Any]:
         """A member says whether they tried last time's step."""
         audience.check_event(actor, "review_step")
         if tried not in STEP_REVIEWS:
@@ -427,17 +440,17 @@ class CourseActions:
         return {"saved": True}
 
     def member_round_next(
-        self: Service, actor: Actor, *, command_id: str, version: int | None = None
+        self, actor: Actor, *, command_id: str, version: int | None = None
     ) -> dict[str, Any]:
         return self._round(actor, 1, command_id, version)
 
     def member_round_previous(
-        self: Service, actor: Actor, *, command_id: str, version: int | None = None
+        self, actor: Actor, *, command_id: str, version: int | None = None
     ) -> dict[str, Any]:
         return self._round(actor, -1, command_id, version)
 
     def _round(
-        self: Service, actor: Actor, delta: int, command_id: str, version: int | None
+        self, actor: Actor, delta: int, command_id: str, version: int | None
     ) -> dict[str, Any]:
         session = self.sessions.current(actor.session_id)
         if not session.course_id:
@@ -449,7 +462,7 @@ class CourseActions:
 
     # -- when a meeting ends ----------------------------------------------------------
 
-    def meeting_ended(self: Service, session: SessionState) -> None:
+    def meeting_ended(self, session: SessionState) -> None:
         """Write what an ended meeting leaves in its course: attendance and named measures."""
         if not session.course_id or session.phase is not SessionPhase.ENDED:
             return
@@ -460,7 +473,7 @@ class CourseActions:
         measures = measures_of(session, self._measure_ids(course, n), self._catalog)
         ended = session.ended_at or self.courses.clock()
 
-        def recording(state: CourseState, at: float) -> cc.Command:
+        def recording(state: CourseState, at: float) -> cc.CourseCommand:
             return cc.CloseMeeting(
                 at=ended,
                 n=n,
@@ -474,14 +487,14 @@ class CourseActions:
 
     # -- internals --------------------------------------------------------------------
 
-    def _course_run(self: Service, user: str, course_id: str, make: Any) -> CourseState:
-        def checked(state: CourseState, at: float) -> cc.Command:
+    def _course_run(self, user: str, course_id: str, make: Any) -> CourseState:
+        def checked(state: CourseState, at: float) -> cc.CourseCommand:
             audience.check_course_runs(user, state)
             return make(state, at)  # type: ignore[no-any-return]
 
         return self.courses.run(course_id, checked)
 
-    def _meeting_of(self: Service, actor: Actor) -> tuple[SessionState, CourseState]:
+    def _meeting_of(self, actor: Actor) -> tuple[SessionState, CourseState]:
         session = self.sessions.current(actor.session_id)
         audience.seat_of(actor, session)
         if not session.course_id:
@@ -491,34 +504,49 @@ class CourseActions:
             raise Refused("forbidden", "guests keep no weekly step")
         return session, course
 
-    def _count_code_attempt(self: Service, address: str) -> None:
+    def _count_code_attempt(self, address: str) -> None:
         now = self.courses.clock()
         if self._store.count_attempt(f"course:{address_key(address)}", now, 60.0) > CODE_ATTEMPTS:
             raise Refused("rate_limited", "too many attempts; wait a minute")
 
-    def _instruments(self: Service) -> dict[str, Any]:
+    def _instruments(self) -> dict[str, Any]:
         return {i.id: i for i in self._catalog.instruments()}
 
-    def _bands(self: Service, measure: str) -> Sequence[Any]:
+    def _planned_minutes(self, state: CourseState) -> dict[int, int]:
+        try:
+            protocol = self._catalog.protocol(state.protocol_id)
+        except KeyError:
+            return {}
+        return {session.n: session.minutes for session in protocol.sessions}
+
+    def _scales(self, state: CourseState) -> dict[str, tuple[int, int]]:
+        """Return the range of each measure that is a poll (the weekly score), for charts."""
+        try:
+            polls = self._catalog.polls_for(state.protocol_id)
+        except KeyError:
+            return {}
+        return {key: (spec.min, spec.max) for key, spec in polls.items()}
+
+    def _bands(self, measure: str) -> Sequence[Any]:
         try:
             return self._catalog.instrument(measure).severity
         except KeyError:
             return ()
 
-    def _threshold(self: Service, state: CourseState) -> int:
+    def _threshold(self, state: CourseState) -> int:
         try:
             return self._catalog.protocol(state.protocol_id).defaults.reveal_threshold
         except KeyError:
             return 3
 
-    def _steps_forward(self: Service, course: CourseState) -> bool:
+    def _steps_forward(self, course: CourseState) -> bool:
         try:
             spec = self._catalog.protocol(course.protocol_id).course
         except KeyError:
             return False
         return spec is not None and spec.steps_carried_forward
 
-    def _measure_ids(self: Service, course: CourseState, n: int) -> list[str]:
+    def _measure_ids(self, course: CourseState, n: int) -> list[str]:
         try:
             protocol = self._catalog.protocol(course.protocol_id)
             session = protocol.session(n)
@@ -624,6 +652,10 @@ def personal_course(
         "my_step": {"text": mine.text} if mine else None,
         "step_open": forward and _step_open(session, forward),
     }
+
+
+def _inviting(user: str, may_export: bool) -> MakeCommand:
+    return lambda state, at: c.InviteCoFacilitator(at, user, may_export)
 
 
 def _round_members(course: CourseState) -> list[Any]:

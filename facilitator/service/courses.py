@@ -19,9 +19,9 @@ from typing import Any
 
 from facilitator.core import course as engine
 from facilitator.core import course_commands as cc
-from facilitator.core.codec import course_snapshot_to_dict, course_state_from_dict
+from facilitator.core.codec import course_state_from_dict, course_state_to_dict
 from facilitator.core.course_events import CourseCommandRecorded
-from facilitator.core.course_state import CourseState
+from facilitator.core.course_state import CourseState, Meeting
 from facilitator.core.errors import DomainError
 from facilitator.core.poll_kinds import instrument_total
 from facilitator.core.spec import PollType
@@ -31,7 +31,7 @@ from facilitator.library.catalog import Catalog
 from facilitator.service.codes import new_join_code
 from facilitator.storage.base import Snapshot, Store, VersionConflict
 
-MakeCourseCommand = Callable[[CourseState, float], cc.Command]
+MakeCourseCommand = Callable[[CourseState, float], cc.CourseCommand]
 RUN_ATTEMPTS = 8
 COURSE_PREFIX = "course-"
 # A member who joins this long after the meeting started is "late".
@@ -116,7 +116,7 @@ class CourseService:
         except KeyError:
             raise Refused("not_found", f"no protocol {protocol_id!r}") from None
         meetings = tuple(
-            cc.MeetingPlan(
+            Meeting(
                 n=session.n,
                 session_number=session.n,
                 phase=session.phase.value,
@@ -189,7 +189,7 @@ class CourseService:
     def _maybe_snapshot(self, state: CourseState) -> None:
         last = self._snapshot_at.get(state.id, 0)
         if state.version - last >= max(self._snapshot_every, state.version // 4):
-            snapshot = Snapshot(state.version, course_snapshot_to_dict(state))
+            snapshot = Snapshot(state.version, course_state_to_dict(state))
             self.store.save_snapshot(state.id, snapshot)
             self._snapshot_at[state.id] = state.version
 

@@ -223,6 +223,14 @@ class AccessStore(Protocol):
         """Use up a one-time login link; False when unknown, used or expired."""
         ...
 
+    def save_relink(self, digest: str, course_id: str, expires_at: float) -> None:
+        """Keep a re-link code's digest, and the course it moves a member of, until used."""
+        ...
+
+    def take_relink(self, digest: str, now: float) -> str | None:
+        """Use up a re-link code; return its course, or None when unknown, used or expired."""
+        ...
+
     def count_attempt(self, key: str, now: float, window: float) -> int:
         """Record one attempt under `key`; return the attempts within the last `window` s."""
         ...

@@ -709,6 +709,21 @@ class RedisStore:
         found = self._call(lambda: self._redis.getdel(self._key("login", token_hash)), "write to")
         return found is not None and float(found) > now
 
+    def save_relink(self, digest: str, course_id: str, expires_at: float) -> None:
+        # As login links: the stored time decides, the Redis expiry only clears codes
+        # nobody used. Erasing the course leaves such a code pointing at nothing.
+        keep = math.ceil(max(expires_at - time.time(), 0)) + 3600
+        key = self._key("relink", digest)
+        value = f"{expires_at!r} {course_id}"
+        self._call(lambda: self._redis.set(key, value, ex=keep), "write to")
+
+    def take_relink(self, digest: str, now: float) -> str | None:
+        found = self._call(lambda: self._redis.getdel(self._key("relink", digest)), "write to")
+        if found is None:
+            return None
+        expires, course_id = (found.decode() if isinstance(found, bytes) else found).split(" ", 1)
+        return course_id if float(expires) > now else None
+
     def count_attempt(self, key: str, now: float, window: float) -> int:
         redis_key = self._key("attempts", key)
         argv: list[str | int] = [

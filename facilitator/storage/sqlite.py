@@ -94,6 +94,11 @@ CREATE TABLE IF NOT EXISTS login_tokens (
     token_hash TEXT PRIMARY KEY,
     expires_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS relink_codes (
+    digest TEXT PRIMARY KEY,
+    course_id TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS attempts (
     key TEXT NOT NULL,
     at REAL NOT NULL
@@ -570,6 +575,25 @@ class SQLiteStore:
 
         return self._write(take)
 
+    def save_relink(self, digest: str, course_id: str, expires_at: float) -> None:
+        self._write(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO relink_codes VALUES (?, ?, ?)",
+                (digest, course_id, expires_at),
+            )
+        )
+
+    def take_relink(self, digest: str, now: float) -> str | None:
+        def take(db: sqlite3.Connection) -> str | None:
+            found = db.execute(
+                "DELETE FROM relink_codes WHERE digest = ? AND expires_at > ? RETURNING course_id",
+                (digest, now),
+            ).fetchall()
+            db.execute("DELETE FROM relink_codes WHERE expires_at <= ?", (now,))
+            return str(found[0][0]) if found else None
+
+        return self._write(take)
+
     def count_attempt(self, key: str, now: float, window: float) -> int:
         def count(db: sqlite3.Connection) -> int:
             # Only this key's attempts go at its own window: other keys count over longer
@@ -640,6 +664,7 @@ class SQLiteStore:
                 ("events", "session_id"),
                 ("snapshots", "session_id"),
                 ("course_access", "course_id"),
+                ("relink_codes", "course_id"),
                 ("courses", "id"),
             ):
                 db.execute(f"DELETE FROM {table} WHERE {column} = ?", (course_id,))  # noqa: S608
