@@ -43,9 +43,13 @@ VALID: dict[str, dict[str, Any]] = {
     "clear_prompt": {},
     "acknowledge_signal": {"signal_id": "signal-1"},
     "add_note": {"text": "A note."},
+    "member_round_next": {},
+    "member_round_previous": {},
     "submit_answer": {"action_id": "a-1", "poll_id": "poll-1", "value": 5},
     "send_signal": {"action_id": "s-1", "kind": "break"},
     "leave_session": {},
+    "set_step": {"action_id": "t-1", "text": "Call my sister."},
+    "review_step": {"action_id": "r-1", "tried": "yes"},
     "sync": {"version": 1},
 }
 FACILITATOR_EVENTS = sorted(audience.FACILITATOR_COMMANDS)
