@@ -21,6 +21,9 @@ SAMPLES = {
     "filename": "missing.txt",
     "protocol_id": "group-ipt-8",
     "kind": "csv",
+    "course_id": "course-none",
+    "member_id": "c-none",
+    "n": "1",
 }
 CHANGING = ("POST", "DELETE", "PUT", "PATCH")
 

@@ -20,7 +20,9 @@ from tests import session_access
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "http.md"
 PASSWORD = "a long password 1"
-WHO = ("anyone", "signed-in facilitator", "facilitator", "exporter", "owner")
+# Who of one course: each refuses an account that neither runs nor supervises it.
+COURSE_WHO = ("course reader", "course exporter", "course facilitator", "course owner")
+WHO = ("anyone", "signed-in facilitator", "facilitator", "exporter", "owner", *COURSE_WHO)
 # Who of one session: each refuses a facilitator who does not run it.
 SESSION_WHO = ("facilitator", "exporter", "owner")
 CSRF = ("required", "none")
@@ -181,10 +183,15 @@ def _signed_in(app: Flask, name: str) -> tuple[FlaskClient, str]:
     return client, client.get("/api/me").get_json()["csrf_token"]
 
 
-def _path(name: str, session_id: str) -> tuple[str, str]:
+def _path(
+    name: str, session_id: str, course: tuple[str, str] = ("course-none", "c-none")
+) -> tuple[str, str]:
     method, path = name.split(" ", 1)
     values = {
         "session_id": session_id,
+        "course_id": course[0],
+        "member_id": course[1],
+        "n": "1",
         "protocol_id": "group-ipt-8",
         "code": "HXK4M-7RTCP",
         "kind": "csv",
@@ -211,7 +218,22 @@ def owned(app: Flask) -> str:
     return session_id
 
 
+@pytest.fixture(scope="module")
+def course(app: Flask) -> tuple[str, str]:
+    """A course that ann runs, with one member: (course id, member id)."""
+    service = app.extensions["facilitator.api"]
+    made = service.create_course("ann", "group-ipt-8", "Tuesday group")
+    member = service.join_course(made["join_code"], "Dana", "10.0.0.9")
+    return made["course_id"], member["member_id"]
+
+
 ROUTES = documented_routes()
+# A well-formed body for each course route that needs one, by the path's last part.
+COURSE_BODIES: dict[str, dict[str, Any]] = {
+    "notes": {"n": 1, "text": "A note."},
+    "<member_id>": {"status": "late"},
+    "plan": {"areas": ["grief"], "goal": "", "key_people": []},
+}
 
 
 @pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.who != "anyone"))
@@ -236,6 +258,19 @@ def test_a_route_of_a_session_refuses_a_facilitator_who_does_not_run_it(
     other, csrf = _signed_in(app, "bob")
     method, path = _path(name, owned)
     response = _call(other, method, path, headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 403, response.data
+    assert response.get_json()["error"]["code"] == "forbidden"
+    assert 403 in ROUTES[name].statuses
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.who in COURSE_WHO))
+def test_a_route_of_a_course_refuses_an_account_without_a_seat_in_it(
+    app: Flask, course: tuple[str, str], name: str
+) -> None:
+    other, csrf = _signed_in(app, "bob")
+    method, path = _path(name, "none", course)
+    body = COURSE_BODIES.get(name.rsplit("/", 1)[-1], {})  # well formed: refused for who
+    response = _call(other, method, path, headers={"X-CSRF-Token": csrf}, json=body)
     assert response.status_code == 403, response.data
     assert response.get_json()["error"]["code"] == "forbidden"
     assert 403 in ROUTES[name].statuses
@@ -271,11 +306,11 @@ def test_the_owner_routes_that_change_something_require_csrf(app: Flask) -> None
     "name", sorted(n for n, r in ROUTES.items() if r.csrf == "none" and r.who != "anyone")
 )
 def test_a_route_without_csrf_changes_nothing_and_answers_a_signed_in_get(
-    app: Flask, owned: str, name: str
+    app: Flask, owned: str, course: tuple[str, str], name: str
 ) -> None:
     assert name.startswith("GET "), f"{name} has no CSRF check but changes something"
     client, _ = _signed_in(app, "ann")
-    method, path = _path(name, owned)
+    method, path = _path(name, owned, course)
     response = _call(client, method, path)
     assert response.status_code in ROUTES[name].statuses, response.data
     assert response.status_code < 400, response.data

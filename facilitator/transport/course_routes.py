@@ -152,11 +152,39 @@ def revoke_supervisor(course_id: str, name: str) -> Any:
     return jsonify(ok=True, course=service().revoke_supervisor(user(), course_id, name))
 
 
-@bp.get(COURSE + "/export/<kind>")
+@bp.get(COURSE + "/export/summary.html")
 @signed_in
-def export(course_id: str, kind: str) -> Response:
-    """Download summary.html, attendance.csv, measures.csv, steps.csv or course.xlsx."""
-    return download(service().course_export(user(), course_id, kind, address()))
+def export_summary(course_id: str) -> Response:
+    """The printable course summary, marked confidential."""
+    return download(service().course_export(user(), course_id, "summary.html", address()))
+
+
+@bp.get(COURSE + "/export/attendance.csv")
+@signed_in
+def export_attendance(course_id: str) -> Response:
+    """Attendance: one row per member, one column per meeting."""
+    return download(service().course_export(user(), course_id, "attendance.csv", address()))
+
+
+@bp.get(COURSE + "/export/measures.csv")
+@signed_in
+def export_measures(course_id: str) -> Response:
+    """Measures: one row per member, meeting and measure."""
+    return download(service().course_export(user(), course_id, "measures.csv", address()))
+
+
+@bp.get(COURSE + "/export/steps.csv")
+@signed_in
+def export_steps(course_id: str) -> Response:
+    """Weekly steps: one row per member and meeting, with whether it was tried."""
+    return download(service().course_export(user(), course_id, "steps.csv", address()))
+
+
+@bp.get(COURSE + "/export/course.xlsx")
+@signed_in
+def export_course(course_id: str) -> Response:
+    """The same tables as a workbook, one sheet each."""
+    return download(service().course_export(user(), course_id, "course.xlsx", address()))
 
 
 # -- phones ---------------------------------------------------------------------------
