@@ -1,5 +1,6 @@
 // The facilitator's console: agenda and clock, script note, polls, role-plays,
-// roster, private signals and notes, links and exports, and who runs the session.
+// roster, private signals and notes, links and exports, and who runs the session. In a
+// meeting of a course, also the course's members and the member round.
 
 import { actionId, api, byId, clockText, fill, h } from "./dom.js";
 import { Live, serverClock, statusText } from "./live.js";
@@ -7,6 +8,8 @@ import { answerText, resultsChart } from "./results.js";
 
 const sessionId = decodeURIComponent(location.pathname.split("/").pop());
 const KIND_TEXT = { pass: "passes this turn", break: "needs a break", support: "needs support" };
+const AREA_TEXT = { grief: "grief", disputes: "disputes", transitions: "life changes", isolation: "isolation" };
+const TRIED_TEXT = { yes: "tried it", partly: "tried it partly", no: "did not try it" };
 // Refusals after which the same command may simply be sent again: nothing was recorded,
 // or the server cannot tell; the command id keeps a resend from applying twice.
 const RETRYABLE = new Set(["timeout", "offline", "storage_unavailable", "busy", "conflict", "rate_limited", "internal"]);
@@ -110,6 +113,7 @@ function render() {
     renderRoster();
     renderNotes();
     renderFacilitators();
+    renderCourse();
   });
   byId("prompt-now").textContent = view.prompt ? `Showing now: ${view.prompt.text}` : "No prompt is showing.";
   tick();
@@ -360,6 +364,58 @@ function renderNotes() {
   );
 }
 
+// -- a meeting of a course: its members and the member round --------------------------
+
+function renderCourse() {
+  const course = view.course;
+  byId("course-panel").hidden = !course;
+  const inRound = Boolean(course) && view.phase === "running" && view.step?.kind === "member_round";
+  byId("round").hidden = !inRound;
+  if (!course) return;
+  byId("course-page").href = `/course/${encodeURIComponent(course.id)}`;
+  const members = course.members ?? [];
+  fill(byId("course-members"), members.length ? members.map(courseMember) : h("li", { class: "help", text: "Nobody has joined the course yet." }));
+  if (inRound) renderRound(course, members);
+}
+
+/** What a member brings to this meeting: areas, goal, and last week's step. */
+function memberAbout(member) {
+  const areas = (member.areas ?? []).map((a) => AREA_TEXT[a] ?? a).join(", ");
+  const step = member.last_step;
+  const tried = step ? (step.tried ? TRIED_TEXT[step.tried] ?? step.tried : "not reviewed yet") : "";
+  return [
+    areas ? h("p", {}, h("span", { class: "help", text: "Area: " }), areas) : null,
+    member.goal ? h("p", {}, h("span", { class: "help", text: "Goal: " }), h("span", { class: "note-text", text: member.goal })) : null,
+    step ? h("p", {}, h("span", { class: "help", text: `Last step (meeting ${step.n}): ` }), h("span", { class: "note-text", text: step.text }), " ", h("span", { class: "tag", text: tried })) : null,
+  ];
+}
+
+function courseMember(member) {
+  const missed = member.missed_in_a_row ?? 0;
+  return h(
+    "li",
+    { class: "course-member", "data-member": member.id },
+    h(
+      "p",
+      { class: "row" },
+      h("strong", { text: member.name }),
+      h("span", { class: `tag ${member.present_now ? "" : "gone"}`, text: member.present_now ? "here now" : "not here" }),
+      member.flag ? h("span", { class: "tag away", text: `Check in with this member: missed ${missed} in a row` }) : null,
+    ),
+    memberAbout(member),
+  );
+}
+
+function renderRound(course, members) {
+  const round = course.round;
+  const member = round ? members.find((m) => m.id === round.member_id) : null;
+  const of = round?.of ?? members.filter((m) => m.present_now).length;
+  byId("round-count").textContent = round ? `Member ${round.index + 1}${of ? ` of ${of}` : ""}` : "The round has not started.";
+  byId("round-name").textContent = member ? member.name : round ? "A member who has left" : "Next member starts the round";
+  fill(byId("round-about"), member ? memberAbout(member) : null);
+  byId("round-previous").disabled = !round || round.index === 0;
+}
+
 // -- facilitators ---------------------------------------------------------------------
 
 /** This device's part in the session: owner, co-facilitator, or null when unknown. */
@@ -552,6 +608,8 @@ function wire() {
     if (text && (await command("push_prompt", { text })).ok) byId("prompt-text").value = "";
   });
   byId("prompt-clear").addEventListener("click", () => command("clear_prompt"));
+  byId("round-next").addEventListener("click", () => command("member_round_next"));
+  byId("round-previous").addEventListener("click", () => command("member_round_previous"));
   byId("invite-form").addEventListener("submit", invite);
   byId("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -574,6 +632,10 @@ function wire() {
 }
 
 async function start() {
+  // A course page opens a meeting's console with a token in the address's fragment (never
+  // sent to a server): out of the address bar and the history, like the sign-in link's.
+  // This page asks for its own token below, with the facilitator's sign-in.
+  if (new URLSearchParams(location.hash.slice(1)).has("token")) history.replaceState(null, "", location.pathname);
   wire();
   // Who is signed in decides what the facilitators panel and the exports offer; without
   // an answer the console still runs, and the panel only shows.

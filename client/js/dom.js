@@ -39,6 +39,14 @@ export function clockText(seconds) {
   return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${rest}` : `${minutes}:${rest}`;
 }
 
+/** A day and time from the server (epoch seconds or an ISO string); "" for none. */
+export function dateText(value) {
+  if (value === null || value === undefined || value === "") return "";
+  const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+  if (Number.isNaN(date.getTime())) return "";
+  return date.toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+}
+
 /** A random id for an action, so that a retried action counts once. */
 export function actionId() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -67,6 +75,8 @@ export async function api(path, { method = "GET", body, csrf } = {}) {
     const error = new Error(data?.error?.message || `The server answered ${response.status}.`);
     error.code = data?.error?.code || String(response.status);
     error.status = response.status;
+    // The whole answer, for refusals that carry more than a message (say, a next date).
+    error.data = data;
     throw error;
   }
   return data;

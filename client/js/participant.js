@@ -1,10 +1,12 @@
 // The participant's phone: join, follow the step, answer polls, see a private role
 // card, send private signals, and reach the crisis resources from every screen.
 
-import { api, byId, fill, h } from "./dom.js";
+import { api, byId, dateText, fill, h } from "./dom.js";
 import { Live, loadSocketIo, statusText } from "./live.js";
 
 const STORE = "facilitator.participant";
+// A weekly group's membership: kept for the group's later meetings (the token says how long).
+const MEMBERSHIP_STORE = "facilitator.membership";
 const CRISIS_STORE = "facilitator.crisis";
 const SIGNAL_TEXT = {
   pass: "You passed this turn. The facilitator knows.",
@@ -13,6 +15,7 @@ const SIGNAL_TEXT = {
 };
 
 let me = load(STORE);
+let membership = load(MEMBERSHIP_STORE);
 let live = null;
 let view = null;
 let personal = null;
@@ -35,7 +38,7 @@ function load(key) {
 const canonical = (code) => (code || "").toUpperCase().replace(/[^0-9A-Z]/g, "");
 
 function show(screen) {
-  for (const id of ["join-screen", "live-screen", "gone-screen"]) byId(id).hidden = id !== screen;
+  for (const id of ["join-screen", "relink-screen", "waiting-screen", "live-screen", "gone-screen"]) byId(id).hidden = id !== screen;
 }
 
 // -- crisis resources: cached on the phone, so they show without a network ----------
@@ -69,22 +72,39 @@ function openCrisis() {
 // -- joining --------------------------------------------------------------------------
 
 function setUpJoin() {
+  wireJoining();
   const params = new URLSearchParams(location.search);
   const code = (params.get("code") || "").trim().toUpperCase();
-  if (me && (!code || canonical(code) === canonical(me.code))) {
+  // The seat kept on this phone, if it is for the session of the code in the address.
+  const kept = me && (!code || canonical(code) === canonical(me.code));
+  if (location.hash === "#relink") {
+    showRelink();
+  } else if (membership) {
+    // A member of a weekly group: the server says which meeting is on now.
+    attend(code);
+  } else if (kept) {
     if (code) history.replaceState(null, "", "/join");
     startLive();
-    return;
+  } else {
+    showJoin(code);
   }
+}
+
+function showJoin(code = "", note = "") {
   show("join-screen");
-  byId("code").value = code;
+  if (code) byId("code").value = code;
+  byId("join-error").textContent = note;
   if (code) byId("name").focus();
+  byId("join-button").disabled = false;
+}
+
+function wireJoining() {
   const button = byId("join-button");
-  button.disabled = false;
   byId("join-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const codeValue = byId("code").value.trim().toUpperCase();
     const name = byId("name").value.trim();
+    const guest = byId("guest").checked;
     if (!codeValue) {
       byId("join-error").textContent = "Type the code shown in the room.";
       byId("code").focus();
@@ -92,19 +112,181 @@ function setUpJoin() {
     }
     button.disabled = true;
     byId("join-error").textContent = "";
+    const body = { code: codeValue };
+    if (name) body.name = name;
+    if (guest) body.guest = true;
+    let reply;
     try {
-      const body = { code: codeValue };
-      if (name) body.name = name;
-      const reply = await api("/api/join", { method: "POST", body });
-      me = { token: reply.token, session_id: reply.session_id, id: reply.participant_id, name: reply.name, code: codeValue };
-      localStorage.setItem(STORE, JSON.stringify(me));
-      history.replaceState(null, "", "/join");
-      startLive();
+      reply = await api("/api/join", { method: "POST", body });
     } catch (error) {
+      // Not a session's code: it may be a weekly group's own code.
+      if (error.code === "not_found" && !guest && (await joinCourse(codeValue, name))) return;
       byId("join-error").textContent = navigator.onLine ? error.message : "No network. Try again when you are connected.";
       button.disabled = false;
+      return;
     }
+    // A meeting of a weekly group: this phone is a member from now on.
+    keepMembership(reply);
+    me = { token: reply.token, session_id: reply.session_id, id: reply.participant_id, name: reply.name, code: codeValue, course: reply.membership ? reply.course_id : undefined };
+    localStorage.setItem(STORE, JSON.stringify(me));
+    history.replaceState(null, "", "/join");
+    startLive();
   });
+  for (const link of document.querySelectorAll("[data-relink]")) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      showRelink();
+    });
+  }
+  byId("relink-back").addEventListener("click", (event) => {
+    event.preventDefault();
+    history.replaceState(null, "", "/join");
+    showJoin();
+  });
+  byId("waiting-join").addEventListener("click", (event) => {
+    event.preventDefault();
+    showJoin();
+  });
+  byId("relink-form").addEventListener("submit", relink);
+  byId("attend-retry").addEventListener("click", () => attend());
+}
+
+/** Join a weekly group with its own code; true when joined (then on to its meeting). */
+async function joinCourse(code, name) {
+  try {
+    const body = { code };
+    if (name) body.name = name;
+    keepMembership(await api("/api/courses/join", { method: "POST", body }));
+  } catch {
+    return false;
+  }
+  history.replaceState(null, "", "/join");
+  await attend();
+  return true;
+}
+
+function keepMembership(reply) {
+  if (!reply?.membership) return;
+  membership = { membership: reply.membership, course_id: reply.course_id, member_id: reply.member_id, name: reply.name };
+  localStorage.setItem(MEMBERSHIP_STORE, JSON.stringify(membership));
+}
+
+function forgetMembership() {
+  localStorage.removeItem(MEMBERSHIP_STORE);
+  membership = null;
+}
+
+/** Drop the seat kept for a meeting that is over, with its unsent taps. */
+function dropSeat() {
+  if (!me) return;
+  localStorage.removeItem(outboxKey());
+  localStorage.removeItem(STORE);
+  me = null;
+}
+
+function showWaiting(title, { next = "", error = "", retry = true } = {}) {
+  show("waiting-screen");
+  byId("waiting-title").textContent = title;
+  byId("waiting-whoami").textContent = membership?.name ? `You are in the group as ${membership.name}.` : "";
+  byId("waiting-next").textContent = next;
+  byId("waiting-error").textContent = error;
+  byId("attend-retry").hidden = !retry;
+  byId("attend-retry").disabled = false;
+}
+
+/**
+ * Ask the server for the meeting of this phone's group that is on now, and join it.
+ * `code` is a session's code from the address, if any: when the group is not meeting,
+ * the phone joins with that code instead.
+ */
+async function attend(code = "") {
+  showWaiting("Finding your group's meeting…", { retry: false });
+  const kept = me && (!code || canonical(code) === canonical(me.code));
+  let reply;
+  try {
+    reply = await api("/api/courses/attend", { method: "POST", body: { membership: membership.membership } });
+  } catch (error) {
+    if (error.status === 409) {
+      // No meeting now: a seat kept for an earlier meeting is over; one in another
+      // session (not the group's) is not.
+      if (me?.course) dropSeat();
+      else if (kept) return goLive(code);
+      if (code) return showJoin(code);
+      const next = dateText(error.data?.error?.next_meeting ?? error.data?.next_meeting);
+      showWaiting(error.code === "not_meeting" ? "Your group is not meeting right now." : sentence(error.message), {
+        next: next ? `The next meeting is on ${next}.` : "",
+      });
+    } else if (error.status === undefined || error.status >= 500 || error.status === 429) {
+      // No network, or the server cannot answer now: a seat kept on this phone still
+      // shows the session and keeps taps until the connection is back.
+      if (kept) return goLive(code);
+      showWaiting("Your group's meeting could not be found just now.", {
+        error: error.status === undefined ? "No network. Try again when you are connected." : sentence(error.message),
+      });
+    } else {
+      // Refused for good: the membership moved to another phone, ended, or was withdrawn.
+      forgetMembership();
+      if (me?.course) dropSeat();
+      if (kept && me) return goLive(code);
+      showJoin(code, "This phone is no longer linked to your group. Ask your facilitator for a code, or join with the code in the room.");
+    }
+    return undefined;
+  }
+  // The same meeting keeps its unsent taps (the member's id is the same); another drops them.
+  if (me && me.session_id !== reply.session_id) dropSeat();
+  me = { token: reply.token, session_id: reply.session_id, id: reply.participant_id, name: reply.name, code: me?.code ?? "", course: membership.course_id };
+  localStorage.setItem(STORE, JSON.stringify(me));
+  return goLive("");
+}
+
+function goLive(code) {
+  if (code) history.replaceState(null, "", "/join");
+  startLive();
+}
+
+function showRelink() {
+  show("relink-screen");
+  byId("relink-error").textContent = "";
+  byId("relink-code").focus();
+}
+
+async function relink(event) {
+  event.preventDefault();
+  const code = byId("relink-code").value.trim().toUpperCase();
+  if (!code) {
+    byId("relink-error").textContent = "Type the code your facilitator gave you.";
+    byId("relink-code").focus();
+    return;
+  }
+  const button = byId("relink-button");
+  button.disabled = true;
+  byId("relink-error").textContent = "";
+  try {
+    keepMembership(await api("/api/courses/relink", { method: "POST", body: { code } }));
+  } catch (error) {
+    byId("relink-error").textContent =
+      error.status === undefined
+        ? "No network. Try again when you are connected."
+        : error.code === "not_found"
+          ? "This code does not work. A code works once, for 15 minutes: ask your facilitator for a new one."
+          : sentence(error.message);
+    button.disabled = false;
+    return;
+  }
+  button.disabled = false;
+  byId("relink-code").value = "";
+  history.replaceState(null, "", "/join");
+  // A seat kept from another phone's meeting is not this member's any more.
+  if (me?.course) dropSeat();
+  await attend();
+}
+
+/** A server message as a sentence: a capital first, a full stop last. */
+function sentence(text) {
+  const trimmed = String(text || "").trim();
+  if (!trimmed) return "";
+  const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 function forget(title, text) {
@@ -144,6 +326,7 @@ function startLive() {
       status.className = `status ${state}`;
       status.textContent = statusText(state, pending, trouble);
       renderPoll();
+      renderCourseStep();
     },
     // Only a refusal that ends the membership arrives here (see REFUSALS in live.js).
     onRefused: (error) => forget("You are no longer in this session", error.message),
@@ -157,10 +340,13 @@ function startLive() {
       // The note speaks of the latest tap: while later ones wait, it still says sending.
       const waiting = live.pending().some((p) => p.event === "send_signal");
       if (item.event === "send_signal" && !waiting) byId("signal-note").textContent = signalNote(item.payload.kind, ack);
+      if (item.event === "review_step" || item.event === "set_step") courseSent(item, ack);
       renderedPoll = "";
       renderPoll();
+      renderCourseStep();
     },
   }).start();
+  wireCourseStep();
   for (const button of document.querySelectorAll("[data-signal]")) {
     button.addEventListener("click", () => {
       live.queue("send_signal", { kind: button.dataset.signal });
@@ -210,6 +396,128 @@ function render() {
   prompt.textContent = view.prompt ? view.prompt.text : "";
   renderPoll();
   renderRole();
+  renderCourseStep();
+}
+
+// -- a weekly group: last week's step, and this week's ------------------------------
+
+// The outcome of this phone's review and step, once the server answered (never before).
+let reviewDone = null;
+// The step asked about, still shown once the server no longer asks (answered).
+let reviewText = "";
+let stepOutcome = null;
+// The member is writing a step: the text box is theirs, not the server's.
+let stepEdited = false;
+
+function pendingOf(event) {
+  return live?.pending().filter((item) => item.event === event) ?? [];
+}
+
+/** What a tap still on the phone waits for, by the connection's state. */
+function waitingTap() {
+  if (live?.state === "online") return "Sending…";
+  if (live?.state === "retrying") return "Saved on this phone; it will be sent as soon as the server can take it.";
+  return "Saved on this phone; it will be sent when you are back online.";
+}
+
+function courseSent(item, ack) {
+  if (item.event === "review_step") {
+    reviewDone = ack.ok ? { tried: item.payload.tried } : { error: `Not saved: ${sentence(ack.error.message)}` };
+  } else {
+    stepOutcome = ack.ok ? { text: item.payload.text } : { error: `Not saved: ${sentence(ack.error.message)}`, text: item.payload.text };
+    // Refused: the text goes back into the box, so that nothing typed is lost.
+    if (!ack.ok) {
+      byId("step-text").value = item.payload.text;
+      stepEdited = true;
+    } else stepEdited = false;
+  }
+}
+
+function renderCourseStep() {
+  const course = personal?.course;
+  const section = byId("course-step");
+  if (!course) {
+    section.hidden = true;
+    return;
+  }
+  const review = renderReview(course);
+  const step = renderStepForm(course);
+  section.hidden = !review && !step;
+}
+
+function renderReview(course) {
+  const toReview = course.step_to_review;
+  const waiting = pendingOf("review_step");
+  const box = byId("review");
+  if (!toReview && !waiting.length && !reviewDone) {
+    box.hidden = true;
+    return false;
+  }
+  box.hidden = false;
+  if (toReview) reviewText = toReview.text;
+  const text = reviewText;
+  byId("review-question").textContent = text ? `Last time you chose: ${text}. Did you try it?` : "Did you try last time's step?";
+  const answered = waiting.length > 0 || (reviewDone && !reviewDone.error);
+  byId("review-buttons").hidden = answered;
+  const note = byId("review-note");
+  if (waiting.length) note.textContent = waitingTap();
+  else if (reviewDone?.error) note.textContent = reviewDone.error;
+  else if (reviewDone) note.textContent = "Thank you. Your answer is in.";
+  else note.textContent = "";
+  return true;
+}
+
+function renderStepForm(course) {
+  const form = byId("step-form");
+  const waiting = pendingOf("set_step");
+  const open = Boolean(course.step_open);
+  form.hidden = !open && !waiting.length;
+  if (form.hidden) return false;
+  const box = byId("step-text");
+  const saved = course.my_step?.text ?? "";
+  if (!stepEdited && document.activeElement !== box) box.value = waiting.at(-1)?.payload.text ?? saved;
+  const note = byId("step-note");
+  const error = byId("step-error");
+  error.textContent = stepOutcome?.error && !waiting.length ? stepOutcome.error : "";
+  if (waiting.length) note.textContent = waitingTap();
+  else if (stepOutcome && !stepOutcome.error) note.textContent = "Your step is saved. Next time you will be asked how it went.";
+  else if (saved && !stepEdited) note.textContent = "Your step is saved.";
+  else note.textContent = "";
+  byId("step-save").textContent = saved ? "Save the change" : "Save my step";
+  return true;
+}
+
+function wireCourseStep() {
+  for (const button of document.querySelectorAll("[data-tried]")) {
+    button.addEventListener("click", () => {
+      reviewText = personal?.course?.step_to_review?.text ?? reviewText;
+      reviewDone = null;
+      live.queue("review_step", { tried: button.dataset.tried });
+      renderCourseStep();
+    });
+  }
+  byId("step-text").addEventListener("input", () => {
+    stepEdited = true;
+    stepOutcome = null;
+    byId("step-note").textContent = "";
+  });
+  byId("step-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = byId("step-text").value.trim();
+    if (!text) {
+      byId("step-error").textContent = "Write one small thing you will try.";
+      byId("step-text").focus();
+      return;
+    }
+    if (text.length > 500) {
+      byId("step-error").textContent = "Keep it under 500 characters.";
+      return;
+    }
+    stepOutcome = null;
+    stepEdited = false;
+    live.queue("set_step", { text });
+    renderCourseStep();
+  });
 }
 
 // -- polls ----------------------------------------------------------------------------
