@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from facilitator.core.course import missed_in_a_row
 from facilitator.core.course_state import Step
 from facilitator.service.course_views import (
     TrendPoint,
-    _missed_in_a_row,
     course_view,
     member_trend,
 )
@@ -105,12 +105,12 @@ def test_one_missed_meeting_is_no_flag() -> None:
 
 def test_missed_meetings_count_back_from_the_last_ended_one_and_stop_at_any_other_status() -> None:
     state = new_course()
-    assert _missed_in_a_row(state, "c-dee") == 3
+    assert missed_in_a_row(state, "c-dee") == 3
     state.attendance[2]["c-dee"] = "late"
-    assert _missed_in_a_row(state, "c-dee") == 1
+    assert missed_in_a_row(state, "c-dee") == 1
     state.meetings[4].ended_at = T0 + 4 * WEEK + 3600
     state.attendance[4] = {"c-dee": "present"}
-    assert _missed_in_a_row(state, "c-dee") == 0
+    assert missed_in_a_row(state, "c-dee") == 0
 
 
 def test_a_withdrawn_member_is_not_flagged() -> None:

@@ -118,7 +118,11 @@ class CourseActions:
 
         state = self.courses.current(course_id)
         seat = audience.check_course_reads(user, state)
-        return {**course_view(state, self._instruments()), "seat": seat.value}
+        view = {**course_view(state, self._instruments()), "seat": seat.value, "role": seat.value}
+        if seat is not audience.CourseSeat.SUPERVISOR:
+            # Those who run the meetings hand the code out; a supervisor needs none.
+            view["join_code"] = grouped_code(state.join_code)
+        return view
 
     def open_meeting(self, user: str, course_id: str, n: int, signin: str) -> dict[str, Any]:
         """Open meeting `n` of a course as a live session; return its links."""

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from facilitator.core.course import last_step, missed_in_a_row
 from facilitator.core.course_state import CourseState, Measure, Meeting, Step
 from facilitator.library.loader import Instrument
 
@@ -83,8 +84,8 @@ def course_view(state: CourseState, instruments: Mapping[str, Instrument]) -> di
 def _member(state: CourseState, member_id: str) -> dict[str, Any]:
     member = state.members[member_id]
     plan = state.plans.get(member_id)
-    missed = _missed_in_a_row(state, member_id)
-    last = _last_step(state, member_id, sys.maxsize)
+    missed = missed_in_a_row(state, member_id)
+    last = last_step(state, member_id, sys.maxsize)
     return {
         "id": member.id,
         "name": member.name,
@@ -177,25 +178,3 @@ def measure_title(measure_id: str, instruments: Mapping[str, Instrument]) -> str
     """Return an instrument's title, or the id of a measure that is a protocol poll."""
     instrument = instruments.get(measure_id)
     return instrument.title if instrument else measure_id
-
-
-# The course core (facilitator/core/course.py) defines missed_in_a_row and last_step
-# to the same contract; these local copies stand in until it lands, then give way to it.
-
-
-def _missed_in_a_row(state: CourseState, member_id: str) -> int:
-    """Return how many ended meetings the member missed in a row, counting back from the last."""
-    missed = 0
-    for meeting in reversed(state.meetings):
-        if meeting.ended_at is None:
-            continue
-        if state.attendance.get(meeting.n, {}).get(member_id) != "absent":
-            break
-        missed += 1
-    return missed
-
-
-def _last_step(state: CourseState, member_id: str, before_n: int) -> tuple[int, Step] | None:
-    """Return the member's newest step set at a meeting before `before_n`, with its meeting."""
-    earlier = [(n, step) for n, step in member_steps(state, member_id) if n < before_n]
-    return earlier[-1] if earlier else None
