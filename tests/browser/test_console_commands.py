@@ -29,6 +29,9 @@ class Relay:
         self.hold_views = False
         self.held: list[str] = []
         self.acks = 0
+        # Socket.IO starts on HTTP long-polling and moves to the WebSocket only then:
+        # frames sent before that pass no relay, so a test waits for it (`wait_upgraded`).
+        self.upgraded = False
         self._doomed: set[str] = set()
         self._guard = threading.Lock()
 
@@ -36,6 +39,8 @@ class Relay:
         server = ws.connect_to_server()
 
         def from_page(message: str | bytes) -> None:
+            if message == "5":
+                self.upgraded = True
             if isinstance(message, str):
                 found = re.match(r"^42(\d+)\[\"(\w+)\",(.*)\]$", message, re.DOTALL)
                 if found:
@@ -64,6 +69,14 @@ class Relay:
         ws.on_message(from_page)
         server.on_message(from_server)
 
+    def wait_upgraded(self, page: Any) -> None:
+        """Wait until the page's connection runs over the relayed WebSocket."""
+        for _ in range(200):  # the relay runs only while Playwright is called
+            if self.upgraded:
+                return
+            page.wait_for_timeout(25)
+        raise AssertionError("the console never moved its connection to the WebSocket")
+
     def commands(self, event: str) -> list[dict[str, Any]]:
         with self._guard:
             return [payload for name, payload in self.sent if name == event]
@@ -78,6 +91,7 @@ def _console(
     screen.page.route_web_socket(re.compile(r"/socket\.io/"), relay.route)
     screen.page.goto(f"{screen.origin}/console/{links['session_id']}")
     desk = screen.page
+    relay.wait_upgraded(desk)
     desk.get_by_role("button", name="Start session").click()
     expect(desk.locator("#step-title")).to_have_text("Mood number")
     return desk, relay, links
@@ -147,6 +161,7 @@ def test_a_click_before_the_last_command_came_back_carries_the_version_it_reache
     screen.page.route_web_socket(re.compile(r"/socket\.io/"), relay.route)
     screen.page.goto(f"{screen.origin}/console/{links['session_id']}")
     desk = screen.page
+    relay.wait_upgraded(desk)
     expect(desk.locator("#step-title")).to_have_text("Ready to start")
     # The facilitator clicks twice before the first command's view is back (held here, a
     # slow network elsewhere): the second click must not be refused as out of date.
