@@ -11,10 +11,13 @@ import requests
 
 from facilitator.app import close_app, create_app
 from facilitator.config import Settings
+from facilitator.core import course_commands as cc
+from facilitator.core.course import create_course, handle
 from facilitator.service import retention
 from facilitator.service.retention import RetentionSweeper
 from facilitator.storage.base import Store
 from facilitator.storage.sqlite import SQLiteStore
+from tests.course_factories import create_command
 from tests.live import Server, wait_until
 from tests.sessions_at import DAY, session_at
 
@@ -141,3 +144,34 @@ def test_a_served_app_under_gevent_purges_at_start_and_keeps_serving(tmp_path: P
     finally:
         server.stop()
         store.close()
+
+
+def _course_in(
+    store: Store, course_id: str, code: str, meetings: list[tuple[int, float, bool]]
+) -> None:
+    """Store a course whose meetings (n, opened at, ended an hour later?) were held."""
+    state, log = create_course(create_command(course_id, "amina", code))
+    for n, at, ended in meetings:
+        log += handle(state, cc.OpenMeeting(at, n, f"{course_id}-s{n}"))
+        if ended:
+            log += handle(state, cc.EndMeeting(at + 3600, n))
+    store.append(course_id, 0, log)
+
+
+def test_a_course_is_purged_once_its_last_meeting_ended_longer_ago_than_the_limit(
+    store: Store,
+) -> None:
+    _course_in(
+        store, "course-old", "CCCCCAAAAA", [(0, NOW - 20 * DAY, True), (1, NOW - 9 * DAY, True)]
+    )
+    _course_in(
+        store, "course-recent", "CCCCCDDDDD", [(0, NOW - 20 * DAY, True), (1, NOW - 5 * DAY, True)]
+    )
+    _course_in(store, "course-open", "CCCCCEEEEE", [(0, NOW - 20 * DAY, False)])
+    erased = retention.purge(store, NOW, 7, actor="retention", address="local")
+    assert [p.session_id for p in erased] == []  # the sessions' list: no session was old
+    assert sorted(r.id for r in store.courses()) == ["course-open", "course-recent"]
+    assert (store.read("course-old"), store.load_snapshot("course-old")) == ([], None)
+    assert store.course_for_code("CCCCCAAAAA") is None
+    (entry,) = [e for e in store.audit_entries("amina") if e.action == "course_purged"]
+    assert (entry.session_id, entry.detail) == ("course-old", "last met more than 7 days ago")

@@ -82,16 +82,7 @@ class CourseService:
             return state
 
     def _load(self, course_id: str) -> CourseState:
-        snapshot = self.store.load_snapshot(course_id)
-        if snapshot is not None:
-            state = course_state_from_dict(snapshot.state)
-            for _, event in self.store.read(course_id, since=snapshot.version):
-                engine.apply(state, event)
-            return state
-        logged = [event for _, event in self.store.read(course_id)]
-        if not logged:
-            raise DomainError(f"no course {course_id!r}", "not_found")
-        return engine.fold(logged)
+        return load_course(self.store, course_id)
 
     def clock(self) -> float:
         return self._clock()
@@ -196,6 +187,20 @@ class CourseService:
     def _lock(self, course_id: str) -> threading.RLock:
         with self._guard:
             return self._locks.setdefault(course_id, threading.RLock())
+
+
+def load_course(store: Store, course_id: str) -> CourseState:
+    """Return a course's state: its latest snapshot, then its log after it."""
+    snapshot = store.load_snapshot(course_id)
+    if snapshot is not None:
+        state = course_state_from_dict(snapshot.state)
+        for _, event in store.read(course_id, since=snapshot.version):
+            engine.apply(state, event)
+        return state
+    logged = [event for _, event in store.read(course_id)]
+    if not logged:
+        raise DomainError(f"no course {course_id!r}", "not_found")
+    return engine.fold(logged)
 
 
 # -- what a meeting leaves in its course: pure ------------------------------------------

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from facilitator.core.errors import DomainError
 from facilitator.service import audit
+from facilitator.service.courses import load_course
 from facilitator.service.loading import load_state
 from facilitator.storage.base import Store
 
@@ -21,6 +22,7 @@ SWEEP_EVERY = 3600.0
 
 @dataclass(frozen=True)
 class Purged:
+    # A session's id, or a course's.
     session_id: str
     owner: str
     created_at: float
@@ -45,8 +47,46 @@ def expired(store: Store, now: float, days: float) -> list[Purged]:
     return found
 
 
+def expired_courses(store: Store, now: float, days: float) -> list[Purged]:
+    """Return the courses with no meeting open whose last meeting ended (or, with none
+    held, which began) more than `days` days before `now`."""
+    cutoff = now - days * DAY
+    found = []
+    for record in store.courses():
+        time.sleep(0)
+        if record.created_at > cutoff:
+            continue
+        try:
+            state = load_course(store, record.id)
+        except DomainError:
+            continue
+        if any(m.session_id and m.ended_at is None for m in state.meetings):
+            continue  # a meeting is on, or was left open: not done with
+        last = max((m.ended_at for m in state.meetings if m.ended_at), default=state.created_at)
+        if last <= cutoff:
+            found.append(Purged(record.id, record.owner, record.created_at, last))
+    return found
+
+
 def purge(store: Store, now: float, days: float, *, actor: str, address: str) -> list[Purged]:
-    """Erase every session that ended more than `days` days ago; audit each erasure."""
+    """Erase every session, and every course, done with more than `days` days ago; audit
+    each erasure. A course goes with its meetings' sessions."""
+    for course in expired_courses(store, now, days):
+        state = load_course(store, course.session_id)
+        for meeting in state.meetings:
+            if meeting.session_id:
+                store.delete(meeting.session_id)
+        store.delete_course(course.session_id)
+        audit.record(
+            store,
+            now,
+            audit.COURSE_PURGED,
+            actor=actor,
+            address=address,
+            owner=course.owner,
+            session_id=course.session_id,
+            detail=f"last met more than {days:g} days ago",
+        )
     erased = expired(store, now, days)
     for session in erased:
         store.delete(session.session_id)
