@@ -331,3 +331,36 @@ def test_a_meeting_code_enrolls_a_phone_unless_it_comes_as_a_guest(server: Serve
     after = _course(owner, course_id)
     assert [a["status"] for a in after["members"][0]["attendance"] if a["n"] == 1] == ["present"]
     assert len(after["members"]) == 1  # the guest left nothing in the course
+
+
+def test_a_supervisor_reads_a_course_and_changes_nothing(server: Server) -> None:
+    add_account(server, "sam-supervisor")
+    owner = signed_in(server, OWNER)
+    made = owner.post("/api/courses", {"protocol_id": "group-ipt-8", "title": "Monday group"})
+    course_id = made.json()["course_id"]
+    member = _post(server, "/api/courses/join", {"code": made.json()["join_code"], "name": "Ravi"})
+    member_id = member.json()["member_id"]
+    supervisor = signed_in(server, "sam-supervisor")
+    assert supervisor.get(f"/api/courses/{course_id}").status_code == 403
+    assert owner.put(f"/api/courses/{course_id}/supervisors/sam-supervisor").status_code == 200
+    listed = supervisor.get("/api/courses").json()["courses"]
+    assert [(c["id"], c["role"]) for c in listed] == [(course_id, "supervisor")]
+    seen = supervisor.get(f"/api/courses/{course_id}").json()["course"]
+    assert seen["seat"] == "supervisor" and "join_code" not in seen
+    for kind in ("summary.html", "attendance.csv", "course.xlsx"):
+        assert supervisor.get(f"/api/courses/{course_id}/export/{kind}").status_code == 200
+    before = _course(owner, course_id)["version"]
+    refused = [
+        supervisor.post(f"/api/courses/{course_id}/meetings/1/open", {}),
+        supervisor.put(
+            f"/api/courses/{course_id}/members/{member_id}/plan",
+            {"areas": ["grief"], "goal": "", "key_people": []},
+        ),
+        supervisor.post(f"/api/courses/{course_id}/members/{member_id}/relink", {}),
+        supervisor.put(f"/api/courses/{course_id}/supervisors/{OWNER}"),
+        supervisor.delete(f"/api/courses/{course_id}"),
+    ]
+    assert [r.status_code for r in refused] == [403] * 5
+    assert _course(owner, course_id)["version"] == before
+    assert owner.delete(f"/api/courses/{course_id}/supervisors/sam-supervisor").status_code == 200
+    assert supervisor.get(f"/api/courses/{course_id}").status_code == 403
