@@ -113,6 +113,18 @@ def test_phones_get_a_step_before_the_console_does() -> None:
     assert rooms.index(participants_room("s1")) < rooms.index(facilitator_room("s1"))
 
 
+def test_in_a_meeting_of_a_course_each_member_gets_their_part_again_at_each_step() -> None:
+    # Their part says whether this week's step may be chosen yet, which turns on the step.
+    plain = Room(new_session(2, start=True))
+    plain.broadcaster().publish(plain.state, handle(plain.state, c.Next(T0 + 400)))
+    assert [r for r, _ in plain.sent if ":member:" in r] == []
+    room = Room(new_session(2, start=True))
+    room.state.course_id = "course-1"
+    room.broadcaster().publish(room.state, handle(room.state, c.Next(T0 + 400)))
+    personal = [r for r, _ in room.sent if ":member:" in r]
+    assert personal == [member_room("s1", "p1"), member_room("s1", "p2")]
+
+
 def test_a_session_erased_before_its_deferred_view_sends_nothing() -> None:
     room = Room(_open_poll(2))
     broadcaster = room.broadcaster()

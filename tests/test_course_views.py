@@ -163,6 +163,14 @@ def test_view_gives_each_members_latest_score_per_measure() -> None:
     assert _member(view, "c-dee")["latest"] == {}
 
 
+def test_view_gives_each_members_scores_meeting_by_meeting_for_the_tables() -> None:
+    view = course_view(new_course(), instruments())
+    ana = _member(view, "c-ana")
+    assert [p["n"] for p in ana["measures"][PHQ9]] == [1, 3]
+    assert ana["measures"][PHQ9][-1] == {"n": 3, "score": 8, "band": "mild"}
+    assert _member(view, "c-dee")["measures"] == {}
+
+
 def test_view_names_the_measures_scored_instruments_by_title() -> None:
     view = course_view(new_course(), instruments())
     assert view["measures"] == [

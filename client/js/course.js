@@ -57,14 +57,20 @@ function mayExport() {
   return true;
 }
 
+/** "ended", "running", or "planned" for a meeting not opened yet (dated or not). */
 function meetingStatus(meeting) {
-  if (meeting.status) return meeting.status;
-  if (meeting.ended_at) return "ended";
-  if (meeting.session_id) return "running";
+  if (meeting.ended_at || meeting.status === "ended") return "ended";
+  if (meeting.session_id || meeting.status === "running") return "running";
   return "planned";
 }
 
 const started = (meeting) => meetingStatus(meeting) !== "planned";
+
+/** A member's attendance at meeting n: "present", "late", "left_early", "absent" or "". */
+function attendanceAt(member, n) {
+  const found = (member.attendance ?? []).find((a) => a.n === n);
+  return found?.status ?? "";
+}
 
 function meetingName(n) {
   const meeting = course.meetings.find((m) => m.n === n);
@@ -213,7 +219,7 @@ function renderAttendance() {
 }
 
 function attendanceCell(member, meeting) {
-  const status = (member.attendance ?? {})[meeting.n] ?? (member.attendance ?? {})[String(meeting.n)] ?? "";
+  const status = attendanceAt(member, meeting.n);
   if (!runs() || member.withdrawn || (!started(meeting) && !status)) {
     return status ? h("span", { text: STATUS_TEXT[status] ?? status }) : h("span", { class: "help", "aria-label": "Not recorded", text: "·" });
   }
@@ -440,7 +446,7 @@ function measuresSection(member) {
 function phoneSection(member, id) {
   const shown = h("p", { class: "relink-code", role: "status", "aria-live": "polite", id: id("relink-code") });
   const error = h("p", { class: "error", role: "alert" });
-  const relink = h("button", { type: "button", "data-key": id("relink"), text: "Re-link phone", "aria-label": `Re-link ${member.name}'s phone` });
+  const relink = h("button", { type: "button", "data-key": id("relink"), text: "Re-link phone", "aria-label": `Re-link phone of ${member.name}` });
   relink.addEventListener("click", async () => {
     error.textContent = "";
     shown.textContent = "";
@@ -456,7 +462,7 @@ function phoneSection(member, id) {
       relink.disabled = false;
     }
   });
-  const withdraw = h("button", { type: "button", class: "danger", "data-key": id("withdraw"), text: "Withdraw from the course", "aria-label": `Withdraw ${member.name} from the course` });
+  const withdraw = h("button", { type: "button", class: "danger", "data-key": id("withdraw"), text: "Withdraw from the course", "aria-label": `Withdraw from the course: ${member.name}` });
   withdraw.addEventListener("click", async () => {
     if (!confirm(`Withdraw ${member.name} from this course? Their phone stops joining its meetings.`)) return;
     error.textContent = "";

@@ -35,7 +35,10 @@ const ROLE_TEXT = { owner: "owner", co_facilitator: "co-facilitator", supervisor
 
 /** One course of the list: its public title, the protocol in small print, its progress. */
 function courseItem(course) {
-  const next = dateText(course.next_meeting);
+  // The next meeting not yet ended: {n, title, planned_at}, or null when all are done.
+  const coming = course.next_meeting;
+  const when = dateText(coming?.planned_at);
+  const next = coming ? `Next: meeting ${coming.n}, ${coming.title}${when ? `, ${when}` : ""}` : "All meetings done";
   const done = Number.isInteger(course.meetings_done) && Number.isInteger(course.meetings) ? `${course.meetings_done} of ${course.meetings} meetings done` : "";
   return h(
     "li",
@@ -44,7 +47,7 @@ function courseItem(course) {
     " ",
     course.role ? h("span", { class: "tag", text: ROLE_TEXT[course.role] || course.role }) : null,
     course.clinical_title ? h("small", { class: "help small-print", text: course.clinical_title }) : null,
-    h("span", { class: "help block", text: [next ? `Next meeting ${next}` : "No meeting planned", done].filter(Boolean).join(" · ") }),
+    h("span", { class: "help block", text: [next, done].filter(Boolean).join(" · ") }),
   );
 }
 

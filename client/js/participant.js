@@ -119,8 +119,8 @@ function wireJoining() {
     try {
       reply = await api("/api/join", { method: "POST", body });
     } catch (error) {
-      // Not a session's code: it may be a weekly group's own code.
-      if (error.code === "not_found" && !guest && (await joinCourse(codeValue, name))) return;
+      // Not a session's code (the server says "unknown_code"): it may be a weekly group's own code.
+      if (error.code === "unknown_code" && !guest && (await joinCourse(codeValue, name))) return;
       byId("join-error").textContent = navigator.onLine ? error.message : "No network. Try again when you are connected.";
       button.disabled = false;
       return;

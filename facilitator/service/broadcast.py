@@ -181,10 +181,17 @@ class Broadcaster:
         self._send("view", view, facilitator_room(session_id))
 
 
+# In a meeting of a course a member's own part says whether this week's step may be
+# chosen yet, which turns on the step the meeting is at.
+_COURSE_MEETING_MOVES = (e.SessionStarted, e.StepEntered, e.SessionEnded)
+
+
 def _members_touched(state: SessionState, events: Sequence[e.Event]) -> set[str]:
     touched: set[str] = set()
     for event in events:
-        if isinstance(event, (e.RolePlayPushed, e.RolePlayEnded)):
+        if isinstance(event, (e.RolePlayPushed, e.RolePlayEnded)) or (
+            state.course_id and isinstance(event, _COURSE_MEETING_MOVES)
+        ):
             touched |= {m.id for m in state.participants.values() if m.present}
         member = getattr(event, "participant_id", None)
         if member is not None:

@@ -277,12 +277,22 @@ class CourseActions:
     def trend_svg(self, user: str, course_id: str, member_id: str, measure: str) -> str:
         """Return one member's scores of one measure across meetings, as an SVG chart."""
         from facilitator.service.charts import trend_svg
+        from facilitator.service.course_views import measure_title
 
         state = self.courses.current(course_id)
         audience.check_course_reads(user, state)
         if member_id not in state.members:
             raise Refused("not_found", "this course has no such member")
-        return trend_svg(state, member_id, measure, self._bands(measure))
+        # A weekly score is drawn on its whole scale (0 to 10), as in the summary: drawn
+        # to its own highest score, a 5 would sit at the top like a best week.
+        return trend_svg(
+            state,
+            member_id,
+            measure,
+            self._bands(measure),
+            scale=self._scales(state).get(measure),
+            label=measure_title(measure, self._instruments()),
+        )
 
     def course_export(self, user: str, course_id: str, kind: str, address: str) -> Download:
         """Return one of a course's exports, to those who may read them."""

@@ -86,6 +86,7 @@ def _member(state: CourseState, member_id: str) -> dict[str, Any]:
     plan = state.plans.get(member_id)
     missed = missed_in_a_row(state, member_id)
     last = last_step(state, member_id, sys.maxsize)
+    trend = member_trend(state, member_id)
     return {
         "id": member.id,
         "name": member.name,
@@ -119,7 +120,12 @@ def _member(state: CourseState, member_id: str) -> dict[str, Any]:
         else {"n": last[0], "text": last[1].text, "tried": last[1].tried},
         "latest": {
             measure_id: {"score": points[-1].score, "band": points[-1].band, "n": points[-1].n}
-            for measure_id, points in member_trend(state, member_id).items()
+            for measure_id, points in trend.items()
+        },
+        # Every score, for the table the course page puts beside each chart.
+        "measures": {
+            measure_id: [{"n": p.n, "score": p.score, "band": p.band} for p in points]
+            for measure_id, points in trend.items()
         },
     }
 
