@@ -319,5 +319,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CommandRecorded,
         CoFacilitatorInvited,
         CoFacilitatorRemoved,
+        MemberRoundMoved,
     )
 }
