@@ -63,9 +63,10 @@ def test_the_recorded_action_is_private_and_replays() -> None:
 def test_an_acknowledged_signal_keeps_when_it_was_acknowledged() -> None:
     state = new_session(2, start=True)
     handle(state, c.SendSignal(T0 + 150, "p1", "sig-1", SignalKind.SUPPORT))
-    assert state.signals[0].acknowledged_at is None
+    before = (state.signals[0].acknowledged, state.signals[0].acknowledged_at)
     handle(state, c.AcknowledgeSignal(T0 + 170, "signal-1"))
-    assert (state.signals[0].acknowledged, state.signals[0].acknowledged_at) == (True, T0 + 170)
+    after = (state.signals[0].acknowledged, state.signals[0].acknowledged_at)
+    assert (before, after) == ((False, None), (True, T0 + 170))
 
 
 def test_folding_the_events_again_gives_the_same_alerts() -> None:

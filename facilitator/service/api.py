@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from facilitator.core import commands as c
 from facilitator.core.errors import DomainError
 from facilitator.core.events import ParticipantLeft, SessionEnded
-from facilitator.core.state import SessionState, SignalKind
+from facilitator.core.state import RiskAction, SessionState, SignalKind
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
 from facilitator.service import audience, audit, exports
@@ -273,6 +273,25 @@ class Service(CourseActions):
     ) -> dict[str, Any]:
         return self._command(
             actor, lambda st, at: c.AcknowledgeSignal(at, signal_id), version, command_id
+        )
+
+    def record_risk_action(
+        self,
+        actor: Actor,
+        *,
+        alert_id: str,
+        action: str,
+        note: str = "",
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Record what was done about a risk alert, by whom: it leaves the open alerts."""
+        done = RiskAction(action)
+        return self._command(
+            actor,
+            lambda st, at: c.RecordRiskAction(at, alert_id, done, note, by=actor.user),
+            version,
+            command_id,
         )
 
     def add_note(
