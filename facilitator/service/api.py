@@ -559,10 +559,20 @@ class Service(CourseActions):
                 exports.results_csv(state), "text/csv; charset=utf-8", f"results-{session_id}.csv"
             )
         else:
-            body = exports.summary_html(state, self.sessions.clock())
+            body = exports.summary_html(state, self.sessions.clock(), titles=self._titles(state))
             download = Download(body, "text/html", f"summary-{session_id}.html", inline=True)
         self._audit(audit.EXPORT, actor, state.owner, kind)
         return download
+
+    def _titles(self, state: SessionState) -> dict[str, str]:
+        """Return the titles of the session's instruments, by their polls' spec ids."""
+        titles = {}
+        for poll in state.polls.values():
+            try:
+                titles[poll.spec.id] = self._catalog.instrument(poll.spec.id).title
+            except KeyError:
+                continue  # a protocol's own poll
+        return titles
 
     # -- the audit log ----------------------------------------------------------------
 
