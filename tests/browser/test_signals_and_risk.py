@@ -11,7 +11,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OpenScreen
-from tests.browser.screens import choose, join_on_phone
+from tests.browser.screens import join_on_phone
 from tests.live import Client, Facilitator, Server, join
 
 
