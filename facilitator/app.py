@@ -17,6 +17,7 @@ from facilitator.service.course_actions import CourseExtras
 from facilitator.service.courses import CourseService
 from facilitator.service.presence import Presence
 from facilitator.service.retention import RetentionSweeper
+from facilitator.service.safety import SafetyExtras
 from facilitator.service.sessions import SessionService
 from facilitator.service.signins import Limits, SignIns
 from facilitator.service.tokens import MembershipSigner, TokenSigner
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         defer=gateway.defer,
         online=presence.online,
         send_here=gateway.send_here,
-        extras=CourseExtras(courses),
+        extras=SafetyExtras(CourseExtras(courses), catalog, settings.supervisor_contact),
     )
     signer = TokenSigner(app.config["SECRET_KEY"])
     limits = Limits(

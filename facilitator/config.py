@@ -57,6 +57,9 @@ class Settings:
     secure_cookies: bool = False
     # A file (YAML) of crisis resources shown on every participant screen.
     crisis_file: Path | None = None
+    # Who facilitators call after a risk alert (e.g. "Dr Amani, 0700 000 000"): shown
+    # on the console with every alert, beside the protocol's safety steps.
+    supervisor_contact: str = ""
     log_level: str = "INFO"
     # Save a snapshot of a session's state every this many events.
     snapshot_every: int = 200

@@ -153,13 +153,16 @@ def run_scripted_session(
     for setup in setups:
         assert setup not in _texts(display)
 
-    # Signals reach the facilitator only.
+    # Signals reach the facilitator only; the sender's own phone lists its own signal, so
+    # that it can say when the facilitator has seen it.
     signal = phones[2].call("send_signal", {"action_id": "sig-1", "kind": "support"})
     assert signal["ok"]
     feed = console.wait_for(lambda v: v["signals"])["signals"]
     assert [(s["participant_id"], s["kind"]) for s in feed] == [(ids[2], "support")]
-    for client in [display, *phones]:
+    for client in [display, *phones[:2], *phones[3:]]:
         assert "support" not in _texts(client)
+    for personal in phones[2].events("personal"):
+        assert [s["kind"] for s in personal.get("signals", [])] in ([], ["support"])
 
     # Notes are the facilitator's own.
     assert console.call("add_note", {"text": "Bo spoke up for the first time."})["ok"]

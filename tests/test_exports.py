@@ -16,7 +16,7 @@ from facilitator.core.codec import event_from_dict
 from facilitator.core.engine import create, handle
 from facilitator.core.events import CommandRecorded, Event
 from facilitator.core.spec import ItemSpec, PollSpec, PollType
-from facilitator.core.state import SessionState, SignalKind
+from facilitator.core.state import RiskAction, SessionState, SignalKind
 from facilitator.service.exports import CSV_COLUMNS, log_lines, results_csv, summary_html
 from facilitator.storage.base import EventStore
 from tests.factories import (
@@ -327,20 +327,41 @@ def test_summary_gives_attendance_numbers_and_names() -> None:
     assert page.row("Member 3")[2] == "23:07 (removed)"
 
 
-def test_summary_counts_signals_by_kind_without_saying_who_sent_them() -> None:
-    html = _summary()
+def test_summary_counts_signals_by_kind_and_lists_who_sent_each_and_when_it_was_seen() -> None:
+    state = _full_session()
+    handle(state, c.AcknowledgeSignal(STARTED + 70 * MINUTE, "signal-1"))
+    html = summary_html(state, STARTED + 70 * MINUTE, tz=UTC)
     page = _Page(html)
     assert page.row("Need support")[1] == "1"
     assert page.row("Need a break")[1] == "2"
     assert page.row("Pass")[1] == "0"
-    signals = _section(html, "Private signals")
-    assert not any(name in signals for name in ("Member 3", "Member 4", "p3", "p4"))
+    # For the facilitators' records: who signalled, when, and when it was acknowledged.
+    signals = _Page(_section(html, "Private signals"))
+    assert signals.row("Member 3")[1:] == ["Need support", "22:31", "23:25"]
+    assert signals.row("Member 4")[1:] == ["Need a break", "22:32", "not acknowledged"]
 
 
-def test_summary_counts_risk_alerts_without_naming_the_member() -> None:
-    risk = _section(_summary(), "Risk alerts")
-    assert "1 risk alert was raised and needs follow-up" in " ".join(risk.split())
-    assert "Member" not in risk
+def test_summary_names_each_risk_alert_in_words_and_what_was_done() -> None:
+    state = _full_session()
+    html = summary_html(state, STARTED + 70 * MINUTE, tz=UTC, titles={"phq9-lite": "PHQ-9"})
+    risk = _section(html, "Risk alerts")
+    assert "1 still open: nothing recorded yet" in " ".join(risk.split())
+    row = _Page(risk).row("Member 2")
+    assert row[1:5] == [
+        "PHQ-9, item 2: Thoughts of harm",
+        "2 of 3 (More than half the days)",
+        "22:16",
+        "open: nothing recorded",
+    ]
+    handle(
+        state,
+        c.RecordRiskAction(
+            STARTED + 65 * MINUTE, "alert-1", RiskAction.SAFETY_PLAN, "with GP", "ana"
+        ),
+    )
+    risk = _section(summary_html(state, STARTED + 70 * MINUTE, tz=UTC), "Risk alerts")
+    assert "an action is recorded for each" in " ".join(risk.split())
+    assert _Page(risk).row("Member 2")[4:] == ["Safety plan made", "with GP", "ana", "23:20"]
 
 
 def test_summary_shows_anonymous_aggregates_and_withholds_below_threshold() -> None:

@@ -42,6 +42,7 @@ VALID: dict[str, dict[str, Any]] = {
     "push_prompt": {"text": "Breathe out slowly."},
     "clear_prompt": {},
     "acknowledge_signal": {"signal_id": "signal-1"},
+    "record_risk_action": {"alert_id": "alert-1", "action": "spoke_with_them"},
     "add_note": {"text": "A note."},
     "member_round_next": {},
     "member_round_previous": {},

@@ -53,6 +53,7 @@ BROKEN = {
     "yaml_syntax.yaml": ("yaml_syntax.yaml:10", "YAML error"),
     "zero_minutes.yaml": ("sessions[0].steps[1].minutes", "positive number of minutes"),
     "course_bad_phase.yaml": ("course.member_round_phases[0]", "Must be one of"),
+    "safety_empty_script.yaml": ("safety.script", "needs at least one step"),
     "course_not_a_flag.yaml": ("course.steps_carried_forward", "Not a valid boolean"),
     "course_repeated_phase.yaml": (
         "course.member_round_phases[1]",

@@ -157,12 +157,91 @@ function tick() {
   if (current && step) current.textContent = clockText(spent);
 }
 
+const ACTION_TEXT = {
+  spoke_with_them: "Spoke with them",
+  safety_plan: "Safety plan made",
+  referred: "Referred",
+  emergency_services: "Emergency services",
+  other: "Other (say what)",
+};
+// What is typed into each open alert's form, kept across the views that redraw it.
+const riskDrafts = {};
+let riskKey = "";
+
 function renderRisk() {
   const alerts = view.risk_alerts;
+  // Redrawn only when the alerts change: a view per answer must not wipe a half-typed note.
+  const key = JSON.stringify([alerts, view.safety]);
+  if (key === riskKey) return;
+  riskKey = key;
+  const open = alerts.filter((a) => a.open);
+  const done = alerts.filter((a) => !a.open);
   byId("risk").hidden = alerts.length === 0;
+  byId("risk").setAttribute("role", open.length ? "alert" : "region");
+  byId("risk").classList.toggle("alert", open.length > 0);
+  byId("risk-title").textContent = open.length
+    ? `Risk alert${open.length > 1 ? "s" : ""}: speak with ${open.length > 1 ? "these members" : "this member"} now`
+    : "Risk alerts: an action is recorded for each";
+  byId("risk-steps").hidden = open.length === 0;
+  fill(byId("risk-list"), open.map(riskItem));
+  const safety = view.safety || { script: [], contacts_note: "", supervisor_contact: "" };
+  fill(byId("safety-script"), safety.script.map((line) => h("li", { text: line })));
+  byId("safety-contacts").textContent = safety.contacts_note;
+  byId("supervisor-contact").hidden = !safety.supervisor_contact;
+  byId("supervisor-contact").textContent = safety.supervisor_contact ? `Supervisor: ${safety.supervisor_contact}` : "";
+  byId("risk-done-box").hidden = done.length === 0;
+  byId("risk-done-title").textContent = `Recorded (${done.length})`;
   fill(
-    byId("risk-list"),
-    alerts.map((a) => h("li", {}, h("strong", { text: a.name }), ` answered a risk question (${a.poll_id}) at ${timeOf(a.at)}.`)),
+    byId("risk-done"),
+    done.map((a) =>
+      h("li", { "data-alert": a.id }, h("strong", { text: a.name }), ` ${alertWords(a)} · ${ACTION_TEXT[a.action] || a.action}${a.note ? `: ${a.note}` : ""} · ${a.acted_by} at ${timeOf(a.acted_at)}`),
+    ),
+  );
+}
+
+function alertWords(a) {
+  const score = a.score === null ? "" : `, scored ${a.score} of ${a.max_score}`;
+  const meaning = a.meaning ? ` ("${a.meaning}")` : "";
+  return `${a.instrument}, ${a.item}: ${a.item_text}${score}${meaning}`;
+}
+
+function riskItem(a) {
+  const draft = (riskDrafts[a.id] ||= { action: "spoke_with_them", note: "" });
+  const action = h(
+    "select",
+    { id: `risk-action-${a.id}`, on: { change: (event) => (draft.action = event.target.value) } },
+    Object.entries(ACTION_TEXT).map(([value, text]) => h("option", { value, text, selected: value === draft.action })),
+  );
+  const note = h("input", { id: `risk-note-${a.id}`, maxlength: "500", value: draft.note, on: { input: (event) => (draft.note = event.target.value) } });
+  const error = h("p", { class: "error", role: "alert" });
+  const form = h(
+    "form",
+    {
+      class: "row",
+      "aria-label": `What was done for ${a.name}`,
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          const ack = await command("record_risk_action", { alert_id: a.id, action: draft.action, note: draft.note });
+          if (ack.ok) delete riskDrafts[a.id];
+          else error.textContent = ack.error.message;
+        },
+      },
+    },
+    h("label", { for: `risk-action-${a.id}`, text: "What was done" }),
+    action,
+    h("label", { for: `risk-note-${a.id}`, text: "Note" }),
+    note,
+    h("button", { type: "submit", class: "primary", text: "Record" }),
+  );
+  const total = a.total === undefined ? "" : ` Total ${a.total}${a.band ? ` (${a.band})` : ""}.`;
+  return h(
+    "li",
+    { "data-alert": a.id },
+    h("p", {}, h("strong", { text: a.name }), ` · ${timeOf(a.at)}`),
+    h("p", { class: "risk-words", text: `${alertWords(a)}.${total}` }),
+    form,
+    error,
   );
 }
 
@@ -305,14 +384,16 @@ function renderAgenda() {
 }
 
 function renderSignals() {
-  const signals = [...view.signals].reverse();
+  // Newest first, but support requests not yet acknowledged above everything else.
+  const waiting = (s) => (s.kind === "support" && !s.acknowledged ? 0 : 1);
+  const signals = [...view.signals].reverse().sort((a, b) => waiting(a) - waiting(b));
   byId("no-signals").hidden = signals.length > 0;
   fill(
     byId("signals"),
     signals.map((s) =>
       h(
         "li",
-        {},
+        { class: s.kind === "support" && !s.acknowledged ? "signal-support" : null },
         h("strong", { text: s.name }),
         ` ${KIND_TEXT[s.kind] || s.kind} · ${timeOf(s.at)} `,
         s.acknowledged
@@ -322,7 +403,13 @@ function renderSignals() {
     ),
   );
   const open = view.signals.filter((s) => !s.acknowledged).length;
-  byId("signals-title").textContent = open ? `Private signals (${open} new)` : "Private signals";
+  const support = view.signals.filter((s) => !s.acknowledged && s.kind === "support").length;
+  byId("signals-title").textContent = support
+    ? `Private signals: ${support} asking for support`
+    : open
+      ? `Private signals (${open} new)`
+      : "Private signals";
+  byId("signals-title").classList.toggle("support-waiting", support > 0);
 }
 
 function renderRoster() {

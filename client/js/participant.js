@@ -14,12 +14,20 @@ const SIGNAL_TEXT = {
   support: "The facilitator knows you need support and will come to you.",
 };
 
+const SEEN_TEXT = {
+  pass: "Seen by the facilitator: your pass.",
+  break: "Seen by the facilitator: your break.",
+  support: "Seen by the facilitator: they know you need support.",
+};
+
 let me = load(STORE);
 let membership = load(MEMBERSHIP_STORE);
 let live = null;
 let view = null;
 let personal = null;
 let crisisShown = false;
+// The crisis resources last shown: also shown on the phone once the session has ended.
+let crisisResources = null;
 let renderedPoll = "";
 // Why this phone's answer to one poll was not counted; shown with that poll only.
 let pollError = { pollId: "", text: "" };
@@ -45,6 +53,8 @@ function show(screen) {
 
 function renderCrisis(resources) {
   if (!resources) return;
+  crisisResources = resources;
+  renderClosedSignals();
   byId("crisis-title").textContent = resources.title;
   byId("crisis-text").textContent = resources.text;
   fill(
@@ -62,6 +72,30 @@ async function loadCrisis() {
   } catch {
     // Offline: the cached or built-in text stays.
   }
+}
+
+// After the session ends a signal would reach no one: the phone stops offering them, and
+// shows the crisis resources in their place (the contacts that need a live session aside).
+function renderClosedSignals() {
+  const ended = Boolean(view && view.phase === "ended");
+  byId("signals-card").hidden = ended;
+  byId("signals-closed").hidden = !ended;
+  if (!ended || !crisisResources) return;
+  byId("closed-crisis-text").textContent = crisisResources.text;
+  const reachable = crisisResources.contacts.filter((c) => !/I need support/.test(c.detail));
+  fill(
+    byId("closed-crisis-contacts"),
+    reachable.map((c) => h("li", {}, h("strong", { text: c.name }), " ", c.detail)),
+  );
+}
+
+// Says "seen" once the facilitator acknowledged this member's latest signal.
+function renderSignalSeen() {
+  const mine = personal ? personal.signals || [] : [];
+  const latest = mine[mine.length - 1];
+  const seen = byId("signal-seen");
+  seen.hidden = !latest || !latest.seen;
+  seen.textContent = latest && latest.seen ? SEEN_TEXT[latest.kind] || "Seen by the facilitator." : "";
 }
 
 function openCrisis() {
@@ -397,6 +431,8 @@ function render() {
   renderPoll();
   renderRole();
   renderCourseStep();
+  renderClosedSignals();
+  renderSignalSeen();
 }
 
 // -- a weekly group: last week's step, and this week's ------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from facilitator.core.spec import PollSpec, RolePlaySpec, StepSpec
-from facilitator.core.state import Answer, SignalKind
+from facilitator.core.state import Answer, RiskAction, SignalKind
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,17 @@ class SendSignal(Command):
 @dataclass(frozen=True)
 class AcknowledgeSignal(Command):
     signal_id: str
+
+
+@dataclass(frozen=True)
+class RecordRiskAction(Command):
+    """Record what was done about a risk alert: it leaves the open alerts."""
+
+    alert_id: str
+    action: RiskAction
+    # Required for RiskAction.OTHER: what was done, in words.
+    note: str = ""
+    by: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ into the state without checks. `handle` does both, which is what the service cal
 
 from __future__ import annotations
 
-from facilitator.core import activities, agenda, facilitators, members, polls, rounds
+from facilitator.core import activities, agenda, facilitators, members, polls, risk, rounds
 from facilitator.core import commands as c
 from facilitator.core import events as e
 from facilitator.core.deciding import Decider
@@ -24,6 +24,7 @@ _DECIDERS: dict[type[c.Command], Decider] = {
     **activities.DECIDERS,
     **facilitators.DECIDERS,
     **rounds.DECIDERS,
+    **risk.DECIDERS,
 }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from facilitator.core.spec import PollSpec, RolePlaySpec, StepSpec
-from facilitator.core.state import Answer, SignalKind
+from facilitator.core.state import Answer, RiskAction, SignalKind
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,19 @@ class RiskFlagged(Event):
 
 
 @dataclass(frozen=True)
+class RiskActionRecorded(Event):
+    """A facilitator recorded what was done about a risk alert; the alert is then closed."""
+
+    name = "risk_action_recorded"
+    public = False
+    alert_id: str
+    action: RiskAction
+    note: str
+    at: float
+    by: str = ""
+
+
+@dataclass(frozen=True)
 class PollClosed(Event):
     name = "poll_closed"
     poll_id: str
@@ -306,6 +319,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AnonymousVoteCounted,
         BallotCast,
         RiskFlagged,
+        RiskActionRecorded,
         PollClosed,
         PollRevealed,
         RolePlayPushed,

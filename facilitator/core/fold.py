@@ -120,6 +120,11 @@ def _apply_risk(state: SessionState, ev: e.RiskFlagged) -> None:
     )
 
 
+def _apply_risk_action(state: SessionState, ev: e.RiskActionRecorded) -> None:
+    alert = next(a for a in state.risk_alerts if a.id == ev.alert_id)
+    alert.action, alert.note, alert.acted_at, alert.acted_by = ev.action, ev.note, ev.at, ev.by
+
+
 def _apply_poll_closed(state: SessionState, ev: e.PollClosed) -> None:
     poll = state.polls[ev.poll_id]
     poll.phase, poll.closed_at, poll.ballots = PollPhase.CLOSED, ev.at, list(ev.ballots)
@@ -151,7 +156,8 @@ def _apply_signal(state: SessionState, ev: e.SignalSent) -> None:
 
 
 def _apply_acknowledged(state: SessionState, ev: e.SignalAcknowledged) -> None:
-    next(s for s in state.signals if s.id == ev.signal_id).acknowledged = True
+    signal = next(s for s in state.signals if s.id == ev.signal_id)
+    signal.acknowledged, signal.acknowledged_at = True, ev.at
 
 
 def _set(attr: str, value: Any) -> Callable[[SessionState, Any], None]:
@@ -214,6 +220,7 @@ _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.AnonymousVoteCounted: _apply_vote,
     e.BallotCast: _apply_ballot,
     e.RiskFlagged: _apply_risk,
+    e.RiskActionRecorded: _apply_risk_action,
     e.PollClosed: _apply_poll_closed,
     e.PollRevealed: _apply_revealed,
     e.RolePlayPushed: _apply_role_play,

@@ -42,6 +42,16 @@ class SignalKind(StrEnum):
     SUPPORT = "support"
 
 
+class RiskAction(StrEnum):
+    """What a facilitator did after a risk alert, as they record it."""
+
+    SPOKE = "spoke_with_them"
+    SAFETY_PLAN = "safety_plan"
+    REFERRED = "referred"
+    EMERGENCY = "emergency_services"
+    OTHER = "other"
+
+
 @dataclass
 class Participant:
     id: str
@@ -109,6 +119,7 @@ class Signal:
     kind: SignalKind
     at: float
     acknowledged: bool = False
+    acknowledged_at: float | None = None
 
 
 @dataclass
@@ -128,6 +139,15 @@ class RiskAlert:
     poll_id: str
     item_id: str
     at: float
+    # What a facilitator did about it, when and who: None while the alert is open.
+    action: RiskAction | None = None
+    note: str = ""
+    acted_at: float | None = None
+    acted_by: str = ""
+
+    @property
+    def open(self) -> bool:
+        return self.action is None
 
 
 @dataclass

@@ -57,6 +57,14 @@ class ProtocolSession:
 
 
 @dataclass(frozen=True)
+class SafetySpec:
+    """The protocol's safety steps, shown with every risk alert on the console."""
+
+    script: tuple[str, ...]
+    contacts_note: str = ""
+
+
+@dataclass(frozen=True)
 class CourseSpec:
     """How the protocol's sessions run as a course of weekly meetings with the same members."""
 
@@ -81,6 +89,8 @@ class Protocol:
     sessions: tuple[ProtocolSession, ...]
     # None when the file has no course section.
     course: CourseSpec | None = None
+    # None when the file has no safety section: the console then shows a default script.
+    safety: SafetySpec | None = None
 
     def session(self, n: int) -> ProtocolSession:
         """Return the session numbered n, or raise KeyError."""
@@ -186,6 +196,7 @@ def load_protocol(path: Path, instrument_ids: Collection[str] = ()) -> Protocol:
         },
         sessions=sessions,
         course=None if course is None else _course(course),
+        safety=None if "safety" not in data else _safety(data["safety"]),
     )
 
 
@@ -232,6 +243,10 @@ def _expand(steps: list[dict[str, Any]], blocks: dict[str, Any]) -> Iterator[Ste
                 poll=each.get("poll"),
                 role_play=each.get("role_play"),
             )
+
+
+def _safety(safety: dict[str, Any]) -> SafetySpec:
+    return SafetySpec(script=tuple(safety["script"]), contacts_note=safety["contacts_note"])
 
 
 def _course(course: dict[str, Any]) -> CourseSpec:

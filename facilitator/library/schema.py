@@ -263,6 +263,17 @@ class CourseSchema(StrictSchema):
     )
 
 
+class SafetySchema(StrictSchema):
+    """What a facilitator does when a member may be at risk: shown with every risk alert."""
+
+    # The steps in order, e.g. ask, listen, do not leave them alone, who to call.
+    script = fields.List(
+        _text(), required=True, validate=validate.Length(min=1, error="needs at least one step")
+    )
+    # Who to call, in words: the deployment's supervisor contact is shown beside it.
+    contacts_note = _text(load_default="")
+
+
 class ProtocolSchema(StrictSchema):
     """A protocol file. Checks references against its own ids and the known instruments."""
 
@@ -277,6 +288,7 @@ class ProtocolSchema(StrictSchema):
     role_plays = IdMap(fields.Nested(RolePlaySchema), load_default=dict)
     blocks = IdMap(fields.List(fields.Nested(StepSchema)), load_default=dict)
     course = fields.Nested(CourseSchema)
+    safety = fields.Nested(SafetySchema)
     sessions = fields.List(
         fields.Nested(SessionSchema),
         required=True,

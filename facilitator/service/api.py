@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from facilitator.core import commands as c
 from facilitator.core.errors import DomainError
 from facilitator.core.events import ParticipantLeft, SessionEnded
-from facilitator.core.state import SessionState, SignalKind
+from facilitator.core.state import RiskAction, SessionState, SignalKind
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
 from facilitator.service import audience, audit, exports
@@ -273,6 +273,25 @@ class Service(CourseActions):
     ) -> dict[str, Any]:
         return self._command(
             actor, lambda st, at: c.AcknowledgeSignal(at, signal_id), version, command_id
+        )
+
+    def record_risk_action(
+        self,
+        actor: Actor,
+        *,
+        alert_id: str,
+        action: str,
+        note: str = "",
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Record what was done about a risk alert, by whom: it leaves the open alerts."""
+        done = RiskAction(action)
+        return self._command(
+            actor,
+            lambda st, at: c.RecordRiskAction(at, alert_id, done, note, by=actor.user),
+            version,
+            command_id,
         )
 
     def add_note(
@@ -540,10 +559,20 @@ class Service(CourseActions):
                 exports.results_csv(state), "text/csv; charset=utf-8", f"results-{session_id}.csv"
             )
         else:
-            body = exports.summary_html(state, self.sessions.clock())
+            body = exports.summary_html(state, self.sessions.clock(), titles=self._titles(state))
             download = Download(body, "text/html", f"summary-{session_id}.html", inline=True)
         self._audit(audit.EXPORT, actor, state.owner, kind)
         return download
+
+    def _titles(self, state: SessionState) -> dict[str, str]:
+        """Return the titles of the session's instruments, by their polls' spec ids."""
+        titles = {}
+        for poll in state.polls.values():
+            try:
+                titles[poll.spec.id] = self._catalog.instrument(poll.spec.id).title
+            except KeyError:
+                continue  # a protocol's own poll
+        return titles
 
     # -- the audit log ----------------------------------------------------------------
 

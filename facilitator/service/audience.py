@@ -55,6 +55,7 @@ FACILITATOR_COMMANDS = frozenset(
         "push_prompt",
         "clear_prompt",
         "acknowledge_signal",
+        "record_risk_action",
         "add_note",
         "member_round_next",
         "member_round_previous",

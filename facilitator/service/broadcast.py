@@ -193,6 +193,9 @@ def _members_touched(state: SessionState, events: Sequence[e.Event]) -> set[str]
             state.course_id and isinstance(event, _COURSE_MEETING_MOVES)
         ):
             touched |= {m.id for m in state.participants.values() if m.present}
+        if isinstance(event, e.SignalAcknowledged):
+            # The member's phone shows "seen" on the signal.
+            touched |= {s.participant_id for s in state.signals if s.id == event.signal_id}
         member = getattr(event, "participant_id", None)
         if member is not None:
             touched.add(member)

@@ -19,7 +19,7 @@ import io
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -33,10 +33,12 @@ from facilitator.core.state import (
     Answer,
     Poll,
     PollPhase,
+    RiskAction,
     SessionState,
     SignalKind,
     poll_answer_summary,
 )
+from facilitator.service.views import risk_alert
 
 CSV_COLUMNS = (
     "poll_id",
@@ -54,6 +56,13 @@ SIGNAL_LABELS = {
     SignalKind.PASS: "Pass",
     SignalKind.BREAK: "Need a break",
     SignalKind.SUPPORT: "Need support",
+}
+RISK_ACTION_LABELS = {
+    RiskAction.SPOKE: "Spoke with them",
+    RiskAction.SAFETY_PLAN: "Safety plan made",
+    RiskAction.REFERRED: "Referred",
+    RiskAction.EMERGENCY: "Emergency services",
+    RiskAction.OTHER: "Other",
 }
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
@@ -150,10 +159,17 @@ def _yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def summary_html(state: SessionState, now: float, *, tz: tzinfo | None = None) -> str:
+def summary_html(
+    state: SessionState,
+    now: float,
+    *,
+    tz: tzinfo | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> str:
     """Return a printable, self-contained HTML summary of the session.
 
-    Times are shown in `tz`, the server's local time when None.
+    Times are shown in `tz`, the server's local time when None; `titles` names the
+    instruments of risk alerts by their poll's spec id.
     """
 
     def local(at: float) -> datetime:
@@ -207,6 +223,21 @@ def summary_html(state: SessionState, now: float, *, tz: tzinfo | None = None) -
         ],
         "signals": [(label, signals[kind]) for kind, label in SIGNAL_LABELS.items()],
         "risk_alerts": len(state.risk_alerts),
+        "alerts": [
+            _alert_row(risk_alert(state, a, (titles or {}).get(state.polls[a.poll_id].spec.id, "")))
+            | {"raised": clock(a.at), "acted": clock(a.acted_at)}
+            for a in state.risk_alerts
+        ],
+        "open_alerts": sum(1 for a in state.risk_alerts if a.open),
+        "signal_rows": [
+            {
+                "name": state.participants[sig.participant_id].name,
+                "kind": SIGNAL_LABELS[sig.kind],
+                "at": clock(sig.at),
+                "seen": clock(sig.acknowledged_at) if sig.acknowledged else "not acknowledged",
+            }
+            for sig in state.signals
+        ],
         "prompts": [{"at": clock(p.at), "text": p.text} for p in state.prompts],
         "facilitators": _facilitators(state),
         "notes": [
@@ -215,6 +246,19 @@ def summary_html(state: SessionState, now: float, *, tz: tzinfo | None = None) -
         ],
     }
     return _template().render(context)
+
+
+def _alert_row(view: dict[str, Any]) -> dict[str, Any]:
+    score = "" if view["score"] is None else f"{view['score']} of {view['max_score']}"
+    action = view["action"]
+    return {
+        "name": view["name"],
+        "what": f"{view['instrument']}, {view['item']}: {view['item_text']}",
+        "score": f"{score} ({view['meaning']})" if view["meaning"] else score,
+        "action": RISK_ACTION_LABELS[RiskAction(action)] if action else "",
+        "note": view["note"],
+        "by": view["acted_by"],
+    }
 
 
 def _facilitators(state: SessionState) -> list[dict[str, Any]]:

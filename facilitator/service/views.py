@@ -15,6 +15,7 @@ from facilitator.core.spec import PollSpec
 from facilitator.core.state import (
     Poll,
     PollPhase,
+    RiskAlert,
     RolePlay,
     RolePlayPhase,
     SessionState,
@@ -80,24 +81,44 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
                 "kind": s.kind.value,
                 "at": s.at,
                 "acknowledged": s.acknowledged,
+                "acknowledged_at": s.acknowledged_at,
             }
             for s in state.signals
         ],
-        "risk_alerts": [
-            {
-                "id": a.id,
-                "participant_id": a.participant_id,
-                "name": state.participants[a.participant_id].name,
-                "poll_id": a.poll_id,
-                "item_id": a.item_id,
-                "at": a.at,
-            }
-            for a in state.risk_alerts
-        ],
+        "risk_alerts": [risk_alert(state, a) for a in state.risk_alerts],
         "notes": [
             {"id": n.id, "text": n.text, "at": n.at, "step": n.step, "by": n.by}
             for n in state.notes
         ],
+    }
+
+
+def risk_alert(state: SessionState, alert: RiskAlert, title: str = "") -> dict[str, Any]:
+    """Return one risk alert in words: who, which instrument and item, the score and what
+    it means, and what was done about it. For the facilitators alone."""
+    poll = state.polls[alert.poll_id]
+    spec = poll.spec
+    item = next(i for i, it in enumerate(spec.items) if it.id == alert.item_id)
+    answer = poll.answers.get(alert.participant_id)
+    choice = answer[item] if isinstance(answer, list) and item < len(answer) else None
+    return {
+        "id": alert.id,
+        "participant_id": alert.participant_id,
+        "name": state.participants[alert.participant_id].name,
+        "poll_id": alert.poll_id,
+        "instrument": title or spec.id,
+        "item_id": alert.item_id,
+        "item": f"item {item + 1}",
+        "item_text": spec.items[item].text,
+        "score": spec.scores[choice] if choice is not None else None,
+        "max_score": max(spec.scores) if spec.scores else None,
+        "meaning": spec.options[choice] if choice is not None else "",
+        "at": alert.at,
+        "open": alert.open,
+        "action": alert.action.value if alert.action else None,
+        "note": alert.note,
+        "acted_at": alert.acted_at,
+        "acted_by": alert.acted_by,
     }
 
 
@@ -122,6 +143,12 @@ def personal_view(state: SessionState, participant_id: str) -> dict[str, Any]:
         "answered": sorted(p.id for p in state.polls.values() if member.id in p.voters),
         "card": role_card(active, participant_id) if active else None,
         "crisis": any(a.participant_id == participant_id for a in state.risk_alerts),
+        # Their own signals only, so that the phone can say which the facilitator has seen.
+        "signals": [
+            {"id": s.id, "kind": s.kind.value, "at": s.at, "seen": s.acknowledged}
+            for s in state.signals
+            if s.participant_id == participant_id
+        ],
     }
 
 

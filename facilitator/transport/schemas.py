@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from facilitator.lengths import ACTION_ID_MAX, NAME_MAX, TEXT_MAX
 from facilitator.service.api import SIGNAL_KINDS
 from facilitator.service.course_actions import ATTENDANCE, PROBLEM_AREAS, STEP_REVIEWS
+from facilitator.service.safety import RISK_ACTIONS
 
 ID = validate.Length(min=1, max=64)
 NOT_TEXT = "must be text without lone surrogates (\\ud800-\\udfff)"
@@ -99,6 +100,12 @@ class Text(Versioned):
 
 class SignalRef(Versioned):
     signal_id = Str(required=True, validate=ID)
+
+
+class RiskActionRef(Versioned):
+    alert_id = Str(required=True, validate=ID)
+    action = Str(required=True, validate=validate.OneOf(RISK_ACTIONS))
+    note = Str(load_default="", validate=validate.Length(max=TEXT_MAX))
 
 
 class ParticipantRef(Versioned):

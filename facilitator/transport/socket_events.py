@@ -52,6 +52,7 @@ EVENTS: dict[str, type[Schema]] = {
     "push_prompt": s.Text,
     "clear_prompt": s.Versioned,
     "acknowledge_signal": s.SignalRef,
+    "record_risk_action": s.RiskActionRef,
     "add_note": s.Text,
     "member_round_next": s.Versioned,
     "member_round_previous": s.Versioned,
