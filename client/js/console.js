@@ -307,7 +307,12 @@ async function composeRolePlay(event) {
     area: byId("compose-area").value,
     assignments: { member: byId("compose-member").value || null, other: byId("compose-cast-other").value || null },
   };
-  if ((await command("compose_role_play", payload)).ok) byId("compose").open = false;
+  if ((await command("compose_role_play", payload)).ok) showCompose(false);
+}
+
+function showCompose(open) {
+  byId("compose-form").hidden = !open;
+  byId("compose-toggle").setAttribute("aria-expanded", String(open));
 }
 
 // -- the fidelity checklist and the decision before the group -------------------------
@@ -699,6 +704,7 @@ function wire() {
   byId("round-previous").addEventListener("click", () => command("member_round_previous"));
   byId("invite-form").addEventListener("submit", invite);
   byId("compose-form").addEventListener("submit", composeRolePlay);
+  byId("compose-toggle").addEventListener("click", () => showCompose(byId("compose-form").hidden));
   byId("fidelity-form").addEventListener("submit", saveFidelity);
   byId("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();

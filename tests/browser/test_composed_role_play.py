@@ -36,7 +36,7 @@ def test_a_composed_role_play_reaches_exactly_the_cast_and_reverses_in_one_click
     desk.get_by_role("button", name="Start session").click()
     expect(desk.locator("#step-title")).to_have_text("Mood number")
 
-    desk.get_by_text("Compose one from a member's own situation").click()
+    desk.get_by_role("button", name="Compose one from a member's own situation").click()
     desk.get_by_label("The member's situation, in a sentence").fill(SITUATION)
     desk.get_by_label("The other person's role").fill("Mother-in-law")
     desk.get_by_label("How they stand to the member").fill("lives with us")
