@@ -505,8 +505,8 @@ def test_summary_escapes_a_hostile_name_everywhere() -> None:
     assert "script" not in [tag for tag, _ in page.tags]
     text = "".join(page.text)
     # Attendance, the member's heading, plan goal and key people, two chart titles,
-    # two chart descriptions and two table captions.
-    assert text.count(HOSTILE) == 10
+    # two chart descriptions, two table captions and the referral check.
+    assert text.count(HOSTILE) == 11
     for chart in _svgs(html):
         assert [el for el in chart.iter() if el.tag.endswith("script")] == []
 

@@ -386,6 +386,7 @@ def test_summary_lists_role_plays_but_not_who_played_which_role() -> None:
         "transitions",
         "Practise asking",
         "ended",
+        "library",
     ]
     assert "New parent" not in html and "Sister" not in html
 

@@ -373,3 +373,15 @@ def test_a_ranking_poll_loads_from_a_protocol_with_its_options_in_order() -> Non
     assert (poll.type, poll.anonymous, poll.reveal_threshold) == (PollType.RANKING, True, 3)
     assert poll.options == ("Sleep", "Seeing friends", "Work", "Exercise")
     check_spec(poll)
+
+
+@pytest.mark.parametrize("protocol_id", ["group-ipt-8", "ipt-g-12"])
+def test_the_last_sessions_check_self_harm_and_the_referral_check(
+    catalog: Catalog, protocol_id: str
+) -> None:
+    for protocol in [catalog.protocol(protocol_id)]:
+        last = protocol.sessions[-1].fidelity
+        assert any("self-harm" in item for item in last), protocol.id
+        assert any("referral check" in item for item in last), protocol.id
+        pre_group = protocol.session(0).fidelity
+        assert any("refer elsewhere" in item for item in pre_group), protocol.id

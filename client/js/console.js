@@ -114,6 +114,7 @@ function render() {
     renderNotes();
     renderFacilitators();
     renderCourse();
+    renderFidelity();
   });
   byId("prompt-now").textContent = view.prompt ? `Showing now: ${view.prompt.text}` : "No prompt is showing.";
   tick();
@@ -298,6 +299,7 @@ function renderRolePlay() {
     const buttons = [];
     if (active.phase === "playing") buttons.push(h("button", { type: "button", "data-key": "debrief", text: "Start debrief", on: { click: () => command("start_debrief", { role_play_id: active.id }) } }));
     buttons.push(h("button", { type: "button", "data-key": "end-rp", text: "End role-play", on: { click: () => command("end_role_play", { role_play_id: active.id }) } }));
+    buttons.push(h("button", { type: "button", "data-key": "reverse-rp", id: "reverse-rp", text: "Reverse roles", on: { click: () => command("reverse_role_play", { role_play_id: active.id }) } }));
     const full = view.role_plays.find((r) => r.id === active.id);
     const names = new Map(view.participants.map((p) => [p.id, p.name]));
     fill(
@@ -306,7 +308,7 @@ function renderRolePlay() {
       h(
         "ul",
         {},
-        Object.entries(full?.assignments || {}).map(([role, pid]) => h("li", { text: `${role}: ${pid ? names.get(pid) || "?" : "nobody"}` })),
+        Object.entries(full?.assignments || {}).map(([role, pid]) => h("li", { text: `${full.role_names?.[role] ?? role}: ${pid ? names.get(pid) || "?" : "nobody"}` })),
       ),
       active.debrief.length ? h("ol", {}, active.debrief.map((q) => h("li", { text: q }))) : null,
       h("div", { class: "row" }, buttons),
@@ -315,6 +317,8 @@ function renderRolePlay() {
     fill(box);
   }
   byId("rp-form").hidden = Boolean(active);
+  byId("compose").hidden = Boolean(active) || view.phase !== "running";
+  renderComposeCast();
   const choice = byId("rp-choice");
   if (choice.options.length !== library.role_plays.length) {
     fill(choice, library.role_plays.map((r) => h("option", { value: r.id, text: `${r.title} (${r.area})` })));
@@ -353,6 +357,93 @@ function renderAssignments() {
       }),
     spec?.roles.some((r) => r.observer) ? h("p", { class: "help", text: "Everyone else gets the observers' card." }) : null,
   );
+}
+
+let composeKey = "";
+
+/** The cast choices of the composed role-play: present members, or a facilitator. */
+function renderComposeCast() {
+  const members = view.participants.filter((p) => p.present);
+  const key = JSON.stringify(members.map((m) => [m.id, m.name]));
+  if (key === composeKey) return;
+  composeKey = key;
+  for (const select of document.querySelectorAll(".compose-cast")) {
+    const chosen = select.value;
+    fill(select, h("option", { value: "", text: "Nobody (played by a facilitator)" }), members.map((m) => h("option", { value: m.id, text: m.name })));
+    select.value = members.some((m) => m.id === chosen) ? chosen : "";
+  }
+}
+
+async function composeRolePlay(event) {
+  event.preventDefault();
+  const value = (id) => byId(id).value.trim();
+  const payload = {
+    situation: value("compose-situation"),
+    other_role: value("compose-other"),
+    relation: value("compose-relation"),
+    member_card: value("compose-member-card"),
+    other_card: value("compose-other-card"),
+    area: byId("compose-area").value,
+    assignments: { member: byId("compose-member").value || null, other: byId("compose-cast-other").value || null },
+  };
+  if ((await command("compose_role_play", payload)).ok) showCompose(false);
+}
+
+function showCompose(open) {
+  byId("compose-form").hidden = !open;
+  byId("compose-toggle").setAttribute("aria-expanded", String(open));
+}
+
+// -- the fidelity checklist and the decision before the group -------------------------
+
+// The record on screen, so that a later view does not undo ticks not yet saved.
+let fidelityShown = "";
+
+function renderFidelity() {
+  const panel = byId("fidelity-panel");
+  panel.hidden = view.phase === "lobby";
+  const record = view.fidelity;
+  const key = JSON.stringify([view.checklist, record]);
+  if (key !== fidelityShown) {
+    fidelityShown = key;
+    fill(
+      byId("fidelity-items"),
+      view.checklist.map((text, index) => {
+        const id = `fidelity-${index}`;
+        return h(
+          "li",
+          { class: "check" },
+          h("input", { type: "checkbox", id, "data-index": String(index), "data-key": id, checked: Boolean(record?.items[index]?.done) }),
+          h("label", { for: id, text }),
+        );
+      }),
+    );
+    byId("fidelity-reflection").value = record?.reflection ?? "";
+  }
+  byId("fidelity-status").textContent = record ? `Saved at ${timeOf(record.at)}${record.by ? ` by ${record.by}` : ""}.` : "Not saved yet.";
+}
+
+async function saveFidelity(event) {
+  event.preventDefault();
+  const done = Array.from(document.querySelectorAll("#fidelity-items input:checked"), (box) => Number(box.dataset.index));
+  await command("record_fidelity", { done, reflection: byId("fidelity-reflection").value.trim() });
+}
+
+const DECISION_TEXT = { join: "joins the group", refer: "referred elsewhere" };
+
+/** At the meeting before the group: each member's decision, and buttons to record it. */
+function decisionControls(member) {
+  if (!view.pre_group) return null;
+  const decided = view.decisions?.[member.id];
+  const refer = () => {
+    const note = prompt(`Where is ${member.name} referred, or why?`);
+    if (note && note.trim()) command("record_decision", { participant_id: member.id, decision: "refer", note: note.trim() });
+  };
+  return [
+    decided ? h("span", { class: "tag", text: DECISION_TEXT[decided.decision] ?? decided.decision }) : null,
+    h("button", { type: "button", class: "quiet", "data-key": `join-${member.id}`, "aria-label": `${member.name} joins the group`, text: "Joins", on: { click: () => command("record_decision", { participant_id: member.id, decision: "join", note: "" }) } }),
+    h("button", { type: "button", class: "quiet", "data-key": `refer-${member.id}`, "aria-label": `Refer ${member.name} elsewhere`, text: "Refer", on: { click: refer } }),
+  ];
 }
 
 function renderAgenda() {
@@ -427,6 +518,7 @@ function renderRoster() {
         h("span", { text: m.name }),
         h("span", { class: `tag ${state[1]}`, text: state[0] }),
         open && m.present ? h("span", { class: "tag", text: m.answered ? "answered" : "not yet" }) : null,
+        decisionControls(m),
         m.present
           ? h("button", { type: "button", class: "quiet", "data-key": `remove-${m.id}`, "aria-label": `Remove ${m.name}`, text: "Remove", on: { click: () => remove(m) } })
           : null,
@@ -698,6 +790,9 @@ function wire() {
   byId("round-next").addEventListener("click", () => command("member_round_next"));
   byId("round-previous").addEventListener("click", () => command("member_round_previous"));
   byId("invite-form").addEventListener("submit", invite);
+  byId("compose-form").addEventListener("submit", composeRolePlay);
+  byId("compose-toggle").addEventListener("click", () => showCompose(byId("compose-form").hidden));
+  byId("fidelity-form").addEventListener("submit", saveFidelity);
   byId("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = byId("note-text").value.trim();

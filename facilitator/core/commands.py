@@ -30,6 +30,8 @@ class CreateSession(Command):
     owner: str = ""
     # The course this session is a meeting of; "" for a one-off session.
     course_id: str = ""
+    # The protocol session's fidelity checklist, ticked at the end of the meeting.
+    checklist: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,3 +188,31 @@ class MoveRound(Command):
 
     delta: int
     count: int
+
+
+@dataclass(frozen=True)
+class RecordFidelity(Command):
+    """The facilitator's fidelity checklist for the meeting, ticked at its end: `done`
+    holds the indices of the session's checklist items ticked."""
+
+    done: tuple[int, ...]
+    reflection: str
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class ReverseRolePlay(Command):
+    """Play a role-play again with the two main roles' cards swapped between their players."""
+
+    role_play_id: str
+
+
+@dataclass(frozen=True)
+class RecordDecision(Command):
+    """At the meeting before the group: whether a member joins the group or is referred
+    elsewhere, with a note of why or where."""
+
+    participant_id: str
+    decision: str
+    note: str
+    by: str = ""

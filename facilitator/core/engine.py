@@ -7,7 +7,17 @@ into the state without checks. `handle` does both, which is what the service cal
 
 from __future__ import annotations
 
-from facilitator.core import activities, agenda, facilitators, members, polls, risk, rounds
+from facilitator.core import (
+    activities,
+    agenda,
+    composed,
+    facilitators,
+    fidelity,
+    members,
+    polls,
+    risk,
+    rounds,
+)
 from facilitator.core import commands as c
 from facilitator.core import events as e
 from facilitator.core.deciding import Decider
@@ -25,6 +35,8 @@ _DECIDERS: dict[type[c.Command], Decider] = {
     **facilitators.DECIDERS,
     **rounds.DECIDERS,
     **risk.DECIDERS,
+    **fidelity.DECIDERS,
+    **composed.DECIDERS,
 }
 
 
@@ -43,6 +55,7 @@ def create(command: c.CreateSession) -> tuple[SessionState, list[e.Event]]:
         join_code=command.join_code,
         owner=command.owner,
         course_id=command.course_id,
+        checklist=command.checklist,
     )
     return fold([event]), [event]
 

@@ -39,6 +39,9 @@ class SessionCreated(Event):
     # The course this session is a meeting of; "" for a one-off session (and in logs
     # from before courses).
     course_id: str = ""
+    # The protocol session's fidelity checklist, copied so that the record reads the
+    # same after the protocol file changes; empty in logs from before checklists.
+    checklist: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,8 @@ class RolePlayPushed(Event):
     spec: RolePlaySpec
     assignments: tuple[tuple[str, str | None], ...]
     at: float
+    # The role-play this one plays again with the main roles swapped; "" for a first play.
+    reverses: str = ""
 
 
 @dataclass(frozen=True)
@@ -301,6 +306,32 @@ class CommandRecorded(Event):
     by: str = ""
 
 
+@dataclass(frozen=True)
+class FidelityRecorded(Event):
+    """The fidelity checklist as the facilitator ticked it; a later record replaces it."""
+
+    name = "fidelity_recorded"
+    public = False
+    items: tuple[str, ...]
+    done: tuple[bool, ...]
+    reflection: str
+    by: str
+    at: float
+
+
+@dataclass(frozen=True)
+class DecisionRecorded(Event):
+    """A member's pre-group decision: "join" the group, or "refer" elsewhere."""
+
+    name = "pre_group_decision_recorded"
+    public = False
+    participant_id: str
+    decision: str
+    note: str
+    by: str
+    at: float
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.name: cls
     for cls in (
@@ -334,5 +365,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CoFacilitatorInvited,
         CoFacilitatorRemoved,
         MemberRoundMoved,
+        FidelityRecorded,
+        DecisionRecorded,
     )
 }

@@ -9,6 +9,9 @@ from typing import Any
 from facilitator.core import events as e
 from facilitator.core.errors import DomainError
 from facilitator.core.state import (
+    Decision,
+    Fidelity,
+    FidelityItem,
     Note,
     Participant,
     Poll,
@@ -41,6 +44,7 @@ def fold(events: Iterable[e.Event]) -> SessionState:
         join_code=first.join_code,
         owner=first.owner,
         course_id=first.course_id,
+        checklist=list(first.checklist),
         version=1,
         public_version=1,
         step_seconds=[0.0] * len(first.agenda),
@@ -134,7 +138,12 @@ def _apply_poll_closed(state: SessionState, ev: e.PollClosed) -> None:
 
 def _apply_role_play(state: SessionState, ev: e.RolePlayPushed) -> None:
     state.role_plays[ev.role_play_id] = RolePlay(
-        ev.role_play_id, ev.spec, dict(ev.assignments), state.current_step, ev.at
+        ev.role_play_id,
+        ev.spec,
+        dict(ev.assignments),
+        state.current_step,
+        ev.at,
+        reverses=ev.reverses,
     )
     state.active_role_play = ev.role_play_id
 
@@ -204,6 +213,15 @@ def _apply_round(state: SessionState, ev: e.MemberRoundMoved) -> None:
     state.round_index = ev.index
 
 
+def _apply_fidelity(state: SessionState, ev: e.FidelityRecorded) -> None:
+    items = [FidelityItem(text, done) for text, done in zip(ev.items, ev.done, strict=True)]
+    state.fidelity = Fidelity(items, ev.reflection, ev.by, ev.at)
+
+
+def _apply_decision(state: SessionState, ev: e.DecisionRecorded) -> None:
+    state.decisions[ev.participant_id] = Decision(ev.decision, ev.note, ev.by, ev.at)
+
+
 _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.ParticipantJoined: _apply_joined,
     # Logged by older releases; who is connected is no longer read from the log.
@@ -235,4 +253,6 @@ _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.CoFacilitatorInvited: _apply_invited,
     e.MemberRoundMoved: _apply_round,
     e.CoFacilitatorRemoved: _apply_uninvited,
+    e.FidelityRecorded: _apply_fidelity,
+    e.DecisionRecorded: _apply_decision,
 }

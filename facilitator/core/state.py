@@ -102,6 +102,8 @@ class RolePlay:
     started_at: float
     phase: RolePlayPhase = RolePlayPhase.PLAYING
     ended_at: float | None = None
+    # The role-play this one replays with the main roles swapped; "" for a first play.
+    reverses: str = ""
 
 
 @dataclass
@@ -151,6 +153,34 @@ class RiskAlert:
 
 
 @dataclass
+class FidelityItem:
+    text: str
+    done: bool
+
+
+@dataclass
+class Fidelity:
+    """The facilitator's fidelity checklist for the meeting, as last recorded."""
+
+    items: list[FidelityItem]
+    reflection: str
+    by: str
+    at: float
+
+
+#: What can be decided for a member at the meeting before the group.
+DECISIONS = ("join", "refer")
+
+
+@dataclass
+class Decision:
+    decision: str
+    note: str
+    by: str
+    at: float
+
+
+@dataclass
 class SessionState:
     id: str
     protocol_id: str
@@ -165,6 +195,8 @@ class SessionState:
     co_facilitators: dict[str, bool] = field(default_factory=dict)
     # The course this session is a meeting of; "" for a one-off session.
     course_id: str = ""
+    # The protocol session's fidelity checklist, and how it was last ticked.
+    checklist: list[str] = field(default_factory=list)
     # Where the member round stands: an index into the course's members, or None.
     round_index: int | None = None
     version: int = 0
@@ -187,6 +219,9 @@ class SessionState:
     signals: list[Signal] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     risk_alerts: list[RiskAlert] = field(default_factory=list)
+    fidelity: Fidelity | None = None
+    # At the meeting before the group: participant id -> whether they join (see DECISIONS).
+    decisions: dict[str, Decision] = field(default_factory=dict)
     # Client action ids already applied, per participant: a retry is a no-op.
     actions: dict[str, list[str]] = field(default_factory=dict)
     # Facilitator command ids already applied, with the version their append reached: a

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from facilitator.core import commands as c
+from facilitator.core import composed
 from facilitator.core.errors import DomainError
 from facilitator.core.events import ParticipantLeft, SessionEnded
+from facilitator.core.spec import RolePlaySpec
 from facilitator.core.state import RiskAction, SessionState, SignalKind
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
@@ -237,11 +239,52 @@ class Service(CourseActions):
         version: int | None = None,
     ) -> dict[str, Any]:
         chosen = tuple(sorted(assignments.items()))
+
+        def spec(state: SessionState) -> RolePlaySpec:
+            # One composed earlier in the session is pushed again like a library one.
+            found = composed.find_composed(state, role_play)
+            return found or self.sessions.role_play_spec(state, role_play)
+
         return self._command(
-            actor,
-            lambda st, at: c.PushRolePlay(at, self.sessions.role_play_spec(st, role_play), chosen),
-            version,
-            command_id,
+            actor, lambda st, at: c.PushRolePlay(at, spec(st), chosen), version, command_id
+        )
+
+    def compose_role_play(
+        self,
+        actor: Actor,
+        *,
+        situation: str,
+        other_role: str,
+        relation: str,
+        member_card: str,
+        other_card: str,
+        area: str,
+        assignments: Mapping[str, str | None],
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Push a role-play written on the console from a member's own situation."""
+        chosen = tuple(sorted(assignments.items()))
+
+        def pushing(state: SessionState, at: float) -> c.Command:
+            spec = composed.compose(
+                state,
+                situation=situation,
+                other_role=other_role,
+                relation=relation,
+                member_card=member_card,
+                other_card=other_card,
+                area=area,
+            )
+            return c.PushRolePlay(at, spec, chosen)
+
+        return self._command(actor, pushing, version, command_id)
+
+    def reverse_role_play(
+        self, actor: Actor, *, role_play_id: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        return self._command(
+            actor, lambda st, at: c.ReverseRolePlay(at, role_play_id), version, command_id
         )
 
     def start_debrief(
@@ -299,6 +342,43 @@ class Service(CourseActions):
     ) -> dict[str, Any]:
         return self._command(
             actor, lambda st, at: c.AddNote(at, text, by=actor.user), version, command_id
+        )
+
+    def record_fidelity(
+        self,
+        actor: Actor,
+        *,
+        done: Sequence[int],
+        reflection: str,
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Tick the meeting's fidelity checklist and write a reflection; a later record
+        replaces an earlier one."""
+        ticked = tuple(done)
+        return self._command(
+            actor,
+            lambda st, at: c.RecordFidelity(at, ticked, reflection, by=actor.user),
+            version,
+            command_id,
+        )
+
+    def record_decision(
+        self,
+        actor: Actor,
+        *,
+        participant_id: str,
+        decision: str,
+        note: str,
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """At the meeting before the group: record whether a member joins or is referred."""
+        return self._command(
+            actor,
+            lambda st, at: c.RecordDecision(at, participant_id, decision, note, by=actor.user),
+            version,
+            command_id,
         )
 
     def _command(

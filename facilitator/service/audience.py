@@ -59,6 +59,10 @@ FACILITATOR_COMMANDS = frozenset(
         "add_note",
         "member_round_next",
         "member_round_previous",
+        "compose_role_play",
+        "reverse_role_play",
+        "record_fidelity",
+        "record_decision",
     }
 )
 MEMBER_ACTIONS = frozenset(

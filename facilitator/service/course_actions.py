@@ -18,8 +18,9 @@ from facilitator.core import course_commands as cc
 from facilitator.core.course import last_step, missed_in_a_row
 from facilitator.core.course_state import CourseState
 from facilitator.core.errors import DomainError
+from facilitator.core.fidelity import PRE_GROUP
 from facilitator.core.spec import StepKind
-from facilitator.core.state import SessionPhase, SessionState
+from facilitator.core.state import Decision, Fidelity, SessionPhase, SessionState
 from facilitator.errors import Refused
 from facilitator.service import audience, audit
 from facilitator.service.codes import (
@@ -310,8 +311,13 @@ class CourseActions:
                 now=self.now(),
                 planned_minutes=self._planned_minutes(state),
                 scales=self._scales(state),
+                fidelity=self._fidelity(state),
+                decisions=self._decisions(state),
             )
             found = Download(body, "text/html", f"course-{course_id}.html", inline=True)
+        elif kind == "fidelity.csv":
+            body = course_exports.fidelity_csv(state, self._fidelity(state))
+            found = Download(body, "text/csv; charset=utf-8", f"fidelity-{course_id}.csv")
         elif kind in ("attendance.csv", "measures.csv", "steps.csv"):
             make = getattr(course_exports, kind.replace(".", "_"))
             found = Download(make(state), "text/csv; charset=utf-8", f"{kind[:-4]}-{course_id}.csv")
@@ -324,8 +330,8 @@ class CourseActions:
         else:
             raise Refused(
                 "not_found",
-                "a course exports as summary.html, attendance.csv, measures.csv, steps.csv"
-                " or course.xlsx",
+                "a course exports as summary.html, attendance.csv, measures.csv, steps.csv,"
+                " fidelity.csv or course.xlsx",
             )
         self._audit(audit.EXPORT, self._facilitator(user, course_id, address), state.owner, kind)
         return found
@@ -517,6 +523,28 @@ class CourseActions:
         if actor.participant_id not in course.members:
             raise Refused("forbidden", "guests keep no weekly step")
         return session, course
+
+    def _meeting_sessions(self, course: CourseState) -> dict[int, SessionState]:
+        """Return the sessions of the course's opened meetings, by meeting n."""
+        found = {}
+        for meeting in course.meetings:
+            if meeting.session_id:
+                with suppress(DomainError):  # erased by itself
+                    found[meeting.n] = self.sessions.current(meeting.session_id)
+        return found
+
+    def _fidelity(self, course: CourseState) -> dict[int, Fidelity]:
+        """Return each meeting's fidelity record: the meetings' sessions hold them."""
+        return {
+            n: session.fidelity
+            for n, session in self._meeting_sessions(course).items()
+            if session.fidelity is not None
+        }
+
+    def _decisions(self, course: CourseState) -> dict[str, Decision]:
+        """Return the decisions made at the meeting before the group, by member."""
+        session = self._meeting_sessions(course).get(PRE_GROUP)
+        return dict(session.decisions) if session else {}
 
     def _count_code_attempt(self, address: str) -> None:
         now = self.courses.clock()

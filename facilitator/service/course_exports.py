@@ -10,6 +10,10 @@ CSV tables (the workbook has one sheet for each, with the same rows):
 - measures.csv: member, meeting, measure, score, band; one row per score;
 - steps.csv: member, meeting (the one the step was set at), step, tried ("yes",
   "partly", "no", or nothing while not reviewed).
+- fidelity.csv: meeting, title, item, done ("yes", "no"), reflection, by, recorded; one
+  row per checklist item and one for the reflection (item "reflection") of each meeting
+  whose checklist was recorded, and a row with done "not recorded" for each meeting held
+  without one. Read from the meetings' own sessions, which hold the records.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from facilitator.core.course_state import CourseState
 from facilitator.core.poll_kinds import Cell
+from facilitator.core.state import Decision, Fidelity
 from facilitator.library.loader import Instrument
 from facilitator.service.charts import trend_figure_html
 from facilitator.service.course_views import (
@@ -42,10 +47,11 @@ from facilitator.service.course_views import (
 )
 
 # One rule for every export: the same formula-defusing, the same rounding of minutes.
-from facilitator.service.exports import _minutes
+from facilitator.service.exports import DECISION_LABELS, _minutes
 from facilitator.service.exports import _safe as defuse
 
 MEASURES_COLUMNS = ("member", "meeting", "measure", "score", "band")
+FIDELITY_COLUMNS = ("meeting", "title", "item", "done", "reflection", "by", "recorded")
 STEPS_COLUMNS = ("member", "meeting", "step", "tried")
 
 #: Instruments on which a higher score is the better one; on the rest a higher score
@@ -98,6 +104,63 @@ def steps_rows(state: CourseState) -> list[list[Cell]]:
         for n, step in member_steps(state, member_id):
             rows.append([name, n, step.text, step.tried or ""])
     return rows
+
+
+def fidelity_rows(
+    state: CourseState, fidelity: Mapping[int, Fidelity], tz: tzinfo | None = None
+) -> list[list[Cell]]:
+    """Return the fidelity table, heading row first: adherence meeting by meeting."""
+    rows: list[list[Cell]] = [list(FIDELITY_COLUMNS)]
+    for meeting in state.meetings:
+        record = fidelity.get(meeting.n)
+        if record is None:
+            if meeting.started_at is not None:
+                rows.append([meeting.n, meeting.title, "", "not recorded", "", "", ""])
+            continue
+        when = datetime.fromtimestamp(record.at).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        head: list[Cell] = [meeting.n, meeting.title]
+        for item in record.items:
+            rows.append([*head, item.text, "yes" if item.done else "no", "", record.by, when])
+        rows.append([*head, "reflection", "", record.reflection, record.by, when])
+    return rows
+
+
+def fidelity_csv(state: CourseState, fidelity: Mapping[int, Fidelity]) -> str:
+    """Return fidelity.csv."""
+    return _csv(fidelity_rows(state, fidelity))
+
+
+@dataclass(frozen=True)
+class ReferralCheck:
+    """A member whose score on an instrument has not improved from first to last."""
+
+    name: str
+    title: str
+    first: TrendPoint
+    last: TrendPoint
+
+
+def referral_checks(
+    state: CourseState,
+    instruments: Mapping[str, Instrument],
+    higher_is_better: Collection[str] = HIGHER_IS_BETTER,
+) -> list[ReferralCheck]:
+    """Return the members whose first and last scores on an instrument with bands show
+    no improvement (the same band or a worse one): the end-of-course referral check."""
+    found = []
+    for member_id in member_order(state):
+        for measure_id, series in member_trend(state, member_id).items():
+            instrument = instruments.get(measure_id)
+            if instrument is None or not instrument.severity or len(series) < 2:
+                continue
+            first, last = series[0], series[-1]
+            moved = _band_index(instrument, last) - _band_index(instrument, first)
+            if measure_id in higher_is_better:
+                moved = -moved
+            if moved >= 0:
+                name = state.members[member_id].name
+                found.append(ReferralCheck(name, instrument.title, first, last))
+    return found
 
 
 def attendance_csv(state: CourseState) -> str:
@@ -209,17 +272,23 @@ def course_summary_html(
     planned_minutes: Mapping[int, int] | None = None,
     scales: Mapping[str, tuple[int, int]] | None = None,
     higher_is_better: Collection[str] = HIGHER_IS_BETTER,
+    fidelity: Mapping[int, Fidelity] | None = None,
+    decisions: Mapping[str, Decision] | None = None,
 ) -> str:
     """Return a printable, self-contained HTML summary of the course, marked confidential.
 
     `instruments` gives measures their titles and bands; `reveal_threshold` is the
     protocol's k for the course-level change distribution; `planned_minutes` is each
     meeting's planned length by n; `scales` the score range of measures that are polls
-    (instruments bring their own). Times are shown in `tz`, the server's local time when
+    (instruments bring their own). `fidelity` is each held meeting's checklist record by
+    n and `decisions` each member's decision at the meeting before the group, both read
+    from the meetings' sessions. Times are shown in `tz`, the server's local time when
     None.
     """
     planned_minutes = planned_minutes or {}
     scales = scales or {}
+    fidelity = fidelity or {}
+    decisions = decisions or {}
 
     def local(at: float) -> datetime:
         return datetime.fromtimestamp(at).astimezone(tz)
@@ -305,6 +374,32 @@ def course_summary_html(
             if measure_id in instruments and instruments[measure_id].severity
         ],
         "reveal_threshold": reveal_threshold,
+        "fidelity": [
+            {
+                "n": m.n,
+                "title": m.title,
+                "record": fidelity.get(m.n),
+                "at": when(fidelity[m.n].at) if m.n in fidelity else "",
+                "done": sum(1 for item in fidelity[m.n].items if item.done)
+                if m.n in fidelity
+                else 0,
+            }
+            for m in state.meetings
+            if m.started_at is not None or m.n in fidelity
+        ],
+        "decisions": [
+            {
+                "name": state.members[member_id].name,
+                "decision": DECISION_LABELS.get(d.decision, d.decision),
+                "note": d.note,
+                "by": d.by,
+                "at": when(d.at),
+            }
+            for member_id, d in decisions.items()
+            if member_id in state.members
+        ],
+        "referrals": referral_checks(state, instruments, higher_is_better),
+        "course_over": bool(state.meetings) and state.meetings[-1].ended_at is not None,
     }
     return _template().render(context)
 

@@ -27,8 +27,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from facilitator.core.codec import event_to_dict
+from facilitator.core.composed import is_composed
 from facilitator.core.events import Event
 from facilitator.core.poll_kinds import Cell, ExportRow, PollKind, poll_kind
+from facilitator.core.spec import RolePlaySpec
 from facilitator.core.state import (
     Answer,
     Poll,
@@ -64,6 +66,9 @@ RISK_ACTION_LABELS = {
     RiskAction.EMERGENCY: "Emergency services",
     RiskAction.OTHER: "Other",
 }
+
+DECISION_LABELS = {"join": "Joins the group", "refer": "Referred elsewhere"}
+
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -218,8 +223,26 @@ def summary_html(
             for poll in state.polls.values()
         ],
         "role_plays": [
-            {"spec": rp.spec, "phase": rp.phase.value, "step": step_title(rp.step)}
+            {
+                "spec": rp.spec,
+                "phase": rp.phase.value,
+                "step": step_title(rp.step),
+                "source": _role_play_source(state, rp.spec, rp.reverses),
+            }
             for rp in state.role_plays.values()
+        ],
+        "fidelity": state.fidelity,
+        "fidelity_at": clock(state.fidelity.at) if state.fidelity else "",
+        "checklist": state.checklist,
+        "decisions": [
+            {
+                "name": state.participants[pid].name,
+                "decision": DECISION_LABELS.get(d.decision, d.decision),
+                "note": d.note,
+                "by": d.by,
+                "at": clock(d.at),
+            }
+            for pid, d in state.decisions.items()
         ],
         "signals": [(label, signals[kind]) for kind, label in SIGNAL_LABELS.items()],
         "risk_alerts": len(state.risk_alerts),
@@ -259,6 +282,14 @@ def _alert_row(view: dict[str, Any]) -> dict[str, Any]:
         "note": view["note"],
         "by": view["acted_by"],
     }
+
+
+def _role_play_source(state: SessionState, spec: RolePlaySpec, reverses: str) -> str:
+    """Say where a role-play came from: the library, the console, or a reversal."""
+    source = "composed on the console" if is_composed(spec) else "library"
+    if reverses:
+        source += f"; roles reversed from {state.role_plays[reverses].spec.title}"
+    return source
 
 
 def _facilitators(state: SessionState) -> list[dict[str, Any]]:

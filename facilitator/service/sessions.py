@@ -178,6 +178,7 @@ class SessionService:
                 join_code=new_join_code(),
                 owner=owner,
                 course_id=course_id,
+                checklist=chosen.fidelity,
             )
             state, events = create(command)
             try:

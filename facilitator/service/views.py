@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from facilitator.core.composed import is_composed
+from facilitator.core.fidelity import PRE_GROUP
 from facilitator.core.poll_kinds import poll_kind
 from facilitator.core.spec import PollSpec
 from facilitator.core.state import (
@@ -70,6 +72,9 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
                 **_role_play(rp),
                 "assignments": rp.assignments,
                 "setups": {role.id: role.setup for role in rp.spec.roles},
+                "role_names": {role.id: role.name for role in rp.spec.roles},
+                "composed": is_composed(rp.spec),
+                "reverses": rp.reverses,
             }
             for rp in state.role_plays.values()
         ],
@@ -90,6 +95,29 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
             {"id": n.id, "text": n.text, "at": n.at, "step": n.step, "by": n.by}
             for n in state.notes
         ],
+        **fidelity_view(state),
+    }
+
+
+def fidelity_view(state: SessionState) -> dict[str, Any]:
+    """Return the console's fidelity checklist and, at the meeting before the group, each
+    member's decision: records for the facilitators and their supervisor only."""
+    record = state.fidelity
+    return {
+        "checklist": list(state.checklist),
+        "fidelity": None
+        if record is None
+        else {
+            "items": [{"text": item.text, "done": item.done} for item in record.items],
+            "reflection": record.reflection,
+            "by": record.by,
+            "at": record.at,
+        },
+        "pre_group": state.session_number == PRE_GROUP,
+        "decisions": {
+            pid: {"decision": d.decision, "note": d.note, "by": d.by, "at": d.at}
+            for pid, d in state.decisions.items()
+        },
     }
 
 

@@ -180,6 +180,13 @@ def export_steps(course_id: str) -> Response:
     return download(service().course_export(user(), course_id, "steps.csv", address()))
 
 
+@bp.get(COURSE + "/export/fidelity.csv")
+@signed_in
+def export_fidelity(course_id: str) -> Response:
+    """Fidelity checklists of the course's meetings, as CSV."""
+    return download(service().course_export(user(), course_id, "fidelity.csv", address()))
+
+
 @bp.get(COURSE + "/export/course.xlsx")
 @signed_in
 def export_course(course_id: str) -> Response:

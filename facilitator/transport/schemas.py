@@ -90,6 +90,38 @@ class PushRolePlay(Versioned):
     )
 
 
+class ComposeRolePlay(Versioned):
+    """A role-play written on the console: the member's situation, the other person."""
+
+    situation = Str(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    other_role = Str(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    relation = Str(load_default="", validate=validate.Length(max=NAME_MAX))
+    member_card = Str(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    other_card = Str(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    area = Str(load_default="", validate=validate.OneOf(("", *PROBLEM_AREAS)))
+    assignments = fields.Dict(
+        keys=Str(validate=validate.OneOf(("member", "other"))),
+        values=Str(validate=ID, allow_none=True),
+        required=True,
+    )
+
+
+class RecordFidelity(Versioned):
+    # Indices of the checklist items ticked.
+    done = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=0, max=99)),
+        required=True,
+        validate=validate.Length(max=100),
+    )
+    reflection = Str(load_default="", validate=validate.Length(max=TEXT_MAX))
+
+
+class RecordDecision(Versioned):
+    participant_id = Str(required=True, validate=ID)
+    decision = Str(required=True, validate=validate.OneOf(("join", "refer")))
+    note = Str(load_default="", validate=validate.Length(max=TEXT_MAX))
+
+
 class RolePlayRef(Versioned):
     role_play_id = Str(required=True, validate=ID)
 

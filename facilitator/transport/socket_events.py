@@ -56,6 +56,10 @@ EVENTS: dict[str, type[Schema]] = {
     "add_note": s.Text,
     "member_round_next": s.Versioned,
     "member_round_previous": s.Versioned,
+    "compose_role_play": s.ComposeRolePlay,
+    "reverse_role_play": s.RolePlayRef,
+    "record_fidelity": s.RecordFidelity,
+    "record_decision": s.RecordDecision,
     # members
     "submit_answer": s.SubmitAnswer,
     "send_signal": s.SendSignal,
