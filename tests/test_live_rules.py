@@ -43,6 +43,17 @@ VALID: dict[str, dict[str, Any]] = {
     "clear_prompt": {},
     "acknowledge_signal": {"signal_id": "signal-1"},
     "record_risk_action": {"alert_id": "alert-1", "action": "spoke_with_them"},
+    "compose_role_play": {
+        "situation": "Asking a brother for help with the children.",
+        "other_role": "Brother",
+        "relation": "brother",
+        "member_card": "Ask for one afternoon a week.",
+        "other_card": "You are busy but you care.",
+        "assignments": {"member": "PARTICIPANT", "other": None},
+    },
+    "reverse_role_play": {"role_play_id": "role-play-1"},
+    "record_fidelity": {"done": [0], "reflection": "Started on time."},
+    "record_decision": {"participant_id": "PARTICIPANT", "decision": "join"},
     "add_note": {"text": "A note."},
     "member_round_next": {},
     "member_round_previous": {},
@@ -249,6 +260,8 @@ def _wrong_type(field: fields.Field[Any]) -> Any:
         return "seven"
     if isinstance(field, fields.Dict):
         return ["a", "list"]
+    if isinstance(field, fields.List):
+        return {"not": "a list"}
     if isinstance(field, AnswerValue):
         return {"an": "object"}
     raise AssertionError(f"no wrong value for {field!r}")
