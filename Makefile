@@ -25,7 +25,7 @@ $(CLIENT): client/package.json client/package-lock.json
 services:
 	sh scripts/ensure-services.sh
 
-bench: $(DEV_READY)  ## Measure the server against a bare relay and Node socket.io (~8 min).
+bench: $(DEV_READY)  ## Measure the server against a bare relay and Node socket.io, and course reads (~9 min).
 	npm ci --prefix bench --no-audit --no-fund
 	$(BIN)/python -m bench.run
 

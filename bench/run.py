@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import http.client
 import http.cookiejar
 import json
 import os
 import platform
+import random
 import re
 import resource
 import shutil
@@ -80,8 +82,16 @@ def wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 30
 class Server:
     """One server process pinned to a core: app, floor relay or reference relay."""
 
-    def __init__(self, kind: str, core: str = SERVER_CORE, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        kind: str,
+        core: str = SERVER_CORE,
+        env: dict[str, str] | None = None,
+        seed: Path | None = None,
+    ):
         self.kind = kind
+        # A data directory to start from (a copy of it: the server's own is removed after).
+        self.seed = seed
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.core = core
@@ -122,6 +132,8 @@ class Server:
         return ["node", str(BENCH / "relay_node.js"), str(self.port)]
 
     def start(self) -> Server:
+        if self.seed is not None:
+            shutil.copytree(self.seed, self.data_dir, dirs_exist_ok=True)
         env = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
@@ -194,7 +206,7 @@ class Console:
 
     def __init__(self, server: Server) -> None:
         self.server = server
-        jar = http.cookiejar.CookieJar()
+        self.jar = jar = http.cookiejar.CookieJar()
         # Only http://127.0.0.1 addresses this harness built itself are ever opened.
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         self._sign_in(server.login_link)
@@ -710,6 +722,291 @@ def scenario_six(
     results.append(r2)
 
 
+# -- scenario 7: reading courses ---------------------------------------------------------
+
+
+COURSE_TARGET_MS = 50.0
+# What scenario 7 reads, by name: the path under /api/courses/<id>, with {m} the member.
+COURSE_READS = {
+    "course view": "",
+    "trend.svg": "/members/{m}/trend.svg?measure=mood_named",
+    "summary.html": "/export/summary.html",
+}
+# The floor: a signed-in read that touches the store once and answers a few bytes.
+COURSE_FLOOR = "/api/me"
+
+
+class Reader:
+    """Timed GETs from the load generator's core, one at a time on one kept-alive
+    connection, with the console's sign-in cookie."""
+
+    def __init__(self, server: Server, console: Console) -> None:
+        self.port = server.port
+        self.cookie = "; ".join(f"{c.name}={c.value}" for c in console.jar)
+        self.connection: http.client.HTTPConnection | None = None
+
+    def get(self, path: str) -> tuple[float, int, int]:
+        """Return (milliseconds to the last byte, status, body bytes)."""
+        for attempt in range(2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.connection.connect()
+            started = time.perf_counter()
+            try:
+                self.connection.request("GET", path, headers={"Cookie": self.cookie})
+                response = self.connection.getresponse()
+                body = response.read()
+            except (http.client.HTTPException, OSError):
+                self.close()  # the server closed a kept-alive connection: once more
+                if attempt:
+                    raise
+                continue
+            took = (time.perf_counter() - started) * 1000
+            if response.will_close:
+                self.close()
+            return took, response.status, len(body)
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+@contextmanager
+def on_loadgen_core() -> Iterator[None]:
+    """Run the calling thread on the load generator's core, away from the server's."""
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {int(LOADGEN_CORE)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def cpu_ms(pid: int) -> float:
+    """Return the CPU time a process has used, user and system, in milliseconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime and stime
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def percentiles(samples: list[float]) -> dict[str, float | None]:
+    if not samples:
+        return {"p50_ms": None, "p95_ms": None, "p99_ms": None, "max_ms": None}
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+    return {"p50_ms": at(0.5), "p95_ms": at(0.95), "p99_ms": at(0.99), "max_ms": at(1.0)}
+
+
+def generate_courses(data_dir: Path, courses: int, members: int) -> dict[str, Any]:
+    """Write the programme with bench/course_data.py, on the load generator's core."""
+    done = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            LOADGEN_CORE,
+            PYTHON,
+            "-m",
+            "bench.course_data",
+            str(data_dir),
+            "--courses",
+            str(courses),
+            "--members",
+            str(members),
+        ],
+        cwd=os.environ.get("BENCH_APP_ROOT", ROOT),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"generating the courses failed: {done.stderr[-2000:]}")
+    report: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return report
+
+
+def read_courses(
+    seed: Path, kind: str, pairs: list[tuple[str, str]], warm_up: tuple[str, str]
+) -> dict[str, Any]:
+    """Start a fresh server on the programme and read `kind` for each (course, member):
+    once with the course not yet read by the process (cold), then again (warm).
+
+    Each read is followed by a floor read, so that both see the same moment of the host.
+    The first read of any course in a process also pays for the process's own first
+    time (the summary's template is compiled then): it goes to a course outside
+    `pairs`, and is reported apart.
+    """
+    path = COURSE_READS[kind]
+    samples: dict[str, list[float]] = {"cold": [], "warm": [], "floor": []}
+    failed: dict[str, int] = {"cold": 0, "warm": 0, "floor": 0}
+    cpu: dict[str, float] = {}
+    sizes: list[int] = []
+    server = Server("app", seed=seed)
+    with running(server), on_loadgen_core():
+        reader = Reader(server, Console(server))
+        try:
+            first, _, _ = reader.get(f"/api/courses/{warm_up[0]}" + path.format(m=warm_up[1]))
+            for _ in range(20):  # the floor's own first time
+                reader.get(COURSE_FLOOR)
+            rss_before = rss_kb(server.pid)
+            # The server's CPU time for a floor read alone, to take out of the pairs below.
+            spent = cpu_ms(server.pid)
+            for _ in range(len(pairs)):
+                reader.get(COURSE_FLOOR)
+            floor_cpu = (cpu_ms(server.pid) - spent) / len(pairs)
+            shuffled = random.Random(7).sample(pairs, len(pairs))  # noqa: S311 (repeatable)
+            for phase, order in (("cold", pairs), ("warm", shuffled)):
+                spent = cpu_ms(server.pid)
+                for course_id, member_id in order:
+                    took, status, size = reader.get(
+                        f"/api/courses/{course_id}" + path.format(m=member_id)
+                    )
+                    if status == 200:
+                        samples[phase].append(took)
+                        sizes.append(size)
+                    else:
+                        failed[phase] += 1
+                    took, status, _ = reader.get(COURSE_FLOOR)
+                    if status == 200:
+                        samples["floor"].append(took)
+                    else:
+                        failed["floor"] += 1
+                cpu[phase] = (cpu_ms(server.pid) - spent) / len(order) - floor_cpu
+            rss_after = rss_kb(server.pid)
+        finally:
+            reader.close()
+    return {
+        "samples": samples,
+        "failed": failed,
+        "first_in_process_ms": round(first, 2),
+        "bytes": round(sum(sizes) / max(1, len(sizes))),
+        "server_cpu_ms": {phase: round(ms, 2) for phase, ms in cpu.items()},
+        "floor_server_cpu_ms": round(floor_cpu, 2),
+        "rss_kb_before": rss_before,
+        "rss_kb_after": rss_after,
+    }
+
+
+def list_courses(seed: Path) -> dict[str, Any]:
+    """Time GET /api/courses, which reads every course of the account: fresh, then again."""
+    server = Server("app", seed=seed)
+    with running(server), on_loadgen_core():
+        reader = Reader(server, Console(server))
+        try:
+            reader.get(COURSE_FLOOR)
+            cold, status, size = reader.get("/api/courses")
+            warm = [reader.get("/api/courses")[0] for _ in range(5)]
+        finally:
+            reader.close()
+    return {
+        "cold_ms": round(cold, 2),
+        "warm_ms": percentiles(warm),
+        "status": status,
+        "bytes": size,
+    }
+
+
+def scenario_seven(courses: int, members: int, pairs: int, results: list[dict[str, Any]]) -> None:
+    pairs = min(pairs, courses - 1)  # one course is kept for each process's first read
+    log(f"scenario 7: {courses} courses of {members} members, 12 weeks; reading {pairs} of them")
+    seed = Path(tempfile.mkdtemp(prefix="facilitator-bench-courses-"))
+    try:
+        made = generate_courses(seed, courses, members)
+        log(
+            f"  generated {made['events']} events in {made['seconds']} s"
+            f" ({made['database_bytes'] // 1024} KiB)"
+        )
+        written = [(c["id"], c["members"]) for c in made["courses"]]
+        rng = random.Random(courses)  # noqa: S311 (a repeatable choice, no secret)
+        warm_up = (written[0][0], written[0][1][0])
+        chosen = rng.sample(written[1:], pairs)
+        picked = [(course_id, rng.choice(ids)) for course_id, ids in chosen]
+        reads = {kind: read_courses(seed, kind, picked, warm_up) for kind in COURSE_READS}
+        listed = list_courses(seed)
+    finally:
+        shutil.rmtree(seed, ignore_errors=True)
+    floor_samples = [t for r in reads.values() for t in r["samples"]["floor"]]
+    floor = percentiles(floor_samples)
+    programme = courses * members
+    for kind, report in reads.items():
+        # The floor of the same process, read between these reads.
+        beside = percentiles(report["samples"]["floor"])
+        for phase in ("cold", "warm"):
+            found = percentiles(report["samples"][phase])
+            p99 = found["p99_ms"]
+            verdict = "pass" if p99 is not None and p99 < COURSE_TARGET_MS else "fail"
+            log(
+                f"  {kind} ({phase}) {found} {verdict}; floor p99 {beside['p99_ms']};"
+                f" server CPU {report['server_cpu_ms'][phase]} ms a read"
+            )
+            results.append(
+                row(
+                    f"7 courses: {kind} ({phase})",
+                    programme,
+                    expected=len(picked),
+                    delivered=len(report["samples"][phase]),
+                    lost=report["failed"][phase],
+                    p50_ms=found["p50_ms"],
+                    p99_ms=p99,
+                    ratio_floor=ratio(p99, beside["p99_ms"]),
+                    detail={
+                        **found,
+                        "target_ms": COURSE_TARGET_MS,
+                        "verdict": f"{verdict}: p99 {'under' if verdict == 'pass' else 'over'}"
+                        f" {COURSE_TARGET_MS:g} ms",
+                        "ratio_floor_p50": ratio(found["p50_ms"], beside["p50_ms"]),
+                        "floor_beside": beside,
+                        # The server's own work, whatever else the host was doing: its CPU
+                        # time over the round, less a floor read's, per read (10 ms ticks
+                        # over 200 reads: about 0.05 ms resolution).
+                        "server_cpu_ms_mean": report["server_cpu_ms"][phase],
+                        "measured": f"GET /api/courses/<id>{COURSE_READS[kind]}, to the last"
+                        " byte, one at a time on a kept-alive connection",
+                        "body_bytes": report["bytes"],
+                        "first_read_in_process_ms": report["first_in_process_ms"],
+                        "rss_kb_before": report["rss_kb_before"],
+                        "rss_kb_after_reads": report["rss_kb_after"],
+                        # What the process keeps of each course it has read (it keeps all).
+                        "rss_kb_per_course_read": round(
+                            (report["rss_kb_after"] - report["rss_kb_before"]) / len(picked), 1
+                        ),
+                    },
+                )
+            )
+    results.append(
+        row(
+            "7 courses: floor GET /api/me",
+            programme,
+            expected=sum(len(r["samples"]["floor"]) + r["failed"]["floor"] for r in reads.values()),
+            delivered=len(floor_samples),
+            lost=sum(r["failed"]["floor"] for r in reads.values()),
+            p50_ms=floor["p50_ms"],
+            p99_ms=floor["p99_ms"],
+            ratio_floor=1.0,
+            detail={
+                **floor,
+                "server_cpu_ms_mean": round(
+                    sum(r["floor_server_cpu_ms"] for r in reads.values()) / len(reads), 2
+                ),
+                "courses": courses,
+                "members_per_course": members,
+                "meetings_held": 12,
+                "events": made["events"],
+                "snapshots": made["snapshots"],
+                "database_bytes": made["database_bytes"],
+                "generated_seconds": made["seconds"],
+                "list_of_all_courses": listed,
+            },
+        )
+    )
+    log(f"  GET /api/courses ({courses} courses): first {listed['cold_ms']} ms")
+    log(f"  then {listed['warm_ms']}")
+
+
 # -- the table -------------------------------------------------------------------------
 
 
@@ -781,7 +1078,7 @@ def raise_open_files() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a tenth of the load, to try it")
-    parser.add_argument("--only", default="1,2,3,4,6", help="scenarios to run (5 comes with 1)")
+    parser.add_argument("--only", default="1,2,3,4,6,7", help="scenarios to run (5 comes with 1)")
     parser.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
     parser.add_argument("--profile", default="", help="a folder: run our server under py-spy")
     parser.add_argument("--clients", type=int, default=0, help="scenario 1's size (5000)")
@@ -809,6 +1106,8 @@ def main(argv: list[str] | None = None) -> int:
         scenario_four(int(1000 * scale), results)
     if "6" in only:
         scenario_six(big, 10, sessions, 10, group_seconds, results)
+    if "7" in only:
+        scenario_seven(sessions, 10, 200, results)
     elapsed = time.monotonic() - started
     speeds.append(cpu_loop_seconds())
     speed = f"{min(speeds)}-{max(speeds)}"
