@@ -22,6 +22,7 @@ from facilitator.core.course import handle as course_handle
 from facilitator.core.engine import fold, handle
 from facilitator.core.erasure import replacements
 from facilitator.core.errors import DomainError
+from facilitator.core.spec import PollSpec
 from facilitator.core.state import ERASED_NAME, SessionState
 from tests.course_factories import enrolled, held
 from tests.factories import MOOD, RISKY, T0, WORDS, answer_all, new_session
@@ -63,7 +64,11 @@ def _answered() -> tuple[SessionState, list[e.Event]]:
     for n in (1, 2, 3):
         log += handle(state, c.Join(T0 + n, f"p{n}", f"Name {n}", "x", T0 + n, "v"))
     log += handle(state, c.Start(T0 + 100))
-    for spec, values in ((NAMED_WORDS, ["pear-1", "pear-2", "pear-3"]), (MOOD, [3, 4, 5])):
+    polls: list[tuple[PollSpec, list[object]]] = [
+        (NAMED_WORDS, ["pear-1", "pear-2", "pear-3"]),
+        (MOOD, [3, 4, 5]),
+    ]
+    for spec, values in polls:
         log += handle(state, c.OpenPoll(T0 + 150, spec))
         poll_id = state.open_poll or ""
         log += answer_all(state, poll_id, values)

@@ -35,9 +35,9 @@ def erased(event: e.Event, member_id: str) -> e.Event | None:
         return dataclasses.replace(event, display_name=ERASED_NAME, chose_name=False)
     if isinstance(event, ce.MemberEnrolled) and event.member_id == member_id:
         return dataclasses.replace(event, display_name=ERASED_NAME, chose_name=False)
-    if isinstance(event, _SESSION_CONTENT) and event.participant_id == member_id:
+    if isinstance(event, _SESSION_CONTENT) and getattr(event, "participant_id", "") == member_id:
         return e.Erased()
-    if isinstance(event, _COURSE_CONTENT) and event.member_id == member_id:
+    if isinstance(event, _COURSE_CONTENT) and getattr(event, "member_id", "") == member_id:
         return e.Erased()
     return None
 
