@@ -8,6 +8,7 @@ const STORE = "facilitator.participant";
 // A weekly group's membership: kept for the group's later meetings (the token says how long).
 const MEMBERSHIP_STORE = "facilitator.membership";
 const CRISIS_STORE = "facilitator.crisis";
+const CONSENT_STORE = "facilitator.consent";
 const SIGNAL_TEXT = {
   pass: "You passed this turn. The facilitator knows.",
   break: "The facilitator knows you need a break.",
@@ -69,6 +70,34 @@ function openCrisis() {
   if (!dialog.open) dialog.showModal();
 }
 
+// -- consent: shown on the join form, agreed to before the server lets a phone in ------
+
+function renderConsent(consent) {
+  if (!consent) return;
+  byId("consent-title").textContent = consent.title;
+  byId("consent-text").textContent = consent.text;
+  fill(byId("consent-points"), consent.points.map((point) => h("li", { text: point })));
+}
+
+async function loadConsent() {
+  renderConsent(load(CONSENT_STORE));
+  try {
+    const data = await api("/api/consent");
+    localStorage.setItem(CONSENT_STORE, JSON.stringify(data));
+    renderConsent(data);
+  } catch {
+    // Offline: the cached or built-in text stays; joining needs the network anyway.
+  }
+}
+
+/** True when the member ticked their agreement; otherwise say why they cannot join yet. */
+function agreed() {
+  if (byId("consent-agree").checked) return true;
+  byId("join-error").textContent = "Read what the group keeps and who sees it, and tick that you agree, to join.";
+  byId("consent-agree").focus();
+  return false;
+}
+
 // -- joining --------------------------------------------------------------------------
 
 function setUpJoin() {
@@ -110,9 +139,10 @@ function wireJoining() {
       byId("code").focus();
       return;
     }
+    if (!agreed()) return;
     button.disabled = true;
     byId("join-error").textContent = "";
-    const body = { code: codeValue };
+    const body = { code: codeValue, consent: true };
     if (name) body.name = name;
     if (guest) body.guest = true;
     let reply;
@@ -154,7 +184,7 @@ function wireJoining() {
 /** Join a weekly group with its own code; true when joined (then on to its meeting). */
 async function joinCourse(code, name) {
   try {
-    const body = { code };
+    const body = { code, consent: true };
     if (name) body.name = name;
     keepMembership(await api("/api/courses/join", { method: "POST", body }));
   } catch {
@@ -706,6 +736,7 @@ function renderRole() {
 byId("crisis-open").addEventListener("click", openCrisis);
 byId("crisis-banner-open").addEventListener("click", openCrisis);
 loadCrisis();
+loadConsent();
 setUpJoin();
 // Fetched after the join screen works, so that a slow link does not hold up the Join button.
 loadSocketIo().catch(() => {});
