@@ -102,6 +102,9 @@ function agreed() {
 
 function setUpJoin() {
   wireJoining();
+  byId("leave-group").hidden = !membership;
+  byId("leave-group-only").addEventListener("click", () => leaveGroup(false));
+  byId("leave-group-erase").addEventListener("click", () => leaveGroup(true));
   const params = new URLSearchParams(location.search);
   const code = (params.get("code") || "").trim().toUpperCase();
   // The seat kept on this phone, if it is for the session of the code in the address.
@@ -199,11 +202,33 @@ function keepMembership(reply) {
   if (!reply?.membership) return;
   membership = { membership: reply.membership, course_id: reply.course_id, member_id: reply.member_id, name: reply.name };
   localStorage.setItem(MEMBERSHIP_STORE, JSON.stringify(membership));
+  byId("leave-group").hidden = false;
 }
 
 function forgetMembership() {
   localStorage.removeItem(MEMBERSHIP_STORE);
   membership = null;
+  byId("leave-group").hidden = true;
+}
+
+/** A member leaves their weekly group for good, and may ask for their data to be erased. */
+async function leaveGroup(erase) {
+  const asked = erase
+    ? "Leave the group and erase what it keeps about you? This cannot be undone."
+    : "Leave the group? Your phone stops joining its meetings.";
+  if (!membership || !confirm(asked)) return;
+  byId("leave-group-error").textContent = "";
+  try {
+    await api("/api/courses/leave", { method: "POST", body: { membership: membership.membership, erase } });
+  } catch (error) {
+    // Already gone from the group (moved to another phone, or withdrawn): nothing to keep.
+    if (error.code !== "revoked") {
+      byId("leave-group-error").textContent = navigator.onLine ? error.message : "No network. Try again when you are connected.";
+      return;
+    }
+  }
+  forgetMembership();
+  forget("You have left the group", erase ? "What the group kept about you is erased. Thank you for taking part." : "Thank you for taking part.");
 }
 
 /** Drop the seat kept for a meeting that is over, with its unsent taps. */

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OpenScreen
-from tests.browser.screens import agree
+from tests.browser.screens import agree, join_on_phone
 from tests.live import Facilitator
 
 
@@ -38,3 +38,24 @@ def test_the_join_form_shows_the_consent_text_and_joins_only_once_it_is_agreed(
     page.locator("#live-screen").wait_for(state="visible")
     expect(page.locator("#my-name")).to_have_text("Dana")
     assert joins, "the join was sent once agreed"
+
+
+def test_a_member_leaves_their_group_from_the_phone_and_is_erased(
+    open_phone: OpenScreen, facilitator: Facilitator
+) -> None:
+    made = facilitator.post("/api/courses", {"protocol_id": "group-ipt-8", "title": "Group"})
+    course_id = made.json()["course_id"]
+    opened = facilitator.post(f"/api/courses/{course_id}/meetings/0/open", {})
+    assert opened.status_code == 201, opened.text
+    phone = open_phone(f"/j/{opened.json()['join_code']}")
+    join_on_phone(phone, "Hazel Leaving")
+    page = phone.page
+    page.get_by_text("Leave this group").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Leave and erase my data").click()
+    expect(page.locator("#gone-title")).to_have_text("You have left the group")
+    expect(page.locator("#gone-text")).to_contain_text("is erased")
+    expect(page.locator("#leave-group")).to_be_hidden()
+    course = facilitator.get(f"/api/courses/{course_id}").json()["course"]
+    (member,) = course["members"]
+    assert (member["name"], member["erased"], member["withdrawn"]) == ("Erased member", True, True)
