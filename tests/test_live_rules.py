@@ -469,8 +469,9 @@ def test_each_route_of_a_shared_session_answers_each_role_as_agreed(
 ) -> None:
     owner = team.browsers["owner"]
     session_id = team.session_id
-    if route == "DELETE /api/sessions/<session_id>":
-        # A session of its own to delete, shared with the same people.
+    if route == "DELETE /api/sessions/<session_id>" or "<participant_id>" in route:
+        # A session of its own to delete, or to erase a member of (the team's may be
+        # locked by now), shared with the same people.
         session_id = owner.create_session("group-ipt-8", 2)["session_id"]
         for user, may_export in ((CO, False), (EXPORTER, True)):
             assert (
@@ -484,7 +485,7 @@ def test_each_route_of_a_shared_session_answers_each_role_as_agreed(
         assert owner.put(f"{facilitators}/{TARGET}", {"may_export": False}).status_code == 200
     participant_id = ""
     if "<participant_id>" in route:
-        # A member of their own to erase: the team's phones stay for the other cases.
+        # A member to erase: the team's phones stay for the other cases.
         code = owner.get(f"/api/sessions/{session_id}/links").json()["join_code"]
         participant_id = join(server, code)["participant_id"]
     listed_before = owner.get(facilitators).json()

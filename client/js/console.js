@@ -345,7 +345,7 @@ function renderRoster() {
           : null,
         m.erased || !me
           ? null
-          : h("button", { type: "button", class: "quiet", "data-key": `erase-${m.id}`, "aria-label": `Erase ${m.name}'s data`, text: "Erase data", on: { click: () => erase(m) } }),
+          : h("button", { type: "button", class: "quiet", "data-key": `erase-${m.id}`, "aria-label": `Erase data of ${m.name}`, text: "Erase data", on: { click: () => erase(m) } }),
       );
     }),
   );

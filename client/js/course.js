@@ -468,7 +468,7 @@ function phoneSection(member, id) {
       error.textContent = refusal(failure, "This member is no longer in the course.");
     }
   });
-  const erase = h("button", { type: "button", class: "danger", "data-key": id("erase"), text: "Erase their data", "aria-label": `Erase ${member.name}'s data` });
+  const erase = h("button", { type: "button", class: "danger", "data-key": id("erase"), text: "Erase their data", "aria-label": `Erase their data: ${member.name}` });
   erase.addEventListener("click", async () => {
     if (!confirm(`Erase ${member.name}'s data? They are withdrawn, and their name, plan, notes, steps, scores and named answers are removed for good. Attendance and anonymous results stay.`)) return;
     error.textContent = "";
