@@ -163,7 +163,7 @@ async function joinAll(url, codes, concurrency) {
     while (next < n) {
       const i = next++;
       try {
-        const r = await postJson(`${url}/api/join`, { code: codes[i] });
+        const r = await postJson(`${url}/api/join`, { code: codes[i], consent: true });
         if (r.status === 201) tokens[i] = r.data.token;
         else errors[r.status] = (errors[r.status] || 0) + 1;
       } catch (e) {
@@ -592,7 +592,7 @@ async function storm() {
       const result = { ok: false, stage: "join" };
       results.push(result);
       try {
-        const joined = await postJson(`${spec.urls[0]}/api/join`, { code: spec.code });
+        const joined = await postJson(`${spec.urls[0]}/api/join`, { code: spec.code, consent: true });
         if (joined.status !== 201) {
           result.error = `join ${joined.status}`;
           return;

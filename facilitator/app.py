@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         gateway,
         admins=settings.admins,
         crisis_file=settings.crisis_file,
+        consent_file=settings.consent_file,
     )
     app.extensions["facilitator.api"] = service
     app.extensions["facilitator.service"] = sessions

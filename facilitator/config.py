@@ -67,6 +67,8 @@ class Settings:
     retention_days: int = 0
     # Accounts that may read every audit entry, not only their own.
     admins: tuple[str, ...] = ()
+    # A file (YAML) of the consent text every phone shows before joining.
+    consent_file: Path | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -29,6 +29,7 @@ HTTP_ERRORS = {
 #: edge turns that into a status, here, for every route and the sign-in page alike.
 STATUS = {
     "invalid": 400,
+    "consent_required": 400,
     "unauthenticated": 401,
     "expired": 401,
     "revoked": 401,

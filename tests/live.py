@@ -238,7 +238,8 @@ def refused_connect(server: Server, token: str) -> str:
 
 def join(server: Server, code: str, name: str | None = None) -> dict[str, Any]:
     """Join a session over HTTP as a phone does; return the JSON reply."""
-    body: dict[str, Any] = {"code": code}
+    # The member agreed to the consent text the phone showed (service/consent.py).
+    body: dict[str, Any] = {"code": code, "consent": True}
     if name is not None:
         body["name"] = name
     response = requests.post(server.url + "/api/join", json=body, timeout=5)

@@ -34,6 +34,8 @@ STATUS: dict[str, tuple[int, ...]] = {
     "GET /api/sessions/<session_id>/export/results.csv": _EXPORTERS,
     "GET /api/sessions/<session_id>/export/summary.html": _EXPORTERS,
     "DELETE /api/sessions/<session_id>": _OWNER_ONLY,
+    # Whoever runs the session erases a member who asks, there and then.
+    "POST /api/sessions/<session_id>/participants/<participant_id>/erase": _EVERY_FACILITATOR,
 }
 
 ERROR_CODES = {401: "unauthenticated", 403: "forbidden"}

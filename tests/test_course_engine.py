@@ -61,6 +61,7 @@ def _full_course() -> tuple[CourseState, list[e.Event]]:
     log += handle(state, cc.RecordAttendance(T0 + WEEK + 99, 0, "c-3", "present", True, "ben"))
     log += handle(state, cc.RemoveCourseCoFacilitator(T0 + WEEK + 100, "ben"))
     log += handle(state, cc.RevokeSupervisor(T0 + WEEK + 101, "sue"))
+    log += handle(state, cc.EraseMember(T0 + WEEK + 102, "c-2"))
     log.append(ce.CourseCommandRecorded("cmd-1", "asha"))
     apply(state, log[-1])
     return state, log

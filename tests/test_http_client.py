@@ -125,7 +125,9 @@ def test_a_client_from_the_docs_signs_in_creates_a_session_joins_and_exports(
 
     # A phone types the code in lower case, with a space for the dash.
     typed = links["join_code"].lower().replace("-", " ")
-    joined = requests.post(base + "/api/join", json={"code": typed, "name": "Sam"}, timeout=TIMEOUT)
+    joined = requests.post(
+        base + "/api/join", json={"consent": True, "code": typed, "name": "Sam"}, timeout=TIMEOUT
+    )
     assert joined.status_code == 201, joined.text
     member = joined.json()
     assert member["ok"] is True
@@ -158,8 +160,12 @@ def test_a_client_from_the_docs_signs_in_creates_a_session_joins_and_exports(
 
         # A locked session answers exactly like a code no session has.
         assert console.call("lock_joining", {"command_id": "lock-1"})["ok"]
-        locked = requests.post(base + "/api/join", json={"code": typed}, timeout=TIMEOUT)
-        unknown = requests.post(base + "/api/join", json={"code": "AAAAA-AAAAA"}, timeout=TIMEOUT)
+        locked = requests.post(
+            base + "/api/join", json={"consent": True, "code": typed}, timeout=TIMEOUT
+        )
+        unknown = requests.post(
+            base + "/api/join", json={"consent": True, "code": "AAAAA-AAAAA"}, timeout=TIMEOUT
+        )
         assert locked.status_code == unknown.status_code == 404
         assert locked.json() == unknown.json()
         assert locked.json()["error"]["code"] == "unknown_code"
@@ -310,9 +316,9 @@ def test_a_null_event_payload_counts_as_no_fields_and_a_list_is_refused(
             headers={"X-CSRF-Token": csrf},
             timeout=TIMEOUT,
         ).json()["join_code"]
-    token = requests.post(server.url + "/api/join", json={"code": code}, timeout=TIMEOUT).json()[
-        "token"
-    ]
+    token = requests.post(
+        server.url + "/api/join", json={"consent": True, "code": code}, timeout=TIMEOUT
+    ).json()["token"]
     address = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
     ws = websocket.create_connection(address, timeout=TIMEOUT)
     try:

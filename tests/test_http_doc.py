@@ -199,6 +199,7 @@ def _path(
         "name": "participant.js",
         "filename": "missing.txt",
         "user": "bob",
+        "participant_id": "m-none",
     }
     return method, re.sub(r"<([a-z_]+)>", lambda m: values[m.group(1)], path)
 
@@ -223,7 +224,7 @@ def course(app: Flask) -> tuple[str, str]:
     """A course that ann runs, with one member: (course id, member id)."""
     service = app.extensions["facilitator.api"]
     made = service.create_course("ann", "group-ipt-8", "Tuesday group")
-    member = service.join_course(made["join_code"], "Dana", "10.0.0.9")
+    member = service.join_course(made["join_code"], "Dana", "10.0.0.9", consent=True)
     return made["course_id"], member["member_id"]
 
 
@@ -321,7 +322,7 @@ def test_a_route_for_anyone_answers_without_a_sign_in(app: Flask, owned: str, na
     method, path = _path(name, owned)
     if name == "POST /api/join":
         code = app.extensions["facilitator.service"].current(owned).join_code
-        response = app.test_client().post(path, json={"code": code})
+        response = app.test_client().post(path, json={"code": code, "consent": True})
     else:
         response = _call(app.test_client(), method, path)
     assert response.status_code not in (401, 302) or 302 in ROUTES[name].statuses

@@ -117,7 +117,9 @@ def test_a_twelve_week_course_follows_each_member_and_keeps_anonymous_answers_ou
     phones = []
     for index, name in enumerate(MEMBERS):
         joined = _post(
-            server, "/api/courses/join", {"code": made.json()["join_code"], "name": name}
+            server,
+            "/api/courses/join",
+            {"consent": True, "code": made.json()["join_code"], "name": name},
         )
         assert joined.status_code == 201, joined.text
         phones.append(Phone(index, joined.json()["membership"], joined.json()["member_id"]))
@@ -306,8 +308,10 @@ def test_a_meeting_code_enrolls_a_phone_unless_it_comes_as_a_guest(server: Serve
     course_id = made.json()["course_id"]
     links = owner.post(f"/api/courses/{course_id}/meetings/1/open", {}).json()
     code = links["join_code"]
-    member = _post(server, "/api/join", {"code": code, "name": "Noor"})
-    guest = _post(server, "/api/join", {"code": code, "name": "Visitor", "guest": True})
+    member = _post(server, "/api/join", {"consent": True, "code": code, "name": "Noor"})
+    guest = _post(
+        server, "/api/join", {"consent": True, "code": code, "name": "Visitor", "guest": True}
+    )
     assert member.status_code == guest.status_code == 201
     assert "membership" in member.json() and "membership" not in guest.json()
     course = _course(owner, course_id)
@@ -338,7 +342,11 @@ def test_a_supervisor_reads_a_course_and_changes_nothing(server: Server) -> None
     owner = signed_in(server, OWNER)
     made = owner.post("/api/courses", {"protocol_id": "group-ipt-8", "title": "Monday group"})
     course_id = made.json()["course_id"]
-    member = _post(server, "/api/courses/join", {"code": made.json()["join_code"], "name": "Ravi"})
+    member = _post(
+        server,
+        "/api/courses/join",
+        {"consent": True, "code": made.json()["join_code"], "name": "Ravi"},
+    )
     member_id = member.json()["member_id"]
     supervisor = signed_in(server, "sam-supervisor")
     assert supervisor.get(f"/api/courses/{course_id}").status_code == 403

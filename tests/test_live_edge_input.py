@@ -93,7 +93,9 @@ def test_a_lone_surrogate_is_refused_at_the_door_and_exports_still_work(
 ) -> None:
     links = facilitator.create_session()
     refused = requests.post(
-        server.url + "/api/join", json={"code": links["join_code"], "name": SURROGATE}, timeout=5
+        server.url + "/api/join",
+        json={"consent": True, "code": links["join_code"], "name": SURROGATE},
+        timeout=5,
     )
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "invalid"

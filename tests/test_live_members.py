@@ -116,7 +116,9 @@ def test_join_attempts_with_wrong_codes_are_limited_per_address(tmp_path: Any) -
     limited = Server(tmp_path / "data", env={"FACILITATOR_JOIN_ATTEMPTS": "3"}).start()
     try:
         codes = [
-            requests.post(limited.url + "/api/join", json={"code": f"WRONG{n}"}, timeout=5)
+            requests.post(
+                limited.url + "/api/join", json={"consent": True, "code": f"WRONG{n}"}, timeout=5
+            )
             for n in range(5)
         ]
         assert [r.status_code for r in codes] == [404, 404, 404, 429, 429]
@@ -137,7 +139,9 @@ def test_a_name_is_optional_and_a_pseudonym_is_given(
     assert named["name"] == "Farah"
     assert len(unnamed["name"].split()) == 2
     taken = requests.post(
-        server.url + "/api/join", json={"code": links["join_code"], "name": "farah"}, timeout=5
+        server.url + "/api/join",
+        json={"consent": True, "code": links["join_code"], "name": "farah"},
+        timeout=5,
     )
     assert taken.status_code == 409
     assert taken.json()["error"]["code"] == "conflict"
@@ -150,7 +154,9 @@ def test_a_locked_session_admits_no_one_new(
     console = Client(server.url, links["console_token"], "console").connect()
     clients.append(console)
     assert console.call("lock_joining")["ok"]
-    refused = requests.post(server.url + "/api/join", json={"code": links["join_code"]}, timeout=5)
+    refused = requests.post(
+        server.url + "/api/join", json={"consent": True, "code": links["join_code"]}, timeout=5
+    )
     # Answered as a code no session has: a guesser learns nothing from a locked session.
     assert refused.status_code == 404
     assert refused.json()["error"] == {

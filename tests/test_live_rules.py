@@ -322,7 +322,9 @@ def test_a_stale_version_is_refused_with_a_clear_error(room: Any) -> None:
 
 @pytest.mark.parametrize("code", ["ZZZZZZ", "", "a" * 40, "<script>"])
 def test_an_unknown_join_code_is_refused_clearly(server: Server, code: str) -> None:
-    response = requests.post(server.url + "/api/join", json={"code": code}, timeout=5)
+    response = requests.post(
+        server.url + "/api/join", json={"consent": True, "code": code}, timeout=5
+    )
     assert response.status_code in (400, 404)
     assert response.json()["ok"] is False
     assert response.json()["error"]["code"] in ("unknown_code", "invalid")
@@ -383,7 +385,7 @@ def team(server: Server, facilitator: Facilitator) -> Iterator[Any]:
     phone_browser = requests.Session()
     assert (
         phone_browser.post(
-            server.url + "/api/join", json={"code": links["join_code"]}, timeout=5
+            server.url + "/api/join", json={"consent": True, "code": links["join_code"]}, timeout=5
         ).status_code
         == 201
     )
@@ -481,8 +483,9 @@ def test_each_route_of_a_shared_session_answers_each_role_as_agreed(
 ) -> None:
     owner = team.browsers["owner"]
     session_id = team.session_id
-    if route == "DELETE /api/sessions/<session_id>":
-        # A session of its own to delete, shared with the same people.
+    if route == "DELETE /api/sessions/<session_id>" or "<participant_id>" in route:
+        # A session of its own to delete, or to erase a member of (the team's may be
+        # locked by now), shared with the same people.
         session_id = owner.create_session("group-ipt-8", 2)["session_id"]
         for user, may_export in ((CO, False), (EXPORTER, True)):
             assert (
@@ -494,10 +497,16 @@ def test_each_route_of_a_shared_session_answers_each_role_as_agreed(
     facilitators = f"/api/sessions/{session_id}/facilitators"
     if route.startswith("DELETE") and "<user>" in route:
         assert owner.put(f"{facilitators}/{TARGET}", {"may_export": False}).status_code == 200
+    participant_id = ""
+    if "<participant_id>" in route:
+        # A member to erase: the team's phones stay for the other cases.
+        code = owner.get(f"/api/sessions/{session_id}/links").json()["join_code"]
+        participant_id = join(server, code)["participant_id"]
     listed_before = owner.get(facilitators).json()
     version_before = _version(team.consoles["owner"])
     method, path = route.split(" ", 1)
     path = path.replace("<session_id>", session_id).replace("<user>", TARGET)
+    path = path.replace("<participant_id>", participant_id)
     browser = team.http[role]
     csrf = getattr(browser, "csrf", "")
     http = browser.http if isinstance(browser, Facilitator) else browser
@@ -514,6 +523,8 @@ def test_each_route_of_a_shared_session_answers_each_role_as_agreed(
         assert owner.get(facilitators).json() == listed_before
         assert owner.get(f"/api/sessions/{session_id}/links").status_code == 200
         assert _version(team.consoles["owner"]) == version_before
+    elif "<participant_id>" in route:
+        assert response.json()["erased"] == participant_id
     elif route.startswith("PUT"):
         assert {"user": TARGET, "may_export": False} in response.json()["co_facilitators"]
     elif route.startswith("DELETE") and "<user>" in route:

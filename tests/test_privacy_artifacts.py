@@ -366,3 +366,142 @@ def test_erasing_a_course_leaves_nothing_readable(backend: Backend) -> None:
 
     wait_until(nothing_left, 10, "no trace of the erased course")
     assert not any(s.decode() in backend.live_keys() for s in [*secrets_kept, state.id.encode()])
+
+
+# -- erasing one member ----------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Any, Backend]]:
+    """The whole service on an empty store of each backend, and where its bytes live."""
+    from facilitator.app import close_app, create_app
+    from facilitator.config import Settings
+
+    server = None
+    settings = Settings(data_dir=tmp_path / "data", async_mode="threading", snapshot_every=1)
+    if request.param == "redis":
+        server = RedisServer(tmp_path / "redis", rdb_preamble=False).start()
+        settings = replace(settings, redis_url=server.url())
+    app = create_app(settings)
+    service = app.extensions["facilitator.api"]
+    store = app.extensions["facilitator.service"].store
+    directory = tmp_path / ("redis" if server else "data")
+    yield service, Backend(request.param, store, directory, server)
+    close_app(app)
+    if server is not None:
+        server.stop()
+
+
+ERASED_SECRETS = [
+    "hazel-erased-name",
+    "plum-named-answer",
+    "aspen-goal-text",
+    "birch-key-person",
+    "juniper-plan-note",
+    "larch-step-text",
+    "severe-band-word",
+]
+
+
+def test_erasing_a_course_member_leaves_no_trace_of_them_in_any_artifact(
+    served: tuple[Any, Backend],
+) -> None:
+    service, backend = served
+    sessions = service.sessions
+    made = service.create_course("amina", "group-ipt-8", "Tuesday group")
+    erased = service.join_course(made["join_code"], "hazel-erased-name", "10.0.0.1", consent=True)
+    kept = service.join_course(made["join_code"], "rowan-kept-name", "10.0.0.2", consent=True)
+    course_id, member = made["course_id"], erased["member_id"]
+    meeting = service.open_meeting("amina", course_id, 0, "")["session_id"]
+    for phone in (erased, kept):
+        service.attend(phone["membership"], "10.0.0.3")
+    console = Actor(Role.FACILITATOR, meeting, user="amina")
+    sessions.run(console, lambda st, at: c.Start(at))
+    named = replace(WORDS, id="named_word", anonymous=False)
+    sessions.run(console, lambda st, at: c.OpenPoll(at, named))
+    _answer(sessions, Actor(Role.PARTICIPANT, meeting, member), "poll-1", "plum-named-answer")
+    _answer(sessions, Actor(Role.PARTICIPANT, meeting, kept["member_id"]), "poll-1", "kept-answer")
+    sessions.run(console, lambda st, at: c.ClosePoll(at, "poll-1"))
+    sessions.run(console, lambda st, at: c.OpenPoll(at, WORDS))
+    for phone, fruit in zip((erased, kept), FRUIT, strict=False):
+        _answer(sessions, Actor(Role.PARTICIPANT, meeting, phone["member_id"]), "poll-2", fruit)
+    sessions.run(console, lambda st, at: c.ClosePoll(at, "poll-2"))
+    service.update_plan(
+        "amina", course_id, member, ["grief"], "aspen-goal-text", ["birch-key-person"]
+    )
+    service.add_plan_note("amina", course_id, member, 0, "juniper-plan-note")
+    run = service.courses.run
+    run(course_id, lambda st, at: cc.SetStep(at, member, 0, "larch-step-text"))
+    run(course_id, lambda st, at: cc.RecordMeasure(at, member, 0, "phq-9", 17, "severe-band-word"))
+    anonymous_before = sessions.current(meeting).polls["poll-2"]
+
+    def everywhere() -> bool:
+        raw, live = backend.raw_bytes(), backend.live_keys()
+        return all(s.encode() in raw or s in live for s in ERASED_SECRETS)
+
+    wait_until(everywhere, 10, "the member's data written")
+
+    service.erase_member("amina", course_id, member, "10.0.0.9")
+    wait_until(backend.history_settled, 10, "the append-only file rewritten")
+
+    def nothing_left() -> bool:
+        raw = backend.raw_bytes()
+        return not any(s.encode() in raw for s in ERASED_SECRETS)
+
+    wait_until(nothing_left, 20, "no trace of the erased member")
+    assert not any(s in backend.live_keys() for s in ERASED_SECRETS)
+    # The others' data and the anonymous results stay, read back by a fresh process.
+    assert b"rowan-kept-name" in backend.raw_bytes() or "rowan-kept-name" in backend.live_keys()
+    sessions.forget(meeting)
+    service.courses.forget(course_id)
+    again = sessions.current(meeting)
+    assert again.polls["poll-1"].answers == {kept["member_id"]: "kept-answer"}
+    assert again.polls["poll-2"].count == anonymous_before.count == 2
+    assert sorted(again.polls["poll-2"].ballots) == sorted(anonymous_before.ballots)
+    course = service.courses.current(course_id)
+    assert course.members[member].erased and course.members[member].withdrawn
+    # The audit log says an erasure happened, by whom, of which id: nothing more.
+    (entry,) = [e for e in backend.store.audit_entries() if e.action == "member_erased"]
+    assert (entry.actor, entry.session_id, entry.detail) == ("amina", course_id, member)
+    # Exports hold nothing of them either.
+    exported = _everything_exported(sessions, meeting)
+    assert not any(s in exported for s in ERASED_SECRETS)
+
+
+def test_erasing_a_member_of_a_one_off_session_leaves_no_trace_of_them(
+    served: tuple[Any, Backend],
+) -> None:
+    service, backend = served
+    sessions = service.sessions
+    state = sessions.create("amina", "group-ipt-8", 2)
+    phones = [
+        sessions.join(state.join_code, name, "10.0.0.1")
+        for name in ("hazel-erased-name", "rowan-kept-name")
+    ]
+    console = Actor(Role.FACILITATOR, state.id, user="amina")
+    sessions.run(console, lambda st, at: c.Start(at))
+    sessions.run(console, lambda st, at: c.OpenPoll(at, replace(WORDS, anonymous=False)))
+    _answer(sessions, phones[0], "poll-1", "plum-named-answer")
+    _answer(sessions, phones[1], "poll-1", "kept-answer")
+    wait_until(
+        lambda: (
+            b"plum-named-answer" in backend.raw_bytes()
+            or "plum-named-answer" in backend.live_keys()
+        ),
+        10,
+        "the answer written",
+    )
+
+    service.erase_participant("amina", state.id, phones[0].participant_id, "10.0.0.9")
+    wait_until(backend.history_settled, 10, "the append-only file rewritten")
+
+    def nothing_left() -> bool:
+        raw = backend.raw_bytes()
+        return not any(s in raw for s in (b"hazel-erased-name", b"plum-named-answer"))
+
+    wait_until(nothing_left, 20, "no trace of the erased member")
+    assert "hazel-erased-name" not in backend.live_keys()
+    sessions.forget(state.id)
+    again = sessions.current(state.id)
+    assert again.polls["poll-1"].answers == {phones[1].participant_id: "kept-answer"}
+    assert again.participants[phones[0].participant_id].name == "Erased member"

@@ -73,7 +73,9 @@ def open_session(client: requests.Session, url: str) -> str:
 
 
 def join(client: requests.Session, url: str, code: str, **headers: str) -> requests.Response:
-    return client.post(url + "/api/join", json={"code": code}, headers=headers, timeout=5)
+    return client.post(
+        url + "/api/join", json={"consent": True, "code": code}, headers=headers, timeout=5
+    )
 
 
 @pytest.fixture
@@ -155,7 +157,9 @@ def _app_client(tmp_path: Path, hops: int) -> Any:
 
 def _join_status(client: Any, forwarded_for: str) -> int:
     reply = client.post(
-        "/api/join", json={"code": "WRONG"}, headers={"X-Forwarded-For": forwarded_for}
+        "/api/join",
+        json={"consent": True, "code": "WRONG"},
+        headers={"X-Forwarded-For": forwarded_for},
     )
     status: int = reply.status_code
     return status

@@ -522,6 +522,9 @@ function renderRoster() {
         m.present
           ? h("button", { type: "button", class: "quiet", "data-key": `remove-${m.id}`, "aria-label": `Remove ${m.name}`, text: "Remove", on: { click: () => remove(m) } })
           : null,
+        m.erased || !me
+          ? null
+          : h("button", { type: "button", class: "quiet", "data-key": `erase-${m.id}`, "aria-label": `Erase data of ${m.name}`, text: "Erase data", on: { click: () => erase(m) } }),
       );
     }),
   );
@@ -529,6 +532,18 @@ function renderRoster() {
 
 function remove(member) {
   if (confirm(`Remove ${member.name} from this session?`)) command("remove_participant", { participant_id: member.id });
+}
+
+/** Erase a member who asked for it: their name and named answers leave the records. */
+async function erase(member) {
+  const asked = `Erase ${member.name}'s data? Their name and named answers are removed for good (a member of the course: from the whole course). Their phone leaves the session.`;
+  if (!confirm(asked)) return;
+  const path = `/api/sessions/${encodeURIComponent(sessionId)}/participants/${encodeURIComponent(member.id)}/erase`;
+  try {
+    await api(path, { method: "POST", body: {}, csrf: me.csrf_token });
+  } catch (error) {
+    alert(`Not erased: ${error.message}`);
+  }
 }
 
 function renderNotes() {

@@ -474,12 +474,24 @@ function phoneSection(member, id) {
       error.textContent = refusal(failure, "This member is no longer in the course.");
     }
   });
+  const erase = h("button", { type: "button", class: "danger", "data-key": id("erase"), text: "Erase their data", "aria-label": `Erase their data: ${member.name}` });
+  erase.addEventListener("click", async () => {
+    if (!confirm(`Erase ${member.name}'s data? They are withdrawn, and their name, plan, notes, steps, scores and named answers are removed for good. Attendance and anonymous results stay.`)) return;
+    error.textContent = "";
+    try {
+      await api(`${base}/members/${encodeURIComponent(member.id)}/erase`, { method: "POST", body: {}, csrf: me.csrf_token });
+      await refresh();
+      byId("attendance-done").textContent = "The member's data is erased.";
+    } catch (failure) {
+      error.textContent = refusal(failure, "This member was erased already.");
+    }
+  });
   return h(
     "div",
     {},
     h("h3", { text: "Phone" }),
     h("p", { class: "help", text: "A new phone? Give the member a one-time code to link it." }),
-    h("p", { class: "row" }, relink, withdraw),
+    h("p", { class: "row" }, relink, withdraw, member.erased ? null : erase),
     shown,
     error,
   );

@@ -8,6 +8,7 @@ const STORE = "facilitator.participant";
 // A weekly group's membership: kept for the group's later meetings (the token says how long).
 const MEMBERSHIP_STORE = "facilitator.membership";
 const CRISIS_STORE = "facilitator.crisis";
+const CONSENT_STORE = "facilitator.consent";
 const SIGNAL_TEXT = {
   pass: "You passed this turn. The facilitator knows.",
   break: "The facilitator knows you need a break.",
@@ -103,10 +104,41 @@ function openCrisis() {
   if (!dialog.open) dialog.showModal();
 }
 
+// -- consent: shown on the join form, agreed to before the server lets a phone in ------
+
+function renderConsent(consent) {
+  if (!consent) return;
+  byId("consent-title").textContent = consent.title;
+  byId("consent-text").textContent = consent.text;
+  fill(byId("consent-points"), consent.points.map((point) => h("li", { text: point })));
+}
+
+async function loadConsent() {
+  renderConsent(load(CONSENT_STORE));
+  try {
+    const data = await api("/api/consent");
+    localStorage.setItem(CONSENT_STORE, JSON.stringify(data));
+    renderConsent(data);
+  } catch {
+    // Offline: the cached or built-in text stays; joining needs the network anyway.
+  }
+}
+
+/** True when the member ticked their agreement; otherwise say why they cannot join yet. */
+function agreed() {
+  if (byId("consent-agree").checked) return true;
+  byId("join-error").textContent = "Read what the group keeps and who sees it, and tick that you agree, to join.";
+  byId("consent-agree").focus();
+  return false;
+}
+
 // -- joining --------------------------------------------------------------------------
 
 function setUpJoin() {
   wireJoining();
+  byId("leave-group").hidden = !membership;
+  byId("leave-group-only").addEventListener("click", () => leaveGroup(false));
+  byId("leave-group-erase").addEventListener("click", () => leaveGroup(true));
   const params = new URLSearchParams(location.search);
   const code = (params.get("code") || "").trim().toUpperCase();
   // The seat kept on this phone, if it is for the session of the code in the address.
@@ -144,9 +176,10 @@ function wireJoining() {
       byId("code").focus();
       return;
     }
+    if (!agreed()) return;
     button.disabled = true;
     byId("join-error").textContent = "";
-    const body = { code: codeValue };
+    const body = { code: codeValue, consent: true };
     if (name) body.name = name;
     if (guest) body.guest = true;
     let reply;
@@ -188,7 +221,7 @@ function wireJoining() {
 /** Join a weekly group with its own code; true when joined (then on to its meeting). */
 async function joinCourse(code, name) {
   try {
-    const body = { code };
+    const body = { code, consent: true };
     if (name) body.name = name;
     keepMembership(await api("/api/courses/join", { method: "POST", body }));
   } catch {
@@ -203,11 +236,33 @@ function keepMembership(reply) {
   if (!reply?.membership) return;
   membership = { membership: reply.membership, course_id: reply.course_id, member_id: reply.member_id, name: reply.name };
   localStorage.setItem(MEMBERSHIP_STORE, JSON.stringify(membership));
+  byId("leave-group").hidden = false;
 }
 
 function forgetMembership() {
   localStorage.removeItem(MEMBERSHIP_STORE);
   membership = null;
+  byId("leave-group").hidden = true;
+}
+
+/** A member leaves their weekly group for good, and may ask for their data to be erased. */
+async function leaveGroup(erase) {
+  const asked = erase
+    ? "Leave the group and erase what it keeps about you? This cannot be undone."
+    : "Leave the group? Your phone stops joining its meetings.";
+  if (!membership || !confirm(asked)) return;
+  byId("leave-group-error").textContent = "";
+  try {
+    await api("/api/courses/leave", { method: "POST", body: { membership: membership.membership, erase } });
+  } catch (error) {
+    // Already gone from the group (moved to another phone, or withdrawn): nothing to keep.
+    if (error.code !== "revoked") {
+      byId("leave-group-error").textContent = navigator.onLine ? error.message : "No network. Try again when you are connected.";
+      return;
+    }
+  }
+  forgetMembership();
+  forget("You have left the group", erase ? "What the group kept about you is erased. Thank you for taking part." : "Thank you for taking part.");
 }
 
 /** Drop the seat kept for a meeting that is over, with its unsent taps. */
@@ -742,6 +797,7 @@ function renderRole() {
 byId("crisis-open").addEventListener("click", openCrisis);
 byId("crisis-banner-open").addEventListener("click", openCrisis);
 loadCrisis();
+loadConsent();
 setUpJoin();
 // Fetched after the join screen works, so that a slow link does not hold up the Join button.
 loadSocketIo().catch(() => {});

@@ -40,6 +40,10 @@ class Join(Command):
     # The name the member typed, or None to use the generated pseudonym.
     display_name: str | None
     pseudonym: str
+    # When the member agreed to the consent text, and which text (its version): no
+    # member joins without it (the service refuses first; see service/consent.py).
+    consented_at: float | None = None
+    consent_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -216,3 +220,14 @@ class RecordDecision(Command):
     decision: str
     note: str
     by: str = ""
+
+
+@dataclass(frozen=True)
+class EraseParticipant(Command):
+    """Remove what the session keeps of one member: their name and named answers.
+
+    The log's earlier events are rewritten by the service (core.erasure says how);
+    this command's event scrubs the state every process holds.
+    """
+
+    participant_id: str

@@ -187,18 +187,28 @@ def _enroll(state: CourseState, cmd: cc.Enroll) -> list[Event]:
         raise DomainError(f"member {cmd.member_id!r} is enrolled already", "conflict")
     typed = (cmd.display_name or "").strip()
     taken = {m.name.casefold() for m in state.members.values() if not m.withdrawn}
+    consent = (cmd.consented_at, cmd.consent_version)
     if typed and typed.casefold() not in taken:
-        return [ce.MemberEnrolled(cmd.member_id, typed, True, cmd.at)]
+        return [ce.MemberEnrolled(cmd.member_id, typed, True, cmd.at, *consent)]
     # No name, or one a member has already: the members keep telling each other apart.
     pseudonym = nonempty(cmd.pseudonym, "a pseudonym")
     if pseudonym.casefold() in taken:
         raise DomainError(f"the name {pseudonym!r} is taken in this course", "conflict")
-    return [ce.MemberEnrolled(cmd.member_id, pseudonym, False, cmd.at)]
+    return [ce.MemberEnrolled(cmd.member_id, pseudonym, False, cmd.at, *consent)]
 
 
 def _withdraw(state: CourseState, cmd: cc.Withdraw) -> list[Event]:
     member = _active(state, cmd.member_id)
     return [ce.MemberWithdrawn(member.id, cmd.at)]
+
+
+def _erase(state: CourseState, cmd: cc.EraseMember) -> list[Event]:
+    member = _member(state, cmd.member_id)
+    if member.erased:
+        raise DomainError(f"member {member.id!r} was erased already", "illegal_state")
+    # Withdrawn first: an erased member's membership works no more, on any phone.
+    withdrawn = [] if member.withdrawn else [ce.MemberWithdrawn(member.id, cmd.at)]
+    return [*withdrawn, ce.MemberErased(member.id, cmd.at)]
 
 
 def _offer_relink(state: CourseState, cmd: cc.OfferRelink) -> list[Event]:
@@ -312,6 +322,7 @@ _DECIDERS: dict[type[cc.CourseCommand], CourseDecider] = {
     cc.CloseMeeting: _close_meeting,
     cc.Enroll: _enroll,
     cc.Withdraw: _withdraw,
+    cc.EraseMember: _erase,
     cc.OfferRelink: _offer_relink,
     cc.Relink: _relink,
     cc.RecordAttendance: _record_attendance,

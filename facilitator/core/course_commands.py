@@ -66,10 +66,21 @@ class Enroll(CourseCommand):
     display_name: str | None
     # Used instead of the typed name when another member has that name already.
     pseudonym: str
+    # When the member agreed to the consent text, and which text (its version).
+    consented_at: float | None = None
+    consent_version: str = ""
 
 
 @dataclass(frozen=True)
 class Withdraw(CourseCommand):
+    member_id: str
+
+
+@dataclass(frozen=True)
+class EraseMember(CourseCommand):
+    """Withdraw a member and remove their name, plan, notes, steps and scores; the
+    service rewrites the course's log and its meetings' logs (core.erasure)."""
+
     member_id: str
 
 

@@ -66,11 +66,25 @@ class MemberEnrolled(CourseEvent):
     display_name: str
     chose_name: bool
     at: float
+    # When the member agreed to the consent text and its version; None and "" in logs
+    # of older releases.
+    consented_at: float | None = None
+    consent_version: str = ""
 
 
 @dataclass(frozen=True)
 class MemberWithdrawn(CourseEvent):
     name = "course_member_withdrawn"
+    member_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class MemberErased(CourseEvent):
+    """A member's name, plan, notes, steps and scores were removed: who (an id) and when,
+    nothing of what was removed."""
+
+    name = "course_member_erased"
     member_id: str
     at: float
 
@@ -204,6 +218,7 @@ COURSE_EVENT_TYPES: dict[str, type[Event]] = {
         MeetingEnded,
         MemberEnrolled,
         MemberWithdrawn,
+        MemberErased,
         MemberRelinked,
         RelinkOffered,
         AttendanceRecorded,

@@ -18,7 +18,8 @@ from facilitator.core.course_state import (
     Step,
 )
 from facilitator.core.errors import DomainError
-from facilitator.core.events import Event
+from facilitator.core.events import Erased, Event
+from facilitator.core.state import ERASED_NAME
 
 
 def fold(events: Iterable[Event]) -> CourseState:
@@ -74,7 +75,31 @@ def _ended(state: CourseState, ev: ce.MeetingEnded) -> None:
 
 
 def _enrolled(state: CourseState, ev: ce.MemberEnrolled) -> None:
-    state.members[ev.member_id] = Member(ev.member_id, ev.display_name, ev.chose_name, ev.at)
+    state.members[ev.member_id] = Member(
+        ev.member_id,
+        ev.display_name,
+        ev.chose_name,
+        ev.at,
+        consented_at=ev.consented_at,
+        consent_version=ev.consent_version,
+    )
+
+
+def _erased(state: CourseState, ev: ce.MemberErased) -> None:
+    # The same as folding the rewritten log (core.erasure), for a cached state.
+    member = state.members[ev.member_id]
+    member.name, member.chose_name = ERASED_NAME, False
+    member.erased = member.withdrawn = True
+    state.plans.pop(ev.member_id, None)
+    state.measures.pop(ev.member_id, None)
+    for steps in state.steps.values():
+        steps.pop(ev.member_id, None)
+    state.steps = {n: steps for n, steps in state.steps.items() if steps}
+    _forget_codes(state, ev.member_id)
+
+
+def _ignore(state: CourseState, ev: Event) -> None:
+    pass
 
 
 def _withdrawn(state: CourseState, ev: ce.MemberWithdrawn) -> None:
@@ -165,4 +190,7 @@ _APPLIERS: dict[type[Event], Callable[[CourseState, Any], None]] = {
     ce.SupervisorGranted: _granted,
     ce.SupervisorRevoked: _revoked,
     ce.CourseCommandRecorded: _command,
+    ce.MemberErased: _erased,
+    # Where an erased member's plan, note, step or score was (core.erasure).
+    Erased: _ignore,
 }

@@ -45,6 +45,11 @@ class Member:
     # Raised at each re-link: a phone's membership carries it, so an older one stops.
     generation: int = 0
     withdrawn: bool = False
+    # When they agreed to the consent text at enrolment, and its version.
+    consented_at: float | None = None
+    consent_version: str = ""
+    # Their name, plan, notes, steps and scores were erased (they are withdrawn too).
+    erased: bool = False
 
 
 @dataclass

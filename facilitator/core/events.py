@@ -52,6 +52,10 @@ class ParticipantJoined(Event):
     display_name: str
     chose_name: bool
     at: float
+    # When the member agreed to the consent text and its version; None and "" in logs
+    # of older releases, which asked for no consent.
+    consented_at: float | None = None
+    consent_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -332,6 +336,25 @@ class DecisionRecorded(Event):
     at: float
 
 
+@dataclass(frozen=True)
+class ParticipantErased(Event):
+    """A member's name and named answers were removed from the session, at their request
+    or a facilitator's. It says who (an id) and when, nothing of what was removed."""
+
+    name = "participant_erased"
+    public = False
+    participant_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Erased(Event):
+    """Stands in the log where an erased member's event was: the versions stay."""
+
+    name = "erased"
+    public = False
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.name: cls
     for cls in (
@@ -367,5 +390,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MemberRoundMoved,
         FidelityRecorded,
         DecisionRecorded,
+        ParticipantErased,
+        Erased,
     )
 }

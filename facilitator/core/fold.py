@@ -9,6 +9,7 @@ from typing import Any
 from facilitator.core import events as e
 from facilitator.core.errors import DomainError
 from facilitator.core.state import (
+    ERASED_NAME,
     Decision,
     Fidelity,
     FidelityItem,
@@ -74,8 +75,28 @@ def _record_action(state: SessionState, participant_id: str, action_id: str) -> 
 
 def _apply_joined(state: SessionState, ev: e.ParticipantJoined) -> None:
     state.participants[ev.participant_id] = Participant(
-        ev.participant_id, ev.display_name, ev.chose_name, ev.at
+        ev.participant_id,
+        ev.display_name,
+        ev.chose_name,
+        ev.at,
+        consented_at=ev.consented_at,
+        consent_version=ev.consent_version,
     )
+
+
+def _apply_erased(state: SessionState, ev: e.ParticipantErased) -> None:
+    # The same as folding the rewritten log (core.erasure): a process that cached the
+    # state before the erasure ends up where one that reads the log afresh starts.
+    member = state.participants[ev.participant_id]
+    member.name, member.chose_name, member.erased = ERASED_NAME, False, True
+    for poll in state.polls.values():
+        if ev.participant_id in poll.answers:
+            del poll.answers[ev.participant_id]
+            poll.voters = [v for v in poll.voters if v != ev.participant_id]
+    state.risk_alerts = [a for a in state.risk_alerts if a.participant_id != ev.participant_id]
+    state.decisions.pop(ev.participant_id, None)
+    # Their phone's retry ids: nothing is retried by a member who is gone.
+    state.actions.pop(ev.participant_id, None)
 
 
 def _apply_left(state: SessionState, ev: e.ParticipantLeft) -> None:
@@ -255,4 +276,6 @@ _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.CoFacilitatorRemoved: _apply_uninvited,
     e.FidelityRecorded: _apply_fidelity,
     e.DecisionRecorded: _apply_decision,
+    e.ParticipantErased: _apply_erased,
+    e.Erased: _ignore,
 }

@@ -25,7 +25,8 @@ def _join(state: SessionState, cmd: c.Join) -> list[e.Event]:
     taken = {m.name.casefold() for m in state.participants.values() if m.present}
     if name.casefold() in taken:
         raise DomainError(f"the name {name!r} is taken in this session", "conflict")
-    return [e.ParticipantJoined(cmd.participant_id, name, bool(typed), cmd.at)]
+    consent = (cmd.consented_at, cmd.consent_version)
+    return [e.ParticipantJoined(cmd.participant_id, name, bool(typed), cmd.at, *consent)]
 
 
 def _leave(state: SessionState, cmd: c.Leave) -> list[e.Event]:
@@ -36,6 +37,17 @@ def _leave(state: SessionState, cmd: c.Leave) -> list[e.Event]:
 def _remove(state: SessionState, cmd: c.RemoveParticipant) -> list[e.Event]:
     member = present_member(state, cmd.participant_id)
     return [e.ParticipantLeft(member.id, True, cmd.at)]
+
+
+def _erase(state: SessionState, cmd: c.EraseParticipant) -> list[e.Event]:
+    member = state.participants.get(cmd.participant_id)
+    if member is None:
+        raise DomainError(f"no participant {cmd.participant_id!r} in this session", "not_found")
+    if member.erased:
+        raise DomainError(f"participant {member.id!r} was erased already", "illegal_state")
+    # Removed first, when still here: their phone is closed and cannot answer again.
+    removed = [e.ParticipantLeft(member.id, True, cmd.at)] if member.present else []
+    return [*removed, e.ParticipantErased(member.id, cmd.at)]
 
 
 def _lock(state: SessionState, cmd: c.LockJoining) -> list[e.Event]:
@@ -56,6 +68,7 @@ DECIDERS: dict[type[c.Command], Decider] = {
     c.Join: _join,
     c.Leave: _leave,
     c.RemoveParticipant: _remove,
+    c.EraseParticipant: _erase,
     c.LockJoining: _lock,
     c.UnlockJoining: _unlock,
 }

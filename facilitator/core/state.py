@@ -52,6 +52,10 @@ class RiskAction(StrEnum):
     OTHER = "other"
 
 
+# What an erased member is called from then on, everywhere their name was.
+ERASED_NAME = "Erased member"
+
+
 @dataclass
 class Participant:
     id: str
@@ -61,6 +65,11 @@ class Participant:
     joined_at: float
     left_at: float | None = None
     removed: bool = False
+    # When they agreed to the consent text, and its version (None, "": not asked).
+    consented_at: float | None = None
+    consent_version: str = ""
+    # Their name and named answers were erased; `name` is ERASED_NAME from then on.
+    erased: bool = False
 
     @property
     def present(self) -> bool:

@@ -24,6 +24,7 @@ from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
 from facilitator.service import audience, audit, exports
 from facilitator.service.codes import grouped_code
+from facilitator.service.consent import consent_text
 from facilitator.service.course_actions import CourseActions
 from facilitator.service.courses import CourseService
 from facilitator.service.crisis import crisis_resources
@@ -32,6 +33,7 @@ from facilitator.service.resync import Resync, SendHere
 from facilitator.service.sessions import MakeCommand, Outcome, SessionService
 from facilitator.service.signins import SignIns
 from facilitator.service.tokens import Actor, MembershipSigner, Role, TokenSigner
+from facilitator.service.withdrawal import Withdrawal
 from facilitator.storage.base import Store
 
 #: The kinds of signal a member may send, as the payload names them.
@@ -80,7 +82,7 @@ class Download:
 EXPORTS = ("log.jsonl", "results.csv", "summary.html")
 
 
-class Service(CourseActions):
+class Service(CourseActions, Withdrawal):
     """Everything the app does, one method per action (course actions: course_actions.py)."""
 
     def __init__(
@@ -94,6 +96,7 @@ class Service(CourseActions):
         gateway: Gateway,
         admins: Sequence[str] = (),
         crisis_file: Path | None = None,
+        consent_file: Path | None = None,
     ) -> None:
         self.sessions = sessions
         self.courses = courses
@@ -106,6 +109,7 @@ class Service(CourseActions):
         self._gateway = gateway
         self._admins = tuple(admins)
         self._crisis_file = crisis_file
+        self._consent_file = consent_file
 
     # -- connections ------------------------------------------------------------------
 
@@ -427,21 +431,32 @@ class Service(CourseActions):
         return {"version": outcome.version_for(actor)}
 
     def join(
-        self, code: str, name: str | None, address: str, guest: bool = False
+        self,
+        code: str,
+        name: str | None,
+        address: str,
+        guest: bool = False,
+        *,
+        consent: bool = False,
     ) -> dict[str, Any]:
         """A phone joins with a code and an optional name; it keeps the returned token.
 
-        A meeting's code also enrolls the phone in the meeting's course (its answer then
-        holds the membership the phone keeps for next week), unless it joins as a guest.
+        Only with the member's agreement to the consent text (`consent`), which the join
+        records with its time. A meeting's code also enrolls the phone in the meeting's
+        course (its answer then holds the membership the phone keeps for next week),
+        unless it joins as a guest.
         """
+        agreed = self._agreed(consent)
         session_id = self.sessions.find_code(code, address)
         course_id = self.sessions.current(session_id).course_id
         membership: dict[str, Any] = {}
         if course_id and not guest:
-            membership = self._enroll(course_id, name)
-            actor = self.sessions.join_as(session_id, membership["member_id"], membership["name"])
+            membership = self._enroll(course_id, name, agreed)
+            member_id = membership["member_id"]
+            actor = self.sessions.join_as(session_id, member_id, membership["name"], agreed)
         else:
-            actor = self.sessions.join_as(session_id, "m-" + secrets.token_urlsafe(8), name)
+            member_id = "m-" + secrets.token_urlsafe(8)
+            actor = self.sessions.join_as(session_id, member_id, name, agreed)
         state = self.sessions.current(actor.session_id)
         return {
             "token": self._signer.issue(actor),
@@ -681,6 +696,19 @@ class Service(CourseActions):
         return download
 
     # -- the process ------------------------------------------------------------------
+
+    def consent(self) -> dict[str, Any]:
+        """Return the consent text every phone shows before joining, with its version."""
+        return consent_text(self._consent_file)
+
+    def _agreed(self, consent: bool) -> tuple[float, str]:
+        """Refuse a join without consent; return when it was given, and to which text."""
+        if consent is not True:
+            raise Refused(
+                "consent_required",
+                "read what the group keeps and who sees it, and agree, before you join",
+            )
+        return self.sessions.clock(), self.consent()["version"]
 
     def crisis(self) -> dict[str, Any]:
         """Return the crisis resources every phone shows."""

@@ -29,6 +29,8 @@ COURSE_DELETED = "course_deleted"
 SESSION_PURGED = "session_purged"
 COURSE_PURGED = "course_purged"
 MEMBER_REMOVED = "member_removed"
+# A member's name and what they said were erased; the entry holds their random id only.
+MEMBER_ERASED = "member_erased"
 FACILITATOR_INVITED = "facilitator_invited"
 FACILITATOR_REMOVED = "facilitator_removed"
 USER_ADDED = "user_added"

@@ -68,6 +68,7 @@ class CourseActions:
         def _audit(self, action: str, actor: Actor, owner: str, detail: str = "") -> None: ...
         def _facilitator(self, user: str, session_id: str, address: str = "") -> Actor: ...
         def delete_session(self, user: str, session_id: str, address: str) -> None: ...
+        def _agreed(self, consent: bool) -> tuple[float, str]: ...
         def now(self) -> float: ...
 
     # -- facilitators ------------------------------------------------------------------
@@ -350,15 +351,21 @@ class CourseActions:
 
     # -- phones -----------------------------------------------------------------------
 
-    def join_course(self, code: str, name: str | None, address: str) -> dict[str, Any]:
-        """A phone joins a course with its code, once; it keeps the membership it gets."""
+    def join_course(
+        self, code: str, name: str | None, address: str, *, consent: bool = False
+    ) -> dict[str, Any]:
+        """A phone joins a course with its code, once; it keeps the membership it gets.
+
+        Only with the member's agreement to the consent text, recorded at enrolment.
+        """
+        agreed = self._agreed(consent)
         self._count_code_attempt(address)
         course_id = self._store.course_for_code(normalize_code(code))
         if course_id is None:
             raise Refused(
                 "unknown_code", "no course you can join has that code; check it and try again"
             )
-        return self._enroll(course_id, name)
+        return self._enroll(course_id, name, agreed)
 
     def relink(self, code: str, address: str) -> dict[str, Any]:
         """A member's new phone takes over their place with the facilitator's code."""
@@ -389,7 +396,9 @@ class CourseActions:
         session = self.sessions.current(meeting.session_id)
         joined = session.participants.get(member.id)
         if joined is None:
-            self.sessions.join_as(meeting.session_id, member.id, member.name)
+            # Agreed at enrolment: each meeting's join records that agreement.
+            consent = (member.consented_at, member.consent_version)
+            self.sessions.join_as(meeting.session_id, member.id, member.name, consent)
         elif not joined.present:
             raise Refused("left", "you left this meeting")
         actor = Actor(Role.PARTICIPANT, meeting.session_id, member.id)
@@ -401,13 +410,15 @@ class CourseActions:
             "name": state.participants[member.id].name,
         }
 
-    def _enroll(self, course_id: str, name: str | None) -> dict[str, Any]:
+    def _enroll(
+        self, course_id: str, name: str | None, consent: tuple[float, str]
+    ) -> dict[str, Any]:
         member_id = "c-" + secrets.token_urlsafe(8)
         typed = (name or "").strip()
 
         def enrolling(state: CourseState, at: float) -> cc.CourseCommand:
             taken = {m.name for m in state.members.values() if not m.withdrawn}
-            return cc.Enroll(at, member_id, typed or None, new_pseudonym(taken))
+            return cc.Enroll(at, member_id, typed or None, new_pseudonym(taken), *consent)
 
         state = self.courses.run(course_id, enrolling)
         return self._membership(state, member_id)

@@ -93,6 +93,7 @@ def _member(state: CourseState, member_id: str) -> dict[str, Any]:
         "chose_name": member.chose_name,
         "joined_at": member.joined_at,
         "withdrawn": member.withdrawn,
+        "erased": member.erased,
         "attendance": [
             {
                 "n": m.n,

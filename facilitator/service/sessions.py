@@ -297,15 +297,22 @@ class SessionService:
             raise _unknown_code()
         return session_id
 
-    def join_as(self, session_id: str, participant_id: str, display_name: str | None) -> Actor:
-        """Admit a member under `participant_id` (a course's member keeps theirs)."""
+    def join_as(
+        self,
+        session_id: str,
+        participant_id: str,
+        display_name: str | None,
+        consent: tuple[float | None, str] = (None, ""),
+    ) -> Actor:
+        """Admit a member under `participant_id` (a course's member keeps theirs), with
+        when they agreed to the consent text and its version."""
         actor = Actor(Role.PARTICIPANT, session_id, participant_id)
 
         def joining(state: SessionState, at: float) -> c.Command:
             if state.phase is SessionPhase.ENDED or state.locked:
                 raise _unknown_code()
             taken = {m.name for m in state.participants.values() if m.present}
-            return c.Join(at, participant_id, display_name, new_pseudonym(taken))
+            return c.Join(at, participant_id, display_name, new_pseudonym(taken), *consent)
 
         try:
             self.run(Actor(Role.PARTICIPANT, session_id), joining)

@@ -62,6 +62,7 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
                 "connected": member.present and member.id in online,
                 "present": member.present,
                 "removed": member.removed,
+                "erased": member.erased,
                 "answered": open_poll is not None and member.id in open_poll.voters,
             }
             for member in state.participants.values()

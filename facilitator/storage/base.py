@@ -161,7 +161,8 @@ class EventStore(Protocol):
     ) -> None:
         """Remove what must not be kept: replace the logged events at the given versions,
         delete the ballot boxes of `closed_polls` and the session's snapshot, and leave no
-        history of what was there. Only upgrades of data written by older releases use it.
+        history of what was there. Upgrades of data written by older releases use it, and
+        erasing a member (service/withdrawal.py), for a session's or a course's log alike.
         """
         ...
 

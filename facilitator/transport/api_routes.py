@@ -119,6 +119,16 @@ def uninvite(session_id: str, name: str) -> Any:
     return jsonify(ok=True, **service().uninvite(user(), session_id, name, address()))
 
 
+@bp.post("/api/sessions/<session_id>/participants/<participant_id>/erase")
+@signed_in
+def erase_participant(session_id: str, participant_id: str) -> Any:
+    """Erase a member's name and named answers from the session (a course's member:
+    from the course and all its meetings)."""
+    return jsonify(
+        ok=True, **service().erase_participant(user(), session_id, participant_id, address())
+    )
+
+
 # -- exports --------------------------------------------------------------------------
 
 
@@ -150,8 +160,16 @@ def export_summary(session_id: str) -> Response:
 def join() -> Any:
     """A phone joins with a code and an optional name; it keeps the returned token."""
     data = s.Join().load(json_body())
-    joined = service().join(data["code"], data.get("name"), address(), data["guest"])
+    joined = service().join(
+        data["code"], data.get("name"), address(), data["guest"], consent=data["consent"]
+    )
     return jsonify(ok=True, **joined), 201
+
+
+@bp.get("/api/consent")
+def consent() -> Any:
+    """Return the consent text a phone shows, and the member agrees to, before joining."""
+    return jsonify(ok=True, **service().consent())
 
 
 @bp.get("/j/<code>")

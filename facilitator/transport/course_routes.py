@@ -114,6 +114,13 @@ def withdraw(course_id: str, member_id: str) -> Any:
     return jsonify(ok=True, course=service().withdraw_member(user(), course_id, member_id))
 
 
+@bp.post(MEMBER + "/erase")
+@signed_in
+def erase(course_id: str, member_id: str) -> Any:
+    """Erase a member: withdrawn, and their name, plan, notes, steps and scores removed."""
+    return jsonify(ok=True, course=service().erase_member(user(), course_id, member_id, address()))
+
+
 @bp.get(MEMBER + "/trend.svg")
 @signed_in
 def trend(course_id: str, member_id: str) -> Response:
@@ -201,7 +208,17 @@ def export_course(course_id: str) -> Response:
 def join_course() -> Any:
     """A phone joins a course once; it keeps the membership for the weeks to come."""
     data = s.CourseJoin().load(json_body())
-    return jsonify(ok=True, **service().join_course(data["code"], data.get("name"), address())), 201
+    joined = service().join_course(
+        data["code"], data.get("name"), address(), consent=data["consent"]
+    )
+    return jsonify(ok=True, **joined), 201
+
+
+@bp.post("/api/courses/leave")
+def leave() -> Any:
+    """A member leaves their course from their phone, and may ask to be erased."""
+    data = s.LeaveCourse().load(json_body())
+    return jsonify(ok=True, **service().leave_course(data["membership"], data["erase"], address()))
 
 
 @bp.post("/api/courses/relink")

@@ -168,6 +168,8 @@ class Join(Schema):
     name = Str(validate=validate.Length(max=NAME_MAX), allow_none=True)
     # A meeting of a course: join this meeting only, without a place in the course.
     guest = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
+    # The member agreed to the consent text: without it, the join is refused.
+    consent = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
 
 
 class CreateSession(Schema):
@@ -215,6 +217,13 @@ class PlanNote(Schema):
 class CourseJoin(Schema):
     code = Str(required=True, validate=validate.Length(min=1, max=32))
     name = Str(validate=validate.Length(max=NAME_MAX), allow_none=True)
+    consent = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
+
+
+class LeaveCourse(Schema):
+    membership = Str(required=True, validate=validate.Length(min=1, max=1000))
+    # Ask for what the course keeps about the member to be erased, not only to leave.
+    erase = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
 
 
 class Relink(Schema):

@@ -145,8 +145,14 @@ def join_on_phone(screen: Screen, name: str | None) -> None:
     page = screen.page
     if name is not None:
         page.get_by_label("Your name (optional)").fill(name)
+    agree(screen)
     page.get_by_role("button", name="Join").click()
     page.locator("#live-screen").wait_for(state="visible")
+
+
+def agree(screen: Screen) -> None:
+    """Tick the agreement to the consent text the join form shows."""
+    screen.page.get_by_label("I have read this and agree").check()
 
 
 def choose(screen: Screen, label_for: str) -> None:

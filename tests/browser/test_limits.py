@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import OpenScreen
-from tests.browser.screens import PHONE, PROJECTOR, Screen, join_on_phone, open_screen
+from tests.browser.screens import PHONE, PROJECTOR, Screen, agree, join_on_phone, open_screen
 from tests.live import Client, Facilitator, Server
 
 FITS = "(el) => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().right <= innerWidth"
@@ -41,6 +41,7 @@ def test_a_code_typed_in_lower_case_with_a_space_joins_at_360px(
     typed = links["join_code"].lower().replace("-", " ")
     field.fill(typed)
     assert field.evaluate("(el) => el.scrollWidth <= el.clientWidth")
+    agree(phone)
     phone.page.get_by_role("button", name="Join").click()
     phone.page.locator("#live-screen").wait_for(state="visible")
 
