@@ -24,6 +24,7 @@ SAMPLES = {
     "course_id": "course-none",
     "member_id": "c-none",
     "n": "1",
+    "participant_id": "m-none",
 }
 CHANGING = ("POST", "DELETE", "PUT", "PATCH")
 

@@ -78,7 +78,7 @@ def test_decisions_fidelity_and_the_referral_check_reach_the_summaries_and_not_t
     course_id, code = made.json()["course_id"], made.json()["join_code"]
     memberships, member_ids = {}, {}
     for name in ("Asha", "Ben", "Chidi"):
-        joined = _post(server, "/api/courses/join", {"code": code, "name": name})
+        joined = _post(server, "/api/courses/join", {"code": code, "name": name, "consent": True})
         assert joined.status_code == 201, joined.text
         memberships[name], member_ids[name] = (
             joined.json()["membership"],

@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.screens import LAPTOP, PHONE, Screen, choose, open_screen
+from tests.browser.screens import LAPTOP, PHONE, Screen, agree, choose, open_screen
 from tests.browser.test_accessibility import axe_problems
 from tests.live import Facilitator, Server, add_account, signed_in
 
@@ -112,6 +112,7 @@ def test_a_course_runs_from_the_home_page_to_the_member_round(
         screens.append(phone)
         phone.page.get_by_label("Code").fill(code)
         phone.page.get_by_label("Your name (optional)").fill(name)
+        agree(phone)
         phone.page.get_by_role("button", name="Join").click()
         expect(phone.page.locator("#my-name")).to_have_text(name)
         _forgive_expected_refusals(phone)
