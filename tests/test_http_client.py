@@ -27,7 +27,7 @@ from tests.live import Server, wait_until
 
 TIMEOUT = 10
 PASSWORD = "a long password 1"
-CSV_HEADER = "poll_id,question,type,anonymous,phase,participant,item,answer,count"
+CSV_HEADER = "poll_id,question,type,anonymous,phase,participant,item,answer,count,entered_by"
 
 
 @pytest.fixture
@@ -154,7 +154,12 @@ def test_a_client_from_the_docs_signs_in_creates_a_session_joins_and_exports(
 
         # A named answer reaches the console as the option index the phone sent.
         (seen,) = wait_until(answers, 10, "the answer on the console")
-        assert seen == {"participant_id": member["participant_id"], "name": "Sam", "answer": option}
+        assert seen == {
+            "participant_id": member["participant_id"],
+            "name": "Sam",
+            "answer": option,
+            "entered_by": "",
+        }
         closing = {"command_id": "close-1", "poll_id": asked["poll_id"]}
         assert console.call("close_poll", closing)["ok"]
 

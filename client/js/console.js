@@ -107,6 +107,7 @@ function render() {
     renderStep();
     renderRisk();
     renderPolls();
+    renderEnterAnswer();
     renderRolePlay();
     renderAgenda();
     renderSignals();
@@ -283,13 +284,85 @@ function renderPolls() {
           h(
             "ul",
             {},
-            poll.answers.map((a) => h("li", {}, h("strong", { text: a.name }), ": ", answerText(poll, a))),
+            poll.answers.map((a) =>
+              h("li", {}, h("strong", { text: a.name }), ": ", answerText(poll, a), a.entered_by ? h("span", { class: "entered", text: ` (entered by ${a.entered_by}, by interview)` }) : ""),
+            ),
           ),
         );
       }
       return h("li", {}, parts);
     }),
   );
+}
+
+// The open poll and the members the form offers: redrawn only when these change, so that
+// answers being entered survive the views that arrive meanwhile.
+let enterKey = "";
+
+/** Show the form to enter a member's answer to the open named poll, asked aloud. */
+function renderEnterAnswer() {
+  const form = byId("enter-answer-form");
+  const poll = view.polls.find((p) => p.phase === "open" && !p.anonymous && ENTRY_FIELDS[p.type]);
+  const waiting = poll ? view.participants.filter((m) => m.present && !m.answered) : [];
+  const key = JSON.stringify([poll?.poll_id, waiting.map((m) => m.id)]);
+  if (key === enterKey) return;
+  enterKey = key;
+  form.hidden = !poll || waiting.length === 0;
+  if (form.hidden) return;
+  const member = byId("enter-member");
+  const chosen = member.value;
+  fill(member, waiting.map((m) => h("option", { value: m.id, text: m.name, selected: m.id === chosen })));
+  form.dataset.poll = poll.poll_id;
+  const fields = byId("enter-fields");
+  if (fields.dataset.poll !== poll.poll_id) {
+    fields.dataset.poll = poll.poll_id;
+    fill(fields, ENTRY_FIELDS[poll.type].fields(poll));
+    byId("enter-error").textContent = "";
+  }
+}
+
+function choiceSelect(id, label, options) {
+  return h("p", {}, h("label", { for: id, text: label }), " ", h("select", { id, "data-entry": "" }, h("option", { value: "", text: "(choose)" }), options.map((text, i) => h("option", { value: String(i), text }))));
+}
+
+// How each kind of named poll is entered by interview, and its answer read back.
+const ENTRY_FIELDS = {
+  instrument: {
+    fields: (poll) => poll.items.map((item, n) => choiceSelect(`enter-item-${n}`, `${n + 1}. ${item.text}`, poll.options)),
+    value: (els) => els.map((el) => (el.value === "" ? null : Number(el.value))),
+  },
+  single_choice: {
+    fields: (poll) => [choiceSelect("enter-item-0", poll.question, poll.options)],
+    value: ([el]) => (el.value === "" ? null : Number(el.value)),
+  },
+  scale: {
+    fields: (poll) => [h("p", {}, h("label", { for: "enter-item-0", text: `${poll.question} (${poll.min} to ${poll.max})` }), " ", h("input", { id: "enter-item-0", type: "number", min: String(poll.min), max: String(poll.max), "data-entry": "" }))],
+    value: ([el]) => (el.value === "" ? null : Number(el.value)),
+  },
+  short_text: {
+    fields: (poll) => [h("p", {}, h("label", { for: "enter-item-0", text: poll.question }), " ", h("input", { id: "enter-item-0", maxlength: String(poll.max_length), "data-entry": "" }))],
+    value: ([el]) => el.value.trim() || null,
+  },
+};
+
+async function enterAnswer(event) {
+  event.preventDefault();
+  const form = byId("enter-answer-form");
+  const poll = view.polls.find((p) => p.poll_id === form.dataset.poll);
+  if (!poll) return;
+  const value = ENTRY_FIELDS[poll.type].value([...document.querySelectorAll("#enter-fields [data-entry]")]);
+  if (value === null || (Array.isArray(value) && value.includes(null))) {
+    byId("enter-error").textContent = "Enter an answer to every question first.";
+    return;
+  }
+  const ack = await command("enter_answer", { poll_id: poll.poll_id, participant_id: byId("enter-member").value, value });
+  if (!ack.ok) {
+    byId("enter-error").textContent = ack.error.message;
+    return;
+  }
+  byId("enter-error").textContent = "";
+  for (const el of document.querySelectorAll("#enter-fields [data-entry]")) el.value = "";
+  say("Answer entered.");
 }
 
 function renderRolePlay() {
@@ -789,6 +862,7 @@ function wire() {
     event.preventDefault();
     command("open_poll", { poll: byId("poll-choice").value });
   });
+  byId("enter-answer-form").addEventListener("submit", enterAnswer);
   byId("rp-choice").addEventListener("change", () => renderAssignments());
   byId("rp-form").addEventListener("submit", (event) => {
     event.preventDefault();

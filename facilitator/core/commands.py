@@ -105,6 +105,17 @@ class SubmitAnswer(Command):
 
 
 @dataclass(frozen=True)
+class EnterAnswer(Command):
+    """A facilitator enters a member's answer, asked by interview (no phone, or reading
+    is hard): recorded as the member's, marked as entered."""
+
+    poll_id: str
+    participant_id: str
+    value: Answer
+    by: str = ""
+
+
+@dataclass(frozen=True)
 class ClosePoll(Command):
     poll_id: str
 

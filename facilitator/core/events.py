@@ -133,6 +133,9 @@ class NamedAnswerRecorded(Event):
     action_id: str
     value: Answer
     at: float
+    # The facilitator who entered the answer for the member, by interview; "" when the
+    # member answered on their phone.
+    entered_by: str = ""
 
 
 @dataclass(frozen=True)

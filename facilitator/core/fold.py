@@ -127,6 +127,8 @@ def _apply_named(state: SessionState, ev: e.NamedAnswerRecorded) -> None:
     poll = state.polls[ev.poll_id]
     poll.voters.append(ev.participant_id)
     poll.answers[ev.participant_id] = ev.value
+    if ev.entered_by:
+        poll.entered[ev.participant_id] = ev.entered_by
     _record_action(state, ev.participant_id, ev.action_id)
 
 

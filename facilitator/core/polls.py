@@ -8,7 +8,7 @@ from facilitator.core.answers import check_answer, check_spec, risk_items_touche
 from facilitator.core.deciding import Decider
 from facilitator.core.errors import DomainError
 from facilitator.core.guards import find_poll, present_member, running
-from facilitator.core.state import Poll, PollPhase, SessionState
+from facilitator.core.state import Answer, Poll, PollPhase, SessionState
 
 
 def _open_poll(state: SessionState, cmd: c.OpenPoll) -> list[e.Event]:
@@ -37,10 +37,36 @@ def _answer(state: SessionState, cmd: c.SubmitAnswer) -> list[e.Event]:
         ]
     else:
         events = [e.NamedAnswerRecorded(poll.id, member.id, cmd.action_id, value, cmd.at)]
-    for n, item in enumerate(risk_items_touched(poll.spec, value)):
-        alert_id = f"alert-{len(state.risk_alerts) + n + 1}"
-        events.append(e.RiskFlagged(alert_id, member.id, poll.id, item.id, cmd.at))
-    return events
+    return events + _alerts(state, poll, member.id, value, cmd.at)
+
+
+def _alerts(
+    state: SessionState, poll: Poll, member_id: str, value: Answer, at: float
+) -> list[e.Event]:
+    return [
+        e.RiskFlagged(f"alert-{len(state.risk_alerts) + n + 1}", member_id, poll.id, item.id, at)
+        for n, item in enumerate(risk_items_touched(poll.spec, value))
+    ]
+
+
+def _enter(state: SessionState, cmd: c.EnterAnswer) -> list[e.Event]:
+    member = present_member(state, cmd.participant_id)
+    poll = find_poll(state, cmd.poll_id)
+    if poll.spec.anonymous:
+        # The facilitator would know, and the log would hold, who answered what.
+        raise DomainError(
+            f"poll {poll.id!r} is anonymous: an answer entered for a member would name them",
+            "invalid",
+        )
+    if poll.phase is not PollPhase.OPEN:
+        raise DomainError("this poll is closed", "illegal_state")
+    if member.id in poll.voters:
+        raise DomainError(f"{member.name} has already answered this poll", "conflict")
+    value = check_answer(poll.spec, cmd.value)
+    # One entry per member and poll: the action id keeps a retry from counting twice.
+    action_id = f"entered-{poll.id}"
+    entered = e.NamedAnswerRecorded(poll.id, member.id, action_id, value, cmd.at, cmd.by or "?")
+    return [entered, *_alerts(state, poll, member.id, value, cmd.at)]
 
 
 def _close_poll(state: SessionState, cmd: c.ClosePoll) -> list[e.Event]:
@@ -79,6 +105,7 @@ def _reveal(state: SessionState, cmd: c.RevealPoll) -> list[e.Event]:
 DECIDERS: dict[type[c.Command], Decider] = {
     c.OpenPoll: _open_poll,
     c.SubmitAnswer: _answer,
+    c.EnterAnswer: _enter,
     c.ClosePoll: _close_poll,
     c.RevealPoll: _reveal,
 }

@@ -91,6 +91,8 @@ class Poll:
     ballots: list[Answer] = field(default_factory=list)
     # Named answers by participant id.
     answers: dict[str, Answer] = field(default_factory=dict)
+    # Answers a facilitator entered by interview: participant id -> who entered it.
+    entered: dict[str, str] = field(default_factory=dict)
 
     @property
     def count(self) -> int:

@@ -341,6 +341,25 @@ class Service(CourseActions, Withdrawal):
             command_id,
         )
 
+    def enter_answer(
+        self,
+        actor: Actor,
+        *,
+        poll_id: str,
+        participant_id: str,
+        value: Any,
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Enter a member's answer asked by interview: recorded as theirs, marked as
+        entered by this facilitator; a risk item raises an alert as their own answer does."""
+        return self._command(
+            actor,
+            lambda st, at: c.EnterAnswer(at, poll_id, participant_id, value, by=actor.user),
+            version,
+            command_id,
+        )
+
     def add_note(
         self, actor: Actor, *, text: str, command_id: str, version: int | None = None
     ) -> dict[str, Any]:

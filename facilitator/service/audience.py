@@ -56,6 +56,7 @@ FACILITATOR_COMMANDS = frozenset(
         "clear_prompt",
         "acknowledge_signal",
         "record_risk_action",
+        "enter_answer",
         "add_note",
         "member_round_next",
         "member_round_previous",

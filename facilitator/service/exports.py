@@ -3,7 +3,8 @@
 Pure functions of the log or the state; the views that serve them add the HTTP.
 
 Results CSV columns: poll_id, question, type, anonymous, phase, participant, item,
-answer, count. An anonymous poll gives aggregate rows only (participant empty): one
+answer, count, entered_by (the facilitator who entered a named answer by interview).
+An anonymous poll gives aggregate rows only (participant empty): one
 per option, scale value, distinct text or instrument total, with its count, plus a
 `mean` row for scales (a ranking gives a `points` and a `mean rank` row per option);
 or a single `withheld` row while it is open or below its threshold. Each poll kind's
@@ -52,6 +53,7 @@ CSV_COLUMNS = (
     "item",
     "answer",
     "count",
+    "entered_by",
 )
 
 SIGNAL_LABELS = {
@@ -89,6 +91,8 @@ class PersonAnswer:
     answer: Cell
     # Instruments only: (item id, score).
     items: list[tuple[str, int]] = field(default_factory=list)
+    # The facilitator who entered the answer by interview; "" when the member did.
+    entered_by: str = ""
 
 
 @dataclass
@@ -110,7 +114,7 @@ def poll_result(state: SessionState, poll: Poll) -> PollResult:
     spec = poll.spec
     if not spec.anonymous:
         people = [
-            _person_answer(poll, state.participants[pid].name, value)
+            _person_answer(poll, state.participants[pid].name, value, poll.entered.get(pid, ""))
             for pid, value in poll.answers.items()
         ]
         return PollResult(poll, people=sorted(people, key=lambda p: p.name.casefold()))
@@ -124,9 +128,9 @@ def poll_result(state: SessionState, poll: Poll) -> PollResult:
     return PollResult(poll, counts=counts, mean=summary.get("mean"))
 
 
-def _person_answer(poll: Poll, name: str, value: Answer) -> PersonAnswer:
+def _person_answer(poll: Poll, name: str, value: Answer, entered_by: str) -> PersonAnswer:
     answer, items = poll_kind(poll.spec.type).person_answer(poll.spec, value)
-    return PersonAnswer(name, answer, items)
+    return PersonAnswer(name, answer, items, entered_by)
 
 
 def results_csv(state: SessionState) -> str:
@@ -147,9 +151,12 @@ def results_csv(state: SessionState) -> str:
         if result.mean is not None:
             rows.append(["", "mean", result.mean, poll.count])
         for person in result.people:
-            rows.append([person.name, "total" if person.items else "", person.answer, ""])
-            rows.extend([person.name, item_id, score, ""] for item_id, score in person.items)
-        writer.writerows([_safe(cell) for cell in head + row] for row in rows)
+            by = person.entered_by
+            rows.append([person.name, "total" if person.items else "", person.answer, "", by])
+            rows.extend([person.name, item_id, score, "", by] for item_id, score in person.items)
+        # Every row as wide as the header: aggregate rows leave the last columns empty.
+        padded = ([*head, *row, *[""] * (len(CSV_COLUMNS) - len(head) - len(row))] for row in rows)
+        writer.writerows([_safe(cell) for cell in row] for row in padded)
     return out.getvalue()
 
 

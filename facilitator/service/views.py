@@ -270,7 +270,12 @@ def _facilitator_poll(state: SessionState, poll: Poll) -> dict[str, Any]:
         return view
     names = {pid: state.participants[pid].name for pid in poll.answers}
     view["answers"] = [
-        {"participant_id": pid, "name": names[pid], "answer": answer}
+        {
+            "participant_id": pid,
+            "name": names[pid],
+            "answer": answer,
+            "entered_by": poll.entered.get(pid, ""),
+        }
         | poll_kind(poll.spec.type).answer_extra(poll.spec, answer)
         for pid, answer in poll.answers.items()
     ]

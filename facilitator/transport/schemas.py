@@ -140,6 +140,12 @@ class RiskActionRef(Versioned):
     note = Str(load_default="", validate=validate.Length(max=TEXT_MAX))
 
 
+class EnterAnswer(Versioned):
+    poll_id = Str(required=True, validate=ID)
+    participant_id = Str(required=True, validate=ID)
+    value = AnswerValue(required=True)
+
+
 class ParticipantRef(Versioned):
     participant_id = Str(required=True, validate=ID)
 

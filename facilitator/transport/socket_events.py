@@ -53,6 +53,7 @@ EVENTS: dict[str, type[Schema]] = {
     "clear_prompt": s.Versioned,
     "acknowledge_signal": s.SignalRef,
     "record_risk_action": s.RiskActionRef,
+    "enter_answer": s.EnterAnswer,
     "add_note": s.Text,
     "member_round_next": s.Versioned,
     "member_round_previous": s.Versioned,
