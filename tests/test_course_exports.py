@@ -555,3 +555,10 @@ def test_distribution_needs_an_instrument_with_bands() -> None:
     bare = replace(instruments()[PHQ9], severity=())
     with pytest.raises(ValueError, match="no severity bands"):
         change_distribution(new_course(), bare, 2)
+
+
+def test_the_course_summary_gives_each_scored_instrument_its_attribution_line() -> None:
+    section = _summary().split('<section id="instruments">')[1].split("</section>")[0]
+    phq9 = instruments()[PHQ9]
+    assert phq9.title in section
+    assert " ".join(phq9.attribution.split()[:6]) in " ".join(section.split())

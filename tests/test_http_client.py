@@ -27,7 +27,7 @@ from tests.live import Server, wait_until
 
 TIMEOUT = 10
 PASSWORD = "a long password 1"
-CSV_HEADER = "poll_id,question,type,anonymous,phase,participant,item,answer,count,entered_by"
+CSV_HEADER = "poll_id,question,type,anonymous,phase,participant,item,answer,count,entered_by,band"
 
 
 @pytest.fixture

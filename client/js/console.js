@@ -285,13 +285,37 @@ function renderPolls() {
             "ul",
             {},
             poll.answers.map((a) =>
-              h("li", {}, h("strong", { text: a.name }), ": ", answerText(poll, a), a.entered_by ? h("span", { class: "entered", text: ` (entered by ${a.entered_by}, by interview)` }) : ""),
+              h("li", {}, h("strong", { text: a.name }), ": ", answerText(poll, a), a.band ? ` (${a.band})` : "", a.entered_by ? h("span", { class: "entered", text: ` (entered by ${a.entered_by}, by interview)` }) : ""),
             ),
           ),
         );
       }
+      if (poll.bands?.length && poll.anonymous && poll.summary) parts.push(h("p", { class: "help", text: `Bands: ${poll.bands.map((b) => `${b.min}-${b.max} ${b.label}`).join("; ")}` }));
+      if (poll.attribution) parts.push(h("p", { class: "help attribution", text: `${poll.title}: ${poll.attribution}` }));
       return h("li", {}, parts);
     }),
+  );
+  renderSuggestions();
+}
+
+/** Say which members' screens suggest a fuller instrument (a positive PHQ-2: the PHQ-9). */
+function renderSuggestions() {
+  const suggestions = view.suggestions || [];
+  byId("suggestions").hidden = suggestions.length === 0;
+  fill(
+    byId("suggestions"),
+    suggestions.map((s) =>
+      h(
+        "li",
+        { class: "suggestion", "data-member": s.participant_id },
+        s.participant_id
+          ? [h("strong", { text: s.name }), `: ${s.instrument} total ${s.total}${s.band ? ` (${s.band})` : ""}. Suggested next: ${s.suggest_title}. `]
+          : `${s.instrument}: ${s.positive} of ${s.of} totals are a ${s.band || "positive screen"}. Suggested next: offer each member the ${s.suggest_title}, asked by name. `,
+        library.polls.some((p) => p.id === s.suggest)
+          ? h("button", { type: "button", "data-key": `suggest-${s.participant_id}-${s.poll_id}`, text: `Choose ${s.suggest_title}`, on: { click: () => (byId("poll-choice").value = s.suggest) } })
+          : "",
+      ),
+    ),
   );
 }
 

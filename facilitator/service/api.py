@@ -22,6 +22,7 @@ from facilitator.core.spec import RolePlaySpec
 from facilitator.core.state import RiskAction, SessionState, SignalKind
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
+from facilitator.library.loader import Instrument
 from facilitator.service import audience, audit, exports
 from facilitator.service.codes import grouped_code
 from facilitator.service.consent import consent_text
@@ -669,24 +670,32 @@ class Service(CourseActions, Withdrawal):
                 f"session-{session_id}.jsonl",
             )
         elif kind == "results.csv":
-            download = Download(
-                exports.results_csv(state), "text/csv; charset=utf-8", f"results-{session_id}.csv"
-            )
+            results = exports.results_csv(state, self._session_instruments(state))
+            download = Download(results, "text/csv; charset=utf-8", f"results-{session_id}.csv")
         else:
-            body = exports.summary_html(state, self.sessions.clock(), titles=self._titles(state))
+            body = exports.summary_html(
+                state,
+                self.sessions.clock(),
+                titles=self._titles(state),
+                instruments=self._session_instruments(state),
+            )
             download = Download(body, "text/html", f"summary-{session_id}.html", inline=True)
         self._audit(audit.EXPORT, actor, state.owner, kind)
         return download
 
     def _titles(self, state: SessionState) -> dict[str, str]:
         """Return the titles of the session's instruments, by their polls' spec ids."""
-        titles = {}
+        return {spec_id: found.title for spec_id, found in self._session_instruments(state).items()}
+
+    def _session_instruments(self, state: SessionState) -> dict[str, Instrument]:
+        """Return the session's instruments, by their polls' spec ids."""
+        found = {}
         for poll in state.polls.values():
             try:
-                titles[poll.spec.id] = self._catalog.instrument(poll.spec.id).title
+                found[poll.spec.id] = self._catalog.instrument(poll.spec.id)
             except KeyError:
                 continue  # a protocol's own poll
-        return titles
+        return found
 
     # -- the audit log ----------------------------------------------------------------
 

@@ -400,6 +400,12 @@ def course_summary_html(
         ],
         "referrals": referral_checks(state, instruments, higher_is_better),
         "course_over": bool(state.meetings) and state.meetings[-1].ended_at is not None,
+        # Wherever an instrument's scores show, its attribution line goes with them.
+        "attributions": [
+            {"title": instruments[m].title, "attribution": instruments[m].attribution}
+            for m in measure_ids(state)
+            if m in instruments
+        ],
     }
     return _template().render(context)
 

@@ -3,7 +3,8 @@
 Pure functions of the log or the state; the views that serve them add the HTTP.
 
 Results CSV columns: poll_id, question, type, anonymous, phase, participant, item,
-answer, count, entered_by (the facilitator who entered a named answer by interview).
+answer, count, entered_by (the facilitator who entered a named answer by interview),
+band (an instrument total's severity band).
 An anonymous poll gives aggregate rows only (participant empty): one
 per option, scale value, distinct text or instrument total, with its count, plus a
 `mean` row for scales (a ranking gives a `points` and a `mean rank` row per option);
@@ -41,6 +42,7 @@ from facilitator.core.state import (
     SignalKind,
     poll_answer_summary,
 )
+from facilitator.library.loader import Instrument
 from facilitator.service.views import risk_alert
 
 CSV_COLUMNS = (
@@ -54,6 +56,7 @@ CSV_COLUMNS = (
     "answer",
     "count",
     "entered_by",
+    "band",
 )
 
 SIGNAL_LABELS = {
@@ -133,13 +136,25 @@ def _person_answer(poll: Poll, name: str, value: Answer, entered_by: str) -> Per
     return PersonAnswer(name, answer, items, entered_by)
 
 
-def results_csv(state: SessionState) -> str:
-    """Return the poll results as CSV, aggregates only for anonymous polls."""
+def band_of(instrument: Instrument | None, total: Cell) -> str:
+    """Return the severity band's label of an instrument total, "" when it has none."""
+    if instrument is None or not isinstance(total, int):
+        return ""
+    band = instrument.band(total)
+    return band.label if band else ""
+
+
+def results_csv(state: SessionState, instruments: Mapping[str, Instrument] | None = None) -> str:
+    """Return the poll results as CSV, aggregates only for anonymous polls.
+
+    `instruments`, by their polls' spec ids, give instrument totals their severity band.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for poll in state.polls.values():
         spec = poll.spec
+        instrument = (instruments or {}).get(spec.id)
         head: list[Cell] = [poll.id, spec.question, spec.type, _yes_no(spec.anonymous)]
         head.append(poll.phase)
         result = poll_result(state, poll)
@@ -147,12 +162,16 @@ def results_csv(state: SessionState) -> str:
         if result.withheld is not None:
             rows.append(["", "withheld", result.withheld, poll.count])
         for item, answer, count in result.counts:
-            rows.append(["", item, answer, count])
+            rows.append(["", item, answer, count, "", band_of(instrument, answer)])
         if result.mean is not None:
             rows.append(["", "mean", result.mean, poll.count])
         for person in result.people:
             by = person.entered_by
-            rows.append([person.name, "total" if person.items else "", person.answer, "", by])
+            if person.items:
+                band = band_of(instrument, person.answer)
+                rows.append([person.name, "total", person.answer, "", by, band])
+            else:
+                rows.append([person.name, "", person.answer, "", by])
             rows.extend([person.name, item_id, score, "", by] for item_id, score in person.items)
         # Every row as wide as the header: aggregate rows leave the last columns empty.
         padded = ([*head, *row, *[""] * (len(CSV_COLUMNS) - len(head) - len(row))] for row in rows)
@@ -177,12 +196,15 @@ def summary_html(
     *,
     tz: tzinfo | None = None,
     titles: Mapping[str, str] | None = None,
+    instruments: Mapping[str, Instrument] | None = None,
 ) -> str:
     """Return a printable, self-contained HTML summary of the session.
 
     Times are shown in `tz`, the server's local time when None; `titles` names the
-    instruments of risk alerts by their poll's spec id.
+    instruments of risk alerts by their poll's spec id; `instruments`, by the same ids,
+    give totals their severity bands and each instrument its attribution line.
     """
+    instruments = instruments or {}
 
     def local(at: float) -> datetime:
         return datetime.fromtimestamp(at).astimezone(tz)
@@ -226,9 +248,14 @@ def summary_html(
         "planned_total": sum(step.minutes for step in state.agenda),
         "actual_total": _minutes(sum(seconds)),
         "polls": [
-            {"result": poll_result(state, poll), "step": step_title(poll.step)}
+            {
+                "result": poll_result(state, poll),
+                "step": step_title(poll.step),
+                "instrument": instruments.get(poll.spec.id),
+            }
             for poll in state.polls.values()
         ],
+        "band_of": band_of,
         "role_plays": [
             {
                 "spec": rp.spec,

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from facilitator.core.poll_kinds import instrument_total
-from facilitator.core.state import RiskAction, RiskAlert, SessionState
+from facilitator.core.state import Poll, PollPhase, RiskAction, RiskAlert, SessionState
 from facilitator.library.catalog import Catalog
+from facilitator.library.loader import Instrument
 from facilitator.service.audience import Extras
-from facilitator.service.views import risk_alert
+from facilitator.service.views import facilitator_polls, risk_alert
 
 #: What a facilitator may record as done about an alert, as the payload names them.
 RISK_ACTIONS = tuple(action.value for action in RiskAction)
@@ -31,6 +32,19 @@ DEFAULT_SCRIPT = (
 DEFAULT_CONTACTS_NOTE = "Call your supervisor after every alert, the same day."
 
 
+#: A screening instrument, and the fuller one a score above its lowest band suggests.
+FOLLOW_UPS = {"phq-2": "phq-9"}
+
+
+def _revealed(poll: Poll) -> bool:
+    return poll.phase is PollPhase.REVEALED and poll.count >= poll.threshold
+
+
+def _band(instrument: Instrument, total: object) -> str:
+    band = instrument.band(total) if isinstance(total, int) else None
+    return band.label if band else ""
+
+
 class SafetyExtras:
     """Add the safety steps and the alerts in words to the console; wrap other extras."""
 
@@ -44,7 +58,90 @@ class SafetyExtras:
             **self._inner.console(state),
             "risk_alerts": [self._alert(state, alert) for alert in state.risk_alerts],
             "safety": self.safety(state.protocol_id),
+            "polls": self.polls(facilitator_polls(state)),
+            "suggestions": self._suggestions(state),
         }
+
+    def polls(self, polls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Give the console's instrument polls their severity bands and attribution line,
+        and each named total its band."""
+        shown = []
+        for poll in polls:
+            instrument = self._instrument(poll["spec_id"])
+            if instrument is None:
+                shown.append(poll)
+                continue
+            answers = [
+                {**a, "band": _band(instrument, a.get("total"))} for a in poll.get("answers", [])
+            ]
+            shown.append(
+                poll
+                | {
+                    "title": instrument.title,
+                    "attribution": instrument.attribution,
+                    "bands": [
+                        {"min": b.min, "max": b.max, "label": b.label} for b in instrument.severity
+                    ],
+                }
+                | ({"answers": answers} if "answers" in poll else {})
+            )
+        return shown
+
+    def _suggestions(self, state: SessionState) -> list[dict[str, Any]]:
+        """Return the follow-up instruments a member's named screen suggests, e.g. the
+        PHQ-9 after a positive PHQ-2, until the member has answered the follow-up."""
+        found = []
+        for poll in state.polls.values():
+            follow_up = FOLLOW_UPS.get(poll.spec.id)
+            screen = self._instrument(poll.spec.id)
+            after = self._instrument(follow_up) if follow_up else None
+            if screen is None or after is None or not screen.severity or follow_up is None:
+                continue
+            lowest = min(screen.severity, key=lambda b: b.min)
+            if poll.spec.anonymous:
+                # No one is named: the hint counts what the revealed totals already show.
+                totals = [instrument_total(poll.spec, ballot) for ballot in poll.ballots]
+                positive = sum(1 for total in totals if total > lowest.max)
+                if _revealed(poll) and positive:
+                    found.append(
+                        {
+                            "participant_id": "",
+                            "name": "",
+                            "poll_id": poll.id,
+                            "instrument": screen.title,
+                            "positive": positive,
+                            "of": len(totals),
+                            "band": _band(screen, lowest.max + 1),
+                            "suggest": follow_up,
+                            "suggest_title": after.title,
+                        }
+                    )
+                continue
+            for pid, answer in poll.answers.items():
+                total = instrument_total(poll.spec, answer)
+                answered = any(
+                    p.spec.id == follow_up and pid in p.voters for p in state.polls.values()
+                )
+                if total > lowest.max and not answered:
+                    found.append(
+                        {
+                            "participant_id": pid,
+                            "name": state.participants[pid].name,
+                            "poll_id": poll.id,
+                            "instrument": screen.title,
+                            "total": total,
+                            "band": _band(screen, total),
+                            "suggest": follow_up,
+                            "suggest_title": after.title,
+                        }
+                    )
+        return found
+
+    def _instrument(self, spec_id: str) -> Instrument | None:
+        try:
+            return self._catalog.instrument(spec_id)
+        except KeyError:
+            return None  # a protocol's own poll
 
     def _alert(self, state: SessionState, alert: RiskAlert) -> dict[str, Any]:
         poll = state.polls[alert.poll_id]

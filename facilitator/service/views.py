@@ -67,7 +67,7 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
             }
             for member in state.participants.values()
         ],
-        "polls": [_facilitator_poll(state, poll) for poll in state.polls.values()],
+        "polls": facilitator_polls(state),
         "role_plays": [
             {
                 **_role_play(rp),
@@ -252,6 +252,11 @@ def _spec(spec: PollSpec) -> dict[str, Any]:
         "anonymous": spec.anonymous,
         **poll_kind(spec.type).question(spec),
     }
+
+
+def facilitator_polls(state: SessionState) -> list[dict[str, Any]]:
+    """Return every poll of the session as the console sees it."""
+    return [_facilitator_poll(state, poll) for poll in state.polls.values()]
 
 
 def _facilitator_poll(state: SessionState, poll: Poll) -> dict[str, Any]:
