@@ -7,10 +7,12 @@ import csv
 import io
 from dataclasses import replace
 from datetime import UTC
+from typing import Any
 
 from facilitator.core import commands as c
 from facilitator.core.engine import handle
 from facilitator.core.state import SessionState
+from facilitator.library.loader import Instrument
 from facilitator.service.audience import NO_EXTRAS, console_view
 from facilitator.service.exports import results_csv, summary_html
 from facilitator.service.safety import SafetyExtras
@@ -30,15 +32,21 @@ def _phq9_session() -> SessionState:
     return state
 
 
-def _console(state: SessionState) -> dict:
+def _label(instrument: Instrument, total: int) -> str:
+    band = instrument.band(total)
+    assert band is not None
+    return band.label
+
+
+def _console(state: SessionState) -> dict[str, Any]:
     return console_view(state, (), SafetyExtras(NO_EXTRAS, catalog()))
 
 
 def test_the_results_csv_gives_each_named_total_its_band_and_who_entered_it() -> None:
     rows = list(csv.DictReader(io.StringIO(results_csv(_phq9_session(), instruments()))))
     totals = {r["participant"]: r for r in rows if r["item"] == "total"}
-    assert totals["Member 1"]["band"] == PHQ9.band(9).label
-    assert totals["Member 2"]["band"] == PHQ9.band(21).label
+    assert totals["Member 1"]["band"] == _label(PHQ9, 9)
+    assert totals["Member 2"]["band"] == _label(PHQ9, 21)
     assert (totals["Member 1"]["entered_by"], totals["Member 2"]["entered_by"]) == ("", "ana")
     assert all(r["band"] == "" for r in rows if r["item"] not in ("total",))
 
@@ -59,7 +67,7 @@ def test_the_results_csv_bands_anonymous_totals_too() -> None:
 
 def test_the_summary_shows_bands_and_the_attribution_line() -> None:
     html = summary_html(_phq9_session(), T0 + 200, tz=UTC, instruments=instruments())
-    assert f"9 ({PHQ9.band(9).label})" in html
+    assert f"9 ({_label(PHQ9, 9)})" in html
     assert "(entered by ana, by interview)" in html
     assert PHQ9.attribution.split(".")[0] in html
 
@@ -70,8 +78,8 @@ def test_the_console_shows_bands_and_the_attribution_line() -> None:
     assert [b["label"] for b in poll["bands"]] == [b.label for b in PHQ9.severity]
     bands = {a["name"]: (a["total"], a["band"], a["entered_by"]) for a in poll["answers"]}
     assert bands == {
-        "Member 1": (9, PHQ9.band(9).label, ""),
-        "Member 2": (21, PHQ9.band(21).label, "ana"),
+        "Member 1": (9, _label(PHQ9, 9), ""),
+        "Member 2": (21, _label(PHQ9, 21), "ana"),
     }
 
 
@@ -87,7 +95,7 @@ def test_a_positive_named_phq2_suggests_the_phq9_for_that_member() -> None:
     state = _named_phq2({"p1": [1, 1], "p2": [2, 1]})
     (hint,) = _console(state)["suggestions"]
     assert (hint["participant_id"], hint["name"], hint["total"]) == ("p2", "Member 2", 3)
-    assert (hint["suggest"], hint["band"]) == ("phq-9", PHQ2.band(3).label)
+    assert (hint["suggest"], hint["band"]) == ("phq-9", _label(PHQ2, 3))
 
 
 def test_the_suggestion_goes_once_the_member_answered_the_phq9() -> None:
