@@ -31,10 +31,17 @@ from facilitator.core.course import (
 )
 from facilitator.core.course_state import CourseState, Meeting, Step
 from facilitator.core.errors import DomainError
+from facilitator.core.state import RiskAction
 from tests.course_factories import MEETINGS, create_command, enrolled, held, new_course
 from tests.factories import T0
 
 WEEK = 7 * 86400
+
+
+def _carry(member_id: str, alert_id: str = "alert-1") -> cc.AlertToCarry:
+    return cc.AlertToCarry(
+        member_id, alert_id, "PHQ-9", "item 9: Thoughts", 2, 3, "More than half the days", T0
+    )
 
 
 def _full_course() -> tuple[CourseState, list[e.Event]]:
@@ -56,6 +63,10 @@ def _full_course() -> tuple[CourseState, list[e.Event]]:
     log += handle(state, cc.OfferRelink(T0 + 4002, "c-2", "digest-1", T0 + 4900))
     log += handle(state, cc.Relink(T0 + 4003, "digest-1"))
     log += handle(state, cc.OpenMeeting(T0 + WEEK, 1, "s-1"))
+    log += handle(state, cc.CloseMeeting(T0 + WEEK + 50, 1, (), (), (_carry("c-1"),)))
+    log += handle(
+        state, cc.RecordCourseRiskAction(T0 + WEEK + 55, "m1-alert-1", RiskAction.SPOKE, "", "ben")
+    )
     log += handle(state, cc.ReviewStep(T0 + WEEK + 60, "c-1", 0, "partly"))
     log += handle(state, cc.Withdraw(T0 + WEEK + 90, "c-3"))
     log += handle(state, cc.RecordAttendance(T0 + WEEK + 99, 0, "c-3", "present", True, "ben"))
@@ -153,6 +164,18 @@ def _step_set() -> CourseState:
     return state
 
 
+def _alert_carried() -> CourseState:
+    state = _meeting_1_open()
+    handle(state, cc.CloseMeeting(T0 + 50, 1, (), (), (_carry("c-1"),)))
+    return state
+
+
+def _alert_acted() -> CourseState:
+    state = _alert_carried()
+    handle(state, cc.RecordCourseRiskAction(T0 + 60, "m1-alert-1", RiskAction.SPOKE, "", "ben"))
+    return state
+
+
 ILLEGAL: list[tuple[str, Callable[[], CourseState], cc.CourseCommand, str]] = [
     ("plan an unknown meeting", _ana_bo, cc.PlanMeeting(T0, 9, T0), "not_found"),
     ("open an unknown meeting", _ana_bo, cc.OpenMeeting(T0, 9, "s-9"), "not_found"),
@@ -243,6 +266,24 @@ ILLEGAL: list[tuple[str, Callable[[], CourseState], cc.CourseCommand, str]] = [
     ("grant nobody", _ana_bo, cc.GrantSupervisor(T0, " "), "invalid"),
     ("revoke a stranger", _ana_bo, cc.RevokeSupervisor(T0, "sue"), "not_found"),
     ("a command of no kind", _ana_bo, cc.CourseCommand(T0), "invalid"),
+    (
+        "act on an unknown alert",
+        _alert_carried,
+        cc.RecordCourseRiskAction(T0, "m1-alert-9", RiskAction.SPOKE),
+        "not_found",
+    ),
+    (
+        "act on an alert twice",
+        _alert_acted,
+        cc.RecordCourseRiskAction(T0, "m1-alert-1", RiskAction.REFERRED),
+        "illegal_state",
+    ),
+    (
+        "act 'other' with no note",
+        _alert_carried,
+        cc.RecordCourseRiskAction(T0, "m1-alert-1", RiskAction.OTHER, "  "),
+        "invalid",
+    ),
 ]
 
 
@@ -546,3 +587,67 @@ def test_random_commands_apply_or_are_refused_cleanly_and_the_log_replays(
     stored = [event_from_dict(json.loads(json.dumps(event_to_dict(ev)))) for ev in log]
     assert fold(stored) == state
     assert course_state_from_dict(json.loads(json.dumps(course_state_to_dict(state)))) == state
+
+
+# -- risk alerts carried across meetings ------------------------------------------------
+
+
+def test_an_open_alert_is_carried_when_its_meeting_closes_and_stays_open() -> None:
+    state = _meeting_1_open()
+    events = handle(state, cc.CloseMeeting(T0 + 50, 1, (), (), (_carry("c-1"),)))
+    carried = [ev for ev in events if isinstance(ev, ce.RiskAlertCarried)]
+    assert carried == [
+        ce.RiskAlertCarried(
+            "m1-alert-1",
+            "c-1",
+            1,
+            "alert-1",
+            "PHQ-9",
+            "item 9: Thoughts",
+            2,
+            3,
+            "More than half the days",
+            T0,
+            T0 + 50,
+        )
+    ]
+    (alert,) = state.risk_alerts
+    assert (alert.id, alert.member_id, alert.n, alert.open) == ("m1-alert-1", "c-1", 1, True)
+
+
+def test_a_closing_heard_again_carries_nothing_twice_and_a_guests_alert_stays_behind() -> None:
+    state = _alert_carried()
+    again = cc.CloseMeeting(T0 + 70, 1, (), (), (_carry("c-1"), _carry("g-guest", "alert-2")))
+    assert not [ev for ev in handle(state, again) if isinstance(ev, ce.RiskAlertCarried)]
+    assert [a.id for a in state.risk_alerts] == ["m1-alert-1"]
+
+
+def test_recording_what_was_done_closes_the_carried_alert() -> None:
+    state = _alert_carried()
+    events = handle(
+        state,
+        cc.RecordCourseRiskAction(T0 + 60, "m1-alert-1", RiskAction.OTHER, " called ", "ben"),
+    )
+    assert events == [
+        ce.CourseRiskActionRecorded("m1-alert-1", RiskAction.OTHER, "called", T0 + 60, "ben")
+    ]
+    (alert,) = state.risk_alerts
+    assert (alert.open, alert.action, alert.note, alert.acted_by) == (
+        False,
+        RiskAction.OTHER,
+        "called",
+        "ben",
+    )
+
+
+def test_an_action_is_recorded_for_a_member_who_withdrew() -> None:
+    state = _alert_carried()
+    handle(state, cc.Withdraw(T0 + 55, "c-1"))
+    handle(state, cc.RecordCourseRiskAction(T0 + 60, "m1-alert-1", RiskAction.REFERRED, "", "b"))
+    assert not state.risk_alerts[0].open
+
+
+def test_erasing_a_member_takes_their_carried_alerts() -> None:
+    state = _alert_acted()
+    handle(state, cc.EraseMember(T0 + 70, "c-1"))
+    assert state.risk_alerts == []

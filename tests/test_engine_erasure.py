@@ -235,3 +235,27 @@ def test_an_erased_course_member_sets_no_step_and_gets_no_relink_code() -> None:
     assert refused.value.code == "illegal_state"
     with pytest.raises(DomainError, match="withdrawn"):
         course_handle(state, cc.OfferRelink(T0 + 7, "c-1", "digest", T0 + 900))
+
+
+def test_an_erased_course_members_carried_alerts_and_what_was_done_go() -> None:
+    state, log = enrolled("Ana", "Bo")
+    log += course_handle(state, cc.OpenMeeting(T0 + 10, 1, "s-1"))
+    carried = [
+        cc.AlertToCarry(pid, aid, "PHQ-9", "item 9: Thoughts", 2, 3, "More than half", T0)
+        for pid, aid in (("c-1", "alert-1"), ("c-2", "alert-2"))
+    ]
+    log += course_handle(state, cc.CloseMeeting(T0 + 20, 1, (), (), tuple(carried)))
+    note = "Drove her to the clinic on Elm Street"
+    log += course_handle(
+        state, cc.RecordCourseRiskAction(T0 + 30, "m1-alert-1", RiskAction.OTHER, note, "asha")
+    )
+    log += course_handle(state, cc.EraseMember(T0 + 40, "c-1"))
+    assert [a.member_id for a in state.risk_alerts] == ["c-2"]
+    logged = list(enumerate(log, start=1))
+    rewritten = dict(logged) | replacements(logged, "c-1")
+    text = json.dumps([event_to_dict(ev) for ev in rewritten.values()])
+    assert note not in text
+    kept = [ev for ev in rewritten.values() if isinstance(ev, ce.RiskAlertCarried)]
+    assert [ev.member_id for ev in kept] == ["c-2"]
+    again = course_fold(rewritten[v] for v in sorted(rewritten))
+    assert course_state_to_dict(again) == course_state_to_dict(state)

@@ -28,6 +28,7 @@ from facilitator.core.course_state import (
 from facilitator.core.errors import DomainError
 from facilitator.core.events import Event
 from facilitator.core.guards import nonempty
+from facilitator.core.state import RiskAction
 
 __all__ = [
     "applied",
@@ -179,7 +180,43 @@ def _close_meeting(state: CourseState, cmd: cc.CloseMeeting) -> list[Event]:
     for member_id, measure_id, score, band in cmd.measures:
         measured = cc.RecordMeasure(cmd.at, member_id, cmd.n, measure_id, score, band)
         events += _record_measure(state, measured)
+    carried = {(a.n, a.alert_id) for a in state.risk_alerts}
+    for alert in cmd.alerts:
+        # A guest's alert stays with its meeting: the course keeps members only.
+        if alert.member_id not in state.members or (cmd.n, alert.alert_id) in carried:
+            continue
+        events.append(
+            ce.RiskAlertCarried(
+                f"m{cmd.n}-{alert.alert_id}",
+                alert.member_id,
+                cmd.n,
+                alert.alert_id,
+                alert.instrument,
+                alert.item,
+                alert.score,
+                alert.max_score,
+                alert.meaning,
+                alert.raised_at,
+                cmd.at,
+            )
+        )
     return events + _end_meeting(state, cc.EndMeeting(cmd.at, cmd.n))
+
+
+def _record_risk_action(state: CourseState, cmd: cc.RecordCourseRiskAction) -> list[Event]:
+    alert = next((a for a in state.risk_alerts if a.id == cmd.alert_id), None)
+    if alert is None:
+        raise DomainError(f"no risk alert {cmd.alert_id!r} in this course", "not_found")
+    if not alert.open:
+        raise DomainError(
+            f"what was done about {alert.id!r} is already recorded ({alert.action})",
+            "illegal_state",
+        )
+    note = cmd.note.strip()
+    if cmd.action is RiskAction.OTHER and not note:
+        raise DomainError("say in the note what was done", "invalid")
+    # Withdrawn members too: an alert is followed up whether or not they come back.
+    return [ce.CourseRiskActionRecorded(alert.id, cmd.action, note, cmd.at, cmd.by)]
 
 
 def _enroll(state: CourseState, cmd: cc.Enroll) -> list[Event]:
@@ -331,6 +368,7 @@ _DECIDERS: dict[type[cc.CourseCommand], CourseDecider] = {
     cc.SetStep: _set_step,
     cc.ReviewStep: _review_step,
     cc.RecordMeasure: _record_measure,
+    cc.RecordCourseRiskAction: _record_risk_action,
     cc.InviteCourseCoFacilitator: _invite,
     cc.RemoveCourseCoFacilitator: _remove,
     cc.GrantSupervisor: _grant,

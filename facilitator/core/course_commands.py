@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from facilitator.core.course_state import Meeting
+from facilitator.core.state import RiskAction
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,30 @@ class CloseMeeting(CourseCommand):
     n: int
     attendance: tuple[tuple[str, str], ...]
     measures: tuple[tuple[str, str, int, str], ...]
+    # The meeting's risk alerts still open, in words: the course keeps them.
+    alerts: tuple[AlertToCarry, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlertToCarry:
+    member_id: str
+    alert_id: str
+    instrument: str
+    item: str
+    score: int | None
+    max_score: int | None
+    meaning: str
+    raised_at: float
+
+
+@dataclass(frozen=True)
+class RecordCourseRiskAction(CourseCommand):
+    """Record what was done about a risk alert carried from an earlier meeting."""
+
+    alert_id: str
+    action: RiskAction
+    note: str = ""
+    by: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from facilitator.core.course_state import Meeting
 from facilitator.core.events import Event
+from facilitator.core.state import RiskAction
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,35 @@ class MeasureRecorded(CourseEvent):
 
 
 @dataclass(frozen=True)
+class RiskAlertCarried(CourseEvent):
+    """A meeting ended with a risk alert open: the course keeps it until it is acted on."""
+
+    name = "course_risk_alert_carried"
+    alert_id: str
+    member_id: str
+    n: int
+    # The alert's id in the meeting's session.
+    session_alert_id: str
+    instrument: str
+    item: str
+    score: int | None
+    max_score: int | None
+    meaning: str
+    raised_at: float
+    at: float
+
+
+@dataclass(frozen=True)
+class CourseRiskActionRecorded(CourseEvent):
+    name = "course_risk_action_recorded"
+    alert_id: str
+    action: RiskAction
+    note: str
+    at: float
+    by: str
+
+
+@dataclass(frozen=True)
 class CourseCoFacilitatorInvited(CourseEvent):
     name = "course_co_facilitator_invited"
     user: str
@@ -227,6 +257,8 @@ COURSE_EVENT_TYPES: dict[str, type[Event]] = {
         StepSet,
         StepReviewed,
         MeasureRecorded,
+        RiskAlertCarried,
+        CourseRiskActionRecorded,
         CourseCoFacilitatorInvited,
         CourseCoFacilitatorRemoved,
         SupervisorGranted,

@@ -8,6 +8,7 @@ from typing import Any
 
 from facilitator.core import course_events as ce
 from facilitator.core.course_state import (
+    CourseAlert,
     CourseState,
     Measure,
     Meeting,
@@ -92,6 +93,7 @@ def _erased(state: CourseState, ev: ce.MemberErased) -> None:
     member.erased = member.withdrawn = True
     state.plans.pop(ev.member_id, None)
     state.measures.pop(ev.member_id, None)
+    state.risk_alerts = [a for a in state.risk_alerts if a.member_id != ev.member_id]
     for steps in state.steps.values():
         steps.pop(ev.member_id, None)
     state.steps = {n: steps for n, steps in state.steps.items() if steps}
@@ -149,6 +151,29 @@ def _measure(state: CourseState, ev: ce.MeasureRecorded) -> None:
     at_meeting[ev.measure_id] = Measure(ev.score, ev.band, ev.at)
 
 
+def _alert_carried(state: CourseState, ev: ce.RiskAlertCarried) -> None:
+    state.risk_alerts.append(
+        CourseAlert(
+            ev.alert_id,
+            ev.member_id,
+            ev.n,
+            ev.session_alert_id,
+            ev.instrument,
+            ev.item,
+            ev.score,
+            ev.max_score,
+            ev.meaning,
+            ev.raised_at,
+            ev.at,
+        )
+    )
+
+
+def _alert_acted(state: CourseState, ev: ce.CourseRiskActionRecorded) -> None:
+    alert = next(a for a in state.risk_alerts if a.id == ev.alert_id)
+    alert.action, alert.note, alert.acted_at, alert.acted_by = ev.action, ev.note, ev.at, ev.by
+
+
 def _invited(state: CourseState, ev: ce.CourseCoFacilitatorInvited) -> None:
     state.co_facilitators[ev.user] = ev.may_export
 
@@ -185,6 +210,8 @@ _APPLIERS: dict[type[Event], Callable[[CourseState, Any], None]] = {
     ce.StepSet: _step,
     ce.StepReviewed: _reviewed,
     ce.MeasureRecorded: _measure,
+    ce.RiskAlertCarried: _alert_carried,
+    ce.CourseRiskActionRecorded: _alert_acted,
     ce.CourseCoFacilitatorInvited: _invited,
     ce.CourseCoFacilitatorRemoved: _uninvited,
     ce.SupervisorGranted: _granted,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from facilitator.core.state import RiskAction
+
 # What a member's attendance at one meeting can be.
 ATTENDANCE = ("present", "late", "left_early", "absent")
 # The problem areas of interpersonal psychotherapy a member's plan may name.
@@ -89,6 +91,34 @@ class Measure:
 
 
 @dataclass
+class CourseAlert:
+    """A risk alert left without a recorded action when its meeting ended: carried into
+    the course, and shown in its later meetings until what was done is recorded."""
+
+    id: str
+    member_id: str
+    # The meeting it was raised in, and its id in that meeting's session.
+    n: int
+    alert_id: str
+    # In words, as the console showed it: the instrument's title, the item and its text.
+    instrument: str
+    item: str
+    score: int | None
+    max_score: int | None
+    meaning: str
+    raised_at: float
+    carried_at: float
+    action: RiskAction | None = None
+    note: str = ""
+    acted_at: float | None = None
+    acted_by: str = ""
+
+    @property
+    def open(self) -> bool:
+        return self.action is None
+
+
+@dataclass
 class RelinkCode:
     member_id: str
     expires_at: float
@@ -128,6 +158,8 @@ class CourseState:
     relink: dict[str, RelinkCode] = field(default_factory=dict)
     # Facilitator command ids already applied, with the version their append reached.
     commands: dict[str, int] = field(default_factory=dict)
+    # Risk alerts carried from ended meetings, in the order they were carried.
+    risk_alerts: list[CourseAlert] = field(default_factory=list)
 
     def meeting(self, n: int) -> Meeting | None:
         return next((m for m in self.meetings if m.n == n), None)

@@ -1,7 +1,8 @@
 """How a log is rewritten when a member's data is erased: what goes, what stays.
 
 An erased member's name becomes ERASED_NAME in the event that brought them in; their
-named answers, risk flags, plan, notes, weekly steps and scores are replaced by an
+named answers, risk flags, plan, notes, weekly steps, scores and the risk alerts carried
+into their course (with what was done about them) are replaced by an
 `Erased` event, which holds nothing and keeps the log's versions where they were. What
 carries only their random id stays (that they came, left, answered an anonymous poll,
 signalled, attended), so that counts and anonymous results stay as they were.
@@ -30,6 +31,7 @@ _COURSE_CONTENT: tuple[type[e.Event], ...] = (
     ce.StepSet,
     ce.StepReviewed,
     ce.MeasureRecorded,
+    ce.RiskAlertCarried,
 )
 
 
@@ -54,10 +56,12 @@ def replacements(logged: Sequence[tuple[int, e.Event]], member_id: str) -> dict[
     alerts = {
         event.alert_id
         for _, event in logged
-        if isinstance(event, e.RiskFlagged) and event.participant_id == member_id
+        if isinstance(event, (e.RiskFlagged, ce.RiskAlertCarried))
+        and getattr(event, "participant_id", getattr(event, "member_id", "")) == member_id
     }
+    acted = (e.RiskActionRecorded, ce.CourseRiskActionRecorded)
     for version, event in logged:
-        if isinstance(event, e.RiskActionRecorded) and event.alert_id in alerts:
+        if isinstance(event, acted) and event.alert_id in alerts:
             found[version] = e.Erased()
             continue
         instead = erased(event, member_id)
