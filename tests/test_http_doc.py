@@ -200,6 +200,7 @@ def _path(
         "filename": "missing.txt",
         "user": "bob",
         "participant_id": "m-none",
+        "alert_id": "m1-alert-1",
     }
     return method, re.sub(r"<([a-z_]+)>", lambda m: values[m.group(1)], path)
 
@@ -234,6 +235,7 @@ COURSE_BODIES: dict[str, dict[str, Any]] = {
     "notes": {"n": 1, "text": "A note."},
     "<member_id>": {"status": "late"},
     "plan": {"areas": ["grief"], "goal": "", "key_people": []},
+    "action": {"action": "referred"},
 }
 
 

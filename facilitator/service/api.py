@@ -335,12 +335,14 @@ class Service(CourseActions, Withdrawal):
     ) -> dict[str, Any]:
         """Record what was done about a risk alert, by whom: it leaves the open alerts."""
         done = RiskAction(action)
-        return self._command(
+        ack = self._command(
             actor,
             lambda st, at: c.RecordRiskAction(at, alert_id, done, note, by=actor.user),
             version,
             command_id,
         )
+        self.carried_alert_acted(self.sessions.current(actor.session_id), alert_id, actor.user)
+        return ack
 
     def enter_answer(
         self,

@@ -20,7 +20,7 @@ from facilitator.core.course_state import CourseState
 from facilitator.core.errors import DomainError
 from facilitator.core.fidelity import PRE_GROUP
 from facilitator.core.spec import StepKind
-from facilitator.core.state import Decision, Fidelity, SessionPhase, SessionState
+from facilitator.core.state import Decision, Fidelity, RiskAction, SessionPhase, SessionState
 from facilitator.errors import Refused
 from facilitator.service import audience, audit
 from facilitator.service.codes import (
@@ -30,10 +30,13 @@ from facilitator.service.codes import (
     new_relink_code,
     normalize_code,
 )
+from facilitator.service.course_views import course_alert
 from facilitator.service.courses import CourseService, attendance_of, measures_of
 from facilitator.service.limits import address_key
+from facilitator.service.safety import RISK_ACTIONS
 from facilitator.service.sessions import MakeCommand
 from facilitator.service.tokens import Actor, Membership, MembershipSigner, Role
+from facilitator.service.views import risk_alert
 
 if TYPE_CHECKING:
     from facilitator.library.catalog import Catalog
@@ -314,6 +317,7 @@ class CourseActions:
                 scales=self._scales(state),
                 fidelity=self._fidelity(state),
                 decisions=self._decisions(state),
+                sessions=self._meeting_sessions(state),
             )
             found = Download(body, "text/html", f"course-{course_id}.html", inline=True)
         elif kind == "fidelity.csv":
@@ -503,6 +507,7 @@ class CourseActions:
         attendance = attendance_of(session, enrolled)
         measures = measures_of(session, self._measure_ids(course, n), self._catalog)
         ended = session.ended_at or self.courses.clock()
+        alerts = tuple(self._alerts_to_carry(session))
 
         def recording(state: CourseState, at: float) -> cc.CourseCommand:
             return cc.CloseMeeting(
@@ -512,9 +517,108 @@ class CourseActions:
                 measures=tuple(
                     (m["member_id"], m["measure_id"], m["score"], m["band"]) for m in measures
                 ),
+                alerts=alerts,
             )
 
         self.courses.run(course.id, recording, command_id=f"ended:{session.id}")
+
+    def _alerts_to_carry(self, session: SessionState) -> list[cc.AlertToCarry]:
+        """Return the meeting's risk alerts still open, in words, for its course to keep."""
+        carried = []
+        for alert in session.risk_alerts:
+            if not alert.open:
+                continue
+            try:
+                title = self._catalog.instrument(session.polls[alert.poll_id].spec.id).title
+            except KeyError:
+                title = ""
+            view = risk_alert(session, alert, title)
+            carried.append(
+                cc.AlertToCarry(
+                    member_id=alert.participant_id,
+                    alert_id=alert.id,
+                    instrument=view["instrument"],
+                    item=f"{view['item']}: {view['item_text']}",
+                    score=view["score"],
+                    max_score=view["max_score"],
+                    meaning=view["meaning"],
+                    raised_at=alert.at,
+                )
+            )
+        return carried
+
+    def record_course_risk_action(
+        self,
+        actor: Actor,
+        *,
+        alert_id: str,
+        action: str,
+        note: str = "",
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """From a meeting's console: record what was done about an alert its course carried
+        from an earlier meeting; it leaves the open alerts of every later meeting."""
+        session = self.sessions.current(actor.session_id)
+        audience.check_runs(actor, session)
+        if not session.course_id:
+            raise Refused("conflict", "this session is not a meeting of a course")
+        done = RiskAction(action)
+        self.courses.run(
+            session.course_id,
+            lambda st, at: cc.RecordCourseRiskAction(at, alert_id, done, note, by=actor.user),
+            command_id=f"{session.id}:{command_id}",
+            by=actor.user,
+        )
+        self.sessions.republish(session.id, [])
+        return {"version": self.sessions.current(session.id).version}
+
+    def record_course_alert_action(
+        self, user: str, course_id: str, alert_id: str, action: str, note: str
+    ) -> dict[str, Any]:
+        """From the course page: record what was done about a carried risk alert."""
+        if action not in RISK_ACTIONS:
+            raise Refused("invalid", f"the action is one of {', '.join(RISK_ACTIONS)}")
+        done = RiskAction(action)
+        course = self._course_run(
+            user,
+            course_id,
+            lambda st, at: cc.RecordCourseRiskAction(at, alert_id, done, note, by=user),
+        )
+        self._republish_running(course)
+        return self.course(user, course_id)
+
+    def carried_alert_acted(self, session: SessionState, alert_id: str, by: str) -> None:
+        """An action recorded in an ended meeting's own console closes the alert its course
+        carried from it too: one alert, one record."""
+        if not session.course_id or session.phase is not SessionPhase.ENDED:
+            return
+        alert = next(a for a in session.risk_alerts if a.id == alert_id)
+        course = self.courses.current(session.course_id)
+        carried = next(
+            (
+                a
+                for a in course.risk_alerts
+                if a.n == session.session_number and a.alert_id == alert_id and a.open
+            ),
+            None,
+        )
+        if carried is None or alert.action is None:
+            return
+        action, note = alert.action, alert.note
+        with suppress(DomainError):  # recorded meanwhile from a later meeting
+            self.courses.run(
+                course.id,
+                lambda st, at: cc.RecordCourseRiskAction(at, carried.id, action, note, by=by),
+            )
+        self._republish_running(self.courses.current(course.id))
+
+    def _republish_running(self, course: CourseState) -> None:
+        """Send the consoles of the course's running meeting a fresh view."""
+        running = _running(course)
+        if running is not None and running.session_id:
+            with suppress(DomainError):
+                self.sessions.republish(running.session_id, [])
 
     # -- internals --------------------------------------------------------------------
 
@@ -686,7 +790,14 @@ def console_course(course: CourseState, session: SessionState) -> dict[str, Any]
     round_ = None
     if index is not None and index < len(members):
         round_ = {"index": index, "member_id": members[index].id}
-    return {"id": course.id, "title": course.title, "members": rows, "round": round_}
+    return {
+        "id": course.id,
+        "title": course.title,
+        "members": rows,
+        "round": round_,
+        # Alerts carried from earlier meetings with nothing recorded yet: at the top.
+        "open_alerts": [course_alert(course, a) for a in course.risk_alerts if a.open],
+    }
 
 
 def personal_course(

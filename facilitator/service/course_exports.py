@@ -33,7 +33,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from facilitator.core.course_state import CourseState
 from facilitator.core.poll_kinds import Cell
-from facilitator.core.state import Decision, Fidelity
+from facilitator.core.state import Decision, Fidelity, RiskAction, SessionState
 from facilitator.library.loader import Instrument
 from facilitator.service.charts import trend_figure_html
 from facilitator.service.course_views import (
@@ -47,8 +47,9 @@ from facilitator.service.course_views import (
 )
 
 # One rule for every export: the same formula-defusing, the same rounding of minutes.
-from facilitator.service.exports import DECISION_LABELS, _minutes
+from facilitator.service.exports import DECISION_LABELS, RISK_ACTION_LABELS, _minutes
 from facilitator.service.exports import _safe as defuse
+from facilitator.service.views import risk_alert
 
 MEASURES_COLUMNS = ("member", "meeting", "measure", "score", "band")
 FIDELITY_COLUMNS = ("meeting", "title", "item", "done", "reflection", "by", "recorded")
@@ -274,6 +275,7 @@ def course_summary_html(
     higher_is_better: Collection[str] = HIGHER_IS_BETTER,
     fidelity: Mapping[int, Fidelity] | None = None,
     decisions: Mapping[str, Decision] | None = None,
+    sessions: Mapping[int, SessionState] | None = None,
 ) -> str:
     """Return a printable, self-contained HTML summary of the course, marked confidential.
 
@@ -282,8 +284,9 @@ def course_summary_html(
     meeting's planned length by n; `scales` the score range of measures that are polls
     (instruments bring their own). `fidelity` is each held meeting's checklist record by
     n and `decisions` each member's decision at the meeting before the group, both read
-    from the meetings' sessions. Times are shown in `tz`, the server's local time when
-    None.
+    from the meetings' sessions; `sessions`, the held meetings' sessions by n, give every
+    risk alert raised in them, beside those the course carried. Times are shown in `tz`,
+    the server's local time when None.
     """
     planned_minutes = planned_minutes or {}
     scales = scales or {}
@@ -400,6 +403,7 @@ def course_summary_html(
         ],
         "referrals": referral_checks(state, instruments, higher_is_better),
         "course_over": bool(state.meetings) and state.meetings[-1].ended_at is not None,
+        "alerts": risk_alert_rows(state, sessions or {}, instruments, when),
         # Wherever an instrument's scores show, its attribution line goes with them.
         "attributions": [
             {"title": instruments[m].title, "attribution": instruments[m].attribution}
@@ -435,6 +439,91 @@ def _measure(
                 state, member_id, measure_id, bands, scale=scale, label=label(measure_id)
             )
         ),
+    }
+
+
+def risk_alert_rows(
+    state: CourseState,
+    sessions: Mapping[int, SessionState],
+    instruments: Mapping[str, Instrument],
+    when: Callable[[float | None], str],
+) -> list[dict[str, Any]]:
+    """Return every risk alert of the course's meetings with its member's name and what was
+    done, wherever it was recorded: in its meeting, or later, in the course."""
+    carried = {(a.n, a.alert_id): a for a in state.risk_alerts}
+    rows = []
+    for n, session in sorted(sessions.items()):
+        for alert in session.risk_alerts:
+            instrument = instruments.get(session.polls[alert.poll_id].spec.id)
+            view = risk_alert(session, alert, instrument.title if instrument else "")
+            later = carried.pop((n, alert.id), None)
+            action, note, by, at = alert.action, alert.note, alert.acted_by, alert.acted_at
+            if action is None and later is not None:
+                action, note, by, at = later.action, later.note, later.acted_by, later.acted_at
+            what = f"{view['instrument']}, {view['item']}: {view['item_text']}"
+            rows.append(
+                _alert_row(
+                    n,
+                    view["name"],
+                    what,
+                    view["score"],
+                    view["max_score"],
+                    view["meaning"],
+                    when(alert.at),
+                    action,
+                    note,
+                    by,
+                    when(at),
+                    later is not None,
+                )
+            )
+    for kept in carried.values():  # its meeting's session is gone; the course kept it
+        member = state.members.get(kept.member_id)
+        rows.append(
+            _alert_row(
+                kept.n,
+                member.name if member else "",
+                f"{kept.instrument}, {kept.item}",
+                kept.score,
+                kept.max_score,
+                kept.meaning,
+                when(kept.raised_at),
+                kept.action,
+                kept.note,
+                kept.acted_by,
+                when(kept.acted_at),
+                True,
+            )
+        )
+    return sorted(rows, key=lambda r: (r["n"], r["raised"]))
+
+
+def _alert_row(
+    n: int,
+    name: str,
+    what: str,
+    score: int | None,
+    max_score: int | None,
+    meaning: str,
+    raised: str,
+    action: RiskAction | None,
+    note: str,
+    by: str,
+    acted: str,
+    carried: bool,
+) -> dict[str, Any]:
+    scored = "" if score is None else f"{score} of {max_score}"
+    return {
+        "n": n,
+        "name": name,
+        "what": what,
+        "score": f"{scored} ({meaning})" if meaning and scored else scored,
+        "raised": raised,
+        "action": RISK_ACTION_LABELS[action] if action else "",
+        "note": note,
+        "by": by,
+        "acted": acted if action else "",
+        "carried": carried,
     }
 
 

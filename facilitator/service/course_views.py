@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from facilitator.core.course import last_step, missed_in_a_row
-from facilitator.core.course_state import CourseState, Measure, Meeting, Step
+from facilitator.core.course_state import CourseAlert, CourseState, Measure, Meeting, Step
 from facilitator.library.loader import Instrument
 
 #: The console flags a member who missed this many ended meetings in a row.
@@ -78,6 +78,32 @@ def course_view(state: CourseState, instruments: Mapping[str, Instrument]) -> di
             for measure_id in measure_ids(state)
         ],
         "members": [_member(state, member_id) for member_id in member_order(state)],
+        "risk_alerts": [course_alert(state, alert) for alert in state.risk_alerts],
+    }
+
+
+def course_alert(state: CourseState, alert: CourseAlert) -> dict[str, Any]:
+    """Return a risk alert carried from an ended meeting, in words, with what was done:
+    for the course's facilitators and supervisors, never its members."""
+    meeting = state.meeting(alert.n)
+    return {
+        "id": alert.id,
+        "member_id": alert.member_id,
+        "name": state.members[alert.member_id].name,
+        "n": alert.n,
+        "meeting": meeting.title if meeting else "",
+        "instrument": alert.instrument,
+        "item": alert.item,
+        "score": alert.score,
+        "max_score": alert.max_score,
+        "meaning": alert.meaning,
+        "raised_at": alert.raised_at,
+        "carried_at": alert.carried_at,
+        "open": alert.open,
+        "action": alert.action.value if alert.action else None,
+        "note": alert.note,
+        "acted_at": alert.acted_at,
+        "acted_by": alert.acted_by,
     }
 
 

@@ -80,6 +80,17 @@ def attendance(course_id: str, n: int, member_id: str) -> Any:
     return jsonify(ok=True, course=found)
 
 
+@bp.post(COURSE + "/risk-alerts/<alert_id>/action")
+@signed_in
+def risk_action(course_id: str, alert_id: str) -> Any:
+    """Record what was done about a risk alert carried from an earlier meeting."""
+    data = s.RiskAction().load(json_body())
+    found = service().record_course_alert_action(
+        user(), course_id, alert_id, data["action"], data["note"]
+    )
+    return jsonify(ok=True, course=found)
+
+
 @bp.put(MEMBER + "/plan")
 @signed_in
 def plan(course_id: str, member_id: str) -> Any:

@@ -140,6 +140,11 @@ class RiskActionRef(Versioned):
     note = Str(load_default="", validate=validate.Length(max=TEXT_MAX))
 
 
+class RiskAction(Schema):
+    action = Str(required=True, validate=validate.OneOf(RISK_ACTIONS))
+    note = Str(load_default="", validate=validate.Length(max=TEXT_MAX))
+
+
 class EnterAnswer(Versioned):
     poll_id = Str(required=True, validate=ID)
     participant_id = Str(required=True, validate=ID)
