@@ -173,19 +173,26 @@ let riskKey = "";
 function renderRisk() {
   const alerts = view.risk_alerts;
   // Redrawn only when the alerts change: a view per answer must not wipe a half-typed note.
-  const key = JSON.stringify([alerts, view.safety]);
+  // Alerts an earlier meeting of the course ended with, nothing recorded yet.
+  const carried = view.course?.open_alerts ?? [];
+  const key = JSON.stringify([alerts, carried, view.safety]);
   if (key === riskKey) return;
   riskKey = key;
   const open = alerts.filter((a) => a.open);
   const done = alerts.filter((a) => !a.open);
-  byId("risk").hidden = alerts.length === 0;
-  byId("risk").setAttribute("role", open.length ? "alert" : "region");
-  byId("risk").classList.toggle("alert", open.length > 0);
+  const waiting = open.length + carried.length;
+  byId("risk").hidden = alerts.length === 0 && carried.length === 0;
+  byId("risk").setAttribute("role", waiting ? "alert" : "region");
+  byId("risk").classList.toggle("alert", waiting > 0);
   byId("risk-title").textContent = open.length
     ? `Risk alert${open.length > 1 ? "s" : ""}: speak with ${open.length > 1 ? "these members" : "this member"} now`
-    : "Risk alerts: an action is recorded for each";
-  byId("risk-steps").hidden = open.length === 0;
-  fill(byId("risk-list"), open.map(riskItem));
+    : carried.length
+      ? "Risk alert from an earlier meeting: record what was done"
+      : "Risk alerts: an action is recorded for each";
+  byId("risk-steps").hidden = waiting === 0;
+  fill(byId("risk-list"), open.map((a) => riskItem(a, "record_risk_action", `${alertWords(a)}.${a.total === undefined ? "" : ` Total ${a.total}${a.band ? ` (${a.band})` : ""}.`}`)));
+  byId("risk-carried-box").hidden = carried.length === 0;
+  fill(byId("risk-carried"), carried.map((a) => riskItem(a, "record_course_risk_action", carriedWords(a))));
   const safety = view.safety || { script: [], contacts_note: "", supervisor_contact: "" };
   fill(byId("safety-script"), safety.script.map((line) => h("li", { text: line })));
   byId("safety-contacts").textContent = safety.contacts_note;
@@ -207,7 +214,13 @@ function alertWords(a) {
   return `${a.instrument}, ${a.item}: ${a.item_text}${score}${meaning}`;
 }
 
-function riskItem(a) {
+function carriedWords(a) {
+  const score = a.score === null ? "" : `, scored ${a.score} of ${a.max_score}`;
+  const meaning = a.meaning ? ` ("${a.meaning}")` : "";
+  return `Meeting ${a.n}${a.meeting ? ` (${a.meeting})` : ""}: ${a.instrument}, ${a.item}${score}${meaning}.`;
+}
+
+function riskItem(a, eventName, words) {
   const draft = (riskDrafts[a.id] ||= { action: "spoke_with_them", note: "" });
   const action = h(
     "select",
@@ -224,7 +237,7 @@ function riskItem(a) {
       on: {
         submit: async (event) => {
           event.preventDefault();
-          const ack = await command("record_risk_action", { alert_id: a.id, action: draft.action, note: draft.note });
+          const ack = await command(eventName, { alert_id: a.id, action: draft.action, note: draft.note });
           if (ack.ok) delete riskDrafts[a.id];
           else error.textContent = ack.error.message;
         },
@@ -236,12 +249,11 @@ function riskItem(a) {
     note,
     h("button", { type: "submit", class: "primary", text: "Record" }),
   );
-  const total = a.total === undefined ? "" : ` Total ${a.total}${a.band ? ` (${a.band})` : ""}.`;
   return h(
     "li",
     { "data-alert": a.id },
-    h("p", {}, h("strong", { text: a.name }), ` · ${timeOf(a.at)}`),
-    h("p", { class: "risk-words", text: `${alertWords(a)}.${total}` }),
+    h("p", {}, h("strong", { text: a.name }), ` · ${timeOf(a.at ?? a.raised_at)}`),
+    h("p", { class: "risk-words", text: words }),
     form,
     error,
   );
@@ -571,7 +583,62 @@ function renderAgenda() {
   byId("agenda-total").textContent = `Planned in all: ${planned} minutes. Select a step to jump to it.`;
 }
 
+// The support sound is this device's choice, off until the facilitator turns it on.
+const SOUND_KEY = "facilitator.supportSound";
+// Support requests already on screen: only a new one sounds, never those a reload finds.
+let heardSupport = null;
+let audio = null;
+
+function soundOn() {
+  try {
+    return localStorage.getItem(SOUND_KEY) === "on";
+  } catch {
+    return false;
+  }
+}
+
+function setSound(on) {
+  try {
+    localStorage.setItem(SOUND_KEY, on ? "on" : "off");
+  } catch {
+    // Storage refused (a private window): the choice lasts for this page only.
+  }
+  // A browser lets a page make sound only after a click: make the context now.
+  if (on) audio ??= new (window.AudioContext || window.webkitAudioContext)();
+}
+
+/** Two short tones, made in the page: no file is fetched, nothing plays in the room. */
+function chime() {
+  audio ??= new (window.AudioContext || window.webkitAudioContext)();
+  const now = audio.currentTime;
+  for (const [offset, pitch] of [[0, 880], [0.22, 660]]) {
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = pitch;
+    gain.gain.setValueAtTime(0.0001, now + offset);
+    gain.gain.exponentialRampToValueAtTime(0.2, now + offset + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + offset + 0.2);
+    tone.connect(gain).connect(audio.destination);
+    tone.start(now + offset);
+    tone.stop(now + offset + 0.21);
+  }
+}
+
+function soundForSupport() {
+  const waiting = view.signals.filter((s) => s.kind === "support" && !s.acknowledged).map((s) => s.id);
+  const fresh = heardSupport === null ? [] : waiting.filter((id) => !heardSupport.has(id));
+  heardSupport = new Set([...(heardSupport ?? []), ...waiting]);
+  if (fresh.length && byId("support-sound").checked) {
+    try {
+      chime();
+    } catch {
+      // No audio on this device: the request still stands out on screen.
+    }
+  }
+}
+
 function renderSignals() {
+  soundForSupport();
   // Newest first, but support requests not yet acknowledged above everything else.
   const waiting = (s) => (s.kind === "support" && !s.acknowledged ? 0 : 1);
   const signals = [...view.signals].reverse().sort((a, b) => waiting(a) - waiting(b));
@@ -887,6 +954,8 @@ function wire() {
     command("open_poll", { poll: byId("poll-choice").value });
   });
   byId("enter-answer-form").addEventListener("submit", enterAnswer);
+  byId("support-sound").checked = soundOn();
+  byId("support-sound").addEventListener("change", (event) => setSound(event.target.checked));
   byId("rp-choice").addEventListener("change", () => renderAssignments());
   byId("rp-form").addEventListener("submit", (event) => {
     event.preventDefault();

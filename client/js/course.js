@@ -141,6 +141,7 @@ function render() {
   byId("my-role").hidden = !role;
   byId("my-role").textContent = ROLE_TEXT[role] ?? "";
   keepingFocus(() => {
+    renderRisk();
     renderMeetings();
     renderAttendance();
     renderAllDetails();
@@ -148,6 +149,81 @@ function render() {
   });
   byId("exports-card").hidden = !mayExport();
   byId("delete-card").hidden = role !== "owner";
+}
+
+const ACTION_TEXT = {
+  spoke_with_them: "Spoke with them",
+  safety_plan: "Safety plan made",
+  referred: "Referred",
+  emergency_services: "Emergency services",
+  other: "Other (say what)",
+};
+// What is typed into each open alert's form, kept across the redraws of the page.
+const riskDrafts = {};
+let riskKey = "";
+
+function alertWords(a) {
+  const score = a.score === null ? "" : `, scored ${a.score} of ${a.max_score}`;
+  const meaning = a.meaning ? ` ("${a.meaning}")` : "";
+  return `Meeting ${a.n}${a.meeting ? ` (${a.meeting})` : ""}: ${a.instrument}, ${a.item}${score}${meaning}`;
+}
+
+/** The risk alerts meetings ended with: open ones at the top until an action is recorded. */
+function renderRisk() {
+  const alerts = course.risk_alerts ?? [];
+  const key = JSON.stringify([alerts, runs()]);
+  if (key === riskKey) return;
+  riskKey = key;
+  const open = alerts.filter((a) => a.open);
+  const done = alerts.filter((a) => !a.open);
+  byId("course-risk").hidden = alerts.length === 0;
+  byId("course-risk").classList.toggle("alert", open.length > 0);
+  byId("course-risk").setAttribute("role", open.length ? "alert" : "region");
+  byId("course-risk-title").textContent = open.length ? "Risk alerts from earlier meetings: nothing recorded yet" : "Risk alerts from earlier meetings: an action is recorded for each";
+  fill(byId("course-risk-list"), open.map(riskItem));
+  byId("course-risk-done-box").hidden = done.length === 0;
+  byId("course-risk-done-title").textContent = `Recorded (${done.length})`;
+  fill(
+    byId("course-risk-done"),
+    done.map((a) => h("li", { "data-alert": a.id }, h("strong", { text: a.name }), ` ${alertWords(a)} · ${a.action === "other" ? "Other" : ACTION_TEXT[a.action] || a.action}${a.note ? `: ${a.note}` : ""} · ${a.acted_by}`)),
+  );
+}
+
+function riskItem(a) {
+  const parts = [h("p", {}, h("strong", { text: a.name }), ` · ${alertWords(a)}.`)];
+  if (!runs()) return h("li", { "data-alert": a.id }, parts);
+  const draft = (riskDrafts[a.id] ||= { action: "spoke_with_them", note: "" });
+  const error = h("p", { class: "error", role: "alert" });
+  const form = h(
+    "form",
+    {
+      class: "row",
+      "aria-label": `What was done for ${a.name}`,
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          try {
+            await api(`${base}/risk-alerts/${encodeURIComponent(a.id)}/action`, { method: "POST", body: draft, csrf: me.csrf_token });
+          } catch (failure) {
+            error.textContent = failure.message;
+            return;
+          }
+          delete riskDrafts[a.id];
+          await refresh(null);
+        },
+      },
+    },
+    h("label", { for: `course-risk-action-${a.id}`, text: "What was done" }),
+    h(
+      "select",
+      { id: `course-risk-action-${a.id}`, on: { change: (event) => (draft.action = event.target.value) } },
+      Object.entries(ACTION_TEXT).map(([value, text]) => h("option", { value, text, selected: value === draft.action })),
+    ),
+    h("label", { for: `course-risk-note-${a.id}`, text: "Note" }),
+    h("input", { id: `course-risk-note-${a.id}`, maxlength: "500", value: draft.note, on: { input: (event) => (draft.note = event.target.value) } }),
+    h("button", { type: "submit", class: "primary", text: "Record" }),
+  );
+  return h("li", { "data-alert": a.id }, parts, form, error);
 }
 
 function renderMeetings() {
@@ -631,6 +707,7 @@ async function reload(memberId) {
     return;
   }
   keepingFocus(() => {
+    renderRisk();
     renderAttendance();
     renderTeam();
   });

@@ -44,3 +44,61 @@ def test_the_console_enters_a_members_phq9_marked_and_alerting(
         assert answer["entered_by"]
     finally:
         console.close()
+
+
+def test_the_support_sound_is_off_by_default_and_kept_on_this_device(
+    open_console: OpenScreen, facilitator: Facilitator
+) -> None:
+    links = facilitator.create_session("group-ipt-8", 0)
+    page = open_console(f"/console/{links['session_id']}").page
+    sound = page.get_by_label("Sound when someone asks for support")
+    expect(sound).not_to_be_checked()
+    sound.check()
+    page.reload()
+    expect(page.get_by_label("Sound when someone asks for support")).to_be_checked()
+    # Kept for this device's consoles, whichever session they show.
+    other = facilitator.create_session("group-ipt-8", 1)
+    page.goto(page.url.rsplit("/", 1)[0] + f"/{other['session_id']}")
+    sound = page.get_by_label("Sound when someone asks for support")
+    expect(sound).to_be_checked()
+    sound.uncheck()
+    page.reload()
+    expect(page.get_by_label("Sound when someone asks for support")).not_to_be_checked()
+
+
+def test_a_new_support_request_sounds_only_when_the_sound_is_on(
+    open_console: OpenScreen, server: Server, facilitator: Facilitator
+) -> None:
+    links = facilitator.create_session("group-ipt-8", 0)
+    # Count the tones the page starts, in place of a speaker.
+    spy = """
+      window.__tones = 0;
+      const Real = window.AudioContext;
+      window.AudioContext = class extends Real {
+        createOscillator() { const o = super.createOscillator(); const start = o.start.bind(o);
+          o.start = (...a) => { window.__tones += 1; return start(...a); }; return o; }
+      };
+    """
+    screen = open_console(f"/console/{links['session_id']}")
+    page = screen.page
+    page.add_init_script(spy)
+    page.reload()
+    console = Client(server.url, links["console_token"], "console").connect()
+    try:
+        assert console.call("start_session")["ok"]
+        phones = []
+        for name in ("Ike", "Joy"):
+            joined = join(server, links["join_code"], name)
+            phones.append(Client(server.url, joined["token"], name).connect())
+        assert phones[0].call("send_signal", {"action_id": "s-1", "kind": "support"})["ok"]
+        expect(page.locator("#signals li.signal-support")).to_have_count(1)
+        assert page.evaluate("window.__tones") == 0  # the sound is off
+        page.get_by_label("Sound when someone asks for support").check()
+        assert phones[1].call("send_signal", {"action_id": "s-2", "kind": "support"})["ok"]
+        expect(page.locator("#signals li.signal-support")).to_have_count(2)
+        expect(page.locator("#signals li.signal-support").first).to_be_visible()
+        page.wait_for_function("window.__tones === 2")  # two short tones for one request
+        for phone in phones:
+            phone.close()
+    finally:
+        console.close()
