@@ -25,6 +25,7 @@ SAMPLES = {
     "member_id": "c-none",
     "n": "1",
     "participant_id": "m-none",
+    "alert_id": "m1-alert-1",
 }
 CHANGING = ("POST", "DELETE", "PUT", "PATCH")
 
