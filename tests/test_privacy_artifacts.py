@@ -23,6 +23,7 @@ from facilitator.core import commands as c
 from facilitator.core import course_commands as cc
 from facilitator.core.codec import course_state_to_dict
 from facilitator.core.course import create_course, handle
+from facilitator.core.state import RiskAction
 from facilitator.library.catalog import Catalog
 from facilitator.service import exports
 from facilitator.service.sessions import SessionService
@@ -400,6 +401,8 @@ ERASED_SECRETS = [
     "juniper-plan-note",
     "larch-step-text",
     "severe-band-word",
+    "quince-carried-alert",
+    "medlar-action-note",
 ]
 
 
@@ -433,6 +436,13 @@ def test_erasing_a_course_member_leaves_no_trace_of_them_in_any_artifact(
     run = service.courses.run
     run(course_id, lambda st, at: cc.SetStep(at, member, 0, "larch-step-text"))
     run(course_id, lambda st, at: cc.RecordMeasure(at, member, 0, "phq-9", 17, "severe-band-word"))
+    alert = cc.AlertToCarry(member, "alert-1", "PHQ-9", "quince-carried-alert", 2, 3, "", 1.0)
+    run(course_id, lambda st, at: cc.CloseMeeting(at, 0, (), (), (alert,)))
+    note = "medlar-action-note"
+    run(
+        course_id,
+        lambda st, at: cc.RecordCourseRiskAction(at, "m0-alert-1", RiskAction.OTHER, note, "amina"),
+    )
     anonymous_before = sessions.current(meeting).polls["poll-2"]
 
     def everywhere() -> bool:
