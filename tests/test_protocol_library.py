@@ -17,6 +17,7 @@ from facilitator.library.catalog import (
 )
 from facilitator.library.loader import (
     CourseSpec,
+    Instrument,
     Phase,
     ProtocolError,
     load_instrument,
@@ -106,6 +107,10 @@ sessions:
 """
 
 
+def _shipped_instruments() -> dict[str, Instrument]:
+    return {i.id: i for i in Catalog.load().instruments()}
+
+
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     """The shipped catalog."""
@@ -126,7 +131,7 @@ def test_shipped_file_loads(path: Path) -> None:
     if is_instrument_file(path):
         assert load_instrument(path).id == path.stem
     else:
-        assert load_protocol(path, {"phq-9", "phq-2", "gad-7", "who-5"}).id == path.stem
+        assert load_protocol(path, _shipped_instruments()).id == path.stem
 
 
 def test_catalog_offers_the_shipped_protocols_and_instruments(catalog: Catalog) -> None:
@@ -244,7 +249,7 @@ def test_shipped_protocols_measure_phq9_first_half_way_and_last(
 def test_a_course_section_loads_with_each_session_s_measures(tmp_path: Path) -> None:
     path = tmp_path / "course-group.yaml"
     path.write_text(COURSE_PROTOCOL, encoding="utf-8")
-    protocol = load_protocol(path, {"phq-9", "who-5"})
+    protocol = load_protocol(path, _shipped_instruments())
     assert protocol.course == CourseSpec("my_mood", True, (Phase.MIDDLE, Phase.TERMINATION))
     assert [s.measures for s in protocol.sessions] == [("phq-9", "who-5"), (), ("phq-9",)]
     round_step = protocol.session(2).steps[1]
@@ -252,10 +257,11 @@ def test_a_course_section_loads_with_each_session_s_measures(tmp_path: Path) -> 
     assert round_step.note == "One member at a time."
 
 
-def test_a_course_section_may_leave_out_every_field(tmp_path: Path) -> None:
-    path = tmp_path / "user-group.yaml"
+def test_a_course_section_may_leave_out_every_field(user_dir: Path) -> None:
+    path = user_dir / "user-group.yaml"
     path.write_text(USER_PROTOCOL + "course: {}\n", encoding="utf-8")
-    assert load_protocol(path, {"user-scale"}).course == CourseSpec(None, False, ())
+    scale = load_instrument(user_dir / "instruments" / "user-scale.yml")
+    assert load_protocol(path, {"user-scale": scale}).course == CourseSpec(None, False, ())
 
 
 def test_a_protocol_without_a_course_section_has_none(user_dir: Path) -> None:

@@ -70,10 +70,20 @@ class PollSpec:
     multiplier: int = 1
     # Results only the facilitator may see; never revealed to the room.
     facilitator_only: bool = False
+    # Instruments only: the instrument file's id. A protocol may ask an instrument under a
+    # poll id of its own (to ask it by name, say); "" in logs written before that.
+    instrument: str = ""
 
     @property
     def has_risk_item(self) -> bool:
         return any(item.risk for item in self.items)
+
+    @property
+    def instrument_id(self) -> str | None:
+        """Return the id of the instrument this poll asks, or None for a protocol's own poll."""
+        if self.type is not PollType.INSTRUMENT:
+            return None
+        return self.instrument or self.id
 
 
 @dataclass(frozen=True)

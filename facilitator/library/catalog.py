@@ -112,6 +112,11 @@ class Catalog:
         except KeyError:
             raise KeyError(f"no instrument {instrument_id!r}") from None
 
+    def instrument_of(self, spec: PollSpec) -> Instrument | None:
+        """Return the instrument a poll asks, under whatever id the protocol gave it."""
+        instrument_id = spec.instrument_id
+        return None if instrument_id is None else self._instruments.get(instrument_id)
+
     def poll(self, protocol_id: str, poll_id: str) -> PollSpec:
         """Return a poll a step of the protocol may open: its own poll or an instrument."""
         protocol = self.protocol(protocol_id)
@@ -150,12 +155,13 @@ def check_files(paths: Iterable[Path], extra_dirs: Iterable[Path] = ()) -> list[
     for path in paths:
         files += files_in(path) if path.is_dir() else [path]
     reports = {f: _check(f, load_instrument) for f in files if is_instrument_file(f)}
-    known = {r.loaded.id for r in reports.values() if r.loaded}
+    known = {r.loaded.id: r.loaded for r in reports.values() if isinstance(r.loaded, Instrument)}
     for directory in [SHIPPED_DIR, *extra_dirs, *{f.parent for f in files}]:
         for file in files_in(directory):
             if is_instrument_file(file) and file not in reports:
                 loaded = _check(file, load_instrument).loaded
-                known |= {loaded.id} if loaded else set()
+                if isinstance(loaded, Instrument):
+                    known.setdefault(loaded.id, loaded)
     for file in files:
         if file not in reports:
             reports[file] = _check(file, lambda path: load_protocol(path, known))

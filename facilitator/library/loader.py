@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -161,9 +161,11 @@ class ProtocolError(Exception):
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
-def load_protocol(path: Path, instrument_ids: Collection[str] = ()) -> Protocol:
-    """Load a protocol file; its polls may name any of the given instrument ids."""
-    data = _load(path, ProtocolSchema(instrument_ids=instrument_ids))
+def load_protocol(path: Path, instruments: Mapping[str, Instrument] | None = None) -> Protocol:
+    """Load a protocol file; its steps and polls may name any of the given instruments."""
+    instruments = instruments or {}
+    named_only = {key for key, found in instruments.items() if not found.anonymous_allowed}
+    data = _load(path, ProtocolSchema(instrument_ids=instruments, named_only=named_only))
     defaults = Defaults(
         session_minutes=data["defaults"]["session_minutes"],
         group_size=tuple(data["defaults"]["group_size"]),
@@ -190,7 +192,12 @@ def load_protocol(path: Path, instrument_ids: Collection[str] = ()) -> Protocol:
         source=data["source"],
         defaults=defaults,
         problem_areas=tuple(data["problem_areas"]),
-        polls={poll_id: _poll(poll_id, poll, defaults) for poll_id, poll in data["polls"].items()},
+        polls={
+            poll_id: _instrument_poll(poll_id, poll, instruments[poll["instrument"]])
+            if "instrument" in poll
+            else _poll(poll_id, poll, defaults)
+            for poll_id, poll in data["polls"].items()
+        },
         role_plays={
             play_id: _role_play(play_id, play) for play_id, play in data["role_plays"].items()
         },
@@ -217,6 +224,7 @@ def load_instrument(path: Path) -> Instrument:
         multiplier=data["multiplier"],
         reveal_threshold=data["reveal_threshold"],
         facilitator_only=private,
+        instrument=data["id"],
     )
     return Instrument(
         id=data["id"],
@@ -269,6 +277,20 @@ def _poll(poll_id: str, poll: dict[str, Any], defaults: Defaults) -> PollSpec:
         reveal_threshold=poll.get("reveal_threshold", defaults.reveal_threshold),
         max_length=poll.get("max_length", 280),
         facilitator_only=poll["facilitator_only"],
+    )
+
+
+def _instrument_poll(poll_id: str, poll: dict[str, Any], instrument: Instrument) -> PollSpec:
+    """Ask an instrument under the protocol's poll id: its wording, items and scoring, with
+    the protocol's choice of named or anonymous answers (the schema has checked the file
+    allows it)."""
+    anonymous = poll["anonymous"]
+    return replace(
+        instrument.poll,
+        id=poll_id,
+        anonymous=anonymous,
+        # Named answers are seen by the facilitator only unless the protocol says otherwise.
+        facilitator_only=poll.get("facilitator_only", not anonymous),
     )
 
 

@@ -171,6 +171,32 @@ class PollSchema(StrictSchema):
             raise ValidationError(errors)
 
 
+class InstrumentPollSchema(StrictSchema):
+    """A poll that asks an instrument under the protocol's own id, by name or anonymously.
+
+    The wording, items and scoring stay the instrument file's; the protocol chooses only
+    whether members answer by name.
+    """
+
+    instrument = _identifier(required=True)
+    anonymous = fields.Boolean(required=True)
+    # Defaults to the opposite of anonymous: named answers go to the facilitator only.
+    facilitator_only = fields.Boolean()
+
+
+class PollEntry(fields.Field[dict[str, Any]]):
+    """A protocol's poll: its own question, or an instrument it names (with `instrument`)."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ValidationError("must be a mapping")
+        schema = InstrumentPollSchema() if "instrument" in value else PollSchema()
+        loaded: dict[str, Any] = schema.load(value)
+        return loaded
+
+
 class RoleSchema(StrictSchema):
     id = _identifier(required=True)
     name = _text(required=True)
@@ -284,7 +310,7 @@ class ProtocolSchema(StrictSchema):
     # A missing defaults mapping gets the same values as an empty one.
     defaults = fields.Nested(DefaultsSchema, load_default=lambda: DefaultsSchema().load({}))
     problem_areas = fields.List(_identifier(), load_default=list)
-    polls = IdMap(fields.Nested(PollSchema), load_default=dict)
+    polls = IdMap(PollEntry(), load_default=dict)
     role_plays = IdMap(fields.Nested(RolePlaySchema), load_default=dict)
     blocks = IdMap(fields.List(fields.Nested(StepSchema)), load_default=dict)
     course = fields.Nested(CourseSchema)
@@ -295,9 +321,17 @@ class ProtocolSchema(StrictSchema):
         validate=validate.Length(min=1, error="needs at least one session"),
     )
 
-    def __init__(self, *, instrument_ids: Collection[str] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        instrument_ids: Collection[str] = (),
+        named_only: Collection[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        """`named_only` are the instruments whose files forbid asking them anonymously."""
         super().__init__(**kwargs)
         self.instrument_ids = frozenset(instrument_ids)
+        self.named_only = frozenset(named_only)
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _check_references(self, data: dict[str, Any], original_data: Any, **kwargs: Any) -> None:
@@ -312,6 +346,8 @@ class ProtocolSchema(StrictSchema):
         blocks = _keys(raw.get("blocks"))
         for poll_id in polls & self.instrument_ids:
             _add(errors, ("polls", poll_id), "is also the id of an instrument; rename the poll")
+        for poll_id, poll in _items(raw.get("polls")):
+            self._check_instrument_poll(errors, ("polls", poll_id), poll)
         areas = raw.get("problem_areas")
         for index, first in _duplicates(_list(areas)):
             _add(errors, ("problem_areas", index), f"repeats problem_areas[{first}]")
@@ -455,6 +491,26 @@ class ProtocolSchema(StrictSchema):
             elif measure not in opened:
                 # A measure is recorded from the answers to the step that asks it.
                 _add(errors, where, f"no step of this session opens {measure!r}")
+
+    def _check_instrument_poll(
+        self, errors: Errors, path: tuple[Any, ...], poll: dict[str, Any]
+    ) -> None:
+        instrument = poll.get("instrument")
+        if not isinstance(instrument, str):
+            return  # a poll of the protocol's own, or a field error reported already
+        if instrument not in self.instrument_ids:
+            _add(
+                errors,
+                (*path, "instrument"),
+                f"unknown instrument {instrument!r}{_choices(self.instrument_ids)}",
+            )
+        elif instrument in self.named_only and _flag(poll, "anonymous", False) is True:
+            _add(
+                errors,
+                (*path, "anonymous"),
+                f"must be false: instrument {instrument!r} may not be asked anonymously "
+                "(its file says anonymous_allowed: false)",
+            )
 
     @staticmethod
     def _check_step_references(

@@ -693,10 +693,9 @@ class Service(CourseActions, Withdrawal):
         """Return the session's instruments, by their polls' spec ids."""
         found = {}
         for poll in state.polls.values():
-            try:
-                found[poll.spec.id] = self._catalog.instrument(poll.spec.id)
-            except KeyError:
-                continue  # a protocol's own poll
+            instrument = self._catalog.instrument_of(poll.spec)
+            if instrument is not None:  # else a protocol's own poll
+                found[poll.spec.id] = instrument
         return found
 
     # -- the audit log ----------------------------------------------------------------

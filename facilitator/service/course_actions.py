@@ -528,10 +528,8 @@ class CourseActions:
         for alert in session.risk_alerts:
             if not alert.open:
                 continue
-            try:
-                title = self._catalog.instrument(session.polls[alert.poll_id].spec.id).title
-            except KeyError:
-                title = ""
+            instrument = self._catalog.instrument_of(session.polls[alert.poll_id].spec)
+            title = instrument.title if instrument else ""
             view = risk_alert(session, alert, title)
             carried.append(
                 cc.AlertToCarry(

@@ -454,7 +454,7 @@ def risk_alert_rows(
     rows = []
     for n, session in sorted(sessions.items()):
         for alert in session.risk_alerts:
-            instrument = instruments.get(session.polls[alert.poll_id].spec.id)
+            instrument = instruments.get(session.polls[alert.poll_id].spec.instrument_id or "")
             view = risk_alert(session, alert, instrument.title if instrument else "")
             later = carried.pop((n, alert.id), None)
             action, note, by, at = alert.action, alert.note, alert.acted_by, alert.acted_at

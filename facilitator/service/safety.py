@@ -58,16 +58,16 @@ class SafetyExtras:
             **self._inner.console(state),
             "risk_alerts": [self._alert(state, alert) for alert in state.risk_alerts],
             "safety": self.safety(state.protocol_id),
-            "polls": self.polls(facilitator_polls(state)),
+            "polls": self.polls(state),
             "suggestions": self._suggestions(state),
         }
 
-    def polls(self, polls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def polls(self, state: SessionState) -> list[dict[str, Any]]:
         """Give the console's instrument polls their severity bands and attribution line,
         and each named total its band."""
         shown = []
-        for poll in polls:
-            instrument = self._instrument(poll["spec_id"])
+        for poll in facilitator_polls(state):
+            instrument = self._catalog.instrument_of(state.polls[poll["poll_id"]].spec)
             if instrument is None:
                 shown.append(poll)
                 continue
@@ -92,8 +92,8 @@ class SafetyExtras:
         PHQ-9 after a positive PHQ-2, until the member has answered the follow-up."""
         found = []
         for poll in state.polls.values():
-            follow_up = FOLLOW_UPS.get(poll.spec.id)
-            screen = self._instrument(poll.spec.id)
+            screen = self._catalog.instrument_of(poll.spec)
+            follow_up = FOLLOW_UPS.get(screen.id) if screen else None
             after = self._instrument(follow_up) if follow_up else None
             if screen is None or after is None or not screen.severity or follow_up is None:
                 continue
@@ -120,7 +120,8 @@ class SafetyExtras:
             for pid, answer in poll.answers.items():
                 total = instrument_total(poll.spec, answer)
                 answered = any(
-                    p.spec.id == follow_up and pid in p.voters for p in state.polls.values()
+                    p.spec.instrument_id == follow_up and pid in p.voters
+                    for p in state.polls.values()
                 )
                 if total > lowest.max and not answered:
                     found.append(
@@ -145,9 +146,8 @@ class SafetyExtras:
 
     def _alert(self, state: SessionState, alert: RiskAlert) -> dict[str, Any]:
         poll = state.polls[alert.poll_id]
-        try:
-            instrument = self._catalog.instrument(poll.spec.id)
-        except KeyError:
+        instrument = self._catalog.instrument_of(poll.spec)
+        if instrument is None:
             return risk_alert(state, alert)  # a protocol's own poll: its id names it
         view = risk_alert(state, alert, instrument.title)
         answer = poll.answers.get(alert.participant_id)
