@@ -391,3 +391,57 @@ def test_the_last_sessions_check_self_harm_and_the_referral_check(
         assert any("referral check" in item for item in last), protocol.id
         pre_group = protocol.session(0).fidelity
         assert any("refer elsewhere" in item for item in pre_group), protocol.id
+
+
+NAMED_INSTRUMENTS = """\
+id: named-instruments
+version: 1
+title: Instruments by name
+source: test file
+polls:
+  who5_named: {instrument: who-5, anonymous: false}
+  phq2_room: {instrument: phq-2, anonymous: true}
+  phq9_shared: {instrument: phq-9, anonymous: false, facilitator_only: false}
+sessions:
+  - n: 1
+    phase: initial
+    title: One
+    steps:
+      - {kind: check_in, title: Well-being, minutes: 5, poll: who5_named}
+      - {kind: check_in, title: Screen, minutes: 5, poll: phq2_room}
+      - {kind: check_in, title: Questionnaire, minutes: 5, poll: phq9_shared}
+"""
+
+
+def test_a_protocol_asks_an_instrument_by_name_under_its_own_poll_id(tmp_path: Path) -> None:
+    path = tmp_path / "named-instruments.yaml"
+    path.write_text(NAMED_INSTRUMENTS, encoding="utf-8")
+    instruments = _shipped_instruments()
+    polls = load_protocol(path, instruments).polls
+    who5 = instruments["who-5"].poll
+    named = polls["who5_named"]
+    assert (named.id, named.instrument_id, named.type) == ("who5_named", "who-5", who5.type)
+    assert (named.question, named.options, named.scores) == (
+        who5.question,
+        who5.options,
+        who5.scores,
+    )
+    assert (named.items, named.multiplier) == (who5.items, 4)
+    assert (named.anonymous, named.facilitator_only) == (False, True)
+    assert who5.anonymous  # the instrument's own poll is still anonymous
+    room = polls["phq2_room"]
+    assert (room.instrument_id, room.anonymous, room.facilitator_only) == ("phq-2", True, False)
+    # A risk instrument keeps its risk item under another id.
+    shared = polls["phq9_shared"]
+    assert shared.has_risk_item and not shared.anonymous and not shared.facilitator_only
+    check_spec(shared)
+
+
+def test_ipt_g_12_asks_the_half_way_who5_by_name(catalog: Catalog) -> None:
+    protocol = catalog.protocol("ipt-g-12")
+    [step] = [s for s in protocol.session(7).steps if s.poll == "who5_named"]
+    spec = catalog.poll("ipt-g-12", "who5_named")
+    assert (spec.instrument_id, spec.anonymous, spec.facilitator_only) == ("who-5", False, True)
+    assert catalog.instrument_of(spec) is catalog.instrument("who-5")
+    assert catalog.polls_for("ipt-g-12")["who5_named"] == spec
+    assert step.minutes == 5

@@ -97,6 +97,16 @@ BROKEN = {
     ),
     "weekly_measure_not_scale.yaml": ("course.weekly_measure", "must be of type scale"),
     "weekly_measure_unknown.yaml": ("course.weekly_measure", "unknown poll 'moood'; known: mood"),
+    "instrument_poll_unknown.yaml": (
+        "polls.wellbeing.instrument",
+        "unknown instrument 'who-6'; known: gad-7, phq-2, phq-9, who-5",
+    ),
+    "instrument_poll_anonymous_risk.yaml": (
+        "polls.mood_screen.anonymous",
+        "must be false: instrument 'phq-9' may not be asked anonymously",
+    ),
+    "instrument_poll_extra_field.yaml": ("polls.wellbeing.question", "unknown field"),
+    "instrument_poll_no_choice.yaml": ("polls.screen.anonymous", "Missing data"),
     "instruments/duplicate_item.yaml": ("items[1].id", "duplicate item id"),
     "instruments/missing_licence.yaml": ("licence", "Missing data"),
     "instruments/risk_item_anonymous.yaml": ("anonymous_allowed", "risk item"),
