@@ -539,3 +539,20 @@ def test_summary_lists_each_named_members_ranking_in_order() -> None:
     polls = _Page(_section(summary_html(state, STARTED + MINUTE, tz=UTC), "Polls"))
     assert ["Name", "Order (first to last)"] in polls.rows
     assert ["Member 1", "work > sleep > friends"] in polls.rows
+
+
+def test_a_protocol_s_named_who5_exports_each_member_s_total_and_band_by_name() -> None:
+    from facilitator.library.catalog import Catalog
+
+    catalog = Catalog.load()
+    spec = catalog.poll("ipt-g-12", "who5_named")
+    state = new_session(2, start=True)
+    _poll(state, spec, [[0, 0, 0, 0, 0], [5, 5, 5, 5, 4]], at=STARTED + 1)
+    instrument = catalog.instrument_of(spec)
+    assert instrument is not None
+    text = results_csv(state, {spec.id: instrument})
+    rows = [r for r in _rows(text) if r["poll_id"] == "poll-1" and r["item"] == "total"]
+    assert [(r["participant"], r["answer"], r["band"]) for r in rows] == [
+        ("Member 1", "100", instrument.band(100).label),  # type: ignore[union-attr]
+        ("Member 2", "4", instrument.band(4).label),  # type: ignore[union-attr]
+    ]
