@@ -8,6 +8,7 @@ from facilitator.core import commands as c
 from facilitator.core import events as e
 from facilitator.core.engine import create, fold, handle
 from facilitator.core.errors import DomainError
+from facilitator.service.courses import LATE_AFTER, attendance_of
 from tests.factories import AGENDA, RISKY, T0, new_session
 
 
@@ -73,3 +74,13 @@ def test_added_members_replay() -> None:
     log += handle(state, c.AddMember(T0 + 2, "m-x", "Rosa", "Member 9", by="ana"))
     assert fold(log).participants == state.participants
     assert fold(log).participants["m-x"].no_phone
+
+
+def test_a_member_added_late_without_a_phone_counts_as_present_from_the_start() -> None:
+    state = new_session(1, start=True)
+    late = T0 + 100 + LATE_AFTER + 60
+    handle(state, c.AddMember(late, "m-x", "Rosa", "Member 9", by="ana"))
+    handle(state, c.Join(late, "p9", "Ben", "Member 10"))
+    handle(state, c.End(late + 60))
+    found = attendance_of(state, ["p1", "m-x", "p9"])
+    assert found == {"p1": "present", "m-x": "present", "p9": "late"}
