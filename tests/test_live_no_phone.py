@@ -36,8 +36,9 @@ def _connect(server: Server, token: str, label: str, clients: list[Client]) -> C
 
 
 def _member(view: dict[str, Any], name: str) -> dict[str, Any]:
-    (found,) = [m for m in view["participants"] if m["name"] == name]
-    return found
+    found: list[dict[str, Any]] = [m for m in view["participants"] if m["name"] == name]
+    (member,) = found
+    return member
 
 
 def test_a_member_without_a_phone_is_added_and_answers_by_interview(
