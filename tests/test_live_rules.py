@@ -44,6 +44,7 @@ VALID: dict[str, dict[str, Any]] = {
     "acknowledge_signal": {"signal_id": "signal-1"},
     "record_risk_action": {"alert_id": "alert-1", "action": "spoke_with_them"},
     "enter_answer": {"poll_id": "poll-1", "participant_id": "PARTICIPANT", "value": 5},
+    "add_member": {"name": "Rosa"},
     "record_course_risk_action": {"alert_id": "m1-alert-1", "action": "spoke_with_them"},
     "compose_role_play": {
         "situation": "Asking a brother for help with the children.",

@@ -671,11 +671,13 @@ function renderRoster() {
   const members = view.participants;
   const here = members.filter((m) => m.present);
   const open = view.polls.find((p) => p.phase === "open");
+  byId("add-member-form").hidden = view.phase === "ended";
   byId("roster-count").textContent = `${here.filter((m) => m.connected).length} connected of ${here.length}` + (open ? ` · ${open.count} answered` : "");
   fill(
     byId("roster"),
     members.map((m) => {
-      const state = m.removed ? ["removed", "gone"] : !m.present ? ["left", "gone"] : m.connected ? ["here", ""] : ["away", "away"];
+      // A member without a phone is never connected: "no phone" says why, not "away".
+      const state = m.removed ? ["removed", "gone"] : !m.present ? ["left", "gone"] : m.no_phone ? ["no phone", ""] : m.connected ? ["here", ""] : ["away", "away"];
       return h(
         "li",
         { class: "row" },
@@ -692,6 +694,18 @@ function renderRoster() {
       );
     }),
   );
+}
+
+async function addMember(event) {
+  event.preventDefault();
+  const name = byId("add-member-name");
+  const ack = await command("add_member", { name: name.value.trim() || null });
+  if (!ack.ok) {
+    byId("add-member-error").textContent = ack.error.message;
+    return;
+  }
+  byId("add-member-error").textContent = "";
+  name.value = "";
 }
 
 function remove(member) {
@@ -759,6 +773,10 @@ function courseMember(member) {
       h("strong", { text: member.name }),
       h("span", { class: `tag ${member.present_now ? "" : "gone"}`, text: member.present_now ? "here now" : "not here" }),
       member.flag ? h("span", { class: "tag away", text: `Check in with this member: missed ${missed} in a row` }) : null,
+      // A member who came without a phone: brought in as themselves, for interviews.
+      !member.present_now && view.phase !== "ended"
+        ? h("button", { type: "button", class: "quiet", "data-key": `here-${member.id}`, "aria-label": `Here without a phone: ${member.name}`, text: "Here without a phone", on: { click: () => command("add_member", { member_id: member.id }) } })
+        : null,
     ),
     memberAbout(member),
   );
@@ -954,6 +972,7 @@ function wire() {
     command("open_poll", { poll: byId("poll-choice").value });
   });
   byId("enter-answer-form").addEventListener("submit", enterAnswer);
+  byId("add-member-form").addEventListener("submit", addMember);
   byId("support-sound").checked = soundOn();
   byId("support-sound").addEventListener("change", (event) => setSound(event.target.checked));
   byId("rp-choice").addEventListener("change", () => renderAssignments());

@@ -47,6 +47,18 @@ class Join(Command):
 
 
 @dataclass(frozen=True)
+class AddMember(Command):
+    """A facilitator adds a member who has no phone: they take part by interview (the
+    facilitator enters their answers), and are in the session as any member is."""
+
+    participant_id: str
+    # The name the facilitator typed, or None to use the generated pseudonym.
+    display_name: str | None
+    pseudonym: str
+    by: str = ""
+
+
+@dataclass(frozen=True)
 class Leave(Command):
     participant_id: str
 

@@ -56,6 +56,10 @@ class ParticipantJoined(Event):
     # of older releases, which asked for no consent.
     consented_at: float | None = None
     consent_version: str = ""
+    # Added by a facilitator (this account) for a member without a phone, who takes
+    # part by interview; False and "" for a member who joined on their phone.
+    no_phone: bool = False
+    added_by: str = ""
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ def _apply_joined(state: SessionState, ev: e.ParticipantJoined) -> None:
         ev.at,
         consented_at=ev.consented_at,
         consent_version=ev.consent_version,
+        no_phone=ev.no_phone,
     )
 
 

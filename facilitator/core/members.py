@@ -20,13 +20,33 @@ def _join(state: SessionState, cmd: c.Join) -> list[e.Event]:
         raise DomainError("the session is locked: no one new can join", "locked")
     if cmd.participant_id in state.participants:
         raise DomainError(f"participant {cmd.participant_id!r} has already joined", "conflict")
-    typed = (cmd.display_name or "").strip()
-    name = typed or nonempty(cmd.pseudonym, "a pseudonym")
+    typed, name = _free_name(state, cmd.participant_id, cmd.display_name, cmd.pseudonym)
+    consent = (cmd.consented_at, cmd.consent_version)
+    return [e.ParticipantJoined(cmd.participant_id, name, typed, cmd.at, *consent)]
+
+
+def _add(state: SessionState, cmd: c.AddMember) -> list[e.Event]:
+    # Not refused when joining is locked: the lock keeps out codes typed on phones,
+    # and the facilitator adding someone is the one deciding who is in the room.
+    not_ended(state, "add a member")
+    typed, name = _free_name(state, cmd.participant_id, cmd.display_name, cmd.pseudonym)
+    return [
+        e.ParticipantJoined(cmd.participant_id, name, typed, cmd.at, no_phone=True, added_by=cmd.by)
+    ]
+
+
+def _free_name(
+    state: SessionState, participant_id: str, display_name: str | None, pseudonym: str
+) -> tuple[bool, str]:
+    """Return whether a name was typed, and the name: typed, or else the pseudonym."""
+    if participant_id in state.participants:
+        raise DomainError(f"participant {participant_id!r} has already joined", "conflict")
+    typed = (display_name or "").strip()
+    name = typed or nonempty(pseudonym, "a pseudonym")
     taken = {m.name.casefold() for m in state.participants.values() if m.present}
     if name.casefold() in taken:
         raise DomainError(f"the name {name!r} is taken in this session", "conflict")
-    consent = (cmd.consented_at, cmd.consent_version)
-    return [e.ParticipantJoined(cmd.participant_id, name, bool(typed), cmd.at, *consent)]
+    return bool(typed), name
 
 
 def _leave(state: SessionState, cmd: c.Leave) -> list[e.Event]:
@@ -66,6 +86,7 @@ def _unlock(state: SessionState, cmd: c.UnlockJoining) -> list[e.Event]:
 
 DECIDERS: dict[type[c.Command], Decider] = {
     c.Join: _join,
+    c.AddMember: _add,
     c.Leave: _leave,
     c.RemoveParticipant: _remove,
     c.EraseParticipant: _erase,

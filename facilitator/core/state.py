@@ -70,6 +70,8 @@ class Participant:
     consent_version: str = ""
     # Their name and named answers were erased; `name` is ERASED_NAME from then on.
     erased: bool = False
+    # Added by a facilitator, without a phone: their answers are entered by interview.
+    no_phone: bool = False
 
     @property
     def present(self) -> bool:

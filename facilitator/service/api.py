@@ -24,7 +24,7 @@ from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
 from facilitator.library.loader import Instrument
 from facilitator.service import audience, audit, exports
-from facilitator.service.codes import grouped_code
+from facilitator.service.codes import grouped_code, new_pseudonym
 from facilitator.service.consent import consent_text
 from facilitator.service.course_actions import CourseActions
 from facilitator.service.courses import CourseService
@@ -362,6 +362,37 @@ class Service(CourseActions, Withdrawal):
             version,
             command_id,
         )
+
+    def add_member(
+        self,
+        actor: Actor,
+        *,
+        name: str | None = None,
+        member_id: str | None = None,
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Add a member who has no phone, by the name given or else a pseudonym: their
+        answers are entered by interview. In a meeting of a course they are enrolled in
+        the course too, so that their attendance and measures stay with them; with
+        `member_id`, a member of the course (who came without a phone before) comes in."""
+        audience.check_event(actor, "add_member")
+        state = self.sessions.current(actor.session_id)
+        audience.check_runs(actor, state)
+        typed = (name or "").strip() or None
+        if member_id is not None:
+            participant_id, typed = self.course_member_here(state, member_id)
+        elif state.course_id:
+            participant_id, typed = self.enroll_without_phone(state, typed, command_id)
+        else:
+            participant_id = "m-" + secrets.token_urlsafe(8)
+
+        def adding(st: SessionState, at: float) -> c.Command:
+            taken = {m.name for m in st.participants.values() if m.present}
+            return c.AddMember(at, participant_id, typed, new_pseudonym(taken), by=actor.user)
+
+        ack = self._command(actor, adding, version, command_id)
+        return {**ack, "participant_id": participant_id}
 
     def add_note(
         self, actor: Actor, *, text: str, command_id: str, version: int | None = None

@@ -57,6 +57,7 @@ FACILITATOR_COMMANDS = frozenset(
         "acknowledge_signal",
         "record_risk_action",
         "enter_answer",
+        "add_member",
         "record_course_risk_action",
         "add_note",
         "member_round_next",

@@ -7,6 +7,8 @@ the meeting ends.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from collections.abc import Sequence
 from contextlib import suppress
@@ -426,6 +428,40 @@ class CourseActions:
 
         state = self.courses.run(course_id, enrolling)
         return self._membership(state, member_id)
+
+    def course_member_here(self, session: SessionState, member_id: str) -> tuple[str, str]:
+        """Return the id and name a member of the meeting's course comes in by, without
+        a phone: the same member as every week, so that their records stay theirs."""
+        if not session.course_id:
+            raise Refused("conflict", "only a meeting of a course has members to bring in")
+        member = self.courses.current(session.course_id).members.get(member_id)
+        if member is None or member.withdrawn:
+            raise Refused("not_found", "the course has no such member")
+        return member.id, member.name
+
+    def enroll_without_phone(
+        self, session: SessionState, name: str | None, command_id: str
+    ) -> tuple[str, str]:
+        """Enroll in the meeting's course a member the facilitator adds, who has no
+        phone; return their member id and course name, which the meeting uses too.
+
+        The id is drawn from the console's command id, and the enrolment is recorded
+        under it: a retried command enrolls no second member.
+        """
+        if session.phase is SessionPhase.ENDED:
+            raise DomainError("the session has ended: cannot add a member", "illegal_state")
+        drawn = hashlib.sha256(f"{session.id}/{command_id}".encode()).digest()[:6]
+        member_id = "c-" + base64.urlsafe_b64encode(drawn).decode()
+        typed = (name or "").strip()
+
+        def enrolling(state: CourseState, at: float) -> cc.CourseCommand:
+            taken = {m.name for m in state.members.values() if not m.withdrawn}
+            return cc.Enroll(at, member_id, typed or None, new_pseudonym(taken))
+
+        state = self.courses.run(
+            session.course_id, enrolling, command_id=f"add:{session.id}:{command_id}"
+        )
+        return member_id, state.members[member_id].name
 
     def _membership(self, state: CourseState, member_id: str) -> dict[str, Any]:
         member = state.members[member_id]

@@ -220,7 +220,9 @@ def attendance_of(meeting: SessionState, members: Sequence[str]) -> dict[str, st
             found[member_id] = "absent"
         elif not joined.present and not joined.removed:
             found[member_id] = "left_early"
-        elif joined.joined_at > started + LATE_AFTER:
+        elif joined.joined_at > started + LATE_AFTER and not joined.no_phone:
+            # A member without a phone is added when the facilitator gets to it, not
+            # when they arrived: they count as there from the start.
             found[member_id] = "late"
         else:
             found[member_id] = "present"

@@ -63,6 +63,7 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
                 "present": member.present,
                 "removed": member.removed,
                 "erased": member.erased,
+                "no_phone": member.no_phone,
                 "answered": open_poll is not None and member.id in open_poll.voters,
             }
             for member in state.participants.values()

@@ -151,6 +151,12 @@ class EnterAnswer(Versioned):
     value = AnswerValue(required=True)
 
 
+class AddMember(Versioned):
+    name = Str(load_default=None, validate=validate.Length(max=NAME_MAX), allow_none=True)
+    # A member of the meeting's course who has come without a phone.
+    member_id = Str(load_default=None, validate=ID, allow_none=True)
+
+
 class ParticipantRef(Versioned):
     participant_id = Str(required=True, validate=ID)
 

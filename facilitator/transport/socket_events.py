@@ -54,6 +54,7 @@ EVENTS: dict[str, type[Schema]] = {
     "acknowledge_signal": s.SignalRef,
     "record_risk_action": s.RiskActionRef,
     "enter_answer": s.EnterAnswer,
+    "add_member": s.AddMember,
     "record_course_risk_action": s.RiskActionRef,
     "add_note": s.Text,
     "member_round_next": s.Versioned,
