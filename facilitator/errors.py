@@ -43,6 +43,7 @@ STATUS = {
     "unknown_code": 404,
     "conflict": 409,
     "not_meeting": 409,
+    "name_taken": 409,
     "stale_version": 409,
     "rate_limited": 429,
     "busy": 503,

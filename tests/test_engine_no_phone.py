@@ -58,7 +58,7 @@ def test_no_member_is_added_under_a_name_a_present_member_has() -> None:
     state = new_session(1)
     with pytest.raises(DomainError) as refused:
         handle(state, c.AddMember(T0 + 50, "m-x", "member 1", "Member 9", by="ana"))
-    assert refused.value.code == "conflict"
+    assert refused.value.code == "name_taken"
 
 
 def test_no_member_is_added_under_an_id_already_in_the_session() -> None:

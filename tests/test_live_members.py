@@ -144,7 +144,7 @@ def test_a_name_is_optional_and_a_pseudonym_is_given(
         timeout=5,
     )
     assert taken.status_code == 409
-    assert taken.json()["error"]["code"] == "conflict"
+    assert taken.json()["error"]["code"] == "name_taken"
 
 
 def test_a_locked_session_admits_no_one_new(

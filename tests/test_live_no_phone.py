@@ -66,7 +66,7 @@ def test_a_member_without_a_phone_is_added_and_answers_by_interview(
     (unnamed,) = [m for m in view["participants"] if m["id"] == blank["participant_id"]]
     assert unnamed["no_phone"] and unnamed["name"] not in ("", "Rosa", "Tomas")
     taken = console.call("add_member", {"name": "rosa"})
-    assert taken["error"]["code"] == "conflict"
+    assert taken["error"]["code"] == "name_taken"
 
     assert console.call("start_session")["ok"]
     assert console.call("open_poll", {"poll": "phq-9"})["ok"]

@@ -45,7 +45,8 @@ def _free_name(
     name = typed or nonempty(pseudonym, "a pseudonym")
     taken = {m.name.casefold() for m in state.participants.values() if m.present}
     if name.casefold() in taken:
-        raise DomainError(f"the name {name!r} is taken in this session", "conflict")
+        # Its own code: "conflict" means a race worth retrying, a taken name never is.
+        raise DomainError(f"the name {name!r} is taken in this session", "name_taken")
     return bool(typed), name
 
 

@@ -102,3 +102,31 @@ def test_a_new_support_request_sounds_only_when_the_sound_is_on(
             phone.close()
     finally:
         console.close()
+
+
+def test_the_console_adds_a_member_without_a_phone_and_enters_their_answers(
+    open_console: OpenScreen, server: Server, facilitator: Facilitator
+) -> None:
+    links = facilitator.create_session("group-ipt-8", 0)
+    page = open_console(f"/console/{links['session_id']}").page
+    console = Client(server.url, links["console_token"], "console").connect()
+    try:
+        assert console.call("start_session")["ok"]
+        form = page.locator("#add-member-form")
+        form.get_by_label("Name").fill("Amara")
+        form.get_by_role("button", name="Add member").click()
+        roster = page.locator("#roster")
+        expect(roster).to_contain_text("Amara")
+        expect(roster).to_contain_text("no phone")
+        expect(form.get_by_label("Name")).to_have_value("")
+        # A second member by the same name is refused in words, beside the form.
+        form.get_by_label("Name").fill("amara")
+        form.get_by_role("button", name="Add member").click()
+        expect(page.locator("#add-member-error")).not_to_be_empty()
+        # She is offered in the form that enters answers asked aloud.
+        assert console.call("open_poll", {"poll": "phq-9"})["ok"]
+        entering = page.locator("#enter-answer-form")
+        expect(entering).to_be_visible()
+        expect(entering.get_by_label("Member")).to_contain_text("Amara")
+    finally:
+        console.close()
