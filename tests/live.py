@@ -293,8 +293,18 @@ class Client:
             return [data for event, data in self.received if event == name]
 
     def latest(self, name: str = "view") -> Any:
+        """Return the newest `name` received; for views, the one of the highest version.
+
+        Views of one session can arrive out of order when processes publish them through
+        the message queue; a screen keeps the highest version (docs/events.md), and so
+        does this.
+        """
         found = self.events(name)
-        return found[-1] if found else None
+        if not found:
+            return None
+        if name == "view" and all(isinstance(v, dict) and "version" in v for v in found):
+            return max(reversed(found), key=lambda view: view["version"])
+        return found[-1]
 
     def wait_for(self, check: Callable[[Any], Any], name: str = "view", timeout: float = 10) -> Any:
         """Wait until the latest `name` event passes `check`; return it."""
