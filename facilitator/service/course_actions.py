@@ -24,7 +24,8 @@ from facilitator.core.fidelity import PRE_GROUP
 from facilitator.core.spec import StepKind
 from facilitator.core.state import Decision, Fidelity, RiskAction, SessionPhase, SessionState
 from facilitator.errors import Refused
-from facilitator.service import audience, audit
+from facilitator.service import audience, audit, course_exports
+from facilitator.service.charts import trend_svg
 from facilitator.service.codes import (
     RELINK_MINUTES,
     grouped_code,
@@ -32,7 +33,7 @@ from facilitator.service.codes import (
     new_relink_code,
     normalize_code,
 )
-from facilitator.service.course_views import course_alert
+from facilitator.service.course_views import course_alert, course_view, measure_title
 from facilitator.service.courses import CourseService, attendance_of, measures_of
 from facilitator.service.limits import address_key
 from facilitator.service.safety import RISK_ACTIONS
@@ -121,8 +122,6 @@ class CourseActions:
 
     def course(self, user: str, course_id: str) -> dict[str, Any]:
         """Return the course view, to its facilitators and supervisors."""
-        from facilitator.service.course_views import course_view
-
         state = self.courses.current(course_id)
         seat = audience.check_course_reads(user, state)
         view = {**course_view(state, self._instruments()), "seat": seat.value, "role": seat.value}
@@ -283,9 +282,6 @@ class CourseActions:
 
     def trend_svg(self, user: str, course_id: str, member_id: str, measure: str) -> str:
         """Return one member's scores of one measure across meetings, as an SVG chart."""
-        from facilitator.service.charts import trend_svg
-        from facilitator.service.course_views import measure_title
-
         state = self.courses.current(course_id)
         audience.check_course_reads(user, state)
         if member_id not in state.members:
@@ -303,7 +299,6 @@ class CourseActions:
 
     def course_export(self, user: str, course_id: str, kind: str, address: str) -> Download:
         """Return one of a course's exports, to those who may read them."""
-        from facilitator.service import course_exports
         from facilitator.service.api import Download
 
         state = self.courses.current(course_id)
@@ -731,11 +726,7 @@ class CourseActions:
             return 3
 
     def _steps_forward(self, course: CourseState) -> bool:
-        try:
-            spec = self._catalog.protocol(course.protocol_id).course
-        except KeyError:
-            return False
-        return spec is not None and spec.steps_carried_forward
+        return steps_carried_forward(self._catalog, course)
 
     def _measure_ids(self, course: CourseState, n: int) -> list[str]:
         try:
@@ -776,15 +767,17 @@ class CourseExtras:
             return {}
         if participant_id not in course.members:
             return {}  # a guest: nothing of the course
-        forward = self._steps_forward(course)
+        forward = steps_carried_forward(self._courses.catalog, course)
         return {"course": personal_course(course, state, participant_id, forward)}
 
-    def _steps_forward(self, course: CourseState) -> bool:
-        try:
-            spec = self._courses.catalog.protocol(course.protocol_id).course
-        except KeyError:
-            return False
-        return spec is not None and spec.steps_carried_forward
+
+def steps_carried_forward(catalog: Catalog, course: CourseState) -> bool:
+    """Tell whether the course's protocol has members choose a weekly step."""
+    try:
+        spec = catalog.protocol(course.protocol_id).course
+    except KeyError:
+        return False
+    return spec is not None and spec.steps_carried_forward
 
 
 def console_course(course: CourseState, session: SessionState) -> dict[str, Any]:

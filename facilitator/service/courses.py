@@ -25,7 +25,7 @@ from facilitator.core.course_state import CourseState, Meeting
 from facilitator.core.errors import DomainError
 from facilitator.core.poll_kinds import instrument_total
 from facilitator.core.spec import PollType
-from facilitator.core.state import PollPhase, SessionPhase, SessionState
+from facilitator.core.state import PollPhase, SessionState
 from facilitator.errors import Refused
 from facilitator.library.catalog import Catalog
 from facilitator.service.codes import new_join_code
@@ -262,7 +262,3 @@ def _band(catalog: Catalog, instrument_id: str, score: int) -> str:
     except KeyError:
         return ""
     return found.label if found is not None else ""
-
-
-def meeting_over(meeting: SessionState) -> bool:
-    return meeting.phase is SessionPhase.ENDED
