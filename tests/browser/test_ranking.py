@@ -103,6 +103,8 @@ def test_the_ranking_passes_axe_the_keyboard_reaches_it_and_the_console_draws_it
     try:
         expect(desk.locator("#roster li")).to_have_count(3)
         desk.get_by_role("button", name="Start session").click()
+        # Choose once the started session is on screen: its view redraws the poll list.
+        expect(desk.get_by_role("button", name="End session")).to_be_enabled()
         desk.get_by_label("Poll to open").select_option("priorities")
         desk.get_by_role("button", name="Open poll").click()
         page = phone.page
