@@ -48,3 +48,13 @@ def broader(tag: str) -> tuple[str, ...]:
     """
     parts = tag.split("-")
     return tuple("-".join(parts[:end]) for end in range(len(parts), 0, -1))
+
+
+def region_code(text: object) -> str:
+    """Return a region code (ISO 3166 `MX`, or a UN M.49 area `419`) in upper case, or
+    raise ValueError."""
+    code = str(text).upper() if isinstance(text, str | int) else ""
+    shaped = (len(code) == 2 and code.isalpha()) or (len(code) == 3 and code.isdigit())
+    if not shaped or code not in _names().territories or code == "ZZ":
+        raise ValueError(f"{text!r} is not a region code such as MX, FR or 419")
+    return code

@@ -13,6 +13,7 @@ from marshmallow import Schema, fields
 from facilitator.core.poll_kinds import protocol_types
 from facilitator.library.catalog import SHIPPED_DIR, check_files, files_in
 from facilitator.library.schema import IdMap, InstrumentSchema, ProtocolSchema
+from facilitator.service.crisis import read_crisis_file
 
 BROKEN_DIR = Path(__file__).parent / "broken_protocols"
 README = SHIPPED_DIR / "README.md"
@@ -310,10 +311,16 @@ def test_every_poll_type_a_protocol_may_use_is_documented_in_the_readme() -> Non
 
 def test_readme_examples_are_valid(tmp_path: Path) -> None:
     blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 4
     (tmp_path / "instruments").mkdir()
     protocol, instrument = tmp_path / "example.yaml", tmp_path / "instruments" / "example.yaml"
-    protocol.write_text(blocks[0], encoding="utf-8")
-    instrument.write_text(blocks[1], encoding="utf-8")
+    translation, crisis = tmp_path / "example.es.yaml", tmp_path / "es.yaml"
+    for path, block in zip((protocol, instrument, translation, crisis), blocks, strict=True):
+        path.write_text(block, encoding="utf-8")
     reports = check_files([protocol, instrument])
-    assert [r.problems for r in reports] == [(), ()]
+    assert [(r.path, r.problems) for r in reports] == [
+        (protocol, ()),
+        (translation, ()),
+        (instrument, ()),
+    ]
+    assert read_crisis_file(crisis, "es").regions["MX"]["contacts"][0]["name"] == "Our clinic"
