@@ -94,7 +94,8 @@ class Protocol:
     safety: SafetySpec | None = None
     # The language of every text above (a BCP 47 tag).
     language: str = DEFAULT_LANGUAGE
-    # The protocol in each other language it offers, by tag, from its translation files.
+    # The protocol in each other language it offers, by tag, from its translation files;
+    # empty in a protocol returned by in_language.
     translations: Mapping[str, Protocol] = field(default_factory=dict, compare=False, repr=False)
     # The file as read: a translation's words are laid over it and loaded the same way.
     document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
