@@ -212,3 +212,15 @@ def test_validate_every_broken_file_fails() -> None:
 
 def test_validate_needs_a_path() -> None:
     assert _run("validate").exit_code == 2
+
+
+def test_validate_the_broken_translations_reports_each_beside_their_valid_original() -> None:
+    folder = BROKEN_DIR / "translations"
+    result = _run("validate", str(folder))
+    assert result.exit_code == 1
+    assert result.stdout == f"OK {folder / 'original.yaml'}: protocol translated, 1 sessions\n"
+    broken = {line.split(":")[0] for line in result.stderr.splitlines()}
+    assert broken == {str(path) for path in folder.glob("*.*.yaml")}
+    assert "not_text.es.yaml:9: polls.tried.options[1]: must be text (put it in quotes)" in (
+        result.stderr
+    )
