@@ -28,7 +28,7 @@ from facilitator.service.codes import grouped_code, new_pseudonym
 from facilitator.service.consent import consent_text
 from facilitator.service.course_actions import CourseActions
 from facilitator.service.courses import CourseService
-from facilitator.service.crisis import crisis_resources
+from facilitator.service.crisis import CrisisResources
 from facilitator.service.presence import Presence
 from facilitator.service.resync import Resync, SendHere
 from facilitator.service.sessions import MakeCommand, Outcome, SessionService
@@ -96,7 +96,7 @@ class Service(CourseActions, Withdrawal):
         presence: Presence,
         gateway: Gateway,
         admins: Sequence[str] = (),
-        crisis_file: Path | None = None,
+        crisis: CrisisResources | None = None,
         consent_file: Path | None = None,
     ) -> None:
         self.sessions = sessions
@@ -109,7 +109,7 @@ class Service(CourseActions, Withdrawal):
         self._presence = presence
         self._gateway = gateway
         self._admins = tuple(admins)
-        self._crisis_file = crisis_file
+        self._crisis = crisis or CrisisResources()
         self._consent_file = consent_file
 
     # -- connections ------------------------------------------------------------------
@@ -821,9 +821,9 @@ class Service(CourseActions, Withdrawal):
             )
         return self.sessions.clock(), self.consent()["version"]
 
-    def crisis(self) -> dict[str, Any]:
-        """Return the crisis resources every phone shows."""
-        return crisis_resources(self._crisis_file)
+    def crisis(self, language: str | None = None, region: str | None = None) -> dict[str, Any]:
+        """Return the crisis resources every phone shows, for a course's language and region."""
+        return self._crisis.for_course(language, region)
 
     def health(self) -> None:
         """Raise StorageError when this process cannot reach its store."""
