@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OpenScreen
+from tests.browser.room import Room
 from tests.browser.screens import AXE, Screen, join_on_phone
 from tests.live import Client, Facilitator, Server
 
@@ -28,7 +29,8 @@ UNNAMED = """() => Array.from(document.querySelectorAll('button, input:not([type
 
 
 def axe_problems(screen: Screen) -> list[str]:
-    screen.page.add_script_tag(path=str(AXE))
+    if not screen.page.evaluate("typeof axe !== 'undefined'"):
+        screen.page.add_script_tag(path=str(AXE))
     result: dict[str, Any] = screen.page.evaluate("axe.run(document)")
     return [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
@@ -117,3 +119,30 @@ def test_the_console_moves_by_keyboard_but_not_while_typing(
         assert watcher.wait_for(lambda v: v["step"]["index"] == 1)
     finally:
         watcher.close()
+
+
+def test_the_room_display_passes_axe_in_each_of_its_states(
+    open_display: OpenScreen, room: Room
+) -> None:
+    display = open_display(room.display_path, bypass_csp=True)
+    page = display.page
+    expect(page.locator("#qr path")).to_have_count(1)
+    problems = {"lobby": axe_problems(display)}
+    room.command("start_session")
+    expect(page.locator("#step-title")).to_have_text("How everyone is arriving today")
+    problems["running"] = axe_problems(display)
+    room.poll_to_room("mood", [7, 3, 7, 10, 0, 5])
+    expect(page.locator("#results .bars li")).to_have_count(11)
+    problems["chart"] = axe_problems(display)
+    room.command("jump_to_step", {"index": 2})
+    room.poll_to_room("feeling", ["calm", "Tired", "tired ", "hopeful", "anxious", "calm"])
+    expect(page.locator("#results-title")).to_have_text("One word for how you feel right now")
+    problems["words"] = axe_problems(display)
+    room.command("next_step")
+    room.role_play_debrief()
+    expect(page.locator("#rp-debrief li")).to_have_count(3)
+    problems["debrief"] = axe_problems(display)
+    room.command("end_session")
+    expect(page.locator("#step-title")).to_have_text("Thank you")
+    problems["ended"] = axe_problems(display)
+    assert problems == {state: [] for state in problems}
