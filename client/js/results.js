@@ -45,19 +45,12 @@ export function wordCloud(words) {
   return h("ul", { class: "cloud" }, placed);
 }
 
-function shortTextChart(summary) {
-  // Servers before word clouds sent the answers only: list them as they were.
-  if (!Array.isArray(summary.words)) return h("ul", {}, summary.texts.map((t) => h("li", { class: "note-text", text: t })));
-  return wordCloud(summary.words);
-}
-const optionList = (poll, value) => (Array.isArray(value) ? value.map((i) => poll.options[i]).join(", ") : poll.options[value]);
-
 const KINDS = {
   scale: { chart: counted, answer: (poll, a) => String(a.answer) },
   single_choice: { chart: counted, answer: (poll, a) => optionList(poll, a.answer) },
   multiple_choice: { chart: counted, answer: (poll, a) => optionList(poll, a.answer) },
   short_text: {
-    chart: shortTextChart,
+    chart: (summary) => wordCloud(summary.words),
     answer: (poll, a) => String(a.answer),
   },
   instrument: {

@@ -33,11 +33,16 @@ class Room:
         view = self.console.wait_for(lambda v: any(p["phase"] == "open" for p in v["polls"]))
         return str(next(p["poll_id"] for p in view["polls"] if p["phase"] == "open"))
 
-    def answer(self, poll_id: str, values: list[Any]) -> None:
-        for n, (phone, value) in enumerate(zip(self.phones, values, strict=False)):
-            payload = {"action_id": f"{poll_id}-{n}", "poll_id": poll_id, "value": value}
-            ack = phone.call("submit_answer", payload)
-            assert ack["ok"], ack
+    def answer(self, poll_id: str, values: list[Any], *, first: int = 0, round_: str = "") -> None:
+        """Answer from the phones from the `first` on, one value each (`round_` tells apart
+        the taps of a reopened poll)."""
+        for n, value in enumerate(values, start=first):
+            self.answer_one(n, poll_id, value, round_)
+
+    def answer_one(self, phone: int, poll_id: str, value: Any, round_: str = "") -> None:
+        payload = {"action_id": f"{poll_id}-{phone}{round_}", "poll_id": poll_id, "value": value}
+        ack = self.phones[phone].call("submit_answer", payload)
+        assert ack["ok"], ack
 
     def poll_to_room(self, poll: str, values: list[Any]) -> str:
         """Open a poll, answer it from the phones, close it and show its results."""
