@@ -13,6 +13,9 @@ from typing import Any
 #: Paths whose answers may be cached: the screens' modules, styles and vendor files,
 #: which hold no one's data. Everything else (API, sign-in, links, exports) is no-store.
 CACHEABLE = ("/assets/",)
+#: The phone page's service worker: no-cache, so that a phone asks for a changed one on
+#: every visit (revalidated by its ETag) instead of keeping an old one.
+REVALIDATED = ("/join-worker.js",)
 _HOST = re.compile(r"[A-Za-z0-9.\-:\[\]]{1,255}")
 
 StartResponse = Callable[..., Any]
@@ -46,7 +49,9 @@ def secure_headers(path: str, host: str, headers: list[tuple[str, str]]) -> list
         # Display and sign-in links carry tokens; they must not leave in a Referer.
         "Referrer-Policy": "no-referrer",
     }
-    if not path.startswith(CACHEABLE):
+    if path in REVALIDATED:
+        ours["Cache-Control"] = "no-cache"
+    elif not path.startswith(CACHEABLE):
         # Views, exports and tokens stay out of browser and proxy caches.
         ours["Cache-Control"] = "no-store"
     replaced = {name.lower() for name in ours}

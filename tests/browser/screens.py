@@ -60,8 +60,9 @@ class Screen:
     dialogs: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.page.on("request", self._request)
-        self.page.on("response", self._response)
+        # The context's, not the page's: a service worker's requests count too.
+        self.context.on("request", self._request)
+        self.context.on("response", self._response)
         self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         self.page.on("console", self._console)
         self.page.on("dialog", self._dialog)
