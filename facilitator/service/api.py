@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -98,6 +99,7 @@ class Service(CourseActions, Withdrawal):
         admins: Sequence[str] = (),
         crisis_file: Path | None = None,
         consent_file: Path | None = None,
+        time_zone: tzinfo | None = None,
     ) -> None:
         self.sessions = sessions
         self.courses = courses
@@ -111,6 +113,8 @@ class Service(CourseActions, Withdrawal):
         self._admins = tuple(admins)
         self._crisis_file = crisis_file
         self._consent_file = consent_file
+        # The zone of the printed summaries' times; None for the host's own.
+        self._time_zone = time_zone
 
     # -- connections ------------------------------------------------------------------
 
@@ -709,6 +713,7 @@ class Service(CourseActions, Withdrawal):
             body = exports.summary_html(
                 state,
                 self.sessions.clock(),
+                tz=self._time_zone,
                 titles=self._titles(state),
                 instruments=self._session_instruments(state),
             )

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from facilitator.service.print_style import PRINT_STYLE_SOURCE
+
 #: Paths whose answers may be cached: the screens' modules, styles and vendor files,
 #: which hold no one's data. Everything else (API, sign-in, links, exports) is no-store.
 CACHEABLE = ("/assets/",)
@@ -30,7 +32,8 @@ def content_security_policy(host: str) -> str:
         [
             "default-src 'self'",
             "script-src 'self'",
-            "style-src 'self'",
+            # The printed summaries' own stylesheet, by its hash: no other inline style.
+            f"style-src 'self' {PRINT_STYLE_SOURCE}",
             "img-src 'self' data:",
             f"connect-src 'self'{own}",
             "object-src 'none'",
