@@ -1,7 +1,7 @@
 // The participant's phone: join, follow the step, answer polls, see a private role
 // card, send private signals, and reach the crisis resources from every screen.
 
-import { api, byId, dateText, fill, h } from "./dom.js";
+import { api, byId, dateText, fill, h, sentence } from "./dom.js";
 import { Live, loadSocketIo, statusText } from "./live.js";
 import { resultsChart } from "./results.js";
 
@@ -370,14 +370,6 @@ async function relink(event) {
   // A seat kept from another phone's meeting is not this member's any more.
   if (me?.course) dropSeat();
   await attend();
-}
-
-/** A server message as a sentence: a capital first, a full stop last. */
-function sentence(text) {
-  const trimmed = String(text || "").trim();
-  if (!trimmed) return "";
-  const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 function forget(title, text) {

@@ -165,3 +165,29 @@ def test_the_phone_passes_axe_with_results_shown_offline_and_once_removed(
         console.close()
         for client in clients:
             client.close()
+
+
+def test_the_session_list_asking_to_delete_and_the_summary_pass_axe(
+    open_console: OpenScreen, server: Server, facilitator: Facilitator
+) -> None:
+    links = facilitator.create_session("browser-check", 1)
+    console = Client(server.url, links["console_token"], "console").connect()
+    try:
+        assert console.call("start_session")["ok"]
+        home = open_console("/", bypass_csp=True)
+        item = home.page.locator(f'li[data-session="{links["session_id"]}"]')
+        expect(item.locator(".tag").first).to_have_text("Running")
+        item.get_by_role("button", name="Delete…").click()
+        expect(item.get_by_role("group")).to_be_visible()
+        assert axe_problems(home) == []
+        assert home.page.evaluate(UNNAMED) == []
+        wanted, reached = tab_through(home)
+        assert wanted <= reached, f"not reached by Tab: {sorted(wanted - reached)}"
+
+        summary = open_console(
+            f"/api/sessions/{links['session_id']}/export/summary.html", bypass_csp=True
+        )
+        expect(summary.page.get_by_role("note")).to_contain_text("Confidential")
+        assert axe_problems(summary) == []
+    finally:
+        console.close()
