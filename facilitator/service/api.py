@@ -29,7 +29,7 @@ from facilitator.service.codes import grouped_code, new_pseudonym
 from facilitator.service.consent import consent_text
 from facilitator.service.course_actions import CourseActions
 from facilitator.service.courses import CourseService
-from facilitator.service.crisis import crisis_resources
+from facilitator.service.crisis import CrisisResources
 from facilitator.service.presence import Presence
 from facilitator.service.resync import Resync, SendHere
 from facilitator.service.sessions import MakeCommand, Outcome, SessionService
@@ -97,7 +97,7 @@ class Service(CourseActions, Withdrawal):
         presence: Presence,
         gateway: Gateway,
         admins: Sequence[str] = (),
-        crisis_file: Path | None = None,
+        crisis: CrisisResources | None = None,
         consent_file: Path | None = None,
         time_zone: tzinfo | None = None,
     ) -> None:
@@ -111,7 +111,7 @@ class Service(CourseActions, Withdrawal):
         self._presence = presence
         self._gateway = gateway
         self._admins = tuple(admins)
-        self._crisis_file = crisis_file
+        self._crisis = crisis or CrisisResources()
         self._consent_file = consent_file
         # The zone of the printed summaries' times; None for the host's own.
         self._time_zone = time_zone
@@ -234,9 +234,58 @@ class Service(CourseActions, Withdrawal):
         return self._command(actor, lambda st, at: c.ClosePoll(at, poll_id), version, command_id)
 
     def reveal_poll(
+        self,
+        actor: Actor,
+        *,
+        poll_id: str,
+        show: bool = True,
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Reveal a closed poll's results: to the room at once, or (`show` false) to the
+        facilitators only, to review before showing them."""
+        return self._command(
+            actor, lambda st, at: c.RevealPoll(at, poll_id, show), version, command_id
+        )
+
+    def show_results(
         self, actor: Actor, *, poll_id: str, command_id: str, version: int | None = None
     ) -> dict[str, Any]:
-        return self._command(actor, lambda st, at: c.RevealPoll(at, poll_id), version, command_id)
+        """Put a revealed poll's results on the room display and the phones."""
+        return self._command(actor, lambda st, at: c.ShowResults(at, poll_id), version, command_id)
+
+    def hide_results(
+        self, actor: Actor, *, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        """Take the shown results off the room display and the phones."""
+        return self._command(actor, lambda st, at: c.HideResults(at), version, command_id)
+
+    def pin_results(
+        self, actor: Actor, *, pinned: bool, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        """Keep the shown results up across step changes, or let the next step clear them."""
+        return self._command(actor, lambda st, at: c.PinResults(at, pinned), version, command_id)
+
+    def reopen_poll(
+        self, actor: Actor, *, poll_id: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        """Open a closed poll again; it is taken off the room until revealed again."""
+        return self._command(actor, lambda st, at: c.ReopenPoll(at, poll_id), version, command_id)
+
+    def hide_word(
+        self,
+        actor: Actor,
+        *,
+        poll_id: str,
+        word: str,
+        hidden: bool,
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Keep a word of a short-text poll off the room's word cloud, or let it back."""
+        return self._command(
+            actor, lambda st, at: c.HideWord(at, poll_id, word, hidden), version, command_id
+        )
 
     def push_role_play(
         self,
@@ -530,7 +579,9 @@ class Service(CourseActions, Withdrawal):
         state = self.sessions.current(actor.session_id)
         audience.seat_of(actor, state)
         seen = audience.version_for(actor, state.version, state.public_version)
-        if version == seen:
+        # The display is always sent its view: its answer count and who is here move
+        # without its version (see audience.display_changed).
+        if version == seen and actor.role is not Role.DISPLAY:
             return {"version": seen, "unchanged": True}
         return {"version": seen, **self._views(actor)}
 
@@ -560,7 +611,7 @@ class Service(CourseActions, Withdrawal):
         try:
             protocol = self._catalog.protocol(protocol_id)
         except KeyError:
-            raise Refused("not_found", f"no protocol {protocol_id!r}") from None
+            raise Refused("not_found", f"There is no protocol {protocol_id!r}.") from None
         return {
             "id": protocol.id,
             "title": protocol.title,
@@ -655,7 +706,7 @@ class Service(CourseActions, Withdrawal):
         actor = self._facilitator(user, session_id, address)
         audience.check_owns(actor, self.sessions.current(session_id), "choose who runs it")
         if self._store.password_hash(invitee) is None:
-            raise Refused("not_found", f"there is no facilitator account named {invitee!r}")
+            raise Refused("not_found", f"There is no facilitator account named {invitee!r}.")
 
         def inviting(state: SessionState, at: float) -> c.Command:
             audience.check_owns(actor, state, "choose who runs it")
@@ -690,7 +741,7 @@ class Service(CourseActions, Withdrawal):
     def export(self, user: str, session_id: str, kind: str, address: str) -> Download:
         """Return one of a session's exports, to its owner or a co-facilitator granted it."""
         if kind not in EXPORTS:
-            raise Refused("not_found", f"a session exports as {', '.join(EXPORTS)}")
+            raise Refused("not_found", f"A session exports as {', '.join(EXPORTS)}.")
         actor = self._facilitator(user, session_id, address)
         state = self.sessions.current(session_id)
         audience.check_exports(actor, state)
@@ -738,7 +789,7 @@ class Service(CourseActions, Withdrawal):
     def audit_export(self, user: str, of: str | None, kind: str, address: str) -> Download:
         """Return the readable audit entries as JSON Lines (jsonl) or CSV (csv)."""
         if kind not in ("jsonl", "csv"):
-            raise Refused("not_found", "the audit log exports as export.jsonl or export.csv")
+            raise Refused("not_found", "The audit log exports as export.jsonl or export.csv.")
         entries = audit.readable_by(self._store, user, self._admins, of)
         if kind == "csv":
             download = Download(audit.as_csv(entries), "text/csv", f"audit.{kind}")
@@ -766,13 +817,13 @@ class Service(CourseActions, Withdrawal):
         if consent is not True:
             raise Refused(
                 "consent_required",
-                "read what the group keeps and who sees it, and agree, before you join",
+                "Read what the group keeps and who sees it, and agree, before you join.",
             )
         return self.sessions.clock(), self.consent()["version"]
 
-    def crisis(self) -> dict[str, Any]:
-        """Return the crisis resources every phone shows."""
-        return crisis_resources(self._crisis_file)
+    def crisis(self, language: str | None = None, region: str | None = None) -> dict[str, Any]:
+        """Return the crisis resources every phone shows, for a course's language and region."""
+        return self._crisis.for_course(language, region)
 
     def health(self) -> None:
         """Raise StorageError when this process cannot reach its store."""

@@ -8,19 +8,22 @@ transport asks here; the service enforces here; nothing else decides these.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from enum import StrEnum
 from typing import Any, Protocol
 
+from facilitator.core import events as e
 from facilitator.core.course_state import CourseState
 from facilitator.core.state import SessionState
 from facilitator.errors import Refused
 from facilitator.service.tokens import Actor, Role
 from facilitator.service.views import (
+    answer_count,
     display_view,
     facilitator_view,
     participant_view,
     personal_view,
+    poll_open,
 )
 
 
@@ -49,6 +52,11 @@ FACILITATOR_COMMANDS = frozenset(
         "open_poll",
         "close_poll",
         "reveal_poll",
+        "show_results",
+        "hide_results",
+        "pin_results",
+        "reopen_poll",
+        "hide_word",
         "push_role_play",
         "start_debrief",
         "end_role_play",
@@ -82,17 +90,19 @@ EVENTS: dict[Role, frozenset[str]] = {
 }
 ALL_EVENTS = frozenset().union(*EVENTS.values())
 
-#: What the server sends: views, and the two notices that a screen must stop.
+#: What the server sends: views, the display's answer count, and the two notices that a
+#: screen must stop.
 VIEW, PERSONAL = "view", "personal"
+ANSWER_COUNT = "answer_count"  # to the room display after each answer to the open poll
 SESSION_DELETED = "session_deleted"  # to every screen of a session as it is erased
 ACCESS_ENDED = "access_ended"  # to a co-facilitator's consoles as they are removed
-SERVER_EVENTS = frozenset({VIEW, PERSONAL, SESSION_DELETED, ACCESS_ENDED})
+SERVER_EVENTS = frozenset({VIEW, PERSONAL, ANSWER_COUNT, SESSION_DELETED, ACCESS_ENDED})
 
 
 def check_event(actor: Actor, event: str) -> None:
     """Refuse an event that `actor`'s kind of token may never send."""
     if event not in EVENTS[actor.role]:
-        raise Refused("forbidden", f"a {actor.role} may not send {event}")
+        raise Refused("forbidden", f"A {actor.role} may not send {event}.")
 
 
 # -- seats and what they may do -------------------------------------------------------
@@ -105,12 +115,12 @@ def seat_of(actor: Actor, state: SessionState) -> Seat:
             return Seat.OWNER
         if actor.user in state.co_facilitators:
             return Seat.CO_FACILITATOR
-        raise Refused("forbidden", "you do not run this session")
+        raise Refused("forbidden", "You do not run this session.")
     if actor.role is Role.DISPLAY:
         return Seat.DISPLAY
     member = state.participants.get(actor.participant_id)
     if member is not None and member.removed:
-        raise Refused("removed", "you were removed from this session")
+        raise Refused("removed", "You were removed from this session.")
     return Seat.MEMBER
 
 
@@ -120,7 +130,7 @@ def admit(actor: Actor, state: SessionState) -> Seat:
     if seat is Seat.MEMBER:
         member = state.participants.get(actor.participant_id)
         if member is None or not member.present:
-            raise Refused("left", "you are no longer in this session")
+            raise Refused("left", "You are no longer in this session.")
     return seat
 
 
@@ -128,21 +138,23 @@ def check_runs(actor: Actor, state: SessionState) -> Seat:
     """Refuse anyone but the session's facilitators (its owner and co-facilitators)."""
     seat = seat_of(actor, state) if actor.role is Role.FACILITATOR else None
     if seat not in (Seat.OWNER, Seat.CO_FACILITATOR):
-        raise Refused("forbidden", "you do not run this session")
+        raise Refused("forbidden", "You do not run this session.")
     return seat
 
 
 def check_owns(actor: Actor, state: SessionState, what: str) -> None:
     """Refuse anyone but the owner: only they delete a session or choose who runs it."""
     if check_runs(actor, state) is not Seat.OWNER:
-        raise Refused("forbidden", f"only the facilitator who opened this session may {what}")
+        raise Refused("forbidden", f"Only the facilitator who opened this session may {what}.")
 
 
 def check_exports(actor: Actor, state: SessionState) -> None:
     """Refuse an export to anyone but the owner and co-facilitators granted exports."""
     if check_runs(actor, state) is Seat.OWNER or state.co_facilitators.get(actor.user):
         return
-    raise Refused("forbidden", "the facilitator who opened this session has not shared exports")
+    raise Refused(
+        "forbidden", "The facilitator who opened this session has not shared its exports."
+    )
 
 
 def may_export(user: str, state: SessionState) -> bool:
@@ -168,7 +180,7 @@ def course_seat(user: str, course: CourseState) -> CourseSeat:
         return CourseSeat.CO_FACILITATOR
     if user in course.supervisors:
         return CourseSeat.SUPERVISOR
-    raise Refused("forbidden", "you do not run or supervise this course")
+    raise Refused("forbidden", "You do not run or supervise this course.")
 
 
 def check_course_reads(user: str, course: CourseState) -> CourseSeat:
@@ -180,20 +192,22 @@ def check_course_runs(user: str, course: CourseState) -> CourseSeat:
     """Refuse anyone but the course's facilitators: a supervisor only reads."""
     seat = course_seat(user, course)
     if seat is CourseSeat.SUPERVISOR:
-        raise Refused("forbidden", "a supervisor reads this course's summaries but runs nothing")
+        raise Refused("forbidden", "A supervisor reads this course's summaries but runs nothing.")
     return seat
 
 
 def check_course_owns(user: str, course: CourseState, what: str) -> None:
     if check_course_runs(user, course) is not CourseSeat.OWNER:
-        raise Refused("forbidden", f"only the facilitator who opened this course may {what}")
+        raise Refused("forbidden", f"Only the facilitator who opened this course may {what}.")
 
 
 def check_course_exports(user: str, course: CourseState) -> None:
     """Exports go to the owner, co-facilitators granted them, and supervisors."""
     seat = course_seat(user, course)
     if seat is CourseSeat.CO_FACILITATOR and not course.co_facilitators.get(user):
-        raise Refused("forbidden", "the facilitator who opened this course has not shared exports")
+        raise Refused(
+            "forbidden", "The facilitator who opened this course has not shared its exports."
+        )
 
 
 # -- rooms ----------------------------------------------------------------------------
@@ -285,6 +299,31 @@ def room_view(state: SessionState) -> dict[str, Any]:
 def screen_view(state: SessionState) -> dict[str, Any]:
     """Return the room display's view."""
     return display_view(state)
+
+
+# Private events that change what the display shows (who is here, whether joining is
+# open) but not what phones show: the display's view is sent again, its version unmoved.
+_DISPLAY_CHANGES = (e.JoiningLocked, e.JoiningUnlocked, e.ParticipantJoined, e.ParticipantLeft)
+
+
+def display_changed(events: Sequence[e.Event]) -> bool:
+    """Tell whether the display's view changed though no public event happened."""
+    return any(isinstance(event, _DISPLAY_CHANGES) for event in events)
+
+
+def display_answer_count(state: SessionState, events: Sequence[e.Event]) -> dict[str, Any] | None:
+    """Return the count the display is sent after answers to the open poll, or None.
+
+    A count only, to the display only: it moves no version and reaches no phone.
+    """
+    counted = {
+        event.poll_id
+        for event in events
+        if isinstance(event, (e.AnonymousVoteCounted, e.NamedAnswerRecorded))
+    }
+    if state.open_poll not in counted or poll_open(state) is None:
+        return None
+    return answer_count(state, state.polls[state.open_poll])
 
 
 def views_for(

@@ -116,7 +116,6 @@ def test_a_full_session_runs_on_the_three_screens(
     # The phone as a member sees it: one 360x740 screen, the sticky bar at its top.
     phones[0].screenshot("participant.png", full_page=False)
     console.screenshot("console.png")
-    display.screenshot("display.png")
     chidi.get_by_role("button", name="Close").click()
     expect(chidi.locator("#crisis")).to_be_hidden()
 
