@@ -316,7 +316,7 @@ def test_the_connection_banner_stays_in_view_under_a_one_line_title(
         console.close()
 
 
-def test_results_the_room_is_shown_appear_on_the_phone(
+def test_results_on_the_phone_follow_what_the_room_is_shown(
     open_phone: OpenScreen, server: Server, facilitator: Facilitator
 ) -> None:
     links, console = run_session(server, facilitator, "browser-check", 1)
@@ -338,14 +338,47 @@ def test_results_the_room_is_shown_appear_on_the_phone(
             assert ack["ok"], ack
         console.wait_for(lambda v: v["polls"][0]["count"] == 3)
         assert console.call("close_poll", {"poll_id": poll_id})["ok"]
-        expect(page.locator("#results")).to_be_hidden()  # closed, not shown to the room
-
-        assert console.call("reveal_poll", {"poll_id": poll_id})["ok"]
+        # Revealed to the console only: nothing on the phone yet.
+        assert console.call("reveal_poll", {"poll_id": poll_id, "show": False})["ok"]
         results = page.locator("#results")
+        page.wait_for_timeout(500)
+        expect(results).to_be_hidden()
+
+        assert console.call("show_results", {"poll_id": poll_id})["ok"]
         expect(results).to_be_visible()
         expect(results.locator("#results-title")).to_contain_text("How is your mood")
         expect(results.locator(".bars li")).to_have_count(11)
         expect(results).to_contain_text("3 answers")
+
+        assert console.call("hide_results")["ok"]
+        expect(results).to_be_hidden()
+        assert console.call("show_results", {"poll_id": poll_id})["ok"]
+        expect(results).to_be_visible()
+        # A step change clears results that are not pinned.
+        assert console.call("next_step")["ok"]
+        expect(page.locator("#step-title")).to_have_text("One word each")
+        expect(results).to_be_hidden()
+
+        # A short-text poll's words, without the one the facilitator hid.
+        assert console.call("open_poll", {"poll": "word"})["ok"]
+        word_id = console.wait_for(lambda v: len(v["polls"]) == 2)["polls"][1]["poll_id"]
+        page.get_by_label("Your answer").fill("Calm")
+        page.get_by_role("button", name="Send answer").click()
+        expect(page.locator("#poll-note")).to_have_text("Thank you. Your answer is in.")
+        for client, word in zip(clients, ("calm ", "Sleepy"), strict=True):
+            ack = client.call(
+                "submit_answer", {"action_id": "w1", "poll_id": word_id, "value": word}
+            )
+            assert ack["ok"], ack
+        assert console.call("close_poll", {"poll_id": word_id})["ok"]
+        assert console.call("reveal_poll", {"poll_id": word_id, "show": False})["ok"]
+        assert console.call("hide_word", {"poll_id": word_id, "word": "sleepy", "hidden": True})[
+            "ok"
+        ]
+        assert console.call("show_results", {"poll_id": word_id})["ok"]
+        expect(results.locator(".cloud li")).to_have_count(1)
+        expect(results.locator(".cloud li")).to_contain_text("calm")
+        expect(results).not_to_contain_text("leepy")
     finally:
         console.close()
         for client in clients:
