@@ -45,16 +45,20 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || !KEPT.includes(url.pathname)) return;
-  event.respondWith(networkFirst(request, url.pathname));
+  event.respondWith(networkFirst(event, url.pathname));
 });
 
 /** The network's answer, kept for later; the kept copy when the network fails or dawdles. */
-async function networkFirst(request, key) {
+async function networkFirst(event, key) {
   const cache = await caches.open(CACHE);
-  const fromNetwork = fetch(request).then((response) => {
-    if (response.ok) cache.put(key, response.clone());
+  const fromNetwork = fetch(event.request).then((response) => {
+    // The page gets the answer at once; the copy is written beside it.
+    if (response.ok) event.waitUntil(cache.put(key, response.clone()).catch(() => undefined));
     return response;
   });
+  // The worker stays up until the network answered, even when the kept copy answered
+  // first; a network that fails after that is no error of the page's.
+  event.waitUntil(fromNetwork.then(() => undefined, () => undefined));
   let timer;
   const late = new Promise((resolve) => {
     timer = setTimeout(resolve, PATIENCE_MS);
