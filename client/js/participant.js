@@ -440,10 +440,10 @@ function startLive() {
       render();
     },
     onStatus: (state, pending, trouble) => {
-      // Stopped (left, removed, or the session closed): the screen that replaced this one says why.
+      // Stopped (left, removed, or the session closed) or ended: the screen that replaces
+      // this one says why, and no banner may say the phone is still connecting.
       if (connection.stopped) return;
       const status = byId("status");
-      // Ended: the screen that replaces this one says why.
       status.hidden = (state === "online" && !pending) || state === "ended";
       status.className = `status ${state}`;
       status.textContent = statusText(state, pending, trouble);
