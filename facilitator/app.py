@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         admins=settings.admins,
         crisis=CrisisResources(settings.crisis_dir, settings.crisis_file),
         consent_file=settings.consent_file,
+        time_zone=settings.zone(),
     )
     app.extensions["facilitator.api"] = service
     app.extensions["facilitator.service"] = sessions

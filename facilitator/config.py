@@ -6,8 +6,10 @@ import dataclasses
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from facilitator.private_files import FILE_MODE, private_dir, private_file
 
@@ -73,6 +75,9 @@ class Settings:
     admins: tuple[str, ...] = ()
     # A file (YAML) of the consent text every phone shows before joining.
     consent_file: Path | None = None
+    # The zone of the times in the printed summaries (e.g. "Africa/Nairobi"): a server
+    # kept in UTC would otherwise print UTC times. Empty: the host's own zone.
+    time_zone: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -90,9 +95,22 @@ class Settings:
             raise ValueError(f"FACILITATOR_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
         if settings.retention_days < 0:
             raise ValueError("FACILITATOR_RETENTION_DAYS must be 0 (keep) or a number of days")
+        settings.zone()  # an unknown zone is refused at start, not at the first export
         if settings.public_url.startswith("https://") and not settings.secure_cookies:
             settings = dataclasses.replace(settings, secure_cookies=True)
         return settings
+
+    def zone(self) -> tzinfo | None:
+        """Return the time zone of `time_zone`; None for the host's own (local time)."""
+        if not self.time_zone:
+            return None
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"FACILITATOR_TIME_ZONE={self.time_zone!r} is not a time zone name,"
+                " such as Europe/London or Africa/Nairobi"
+            ) from None
 
     @property
     def database(self) -> Path:

@@ -338,11 +338,15 @@ def test_trend_table_holds_the_numbers_the_chart_draws() -> None:
 
 def test_summary_opens_with_a_confidential_banner() -> None:
     page = _Page(_summary())
-    body = next(i for i, (tag, _) in enumerate(page.tags) if tag == "body")
-    tag, attrs = page.tags[body + 1]
-    assert (tag, attrs.get("class"), attrs.get("role")) == ("p", "confidential", "note")
+    banner = next(i for i, (_, attrs) in enumerate(page.tags) if attrs.get("role") == "note")
+    tag, attrs = page.tags[banner]
+    assert (tag, attrs.get("class")) == ("p", "confidential")
+    assert banner < next(i for i, (tag, _) in enumerate(page.tags) if tag == "h1")
     text = " ".join("".join(page.text).split())
     assert "Confidential: names, attendance and clinical scores" in text
+    # The header and footer every printed page repeats (tests/browser/test_summary.py).
+    assert "Confidential · Tuesday group · course summary" in text
+    assert "Confidential clinical record. Printed" in text
 
 
 def test_summary_heads_with_both_titles_and_who_had_access() -> None:

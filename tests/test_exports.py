@@ -337,8 +337,9 @@ def test_summary_counts_signals_by_kind_and_lists_who_sent_each_and_when_it_was_
     assert page.row("Pass")[1] == "0"
     # For the facilitators' records: who signalled, when, and when it was acknowledged.
     signals = _Page(_section(html, "Private signals"))
-    assert signals.row("Member 3")[1:] == ["Need support", "22:31", "23:25"]
-    assert signals.row("Member 4")[1:] == ["Need a break", "22:32", "not acknowledged"]
+    assert ["Who", "Signal", "Sent", "Acknowledged", "When acknowledged"] in signals.rows
+    assert signals.row("Member 3")[1:] == ["Need support", "22:31", "yes", "23:25"]
+    assert signals.row("Member 4")[1:] == ["Need a break", "22:32", "no", ""]
 
 
 def test_summary_names_each_risk_alert_in_words_and_what_was_done() -> None:
@@ -379,16 +380,19 @@ def test_summary_lists_named_and_facilitator_only_answers_per_person() -> None:
     assert ["Member 2", "5"] in polls.rows
 
 
-def test_summary_lists_role_plays_but_not_who_played_which_role() -> None:
-    html = _summary()
-    assert _Page(html).row("Asking family for help") == [
+def test_summary_lists_role_plays_with_who_played_each_role() -> None:
+    page = _Page(_section(_summary(), "Role-plays"))
+    assert page.rows[0] == ["Title", "Problem area", "Step", "Started", "Roles", "Phase", "From"]
+    # The protocol's names of the roles, and the members' names (or the facilitator).
+    assert page.row("Asking family for help") == [
         "Asking family for help",
         "transitions",
         "Practise asking",
+        "22:46",
+        "New parent: Member 1 Sister: the facilitator Observers: every other member",
         "ended",
         "library",
     ]
-    assert "New parent" not in html and "Sister" not in html
 
 
 def test_summary_lists_notes_with_time_and_step() -> None:

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from facilitator.app import create_app
 from facilitator.config import Settings
-from facilitator.transport.headers import content_security_policy
+from facilitator.transport.headers import REVALIDATED, content_security_policy
 
 # A value for each URL variable of the app's routes.
 SAMPLES = {
@@ -61,6 +61,8 @@ def _check(response: Any, path: str, method: str = "GET", host: str = "localhost
     if path.startswith("/assets/"):
         if method == "GET" and response.status_code == 200:
             assert "max-age" in headers.get("Cache-Control", ""), what
+    elif path in REVALIDATED:
+        assert headers.get("Cache-Control") == "no-cache", what
     else:
         assert headers.get("Cache-Control") == "no-store", what
 
@@ -116,6 +118,21 @@ def test_static_assets_stay_cacheable_and_exports_do_not(app: Flask) -> None:
     export = client.get(f"/api/sessions/{state.id}/export/log.jsonl")
     assert export.status_code == 200
     assert export.headers["Cache-Control"] == "no-store"
+
+
+def test_the_phone_pages_service_worker_is_revalidated_on_every_visit(app: Flask) -> None:
+    client = app.test_client()
+    worker = client.get("/join-worker.js", headers={"Accept-Encoding": "gzip"})
+    assert worker.status_code == 200
+    assert worker.mimetype == "text/javascript"
+    assert worker.headers["Cache-Control"] == "no-cache"
+    assert worker.headers["Content-Encoding"] == "gzip"
+    # Served from the root, its scope may cover /join without a Service-Worker-Allowed.
+    assert "Service-Worker-Allowed" not in worker.headers
+    again = client.get("/join-worker.js", headers={"If-None-Match": worker.headers["ETag"]})
+    assert again.status_code == 304
+    worker.close()
+    again.close()
 
 
 def test_a_host_that_is_not_a_host_name_adds_nothing_to_the_policy() -> None:

@@ -38,6 +38,8 @@ def test_settings_are_read_from_the_environment() -> None:
         ("FACILITATOR_PORT", "eighty", "FACILITATOR_PORT='eighty' is not a valid int"),
         ("FACILITATOR_SECURE_COOKIES", "maybe", "FACILITATOR_SECURE_COOKIES='maybe'"),
         ("FACILITATOR_ASYNC_MODE", "asyncio", "must be one of gevent, eventlet, threading"),
+        ("FACILITATOR_TIME_ZONE", "Mars/Olympus", "'Mars/Olympus' is not a time zone name"),
+        ("FACILITATOR_TIME_ZONE", "../etc/passwd", "is not a time zone name"),
     ],
 )
 def test_a_bad_setting_is_refused_with_its_name(variable: str, value: str, message: str) -> None:
@@ -51,3 +53,9 @@ def test_the_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> No
     assert len(first) > 40
     assert settings.resolved_secret_key() == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_time_zone_is_a_zone_by_name_and_the_host_s_own_by_default() -> None:
+    nairobi = Settings.from_env({"FACILITATOR_TIME_ZONE": "Africa/Nairobi"}).zone()
+    assert nairobi is not None and str(nairobi) == "Africa/Nairobi"
+    assert Settings.from_env({}).zone() is None

@@ -47,6 +47,14 @@ export function dateText(value) {
   return date.toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 }
 
+/** A server message as a sentence: a capital first, a full stop last. */
+export function sentence(text) {
+  const trimmed = String(text || "").trim();
+  if (!trimmed) return "";
+  const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
 /** A random id for an action, so that a retried action counts once. */
 export function actionId() {
   if (crypto.randomUUID) return crypto.randomUUID();

@@ -1,26 +1,158 @@
 // The facilitator's home: list their courses and sessions (those they own and those
 // they run with the owner or supervise), start a new course and open a new session.
 
-import { api, byId, dateText, fill, h } from "./dom.js";
+import { api, byId, dateText, fill, h, sentence } from "./dom.js";
 
 let csrf = "";
 let protocols = [];
 
-/** One session of the list: its title, the user's part in it, its code and age. */
-function sessionItem(session) {
+// The words of the session list, in one place.
+const STATUS_TEXT = { lobby: "In the lobby", running: "Running", ended: "Ended" };
+const TEXT = {
+  openConsole: "Open console",
+  openDisplay: "Open room display",
+  exports: "Exports:",
+  summary: "Printable summary",
+  results: "Poll results (CSV)",
+  log: "Session log (JSON Lines)",
+  delete: "Delete…",
+  deleteForGood: "Delete for good",
+  keep: "Keep it",
+  deleted: "The session was deleted.",
+};
+
+/** A day and time from the server's epoch seconds, with the year: lists go back a while. */
+const dayAndTime = (seconds) => new Date(seconds * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+
+/** When a session started, ended or was opened, by where it stands. */
+function sessionDate(session) {
+  if (session.status === "ended" && session.ended_at) return `Ended ${dayAndTime(session.ended_at)}`;
+  if (session.started_at) return `Started ${dayAndTime(session.started_at)}`;
+  return `Opened ${dayAndTime(session.created_at)}`;
+}
+
+/** How many joined; while it runs, how many of them are still in it. */
+function membersText(session) {
+  const joined = session.members ?? 0;
+  const total = joined === 1 ? "1 member" : `${joined} members`;
+  if (session.status === "running" && session.members_present !== undefined && session.members_present !== joined) {
+    return `${session.members_present} of ${total} here`;
+  }
+  return total;
+}
+
+/** The question asked before a session is deleted, by where it stands. */
+function deleteQuestion(session) {
+  const running = session.status === "running" ? " It is running: every phone and display in it will close." : "";
+  return `Delete "${session.title}" and everything kept about it? This cannot be undone.${running}`;
+}
+
+/** One session of the list: its title, status, date, members, and what can be done. */
+function sessionItem(session, index) {
   const co = session.role === "co_facilitator";
-  const opened = `code ${session.join_code}, opened ${new Date(session.created_at * 1000).toLocaleString()}`;
-  const about = co ? `with ${session.owner}${session.may_export ? " (may export)" : ""}; ${opened}` : opened;
-  return h(
-    "li",
-    { "data-session": session.id, "data-role": session.role },
-    h("a", { href: `/console/${encodeURIComponent(session.id)}`, text: session.title }),
-    " ",
-    // A list without roles (an older server) holds only the user's own sessions.
-    session.role ? h("span", { class: "tag", text: co ? "co-facilitator" : "owner" }) : null,
-    " ",
-    h("span", { class: "help", text: about }),
+  const id = encodeURIComponent(session.id);
+  const status = session.status || "lobby";
+  const error = h("p", { class: "error", role: "alert" });
+  const about = [sessionDate(session), membersText(session), `code ${session.join_code}`];
+  if (co) about.push(`with ${session.owner}${session.may_export ? " (may export)" : ""}`);
+  const actions = h(
+    "p",
+    { class: "row" },
+    h("a", { class: "button", href: `/console/${id}`, text: TEXT.openConsole }),
+    status === "ended" ? null : h("button", { type: "button", text: TEXT.openDisplay, on: { click: () => openDisplay(session, error) } }),
   );
+  const exports = session.may_export
+    ? h(
+        "p",
+        { class: "row exports" },
+        h("span", { class: "help", text: TEXT.exports }),
+        h("a", { href: `/api/sessions/${id}/export/summary.html`, target: "_blank", rel: "noopener", text: TEXT.summary }),
+        h("a", { href: `/api/sessions/${id}/export/results.csv`, download: "", text: TEXT.results }),
+        h("a", { href: `/api/sessions/${id}/export/log.jsonl`, download: "", text: TEXT.log }),
+      )
+    : null;
+  const item = h(
+    "li",
+    { "data-session": session.id, "data-role": session.role, "data-status": status },
+    h(
+      "h3",
+      { class: "session-title" },
+      h("span", { text: session.title }),
+      " ",
+      h("span", { class: `tag status-${status}`, text: STATUS_TEXT[status] || status }),
+      // A list without roles (an older server) holds only the user's own sessions.
+      session.role ? h("span", { class: "tag", text: co ? "co-facilitator" : "owner" }) : null,
+    ),
+    h("p", { class: "help", text: about.join(" · ") }),
+    actions,
+    exports,
+  );
+  // Only the owner deletes; a second step asks first, beside the session it deletes.
+  if (!co) {
+    const question = `delete-question-${index}`;
+    const start = h("button", { type: "button", class: "danger", text: TEXT.delete, "aria-expanded": "false" });
+    const keep = h("button", { type: "button", text: TEXT.keep });
+    const confirmBox = h(
+      "div",
+      { class: "confirm", role: "group", "aria-labelledby": question, hidden: true },
+      h("p", { id: question, text: deleteQuestion(session) }),
+      h("p", { class: "row" }, h("button", { type: "button", class: "danger", text: TEXT.deleteForGood, on: { click: () => deleteSession(session, item, error) } }), keep),
+    );
+    start.addEventListener("click", () => {
+      confirmBox.hidden = false;
+      start.setAttribute("aria-expanded", "true");
+      keep.focus();
+    });
+    keep.addEventListener("click", () => {
+      confirmBox.hidden = true;
+      start.setAttribute("aria-expanded", "false");
+      start.focus();
+    });
+    actions.append(start);
+    item.append(confirmBox);
+  }
+  item.append(error);
+  return item;
+}
+
+/** Open the room display in a new window: its address carries a fresh display token. */
+async function openDisplay(session, error) {
+  error.textContent = "";
+  // Opened at the click, which lets a window open, and pointed at the display once the token is here.
+  const opened = window.open("", "_blank");
+  try {
+    const links = await api(`/api/sessions/${encodeURIComponent(session.id)}/links`);
+    const url = `/display/${encodeURIComponent(session.id)}#token=${encodeURIComponent(links.display_token)}`;
+    if (opened) {
+      opened.opener = null;
+      opened.location.href = url;
+    } else {
+      location.assign(url);
+    }
+  } catch (failure) {
+    opened?.close();
+    error.textContent = `The room display could not be opened: ${sentence(failure.message)}`;
+  }
+}
+
+async function deleteSession(session, item, error) {
+  error.textContent = "";
+  try {
+    await api(`/api/sessions/${encodeURIComponent(session.id)}`, { method: "DELETE", csrf });
+  } catch (failure) {
+    error.textContent = `Not deleted: ${sentence(failure.message)}`;
+    return;
+  }
+  item.remove();
+  byId("no-sessions").hidden = byId("sessions").children.length > 0;
+  byId("sessions-note").textContent = TEXT.deleted;
+}
+
+/** Sessions not ended first, then the ended ones; newest first in each. */
+function sessionOrder(a, b) {
+  const endedA = a.status === "ended" ? 1 : 0;
+  const endedB = b.status === "ended" ? 1 : 0;
+  return endedA - endedB || b.created_at - a.created_at;
 }
 
 function fillSessions() {
@@ -114,7 +246,7 @@ async function start() {
   byId("protocol").addEventListener("change", fillSessions);
   fill(byId("course-protocol"), protocols.map((p) => h("option", { value: p.id, text: p.title })));
   byId("course-create-button").disabled = false;
-  const sessions = [...list.sessions].sort((a, b) => b.created_at - a.created_at);
+  const sessions = [...list.sessions].sort(sessionOrder);
   byId("no-sessions").hidden = sessions.length > 0;
   fill(byId("sessions"), sessions.map(sessionItem));
   byId("create-button").disabled = false;

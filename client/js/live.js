@@ -145,10 +145,15 @@ export class Live {
   }
 
   start() {
+    if (this.stopped) return this;
     this.status("connecting");
     loadSocketIo().then(
-      () => this.open(),
       () => {
+        if (!this.stopped) this.open();
+      },
+      () => {
+        // Stopped meanwhile (the member left or was removed): nothing to load any more.
+        if (this.stopped) return;
         this.status(navigator.onLine ? "reconnecting" : "offline");
         setTimeout(() => this.start(), 3000);
       },

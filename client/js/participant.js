@@ -1,8 +1,9 @@
 // The participant's phone: join, follow the step, answer polls, see a private role
 // card, send private signals, and reach the crisis resources from every screen.
 
-import { api, byId, dateText, fill, h } from "./dom.js";
+import { api, byId, dateText, fill, h, sentence } from "./dom.js";
 import { Live, loadSocketIo, statusText } from "./live.js";
+import { resultsChart } from "./results.js";
 
 const STORE = "facilitator.participant";
 // A weekly group's membership: kept for the group's later meetings (the token says how long).
@@ -188,7 +189,7 @@ function wireJoining() {
     } catch (error) {
       // Not a session's code (the server says "unknown_code"): it may be a weekly group's own code.
       if (error.code === "unknown_code" && !guest && (await joinCourse(codeValue, name))) return;
-      byId("join-error").textContent = navigator.onLine ? error.message : "No network. Try again when you are connected.";
+      byId("join-error").textContent = navigator.onLine ? sentence(error.message) : "No network. Try again when you are connected.";
       button.disabled = false;
       return;
     }
@@ -257,7 +258,7 @@ async function leaveGroup(erase) {
   } catch (error) {
     // Already gone from the group (moved to another phone, or withdrawn): nothing to keep.
     if (error.code !== "revoked") {
-      byId("leave-group-error").textContent = navigator.onLine ? error.message : "No network. Try again when you are connected.";
+      byId("leave-group-error").textContent = navigator.onLine ? sentence(error.message) : "No network. Try again when you are connected.";
       return;
     }
   }
@@ -269,6 +270,7 @@ async function leaveGroup(erase) {
 function dropSeat() {
   if (!me) return;
   localStorage.removeItem(outboxKey());
+  localStorage.removeItem(screenKey());
   localStorage.removeItem(STORE);
   me = null;
 }
@@ -370,47 +372,78 @@ async function relink(event) {
   await attend();
 }
 
-/** A server message as a sentence: a capital first, a full stop last. */
-function sentence(text) {
-  const trimmed = String(text || "").trim();
-  if (!trimmed) return "";
-  const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
-}
-
 function forget(title, text) {
   live?.stop();
   localStorage.removeItem(STORE);
-  if (me) localStorage.removeItem(outboxKey());
+  if (me) {
+    localStorage.removeItem(outboxKey());
+    localStorage.removeItem(screenKey());
+  }
   me = null;
+  view = null;
+  personal = null;
+  // Nothing is connecting any more: no banner may go on saying so.
+  clearStatus();
   byId("gone-title").textContent = title;
-  byId("gone-text").textContent = text;
+  byId("gone-text").textContent = sentence(text);
   show("gone-screen");
 }
 
 const outboxKey = () => `facilitator.outbox.${me.session_id}.${me.id}`;
+// The last screen the server sent this member, shown again after a reload without network.
+const screenKey = () => `facilitator.screen.${me.session_id}.${me.id}`;
+
+function keepScreen() {
+  if (!me) return;
+  try {
+    localStorage.setItem(screenKey(), JSON.stringify({ view, personal }));
+  } catch {
+    // A full storage: the screen is not kept, the session goes on.
+  }
+}
+
+function restoreScreen() {
+  const kept = load(screenKey());
+  if (!kept || kept.view?.session_id !== me.session_id) return;
+  view = kept.view;
+  personal = kept.personal;
+  render();
+}
+
+function clearStatus() {
+  const status = byId("status");
+  status.hidden = true;
+  status.className = "status";
+  status.textContent = "";
+}
 
 // -- live -----------------------------------------------------------------------------
 
 function startLive() {
   show("live-screen");
   byId("my-name").textContent = me.name;
-  live = new Live({
+  restoreScreen();
+  if (!me) return; // the kept screen said this member is gone
+  const connection = new Live({
     token: me.token,
     member: true,
     outboxKey: outboxKey(),
     settled: (item) => item.event === "submit_answer" && answeredPoll(item.payload.poll_id),
     onView: (v) => {
       view = v;
+      keepScreen();
       render();
     },
     onPersonal: (p) => {
       personal = p;
+      keepScreen();
       render();
     },
     onStatus: (state, pending, trouble) => {
+      // Stopped (left, removed, or the session closed) or ended: the screen that replaces
+      // this one says why, and no banner may say the phone is still connecting.
+      if (connection.stopped) return;
       const status = byId("status");
-      // Ended: the screen that replaces this one says why.
       status.hidden = (state === "online" && !pending) || state === "ended";
       status.className = `status ${state}`;
       status.textContent = statusText(state, pending, trouble);
@@ -424,7 +457,7 @@ function startLive() {
     onSent: (item, ack) => {
       if (item.event === "submit_answer") {
         if (ack.ok) counted.add(item.payload.poll_id);
-        else pollError = { pollId: item.payload.poll_id, text: `Not counted: ${ack.error.message}` };
+        else pollError = { pollId: item.payload.poll_id, text: `Not counted: ${sentence(ack.error.message)}` };
       }
       // The note speaks of the latest tap: while later ones wait, it still says sending.
       const waiting = live.pending().some((p) => p.event === "send_signal");
@@ -434,7 +467,9 @@ function startLive() {
       renderPoll();
       renderCourseStep();
     },
-  }).start();
+  });
+  live = connection;
+  connection.start();
   wireCourseStep();
   for (const button of document.querySelectorAll("[data-signal]")) {
     button.addEventListener("click", () => {
@@ -447,7 +482,7 @@ function startLive() {
     if (!confirm("Leave this session? You would need the code to join again.")) return;
     const ack = await live.emit("leave_session", {});
     if (ack.ok) forget("You have left the session", "Thank you for taking part.");
-    else byId("signal-note").textContent = ack.error.message;
+    else byId("signal-note").textContent = sentence(ack.error.message);
   });
 }
 
@@ -455,12 +490,14 @@ function signalNote(kind, ack) {
   if (ack.ok) return SIGNAL_TEXT[kind];
   // The facilitator has this member's earlier signals of this kind, not yet acknowledged.
   if (ack.error.code === "too_many_signals") return `${SIGNAL_TEXT[kind]} Your earlier signal is still with them.`;
-  return `Not sent: ${ack.error.message}`;
+  return `Not sent: ${sentence(ack.error.message)}`;
 }
 
 function render() {
   if (personal && (personal.removed || !personal.present)) {
-    forget("You are no longer in this session", personal.removed ? "The facilitator removed you from this session." : "Thank you for taking part.");
+    // Not removed: they left, from this phone or another tab of it.
+    if (personal.removed) forget("You are no longer in this session", "The facilitator removed you from this session.");
+    else forget("You have left the session", "Thank you for taking part.");
     return;
   }
   if (personal) {
@@ -473,7 +510,10 @@ function render() {
   }
   if (!view) return;
   document.title = view.title;
-  byId("session-title").textContent = view.title;
+  const title = byId("session-title");
+  title.textContent = view.title;
+  // Cut to one line on screen; the whole title on a long press.
+  title.title = view.title;
   const ended = view.phase === "ended";
   const step = ended ? null : view.step;
   byId("step-count").textContent = step ? `Step ${step.index + 1} of ${step.of ?? step.count}` : "";
@@ -484,10 +524,26 @@ function render() {
   prompt.hidden = !view.prompt;
   prompt.textContent = view.prompt ? view.prompt.text : "";
   renderPoll();
+  renderResults();
   renderRole();
   renderCourseStep();
   renderClosedSignals();
   renderSignalSeen();
+}
+
+// The results the facilitator shows the room: at most one poll's, gone once hidden.
+function renderResults() {
+  const section = byId("results");
+  const shown = view?.results?.at(-1);
+  const chart = shown ? resultsChart(shown, shown.summary) : null;
+  section.hidden = !chart;
+  if (!chart) {
+    fill(byId("results-body"));
+    return;
+  }
+  byId("results-title").textContent = shown.question;
+  const count = shown.summary.count;
+  fill(byId("results-body"), chart, h("p", { class: "help", text: count === 1 ? "1 answer" : `${count} answers` }));
 }
 
 // -- a weekly group: last week's step, and this week's ------------------------------
@@ -800,4 +856,14 @@ loadCrisis();
 loadConsent();
 setUpJoin();
 // Fetched after the join screen works, so that a slow link does not hold up the Join button.
-loadSocketIo().catch(() => {});
+// The service worker registers last, once the page's files are in the browser's cache.
+loadSocketIo()
+  .catch(() => {})
+  .finally(keepPageOnPhone);
+
+/** Keep this page on the phone, for a reload without network (client/js/join-worker.js). */
+function keepPageOnPhone() {
+  // Browsers run service workers on HTTPS and localhost only.
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/join-worker.js", { scope: "/join" }).catch(() => {});
+}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -98,6 +99,7 @@ class Service(CourseActions, Withdrawal):
         admins: Sequence[str] = (),
         crisis: CrisisResources | None = None,
         consent_file: Path | None = None,
+        time_zone: tzinfo | None = None,
     ) -> None:
         self.sessions = sessions
         self.courses = courses
@@ -111,6 +113,8 @@ class Service(CourseActions, Withdrawal):
         self._admins = tuple(admins)
         self._crisis = crisis or CrisisResources()
         self._consent_file = consent_file
+        # The zone of the printed summaries' times; None for the host's own.
+        self._time_zone = time_zone
 
     # -- connections ------------------------------------------------------------------
 
@@ -633,7 +637,9 @@ class Service(CourseActions, Withdrawal):
         """List the sessions `user` runs: those they opened and those they were invited to."""
         listed = []
         for record in self._store.sessions_of(user):
-            owner = record.owner == user
+            found = self.sessions.rendered(record.id, lambda state: _listed(state, user))
+            if found is None:
+                continue  # erased since it was listed
             listed.append(
                 {
                     "id": record.id,
@@ -641,17 +647,10 @@ class Service(CourseActions, Withdrawal):
                     "created_at": record.created_at,
                     "join_code": grouped_code(record.join_code),
                     "owner": record.owner,
-                    "role": audience.Seat.OWNER if owner else audience.Seat.CO_FACILITATOR,
-                    "may_export": owner or self._may_export(user, record.id),
+                    **found,
                 }
             )
         return listed
-
-    def _may_export(self, user: str, session_id: str) -> bool:
-        try:
-            return audience.may_export(user, self.sessions.current(session_id))
-        except DomainError:
-            return False  # erased since it was listed
 
     def create_session(
         self, user: str, protocol_id: str, session_number: int, signin: str
@@ -760,6 +759,7 @@ class Service(CourseActions, Withdrawal):
             body = exports.summary_html(
                 state,
                 self.sessions.clock(),
+                tz=self._time_zone,
                 titles=self._titles(state),
                 instruments=self._session_instruments(state),
             )
@@ -870,6 +870,21 @@ class Service(CourseActions, Withdrawal):
             session_id=actor.session_id,
             detail=detail,
         )
+
+
+def _listed(state: SessionState, user: str) -> dict[str, Any]:
+    """Return what the home page's list says of a session: where it stands, and who came."""
+    owner = state.owner == user
+    return {
+        "role": audience.Seat.OWNER if owner else audience.Seat.CO_FACILITATOR,
+        "may_export": owner or audience.may_export(user, state),
+        "status": state.phase.value,
+        "started_at": state.started_at,
+        "ended_at": state.ended_at,
+        # Everyone who joined (removed and left included), and those still in it.
+        "members": len(state.participants),
+        "members_present": sum(1 for m in state.participants.values() if m.present),
+    }
 
 
 def _facilitators(state: SessionState) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from contextlib import suppress
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from facilitator.core import commands as c
@@ -64,6 +64,7 @@ class CourseActions:
     _signer: TokenSigner
     _store: Store
     _catalog: Catalog
+    _time_zone: tzinfo | None
 
     if TYPE_CHECKING:  # Service's own, which these methods use
 
@@ -310,6 +311,7 @@ class CourseActions:
                 self._instruments(),
                 reveal_threshold=k,
                 now=self.now(),
+                tz=self._time_zone,
                 planned_minutes=self._planned_minutes(state),
                 scales=self._scales(state),
                 fidelity=self._fidelity(state),

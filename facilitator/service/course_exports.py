@@ -49,6 +49,7 @@ from facilitator.service.course_views import (
 # One rule for every export: the same formula-defusing, the same rounding of minutes.
 from facilitator.service.exports import DECISION_LABELS, RISK_ACTION_LABELS, _minutes
 from facilitator.service.exports import _safe as defuse
+from facilitator.service.print_style import PRINT_STYLE
 from facilitator.service.views import risk_alert
 
 MEASURES_COLUMNS = ("member", "meeting", "measure", "score", "band")
@@ -306,6 +307,7 @@ def course_summary_html(
     members = [state.members[member_id] for member_id in member_order(state)]
     context: dict[str, Any] = {
         "state": state,
+        "style": PRINT_STYLE,
         "printed": when(now),
         "zone": local(now).strftime("%Z"),
         "supervisors": sorted(state.supervisors),

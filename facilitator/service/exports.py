@@ -38,11 +38,13 @@ from facilitator.core.state import (
     Poll,
     PollPhase,
     RiskAction,
+    RolePlay,
     SessionState,
     SignalKind,
     poll_answer_summary,
 )
 from facilitator.library.loader import Instrument
+from facilitator.service.print_style import PRINT_STYLE
 from facilitator.service.views import risk_alert
 
 CSV_COLUMNS = (
@@ -220,6 +222,8 @@ def summary_html(
     signals = Counter(signal.kind for signal in state.signals)
     context: dict[str, Any] = {
         "state": state,
+        "style": PRINT_STYLE,
+        "printed": local(now).strftime("%Y-%m-%d %H:%M"),
         "date": local(state.started_at or state.created_at).strftime("%Y-%m-%d"),
         "zone": local(state.started_at or state.created_at).strftime("%Z"),
         "started": clock(state.started_at),
@@ -261,6 +265,8 @@ def summary_html(
                 "spec": rp.spec,
                 "phase": rp.phase.value,
                 "step": step_title(rp.step),
+                "started": clock(rp.started_at),
+                "roles": _role_assignments(state, rp),
                 "source": _role_play_source(state, rp.spec, rp.reverses),
             }
             for rp in state.role_plays.values()
@@ -291,7 +297,8 @@ def summary_html(
                 "name": state.participants[sig.participant_id].name,
                 "kind": SIGNAL_LABELS[sig.kind],
                 "at": clock(sig.at),
-                "seen": clock(sig.acknowledged_at) if sig.acknowledged else "not acknowledged",
+                "acknowledged": sig.acknowledged,
+                "seen": clock(sig.acknowledged_at) if sig.acknowledged else "",
             }
             for sig in state.signals
         ],
@@ -316,6 +323,20 @@ def _alert_row(view: dict[str, Any]) -> dict[str, Any]:
         "note": view["note"],
         "by": view["acted_by"],
     }
+
+
+def _role_assignments(state: SessionState, role_play: RolePlay) -> list[dict[str, str]]:
+    """Return who played each role of a role-play, in the protocol's order of its roles."""
+    played = []
+    for role in role_play.spec.roles:
+        if role.id in role_play.assignments:
+            member = role_play.assignments[role.id]
+            name = "the facilitator" if member is None else state.participants[member].name
+            played.append({"role": role.name, "played_by": name})
+        elif role.observer:
+            # The observers' card goes to every member without another role.
+            played.append({"role": role.name, "played_by": "every other member"})
+    return played
 
 
 def _role_play_source(state: SessionState, spec: RolePlaySpec, reverses: str) -> str:

@@ -10,9 +10,14 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from facilitator.service.print_style import PRINT_STYLE_SOURCE
+
 #: Paths whose answers may be cached: the screens' modules, styles and vendor files,
 #: which hold no one's data. Everything else (API, sign-in, links, exports) is no-store.
 CACHEABLE = ("/assets/",)
+#: The phone page's service worker: no-cache, so that a phone asks for a changed one on
+#: every visit (revalidated by its ETag) instead of keeping an old one.
+REVALIDATED = ("/join-worker.js",)
 _HOST = re.compile(r"[A-Za-z0-9.\-:\[\]]{1,255}")
 
 StartResponse = Callable[..., Any]
@@ -27,7 +32,8 @@ def content_security_policy(host: str) -> str:
         [
             "default-src 'self'",
             "script-src 'self'",
-            "style-src 'self'",
+            # The printed summaries' own stylesheet, by its hash: no other inline style.
+            f"style-src 'self' {PRINT_STYLE_SOURCE}",
             "img-src 'self' data:",
             f"connect-src 'self'{own}",
             "object-src 'none'",
@@ -46,7 +52,9 @@ def secure_headers(path: str, host: str, headers: list[tuple[str, str]]) -> list
         # Display and sign-in links carry tokens; they must not leave in a Referer.
         "Referrer-Policy": "no-referrer",
     }
-    if not path.startswith(CACHEABLE):
+    if path in REVALIDATED:
+        ours["Cache-Control"] = "no-cache"
+    elif not path.startswith(CACHEABLE):
         # Views, exports and tokens stay out of browser and proxy caches.
         ours["Cache-Control"] = "no-store"
     replaced = {name.lower() for name in ours}

@@ -41,6 +41,17 @@ def participant() -> Response:
     return _page("participant")
 
 
+@bp.get("/join-worker.js")
+def join_worker() -> Response:
+    """The phone page's service worker, which keeps the page for a reload offline.
+
+    Served from the root so that its scope may cover /join (a worker's scope is at most
+    its own folder); the headers module marks it no-cache, so that phones check for a
+    new one on every visit.
+    """
+    return _compressed(send_from_directory(CLIENT_DIR / "js", "join-worker.js", max_age=0))
+
+
 @bp.get("/console/<session_id>")
 def console(session_id: str) -> Any:
     """The facilitator's console for one session; the page checks ownership by API."""

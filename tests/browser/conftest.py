@@ -6,6 +6,7 @@ scripts/setup-browser.sh first.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ def playwright() -> Iterator[Playwright]:
     missing = missing_prerequisites()
     if missing:
         pytest.fail(f"browser tests need {', '.join(missing)}; {SETUP_HINT}", pytrace=False)
+    # The phone page's service worker fetches too: seen by the contexts' request events,
+    # and cut off by set_offline like the page's own (read when the driver starts).
+    os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
     with sync_playwright() as driver:
         yield driver
 

@@ -60,8 +60,9 @@ class Screen:
     dialogs: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.page.on("request", self._request)
-        self.page.on("response", self._response)
+        # The context's, not the page's: a service worker's requests count too.
+        self.context.on("request", self._request)
+        self.context.on("response", self._response)
         self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         self.page.on("console", self._console)
         self.page.on("dialog", self._dialog)
@@ -96,10 +97,10 @@ class Screen:
             total += len(gzip.compress(body, compresslevel=9))
         return total
 
-    def screenshot(self, name: str) -> Path:
+    def screenshot(self, name: str, *, full_page: bool = True) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / name
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import OpenScreen
 from tests.browser.room import Room
 from tests.browser.screens import AXE, Screen, join_on_phone
-from tests.live import Client, Facilitator, Server
+from tests.live import Client, Facilitator, Server, join
 
 # Controls a keyboard user must reach; radios count once per group (arrows move within).
 CONTROLS = """() => {
@@ -119,6 +119,80 @@ def test_the_console_moves_by_keyboard_but_not_while_typing(
         assert watcher.wait_for(lambda v: v["step"]["index"] == 1)
     finally:
         watcher.close()
+
+
+def test_the_phone_passes_axe_with_results_shown_offline_and_once_removed(
+    open_phone: OpenScreen, server: Server, facilitator: Facilitator
+) -> None:
+    links = facilitator.create_session("browser-check", 1)
+    console = Client(server.url, links["console_token"], "console").connect()
+    others = [join(server, links["join_code"], name) for name in ("Bo", "Cy")]
+    clients = [Client(server.url, j["token"], j["name"]).connect() for j in others]
+    try:
+        phone = open_phone(f"/j/{links['join_code']}", bypass_csp=True)
+        join_on_phone(phone, "Gita")
+        page = phone.page
+        assert console.call("start_session")["ok"]
+        assert console.call("open_poll", {"poll": "word"})["ok"]
+        page.get_by_label("Your answer").fill("Calm")
+        page.get_by_role("button", name="Send answer").click()
+        expect(page.locator("#poll-note")).to_have_text("Thank you. Your answer is in.")
+        poll_id = console.wait_for(lambda v: v["polls"])["polls"][0]["poll_id"]
+        for client in clients:
+            ack = client.call(
+                "submit_answer", {"action_id": "a1", "poll_id": poll_id, "value": "ok"}
+            )
+            assert ack["ok"], ack
+        assert console.call("close_poll", {"poll_id": poll_id})["ok"]
+        assert console.call("reveal_poll", {"poll_id": poll_id})["ok"]
+        expect(page.locator("#results")).to_be_visible()
+
+        phone.context.set_offline(True)
+        expect(page.locator("#status")).to_contain_text("No network")
+        assert axe_problems(phone) == []
+        assert page.evaluate(UNNAMED) == []
+
+        phone.context.set_offline(False)
+        expect(page.locator("#status")).to_be_hidden()
+        member = next(
+            p
+            for p in console.wait_for(lambda v: v["participants"])["participants"]
+            if p["name"] == "Gita"
+        )
+        assert console.call("remove_participant", {"participant_id": member["id"]})["ok"]
+        expect(page.locator("#gone-screen")).to_be_visible()
+        assert axe_problems(phone) == []
+        phone.errors[:] = [e for e in phone.errors if "net::ERR_INTERNET_DISCONNECTED" not in e]
+    finally:
+        console.close()
+        for client in clients:
+            client.close()
+
+
+def test_the_session_list_asking_to_delete_and_the_summary_pass_axe(
+    open_console: OpenScreen, server: Server, facilitator: Facilitator
+) -> None:
+    links = facilitator.create_session("browser-check", 1)
+    console = Client(server.url, links["console_token"], "console").connect()
+    try:
+        assert console.call("start_session")["ok"]
+        home = open_console("/", bypass_csp=True)
+        item = home.page.locator(f'li[data-session="{links["session_id"]}"]')
+        expect(item.locator(".tag").first).to_have_text("Running")
+        item.get_by_role("button", name="Delete…").click()
+        expect(item.get_by_role("group")).to_be_visible()
+        assert axe_problems(home) == []
+        assert home.page.evaluate(UNNAMED) == []
+        wanted, reached = tab_through(home)
+        assert wanted <= reached, f"not reached by Tab: {sorted(wanted - reached)}"
+
+        summary = open_console(
+            f"/api/sessions/{links['session_id']}/export/summary.html", bypass_csp=True
+        )
+        expect(summary.page.get_by_role("note")).to_contain_text("Confidential")
+        assert axe_problems(summary) == []
+    finally:
+        console.close()
 
 
 def test_the_room_display_passes_axe_in_each_of_its_states(

@@ -113,7 +113,8 @@ def test_a_full_session_runs_on_the_three_screens(
     expect(chidi.locator("#crisis")).to_contain_text("Clinic duty line")
 
     asha.wait_for_timeout(300)  # let the bars and cards settle for the pictures
-    phones[0].screenshot("participant.png")
+    # The phone as a member sees it: one 360x740 screen, the sticky bar at its top.
+    phones[0].screenshot("participant.png", full_page=False)
     console.screenshot("console.png")
     chidi.get_by_role("button", name="Close").click()
     expect(chidi.locator("#crisis")).to_be_hidden()
