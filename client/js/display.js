@@ -1,46 +1,22 @@
 // The room display: join code and QR, step and timer, the role-play scenario, and
 // results once the facilitator has revealed them. Read-only.
 
-import qrcode from "/assets/vendor/qrcode.mjs";
-import { api, byId, clockText, fill, h } from "./dom.js";
+import { byId, clockText, fill, h } from "./dom.js";
 import { Live, serverClock, statusText } from "./live.js";
+import { drawQr, joinUrl } from "./qr.js";
 import { resultsChart } from "./results.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 // In the fragment (#token=...): browsers never send it, so no log or proxy sees it.
 const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
 let view = null;
 let qrFor = "";
 
-async function drawQr(code) {
+async function showJoin(code) {
   if (qrFor === code) return;
   qrFor = code;
-  const { url } = await api(`/api/join-url/${encodeURIComponent(code)}`);
+  const url = await joinUrl(code);
   byId("join-address").textContent = new URL("/join", url).href;
-  const qr = qrcode(0, "M");
-  qr.addData(url);
-  qr.make();
-  const size = qr.getModuleCount();
-  const quiet = 4;
-  let d = "";
-  for (let row = 0; row < size; row += 1) {
-    for (let col = 0; col < size; col += 1) {
-      if (qr.isDark(row, col)) d += `M${col + quiet} ${row + quiet}h1v1h-1z`;
-    }
-  }
-  const svg = byId("qr");
-  const total = size + 2 * quiet;
-  svg.setAttribute("viewBox", `0 0 ${total} ${total}`);
-  svg.setAttribute("shape-rendering", "crispEdges");
-  const background = document.createElementNS(SVG, "rect");
-  background.setAttribute("width", String(total));
-  background.setAttribute("height", String(total));
-  background.setAttribute("fill", "#fff");
-  const path = document.createElementNS(SVG, "path");
-  path.setAttribute("d", d);
-  path.setAttribute("fill", "#000");
-  svg.replaceChildren(background, path);
-  svg.setAttribute("aria-label", `QR code for ${url}`);
+  drawQr(byId("qr"), url);
 }
 
 function render() {
@@ -55,7 +31,7 @@ function render() {
   byId("join").hidden = view.phase === "ended";
   byId("locked").hidden = !view.locked;
   byId("qr").classList.toggle("hidden", view.locked);
-  drawQr(view.join_code).catch(() => {});
+  showJoin(view.join_code).catch(() => {});
   const rp = view.role_play;
   byId("role-play").hidden = !rp;
   if (rp) {
