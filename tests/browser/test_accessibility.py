@@ -12,12 +12,16 @@ from tests.browser.conftest import OpenScreen
 from tests.browser.screens import AXE, Screen, join_on_phone
 from tests.live import Client, Facilitator, Server
 
-# Controls a keyboard user must reach; radios count once per group (arrows move within).
+# Controls a keyboard user must reach; radios count once per group (arrows move within),
+# and so do the tabs of a tab list (the arrows move from the chosen one to the others).
 CONTROLS = """() => {
-  const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  // checkVisibility, not boxes alone: the content of a closed <details> keeps its boxes.
+  const visible = (el) => el.checkVisibility({ visibilityProperty: true });
+  const otherTab = (el) => el.getAttribute('role') === 'tab' && el.getAttribute('aria-selected') !== 'true';
   const controls = Array.from(document.querySelectorAll(
     'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])'
-  )).filter((el) => visible(el) || (el.type === 'radio' || el.type === 'checkbox') && visible(el.labels[0]));
+  )).filter((el) => !otherTab(el))
+    .filter((el) => visible(el) || (el.type === 'radio' || el.type === 'checkbox') && visible(el.labels[0]));
   return controls.map((el, i) => { el.dataset.kb = el.type === 'radio' ? 'radio:' + el.name : 'c' + i; return el.dataset.kb; });
 }"""
 UNNAMED = """() => Array.from(document.querySelectorAll('button, input:not([type=hidden]), select, textarea, a[href]'))
@@ -107,11 +111,17 @@ def test_the_console_moves_by_keyboard_but_not_while_typing(
         page = console.page
         page.get_by_role("button", name="Start session").click()
         expect(page.locator("#step-title")).to_have_text("Mood number")
+        page.get_by_role("tab", name="Notes").click()
         page.get_by_label("Note (only you see it)").press("n")
         page.get_by_label("Prompt text").press("ArrowRight")
+        # On the tabs of the side panels the arrows move between the tabs, not the steps.
+        page.get_by_role("tab", name="Notes").press("ArrowLeft")
+        expect(page.get_by_role("tab", name="Agenda")).to_be_focused()
+        expect(page.get_by_role("tab", name="Agenda")).to_have_attribute("aria-selected", "true")
+        expect(page.locator("#agenda")).to_be_visible()
         page.wait_for_timeout(300)
         expect(page.locator("#step-title")).to_have_text("Mood number")
-        page.locator("#agenda-title").click()  # out of the field, as a user would
+        page.locator("#step-title").click()  # out of the field, as a user would
         page.keyboard.press("N")
         expect(page.locator("#step-title")).to_have_text("One word each")
         assert watcher.wait_for(lambda v: v["step"]["index"] == 1)
