@@ -127,3 +127,36 @@ def test_the_console_moves_by_keyboard_but_not_while_typing(
         assert watcher.wait_for(lambda v: v["step"]["index"] == 1)
     finally:
         watcher.close()
+
+
+def test_the_console_passes_axe_and_the_keyboard_in_each_of_its_states(
+    open_console: OpenScreen, busy_session: tuple[dict[str, Any], Client, list[Client]]
+) -> None:
+    links, _, _ = busy_session
+    console = open_console(f"/console/{links['session_id']}", bypass_csp=True)
+    page = console.page
+    expect(page.locator("#roster li.member")).to_have_count(8)
+    expect(page.locator("#signals li")).to_have_count(3)
+    problems: dict[str, list[str]] = {"a poll open, members and signals": axe_problems(console)}
+    wanted, reached = tab_through(console)
+    assert wanted <= reached, f"not reached by Tab: {sorted(wanted - reached)}"
+
+    for tab in ("Notes", "Checklist", "Facilitators", "Links", "Agenda"):
+        page.get_by_role("tab", name=tab).click()
+        expect(page.get_by_role("tabpanel", name=tab)).to_be_visible()
+        problems[f"the {tab} tab"] = axe_problems(console)
+
+    page.get_by_role("button", name="Remove or erase a member").click()
+    expect(page.get_by_role("button", name="Remove Asha")).to_be_visible()
+    page.locator("#add-member-box summary").click()
+    expect(page.locator("#add-member-form")).to_be_visible()
+    problems["managing members"] = axe_problems(console)
+
+    page.get_by_role("button", name="Open poll").click()
+    expect(page.locator("#error-open-poll")).not_to_be_empty()
+    problems["a refusal beside its control"] = axe_problems(console)
+
+    page.get_by_role("button", name="Show join QR code").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    problems["the join QR code"] = axe_problems(console)
+    assert problems == {state: [] for state in problems}

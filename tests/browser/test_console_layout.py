@@ -4,17 +4,14 @@ that caused them; the join QR code one click away."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import OpenScreen
 from tests.browser.screens import LAPTOP, Screen
-from tests.live import Client, Facilitator, Server, join
+from tests.live import Client, Facilitator
 
-NAMES = ("Asha", "Ben", "Chidi", "Dana", "Eli", "Fatima", "Goran", "Hana")
 REGIONS = ("region-step", "region-activity", "region-members", "region-signals")
 
 # Where each region is, and whether the page itself could scroll.
@@ -28,23 +25,6 @@ GEOMETRY = """(ids) => {
     regions: Object.fromEntries(ids.map((id) => [id, box(document.getElementById(id))])),
   };
 }"""
-
-
-@pytest.fixture
-def phones(
-    server: Server, facilitator: Facilitator
-) -> Iterator[tuple[dict[str, Any], list[Client]]]:
-    """A running session of eight connected members, and a console client to drive it."""
-    links = facilitator.create_session("browser-check", 1)
-    clients = []
-    try:
-        for name in NAMES:
-            joined = join(server, links["join_code"], name)
-            clients.append(Client(server.url, joined["token"], name).connect())
-        yield links, clients
-    finally:
-        for client in clients:
-            client.close()
 
 
 def _inside(box: dict[str, float], window: dict[str, int]) -> bool:
@@ -72,48 +52,33 @@ def _within(page: Page, item: str, region: str) -> bool:
 
 
 def test_step_poll_members_and_signals_are_in_view_together_on_a_laptop(
-    open_console: OpenScreen, server: Server, phones: tuple[dict[str, Any], list[Client]]
+    open_console: OpenScreen, busy_session: tuple[dict[str, Any], Client, list[Client]]
 ) -> None:
-    links, members = phones
-    console = Client(server.url, links["console_token"], "console").connect()
-    try:
-        assert console.call("start_session")["ok"]
-        assert console.call("open_poll", {"poll": "mood"})["ok"]
-        poll_id = console.wait_for(lambda v: v["polls"])["polls"][0]["poll_id"]
-        for n, member in enumerate(members[:5]):
-            payload = {"action_id": f"a-{n}", "poll_id": poll_id, "value": n + 3}
-            assert member.call("submit_answer", payload)["ok"]
-        for n, (member, kind) in enumerate(
-            zip(members[5:], ("break", "pass", "support"), strict=True)
-        ):
-            assert member.call("send_signal", {"action_id": f"s-{n}", "kind": kind})["ok"]
+    links, _, _ = busy_session
+    screen = open_console(f"/console/{links['session_id']}")
+    page = screen.page
+    expect(page.locator("#roster li.member")).to_have_count(8)
+    expect(page.locator("#signals li")).to_have_count(3)
+    expect(page.locator("#answered")).to_have_text("5 of 8 answered the open poll")
+    expect(page.locator("#polls li.in-hand .answered-count")).to_have_text("5 of 8 answered")
+    expect(page.locator("#roster li.member .tag.answered")).to_have_count(5)
 
-        screen = open_console(f"/console/{links['session_id']}")
-        page = screen.page
-        expect(page.locator("#roster li.member")).to_have_count(8)
-        expect(page.locator("#signals li")).to_have_count(3)
-        expect(page.locator("#answered")).to_have_text("5 of 8 answered the open poll")
-        expect(page.locator("#polls li.in-hand .answered-count")).to_have_text("5 of 8 answered")
-        expect(page.locator("#roster li.member .tag.answered")).to_have_count(5)
-
-        assert page.viewport_size == LAPTOP
-        seen = page.evaluate(GEOMETRY, list(REGIONS))
-        for region, box in seen["regions"].items():
-            assert _inside(box, seen["window"]), (region, box, seen["window"])
-        assert seen["page"]["height"] <= seen["window"]["height"], seen
-        assert seen["page"]["width"] <= seen["window"]["width"], seen
-        # Not only the regions: every member, every signal and the open poll show whole
-        # without scrolling inside them either.
-        for n in range(8):
-            assert _within(page, f"#roster li.member:nth-child({n + 1})", "region-members"), n
-        for n in range(3):
-            assert _within(page, f"#signals li:nth-child({n + 1})", "region-signals"), n
-        assert _within(page, "#polls li.in-hand .poll-controls", "region-activity")
-        assert _within(page, "#step-title", "region-step")
-        assert _within(page, "#next", "region-step")
-        screen.screenshot("console.png")
-    finally:
-        console.close()
+    assert page.viewport_size == LAPTOP
+    seen = page.evaluate(GEOMETRY, list(REGIONS))
+    for region, box in seen["regions"].items():
+        assert _inside(box, seen["window"]), (region, box, seen["window"])
+    assert seen["page"]["height"] <= seen["window"]["height"], seen
+    assert seen["page"]["width"] <= seen["window"]["width"], seen
+    # Not only the regions: every member, every signal and the open poll's controls show
+    # whole without scrolling inside a region either.
+    for n in range(8):
+        assert _within(page, f"#roster li.member:nth-child({n + 1})", "region-members"), n
+    for n in range(3):
+        assert _within(page, f"#signals li:nth-child({n + 1})", "region-signals"), n
+    assert _within(page, "#polls li.in-hand .poll-controls", "region-activity")
+    assert _within(page, "#step-title", "region-step")
+    assert _within(page, "#next", "region-step")
+    screen.screenshot("console.png")
 
 
 def test_a_refusal_is_said_beside_the_control_that_caused_it(
