@@ -1109,6 +1109,9 @@ function showQr() {
 function stopped(message) {
   say("");
   byId("console-grid").hidden = true;
+  // Nobody joins a session this console no longer runs: its code and QR code go too.
+  byId("qr-dialog").close();
+  byId("join-box").hidden = true;
   byId("ended-text").textContent = message;
   byId("ended").hidden = false;
   byId("status").textContent = message;
