@@ -83,6 +83,8 @@ def test_the_owner_invites_from_the_console_and_both_consoles_run_the_session(
     log = owner.get(f"/api/sessions/{sid}/export/log.jsonl").text
     assert f'"by": "{OWNER}"' in log and f'"by": "{CO}"' in log
 
+    # The picture shows the Facilitators tab from its top, where the list is.
+    page.locator("#region-more").evaluate("(region) => { region.scrollTop = 0; }")
     desk.screenshot("console-facilitators.png")
 
     # The owner removes the co-facilitator: their console stops and says why.
