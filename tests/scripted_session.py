@@ -87,7 +87,12 @@ def run_scripted_session(
     assert all(m["answered"] for m in console.latest()["participants"])
     for client in [display, *phones]:
         assert not any(view["results"] for view in client.events("view"))
-        assert '"count"' not in _texts(client)
+        assert '"summary"' not in _texts(client)
+    for phone in phones:
+        assert '"count"' not in _texts(phone)
+    # The display alone is told how many answered: a count, never what.
+    counts = {"poll_id": poll["poll_id"], "count": 8, "of": 8}
+    assert display.wait_for(lambda c: c["count"] == 8, "answer_count") == counts
     assert console.call("close_poll", {"poll_id": poll["poll_id"]})["ok"]
     assert console.call("reveal_poll", {"poll_id": poll["poll_id"]})["ok"]
     for client in [console, display, *phones]:

@@ -107,7 +107,7 @@ def test_folding_a_course_does_not_change_its_logged_meetings() -> None:
     [
         (replace(create_command(), meetings=()), "at least one meeting"),
         (replace(create_command(), meetings=(MEETINGS[0], MEETINGS[0])), "distinct numbers"),
-        (replace(create_command(), title="  "), "title must not be empty"),
+        (replace(create_command(), title="  "), "title cannot be empty"),
         (
             replace(create_command(), meetings=(replace(MEETINGS[0], session_id="s-0"),)),
             "cannot have been held",

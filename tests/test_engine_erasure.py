@@ -115,7 +115,7 @@ def test_a_member_who_left_is_erased_without_leaving_again() -> None:
 
 def test_erasing_a_member_the_session_never_had_is_refused() -> None:
     state = new_session(1)
-    with pytest.raises(DomainError, match="no participant 'p9'") as refused:
+    with pytest.raises(DomainError, match=r"This member is not in this session\.") as refused:
         handle(state, c.EraseParticipant(T0 + 5, "p9"))
     assert refused.value.code == "not_found"
 
@@ -214,7 +214,7 @@ def test_erasing_a_withdrawn_member_withdraws_them_no_more() -> None:
 
 def test_erasing_a_member_the_course_never_had_is_refused() -> None:
     state, _ = enrolled("Ana")
-    with pytest.raises(DomainError, match="no member 'c-9'") as refused:
+    with pytest.raises(DomainError, match=r"This member is not in this course\.") as refused:
         course_handle(state, cc.EraseMember(T0 + 5, "c-9"))
     assert refused.value.code == "not_found"
 
@@ -230,10 +230,10 @@ def test_erasing_a_course_member_twice_is_refused() -> None:
 def test_an_erased_course_member_sets_no_step_and_gets_no_relink_code() -> None:
     state, _ = enrolled("Ana")
     course_handle(state, cc.EraseMember(T0 + 5, "c-1"))
-    with pytest.raises(DomainError, match="withdrawn") as refused:
+    with pytest.raises(DomainError, match="has left the course") as refused:
         course_handle(state, cc.SetStep(T0 + 6, "c-1", 0, "a step"))
     assert refused.value.code == "illegal_state"
-    with pytest.raises(DomainError, match="withdrawn"):
+    with pytest.raises(DomainError, match="has left the course"):
         course_handle(state, cc.OfferRelink(T0 + 7, "c-1", "digest", T0 + 900))
 
 

@@ -103,7 +103,7 @@ def test_reveal_threshold_is_never_below_two() -> None:
     state = _with_poll(replace(MOOD, reveal_threshold=1))
     answer_all(state, "poll-1", [3])
     handle(state, c.ClosePoll(T0 + 300, "poll-1"))
-    with pytest.raises(DomainError, match="1 answers, fewer than its threshold of 2"):
+    with pytest.raises(DomainError, match=r"Needs 2 answers to show; 1 so far\."):
         handle(state, c.RevealPoll(T0 + 301, "poll-1"))
 
 
@@ -151,20 +151,20 @@ BAD_ANSWERS = [
     (PICK, [1, 1], "distinct"),
     (PICK, [5], "option numbers"),
     (PICK, 1, "list"),
-    (WORDS, "   ", "non-empty text"),
+    (WORDS, "   ", "Write an answer first."),
     (WORDS, "x" * 41, "at most 40 characters"),
-    (WORDS, 12, "non-empty text"),
+    (WORDS, 12, "Write an answer first."),
     (RISKY, [0], "for each of the 2 items"),
     (RISKY, [0, 4], "0 to 3"),
     (RISKY, "0,0", "one option number"),
-    (ORDER, [0, 1], "order every option: the option numbers 0 to 2, each once"),
-    (ORDER, [0, 1, 1], "order every option"),
-    (ORDER, [0, 1, 2, 0], "order every option"),
-    (ORDER, [0, 1, 3], "order every option"),
-    (ORDER, [0, 1, True], "order every option"),
-    (ORDER, [0.0, 1, 2], "order every option"),
-    (ORDER, 0, "order every option"),
-    (ORDER, "0,1,2", "order every option"),
+    (ORDER, [0, 1], "Put every option in order: the option numbers 0 to 2, each once"),
+    (ORDER, [0, 1, 1], "Put every option in order"),
+    (ORDER, [0, 1, 2, 0], "Put every option in order"),
+    (ORDER, [0, 1, 3], "Put every option in order"),
+    (ORDER, [0, 1, True], "Put every option in order"),
+    (ORDER, [0.0, 1, 2], "Put every option in order"),
+    (ORDER, 0, "Put every option in order"),
+    (ORDER, "0,1,2", "Put every option in order"),
 ]
 
 
@@ -221,13 +221,13 @@ ILLEGAL = [
         "open_in_lobby",
         lambda: new_session(3),
         c.OpenPoll(T0, MOOD),
-        "cannot open a poll while the session is lobby",
+        "Start the session first, then open a poll.",
     ),
     (
         "open_while_another_is_open",
         _with_poll,
         c.OpenPoll(T0, NAMED),
-        "cannot open a poll while another is open",
+        "Close the open poll first.",
     ),
     (
         "open_choice_with_one_option",
@@ -251,49 +251,59 @@ ILLEGAL = [
         "answer_unknown_poll",
         _with_poll,
         c.SubmitAnswer(T0, "p1", "x", "poll-9", 1),
-        "no poll 'poll-9'",
+        "There is no such poll in this session.",
     ),
     (
         "answer_closed_poll",
         _closed,
         c.SubmitAnswer(T0, "p4", "x", "poll-1", 1),
-        "this poll is closed",
+        "This poll is closed.",
     ),
     (
         "answer_twice",
         _answered,
         c.SubmitAnswer(T0, "p1", "other-action", "poll-1", 5),
-        "already answered this poll",
+        "You have answered this poll already.",
     ),
     (
         "answer_by_unknown_member",
         _with_poll,
         c.SubmitAnswer(T0, "p9", "x", "poll-1", 1),
-        "no participant 'p9'",
+        "This member is not in this session.",
     ),
     (
         "answer_after_leaving",
         _member_left,
         c.SubmitAnswer(T0, "p1", "x", "poll-1", 1),
-        "'p1' has left",
+        "Member 1 has left the session.",
     ),
-    ("close_unknown", _with_poll, c.ClosePoll(T0, "poll-7"), "no poll 'poll-7'"),
-    ("close_twice", _closed, c.ClosePoll(T0, "poll-1"), "poll 'poll-1' is already closed"),
-    ("reveal_open_poll", _answered, c.RevealPoll(T0, "poll-1"), "close it first"),
-    ("reveal_twice", _revealed, c.RevealPoll(T0, "poll-1"), "it is already revealed"),
+    (
+        "close_unknown",
+        _with_poll,
+        c.ClosePoll(T0, "poll-7"),
+        "There is no such poll in this session.",
+    ),
+    ("close_twice", _closed, c.ClosePoll(T0, "poll-1"), "This poll is closed already."),
+    ("reveal_open_poll", _answered, c.RevealPoll(T0, "poll-1"), "Close the poll first."),
+    ("reveal_twice", _revealed, c.RevealPoll(T0, "poll-1"), "These results are revealed already."),
     (
         "reveal_below_threshold",
         _below_threshold,
         c.RevealPoll(T0, "poll-1"),
-        "2 answers, fewer than its threshold of 3",
+        "Needs 3 answers to show; 2 so far.",
     ),
     (
         "reveal_facilitator_only",
         _private_closed,
         c.RevealPoll(T0, "poll-1"),
-        "for the facilitator only",
+        "Only for facilitators; never shown to the room.",
     ),
-    ("reveal_unknown", _with_poll, c.RevealPoll(T0, "poll-3"), "no poll 'poll-3'"),
+    (
+        "reveal_unknown",
+        _with_poll,
+        c.RevealPoll(T0, "poll-3"),
+        "There is no such poll in this session.",
+    ),
 ]
 
 

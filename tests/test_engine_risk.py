@@ -85,19 +85,19 @@ ILLEGAL = [
         "unknown_alert",
         _alerted,
         c.RecordRiskAction(T0, "alert-9", RiskAction.SPOKE),
-        "no risk alert 'alert-9'",
+        "There is no such risk alert in this session.",
     ),
     (
         "recorded_twice",
         _recorded,
         c.RecordRiskAction(T0, "alert-1", RiskAction.REFERRED),
-        "already recorded",
+        "recorded already",
     ),
     (
         "other_without_a_note",
         _alerted,
         c.RecordRiskAction(T0, "alert-1", RiskAction.OTHER, "  "),
-        "say in the note what was done",
+        "Say in the note what was done.",
     ),
 ]
 

@@ -49,7 +49,7 @@ def test_members_rank_the_options_and_the_room_sees_points_after_reveal(
         assert ack["ok"] is False, ack
         assert ack["error"] == {
             "code": "invalid",
-            "message": "answer must order every option: the option numbers 0 to 3, each once",
+            "message": "Put every option in order: the option numbers 0 to 3, each once.",
         }
     orders = ([0, 1, 2, 3], [0, 3, 1, 2], [1, 0, 3, 2])
     for phone, order in zip(phones, orders, strict=True):

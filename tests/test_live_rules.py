@@ -32,7 +32,12 @@ VALID: dict[str, dict[str, Any]] = {
     "remove_participant": {"participant_id": "PARTICIPANT"},
     "open_poll": {"poll": "mood10"},
     "close_poll": {"poll_id": "poll-1"},
-    "reveal_poll": {"poll_id": "poll-1"},
+    "reveal_poll": {"poll_id": "poll-1", "show": False},
+    "show_results": {"poll_id": "poll-1"},
+    "hide_results": {},
+    "pin_results": {"pinned": True},
+    "reopen_poll": {"poll_id": "poll-1"},
+    "hide_word": {"poll_id": "poll-1", "word": "tired", "hidden": True},
     "push_role_play": {
         "role_play": "dispute_need",
         "assignments": {"protagonist": "PARTICIPANT", "partner": None},
@@ -263,6 +268,8 @@ def _wrong_type(field: fields.Field[Any]) -> Any:
         return "seven"
     if isinstance(field, fields.Dict):
         return ["a", "list"]
+    if isinstance(field, fields.Boolean):
+        return "yes"
     if isinstance(field, fields.List):
         return {"not": "a list"}
     if isinstance(field, AnswerValue):

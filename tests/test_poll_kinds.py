@@ -39,7 +39,7 @@ def test_every_poll_type_has_a_client_entry(module: str, table: str) -> None:
 
 
 def test_an_unregistered_poll_type_is_refused_not_treated_as_another_kind() -> None:
-    with pytest.raises(DomainError, match="unknown poll type 'ordering'"):
+    with pytest.raises(DomainError, match="Unknown poll type 'ordering'"):
         poll_kind("ordering")
 
 

@@ -52,7 +52,9 @@ def _started(service: SessionService, members: int = 3) -> tuple[str, Actor, lis
     return state.id, console, phones
 
 
-def test_an_answer_reaches_the_facilitator_and_the_member_only(tmp_path: Path) -> None:
+def test_an_answer_reaches_the_facilitator_the_member_and_a_count_the_display(
+    tmp_path: Path,
+) -> None:
     recorder = Recorder()
     service = _service(tmp_path / "s.db", recorder)
     sid, console, phones = _started(service)
@@ -62,10 +64,14 @@ def test_an_answer_reaches_the_facilitator_and_the_member_only(tmp_path: Path) -
         phones[0], lambda st, at: c.SubmitAnswer(at, phones[0].participant_id, "a1", "poll-1", 6)
     )
     assert sorted(recorder.rooms()) == sorted(
-        [facilitator_room(sid), member_room(sid, phones[0].participant_id)]
+        [facilitator_room(sid), member_room(sid, phones[0].participant_id), display_room(sid)]
     )
     assert participants_room(sid) not in recorder.rooms()
-    assert display_room(sid) not in recorder.rooms()
+    # The display gets how many answered, of how many here: no view, no answer.
+    (to_display,) = [
+        (event, data) for event, room, data in recorder.sent if room == display_room(sid)
+    ]
+    assert to_display == ("answer_count", {"poll_id": "poll-1", "count": 1, "of": 3})
 
 
 def test_a_step_reaches_every_audience_once(tmp_path: Path) -> None:

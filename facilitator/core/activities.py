@@ -7,7 +7,8 @@ from facilitator.core import events as e
 from facilitator.core.deciding import Decider
 from facilitator.core.errors import DomainError
 from facilitator.core.guards import find_role_play, nonempty, not_ended, present_member, running
-from facilitator.core.state import RolePlayPhase, SessionState
+from facilitator.core.spec import RolePlaySpec
+from facilitator.core.state import RolePlay, RolePlayPhase, SessionState
 
 # Unacknowledged signals of one kind a member may have at once. Each stays on the
 # console until acknowledged; a cap per kind (not per member) means a few unanswered
@@ -18,41 +19,54 @@ OPEN_SIGNALS_PER_KIND = 3
 def _push_role_play(state: SessionState, cmd: c.PushRolePlay) -> list[e.Event]:
     running(state, "push a role-play")
     if state.active_role_play is not None:
-        raise DomainError("cannot push a role-play while another is under way", "illegal_state")
+        raise DomainError("End the role-play under way first.", "illegal_state")
     spec = cmd.spec
     cast = {role.id for role in spec.roles if not role.observer}
     assigned: dict[str, str | None] = {}
     for role_id, participant_id in cmd.assignments:
         role = spec.role(role_id)
         if role is None:
-            raise DomainError(f"role-play {spec.id!r} has no role {role_id!r}", "invalid")
+            raise DomainError(f"This role-play has no role {role_id!r}.", "invalid")
         if role.observer:
-            raise DomainError(f"role {role_id!r} is for everyone not cast", "invalid")
+            raise DomainError(
+                f"{role.name} are everyone not cast: give the role to no one.", "invalid"
+            )
         if role_id in assigned:
-            raise DomainError(f"role {role_id!r} is assigned twice", "invalid")
+            raise DomainError(f"{role.name} is given twice: give each role once.", "invalid")
         if participant_id is not None:
-            present_member(state, participant_id)
+            member = present_member(state, participant_id)
             if participant_id in assigned.values():
-                raise DomainError(f"participant {participant_id!r} has two roles", "invalid")
+                raise DomainError(f"{member.name} has two roles: give each member one.", "invalid")
         assigned[role_id] = participant_id
     missing = sorted(cast - assigned.keys())
     if missing:
-        raise DomainError(f"roles not assigned: {', '.join(missing)}", "invalid")
+        raise DomainError(f"Choose who plays {_names(spec, missing)}.", "invalid")
     role_play_id = f"role-play-{len(state.role_plays) + 1}"
     return [e.RolePlayPushed(role_play_id, spec, tuple(assigned.items()), cmd.at)]
+
+
+def _names(spec: RolePlaySpec, role_ids: list[str]) -> str:
+    names = [role.name for role_id in role_ids if (role := spec.role(role_id)) is not None]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _not_playing(role_play: RolePlay) -> str:
+    if role_play.phase is RolePlayPhase.DEBRIEF:
+        return "The debrief has started already."
+    return "This role-play has ended."
 
 
 def _start_debrief(state: SessionState, cmd: c.StartDebrief) -> list[e.Event]:
     role_play = find_role_play(state, cmd.role_play_id)
     if role_play.phase is not RolePlayPhase.PLAYING:
-        raise DomainError(f"cannot debrief a role-play that is {role_play.phase}", "illegal_state")
+        raise DomainError(_not_playing(role_play), "illegal_state")
     return [e.DebriefStarted(role_play.id, cmd.at)]
 
 
 def _end_role_play(state: SessionState, cmd: c.EndRolePlay) -> list[e.Event]:
     role_play = find_role_play(state, cmd.role_play_id)
     if role_play.phase is RolePlayPhase.ENDED:
-        raise DomainError(f"role-play {role_play.id!r} has already ended", "illegal_state")
+        raise DomainError("This role-play has ended already.", "illegal_state")
     return [e.RolePlayEnded(role_play.id, cmd.at)]
 
 
@@ -64,7 +78,7 @@ def _push_prompt(state: SessionState, cmd: c.PushPrompt) -> list[e.Event]:
 
 def _clear_prompt(state: SessionState, cmd: c.ClearPrompt) -> list[e.Event]:
     if state.prompt is None:
-        raise DomainError("there is no prompt to clear", "illegal_state")
+        raise DomainError("There is no prompt to clear.", "illegal_state")
     return [e.PromptCleared(state.prompt.id, cmd.at)]
 
 
@@ -80,8 +94,8 @@ def _signal(state: SessionState, cmd: c.SendSignal) -> list[e.Event]:
     )
     if waiting >= OPEN_SIGNALS_PER_KIND:
         raise DomainError(
-            f"the facilitator has {waiting} of your {cmd.kind} signals and has not yet"
-            " acknowledged them; they are still shown",
+            f"The facilitator has {waiting} of your {cmd.kind} signals and has not seen them yet;"
+            " they are still shown.",
             "too_many_signals",
         )
     signal_id = f"signal-{len(state.signals) + 1}"
@@ -91,9 +105,9 @@ def _signal(state: SessionState, cmd: c.SendSignal) -> list[e.Event]:
 def _acknowledge(state: SessionState, cmd: c.AcknowledgeSignal) -> list[e.Event]:
     signal = next((s for s in state.signals if s.id == cmd.signal_id), None)
     if signal is None:
-        raise DomainError(f"no signal {cmd.signal_id!r} in this session", "not_found")
+        raise DomainError("There is no such signal in this session.", "not_found")
     if signal.acknowledged:
-        raise DomainError(f"signal {signal.id!r} is already acknowledged", "illegal_state")
+        raise DomainError("This signal is acknowledged already.", "illegal_state")
     return [e.SignalAcknowledged(signal.id, cmd.at)]
 
 

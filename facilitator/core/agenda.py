@@ -7,13 +7,16 @@ from facilitator.core import events as e
 from facilitator.core.deciding import Decider
 from facilitator.core.errors import DomainError
 from facilitator.core.guards import not_ended, running
-from facilitator.core.polls import closing
+from facilitator.core.polls import closing, leaving_step
 from facilitator.core.state import SessionPhase, SessionState
 
 
 def _start(state: SessionState, cmd: c.Start) -> list[e.Event]:
     if state.phase is not SessionPhase.LOBBY:
-        raise DomainError(f"cannot start a session that is {state.phase}", "illegal_state")
+        if state.phase is SessionPhase.RUNNING:
+            raise DomainError("The session has started already.", "illegal_state")
+        raise DomainError("The session has ended: it cannot start again.", "illegal_state")
+    # Nothing is shown in the lobby: no prompt or results to clear.
     return [e.SessionStarted(cmd.at), e.StepEntered(0, cmd.at)]
 
 
@@ -21,27 +24,28 @@ def _next(state: SessionState, cmd: c.Next) -> list[e.Event]:
     running(state, "go to the next step")
     assert state.current_step is not None
     if state.current_step + 1 >= len(state.agenda):
-        raise DomainError("already at the last step", "illegal_state")
-    return [e.StepEntered(state.current_step + 1, cmd.at)]
+        raise DomainError("This is the last step already.", "illegal_state")
+    return [*leaving_step(state, cmd.at), e.StepEntered(state.current_step + 1, cmd.at)]
 
 
 def _previous(state: SessionState, cmd: c.Previous) -> list[e.Event]:
     running(state, "go to the previous step")
     assert state.current_step is not None
     if state.current_step == 0:
-        raise DomainError("already at the first step", "illegal_state")
-    return [e.StepEntered(state.current_step - 1, cmd.at)]
+        raise DomainError("This is the first step already.", "illegal_state")
+    return [*leaving_step(state, cmd.at), e.StepEntered(state.current_step - 1, cmd.at)]
 
 
 def _jump(state: SessionState, cmd: c.Jump) -> list[e.Event]:
     running(state, "jump to a step")
     if not 0 <= cmd.index < len(state.agenda):
         raise DomainError(
-            f"no step {cmd.index}: the agenda has steps 0 to {len(state.agenda) - 1}", "invalid"
+            f"There is no step {cmd.index + 1}: the agenda has {len(state.agenda)} steps.",
+            "invalid",
         )
     if cmd.index == state.current_step:
-        raise DomainError(f"already at step {cmd.index}", "illegal_state")
-    return [e.StepEntered(cmd.index, cmd.at)]
+        raise DomainError("This is the current step already.", "illegal_state")
+    return [*leaving_step(state, cmd.at), e.StepEntered(cmd.index, cmd.at)]
 
 
 def _end(state: SessionState, cmd: c.End) -> list[e.Event]:

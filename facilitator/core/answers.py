@@ -11,7 +11,7 @@ def check_spec(spec: PollSpec) -> None:
     """Refuse a poll that cannot be answered or that would break a privacy rule."""
     if spec.has_risk_item and spec.anonymous:
         raise DomainError(
-            f"poll {spec.id!r} has a risk item and cannot be asked anonymously", "invalid"
+            f"The poll {spec.id!r} has a risk item and cannot be asked anonymously.", "invalid"
         )
     problem = poll_kind(spec.type).spec_problem(spec)
     if problem is not None:

@@ -135,6 +135,45 @@ class ClosePoll(Command):
 @dataclass(frozen=True)
 class RevealPoll(Command):
     poll_id: str
+    # False: the results are revealed to the facilitators only, to be reviewed (and
+    # words hidden) before they are shown to the room with ShowResults.
+    show: bool = True
+
+
+@dataclass(frozen=True)
+class ShowResults(Command):
+    """Put a revealed poll's results on the room display and the phones."""
+
+    poll_id: str
+
+
+@dataclass(frozen=True)
+class HideResults(Command):
+    """Take the shown results off the room display and the phones."""
+
+
+@dataclass(frozen=True)
+class PinResults(Command):
+    """Keep the shown results up across step changes (pinned), or let a step clear them."""
+
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class ReopenPoll(Command):
+    """Open a closed poll again, for those who have not answered (or for everyone, when
+    its answers were dropped at a close below its threshold)."""
+
+    poll_id: str
+
+
+@dataclass(frozen=True)
+class HideWord(Command):
+    """Keep one word of a short-text poll off the room (moderation), or let it back."""
+
+    poll_id: str
+    word: str
+    hidden: bool
 
 
 @dataclass(frozen=True)

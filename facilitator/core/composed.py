@@ -81,10 +81,12 @@ def _reverse(state: SessionState, cmd: c.ReverseRolePlay) -> list[e.Event]:
     running(state, "reverse a role-play")
     played = find_role_play(state, cmd.role_play_id)
     if state.active_role_play not in (None, played.id):
-        raise DomainError("cannot reverse while another role-play is under way", "illegal_state")
+        raise DomainError(
+            "End the role-play under way first, then reverse this one.", "illegal_state"
+        )
     main = [role.id for role in played.spec.roles if not role.observer][:2]
     if len(main) < 2:
-        raise DomainError("a role-play needs two main roles to reverse", "invalid")
+        raise DomainError("A role-play needs two main roles to reverse.", "invalid")
     first, second = (played.assignments.get(role) for role in main)
     for participant_id in (first, second):
         if participant_id is not None:

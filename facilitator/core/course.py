@@ -47,12 +47,12 @@ CourseDecider = Callable[[CourseState, Any], list[Event]]
 def create_course(command: cc.CreateCourse) -> tuple[CourseState, list[Event]]:
     """Start a new course's log from a protocol's sessions, one meeting each."""
     if not command.meetings:
-        raise DomainError("a course needs at least one meeting", "invalid")
+        raise DomainError("A course needs at least one meeting.", "invalid")
     numbers = [m.n for m in command.meetings]
     if len(set(numbers)) != len(numbers):
-        raise DomainError("a course's meetings need distinct numbers", "invalid")
+        raise DomainError("A course's meetings need distinct numbers.", "invalid")
     if any(m.session_id is not None or m.ended_at is not None for m in command.meetings):
-        raise DomainError("a new course's meetings cannot have been held", "invalid")
+        raise DomainError("A new course's meetings cannot have been held.", "invalid")
     event = ce.CourseCreated(
         course_id=command.course_id,
         protocol_id=command.protocol_id,
@@ -80,7 +80,7 @@ def decide(state: CourseState, command: cc.CourseCommand) -> list[Event]:
     """Return the events `command` causes, or raise DomainError. `state` is not changed."""
     decider = _DECIDERS.get(type(command))
     if decider is None:
-        raise DomainError(f"unknown command {type(command).__name__}", "invalid")
+        raise DomainError(f"Unknown command {type(command).__name__}.", "invalid")
     return decider(state, command)
 
 
@@ -119,27 +119,29 @@ def last_step(state: CourseState, member_id: str, before_n: int) -> tuple[int, S
 def _meeting(state: CourseState, n: int) -> Meeting:
     meeting = state.meeting(n)
     if meeting is None:
-        raise DomainError(f"no meeting {n} in this course", "not_found")
+        raise DomainError(f"This course has no meeting {n}.", "not_found")
     return meeting
 
 
 def _member(state: CourseState, member_id: str) -> Member:
     member = state.members.get(member_id)
     if member is None:
-        raise DomainError(f"no member {member_id!r} in this course", "not_found")
+        raise DomainError("This member is not in this course.", "not_found")
     return member
 
 
 def _active(state: CourseState, member_id: str) -> Member:
     member = _member(state, member_id)
     if member.withdrawn:
-        raise DomainError(f"member {member_id!r} has withdrawn from the course", "illegal_state")
+        raise DomainError("This member has left the course.", "illegal_state")
     return member
 
 
 def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str:
     if value not in allowed:
-        raise DomainError(f"{what} must be one of {', '.join(allowed)}, not {value!r}", "invalid")
+        raise DomainError(
+            f"{what[:1].upper()}{what[1:]} is one of: {', '.join(allowed)}.", "invalid"
+        )
     return value
 
 
@@ -156,7 +158,7 @@ def _plan_meeting(state: CourseState, cmd: cc.PlanMeeting) -> list[Event]:
 def _open_meeting(state: CourseState, cmd: cc.OpenMeeting) -> list[Event]:
     meeting = _meeting(state, cmd.n)
     if meeting.session_id is not None:
-        raise DomainError(f"meeting {cmd.n} already has a session", "conflict")
+        raise DomainError(f"Meeting {cmd.n} has a session already.", "conflict")
     session_id = nonempty(cmd.session_id, "a meeting's session id")
     return [ce.MeetingOpened(cmd.n, session_id, cmd.at)]
 
@@ -164,7 +166,7 @@ def _open_meeting(state: CourseState, cmd: cc.OpenMeeting) -> list[Event]:
 def _end_meeting(state: CourseState, cmd: cc.EndMeeting) -> list[Event]:
     meeting = _meeting(state, cmd.n)
     if meeting.session_id is None:
-        raise DomainError(f"meeting {cmd.n} was never opened", "illegal_state")
+        raise DomainError(f"Meeting {cmd.n} was never opened.", "illegal_state")
     if meeting.ended_at is not None:
         return []  # ended already: its session's end is heard once more after a retry
     return [ce.MeetingEnded(cmd.n, cmd.at)]
@@ -206,22 +208,22 @@ def _close_meeting(state: CourseState, cmd: cc.CloseMeeting) -> list[Event]:
 def _record_risk_action(state: CourseState, cmd: cc.RecordCourseRiskAction) -> list[Event]:
     alert = next((a for a in state.risk_alerts if a.id == cmd.alert_id), None)
     if alert is None:
-        raise DomainError(f"no risk alert {cmd.alert_id!r} in this course", "not_found")
+        raise DomainError("There is no such risk alert in this course.", "not_found")
     if not alert.open:
         raise DomainError(
-            f"what was done about {alert.id!r} is already recorded ({alert.action})",
+            "What was done about this alert is recorded already.",
             "illegal_state",
         )
     note = cmd.note.strip()
     if cmd.action is RiskAction.OTHER and not note:
-        raise DomainError("say in the note what was done", "invalid")
+        raise DomainError("Say in the note what was done.", "invalid")
     # Withdrawn members too: an alert is followed up whether or not they come back.
     return [ce.CourseRiskActionRecorded(alert.id, cmd.action, note, cmd.at, cmd.by)]
 
 
 def _enroll(state: CourseState, cmd: cc.Enroll) -> list[Event]:
     if cmd.member_id in state.members:
-        raise DomainError(f"member {cmd.member_id!r} is enrolled already", "conflict")
+        raise DomainError("This member is enrolled already.", "conflict")
     typed = (cmd.display_name or "").strip()
     taken = {m.name.casefold() for m in state.members.values() if not m.withdrawn}
     consent = (cmd.consented_at, cmd.consent_version)
@@ -230,7 +232,7 @@ def _enroll(state: CourseState, cmd: cc.Enroll) -> list[Event]:
     # No name, or one a member has already: the members keep telling each other apart.
     pseudonym = nonempty(cmd.pseudonym, "a pseudonym")
     if pseudonym.casefold() in taken:
-        raise DomainError(f"the name {pseudonym!r} is taken in this course", "conflict")
+        raise DomainError(f"Someone in this course is called {pseudonym} already.", "conflict")
     return [ce.MemberEnrolled(cmd.member_id, pseudonym, False, cmd.at, *consent)]
 
 
@@ -242,7 +244,7 @@ def _withdraw(state: CourseState, cmd: cc.Withdraw) -> list[Event]:
 def _erase(state: CourseState, cmd: cc.EraseMember) -> list[Event]:
     member = _member(state, cmd.member_id)
     if member.erased:
-        raise DomainError(f"member {member.id!r} was erased already", "illegal_state")
+        raise DomainError("This member was erased already.", "illegal_state")
     # Withdrawn first: an erased member's membership works no more, on any phone.
     withdrawn = [] if member.withdrawn else [ce.MemberWithdrawn(member.id, cmd.at)]
     return [*withdrawn, ce.MemberErased(member.id, cmd.at)]
@@ -252,9 +254,9 @@ def _offer_relink(state: CourseState, cmd: cc.OfferRelink) -> list[Event]:
     member = _active(state, cmd.member_id)
     digest = nonempty(cmd.digest, "a re-link code's digest")
     if cmd.expires_at <= cmd.at:
-        raise DomainError("a re-link code must expire after it is offered", "invalid")
+        raise DomainError("A re-link code must expire after it is offered.", "invalid")
     if digest in state.relink:
-        raise DomainError("that re-link code is in use: draw another", "conflict")
+        raise DomainError("That re-link code is in use: draw another.", "conflict")
     return [ce.RelinkOffered(digest, member.id, cmd.expires_at)]
 
 
@@ -262,10 +264,10 @@ def _relink(state: CourseState, cmd: cc.Relink) -> list[Event]:
     code = state.relink.get(cmd.digest)
     # An expired code answers like an unknown one: neither tells a guesser anything.
     if code is None or code.expires_at <= cmd.at:
-        raise DomainError("no such re-link code, or it has expired", "not_found")
+        raise DomainError("That code does not work: it was used, or it expired.", "not_found")
     member = state.members.get(code.member_id)
     if member is None or member.withdrawn:
-        raise DomainError("no such re-link code, or it has expired", "not_found")
+        raise DomainError("That code does not work: it was used, or it expired.", "not_found")
     return [ce.MemberRelinked(member.id, member.generation + 1, cmd.at)]
 
 
@@ -301,14 +303,14 @@ def _set_step(state: CourseState, cmd: cc.SetStep) -> list[Event]:
     _meeting(state, cmd.n)
     text = nonempty(cmd.text, "a step")
     if len(text) > STEP_MAX:
-        raise DomainError(f"a step must be at most {STEP_MAX} characters", "invalid")
+        raise DomainError(f"A step can be at most {STEP_MAX} characters.", "invalid")
     return [ce.StepSet(member.id, cmd.n, text, cmd.at)]
 
 
 def _review_step(state: CourseState, cmd: cc.ReviewStep) -> list[Event]:
     member = _active(state, cmd.member_id)
     if member.id not in state.steps.get(cmd.n, {}):
-        raise DomainError(f"member {member.id!r} set no step at meeting {cmd.n}", "not_found")
+        raise DomainError(f"{member.name} set no step at meeting {cmd.n}.", "not_found")
     tried = _one_of(cmd.tried, TRIED, "how the step went")
     return [ce.StepReviewed(member.id, cmd.n, tried, cmd.at)]
 
@@ -318,14 +320,14 @@ def _record_measure(state: CourseState, cmd: cc.RecordMeasure) -> list[Event]:
     _meeting(state, cmd.n)
     measure_id = nonempty(cmd.measure_id, "a measure's id")
     if isinstance(cmd.score, bool) or not isinstance(cmd.score, int):
-        raise DomainError(f"a score must be a whole number, not {cmd.score!r}", "invalid")
+        raise DomainError("A score must be a whole number.", "invalid")
     return [ce.MeasureRecorded(member.id, cmd.n, measure_id, cmd.score, cmd.band, cmd.at)]
 
 
 def _invite(state: CourseState, cmd: cc.InviteCourseCoFacilitator) -> list[Event]:
     user = nonempty(cmd.user, "a co-facilitator's account name")
     if user == state.owner:
-        raise DomainError(f"{user!r} owns this course: they need no invitation", "invalid")
+        raise DomainError(f"{user} owns this course: they need no invitation.", "invalid")
     if state.co_facilitators.get(user) == cmd.may_export:
         return []  # invited already, with the same grant
     return [ce.CourseCoFacilitatorInvited(user, cmd.may_export, cmd.at)]
@@ -333,14 +335,14 @@ def _invite(state: CourseState, cmd: cc.InviteCourseCoFacilitator) -> list[Event
 
 def _remove(state: CourseState, cmd: cc.RemoveCourseCoFacilitator) -> list[Event]:
     if cmd.user not in state.co_facilitators:
-        raise DomainError(f"{cmd.user!r} is not a co-facilitator of this course", "not_found")
+        raise DomainError(f"{cmd.user} is not a co-facilitator of this course.", "not_found")
     return [ce.CourseCoFacilitatorRemoved(cmd.user, cmd.at)]
 
 
 def _grant(state: CourseState, cmd: cc.GrantSupervisor) -> list[Event]:
     user = nonempty(cmd.user, "a supervisor's account name")
     if user == state.owner:
-        raise DomainError(f"{user!r} owns this course: they see it already", "invalid")
+        raise DomainError(f"{user} owns this course: they see it already.", "invalid")
     if user in state.supervisors:
         return []
     return [ce.SupervisorGranted(user, cmd.at)]
@@ -348,7 +350,7 @@ def _grant(state: CourseState, cmd: cc.GrantSupervisor) -> list[Event]:
 
 def _revoke(state: CourseState, cmd: cc.RevokeSupervisor) -> list[Event]:
     if cmd.user not in state.supervisors:
-        raise DomainError(f"{cmd.user!r} is not a supervisor of this course", "not_found")
+        raise DomainError(f"{cmd.user} is not a supervisor of this course.", "not_found")
     return [ce.SupervisorRevoked(cmd.user, cmd.at)]
 
 

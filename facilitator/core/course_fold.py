@@ -28,7 +28,7 @@ def fold(events: Iterable[Event]) -> CourseState:
     iterator = iter(events)
     first = next(iterator, None)
     if not isinstance(first, ce.CourseCreated):
-        raise DomainError("a course log must begin with course_created", "corrupt")
+        raise DomainError("A course log must begin with course_created.", "corrupt")
     state = CourseState(
         id=first.course_id,
         protocol_id=first.protocol_id,

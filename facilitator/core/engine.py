@@ -43,7 +43,7 @@ _DECIDERS: dict[type[c.Command], Decider] = {
 def create(command: c.CreateSession) -> tuple[SessionState, list[e.Event]]:
     """Start a new session's log from a protocol session's agenda."""
     if not command.agenda:
-        raise DomainError("a session needs at least one agenda step", "invalid")
+        raise DomainError("A session needs at least one agenda step.", "invalid")
     event = e.SessionCreated(
         session_id=command.session_id,
         protocol_id=command.protocol_id,
@@ -72,5 +72,5 @@ def decide(state: SessionState, command: c.Command) -> list[e.Event]:
     """Return the events `command` causes, or raise DomainError. `state` is not changed."""
     decider = _DECIDERS.get(type(command))
     if decider is None:
-        raise DomainError(f"unknown command {type(command).__name__}", "invalid")
+        raise DomainError(f"Unknown command {type(command).__name__}.", "invalid")
     return decider(state, command)

@@ -204,6 +204,57 @@ class PollRevealed(Event):
     name = "poll_revealed"
     poll_id: str
     at: float
+    # Shown to the room at once; False: revealed to the facilitators only. True in logs
+    # of older releases, where a revealed poll was always shown.
+    show: bool = True
+
+
+@dataclass(frozen=True)
+class ResultsShown(Event):
+    """A revealed poll's results are on the room display and the phones, replacing any."""
+
+    name = "results_shown"
+    poll_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class ResultsHidden(Event):
+    """No results are shown to the room any more (and none are pinned)."""
+
+    name = "results_hidden"
+    at: float
+
+
+@dataclass(frozen=True)
+class ResultsPinned(Event):
+    name = "results_pinned"
+    pinned: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class PollReopened(Event):
+    """A closed poll is open again. An anonymous poll's kept answers go back into its
+    ballot box (as ballots cast with this event), so that its next close holds them all
+    in one sorted whole; `cleared`: its answers were dropped at a close below its
+    threshold, so its voters are forgotten and everyone may answer again."""
+
+    name = "poll_reopened"
+    poll_id: str
+    cleared: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class WordHidden(Event):
+    """A short-text poll's word (normalised) is kept off the room, or let back."""
+
+    name = "word_hidden"
+    poll_id: str
+    word: str
+    hidden: bool
+    at: float
 
 
 @dataclass(frozen=True)
@@ -383,6 +434,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RiskActionRecorded,
         PollClosed,
         PollRevealed,
+        ResultsShown,
+        ResultsHidden,
+        ResultsPinned,
+        PollReopened,
+        WordHidden,
         RolePlayPushed,
         DebriefStarted,
         RolePlayEnded,

@@ -15,16 +15,16 @@ PRE_GROUP = 0
 def _record_fidelity(state: SessionState, cmd: c.RecordFidelity) -> list[e.Event]:
     # Ticked at the end of a meeting, or after it ended: never before it began.
     if state.phase is SessionPhase.LOBBY:
-        raise DomainError("the checklist is for a meeting that has started", "illegal_state")
+        raise DomainError("The checklist is for a meeting that has started.", "illegal_state")
     done = set(cmd.done)
     if len(done) != len(cmd.done):
-        raise DomainError("an item is ticked twice", "invalid")
+        raise DomainError("An item is ticked twice.", "invalid")
     items = tuple(state.checklist)
     if any(not 0 <= index < len(items) for index in done):
-        raise DomainError("a ticked item is not on this meeting's checklist", "invalid")
+        raise DomainError("A ticked item is not on this meeting's checklist.", "invalid")
     reflection = cmd.reflection.strip()
     if not items and not reflection:
-        raise DomainError("this meeting has no checklist: write a reflection", "invalid")
+        raise DomainError("This meeting has no checklist: write a reflection.", "invalid")
     ticks = tuple(index in done for index in range(len(items)))
     return [e.FidelityRecorded(items, ticks, reflection, cmd.by, cmd.at)]
 
@@ -32,15 +32,15 @@ def _record_fidelity(state: SessionState, cmd: c.RecordFidelity) -> list[e.Event
 def _record_decision(state: SessionState, cmd: c.RecordDecision) -> list[e.Event]:
     if state.session_number != PRE_GROUP:
         raise DomainError(
-            "whether a member joins is decided at the meeting before the group", "illegal_state"
+            "Whether a member joins is decided at the meeting before the group.", "illegal_state"
         )
     if cmd.participant_id not in state.participants:
-        raise DomainError(f"no participant {cmd.participant_id!r} in this session", "not_found")
+        raise DomainError("This member is not in this session.", "not_found")
     if cmd.decision not in DECISIONS:
-        raise DomainError(f"a decision is one of {', '.join(DECISIONS)}", "invalid")
+        raise DomainError(f"A decision is one of: {', '.join(DECISIONS)}.", "invalid")
     note = cmd.note.strip()
     if cmd.decision == "refer" and not note:
-        raise DomainError("say where the member is referred", "invalid")
+        raise DomainError("Say where the member is referred.", "invalid")
     return [e.DecisionRecorded(cmd.participant_id, cmd.decision, note, cmd.by, cmd.at)]
 
 

@@ -33,7 +33,7 @@ def fold(events: Iterable[e.Event]) -> SessionState:
     iterator = iter(events)
     first = next(iterator, None)
     if not isinstance(first, e.SessionCreated):
-        raise DomainError("a session log must begin with session_created", "corrupt")
+        raise DomainError("A session log must begin with session_created.", "corrupt")
     state = SessionState(
         id=first.session_id,
         protocol_id=first.protocol_id,
@@ -220,7 +220,35 @@ def _apply_uninvited(state: SessionState, ev: e.CoFacilitatorRemoved) -> None:
 
 
 def _apply_revealed(state: SessionState, ev: e.PollRevealed) -> None:
-    state.polls[ev.poll_id].phase = PollPhase.REVEALED
+    poll = state.polls[ev.poll_id]
+    poll.phase, poll.revealed_count = PollPhase.REVEALED, poll.count
+    if ev.show:
+        state.shown_results = ev.poll_id
+
+
+def _apply_shown(state: SessionState, ev: e.ResultsShown) -> None:
+    state.shown_results = ev.poll_id
+
+
+def _apply_hidden(state: SessionState, ev: e.ResultsHidden) -> None:
+    state.shown_results, state.results_pinned = None, False
+
+
+def _apply_reopened(state: SessionState, ev: e.PollReopened) -> None:
+    poll = state.polls[ev.poll_id]
+    # The kept ballots come back with the ballots cast beside this event, or, when the
+    # state is rebuilt, from the ballot box, as every open poll's do.
+    poll.phase, poll.closed_at, poll.ballots = PollPhase.OPEN, None, []
+    poll.reopened = True
+    if ev.cleared:
+        poll.voters = []
+    state.open_poll = ev.poll_id
+
+
+def _apply_word(state: SessionState, ev: e.WordHidden) -> None:
+    hidden = set(state.polls[ev.poll_id].hidden_words)
+    hidden = hidden | {ev.word} if ev.hidden else hidden - {ev.word}
+    state.polls[ev.poll_id].hidden_words = sorted(hidden)
 
 
 def _apply_debrief(state: SessionState, ev: e.DebriefStarted) -> None:
@@ -265,6 +293,11 @@ _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.RiskActionRecorded: _apply_risk_action,
     e.PollClosed: _apply_poll_closed,
     e.PollRevealed: _apply_revealed,
+    e.ResultsShown: _apply_shown,
+    e.ResultsHidden: _apply_hidden,
+    e.ResultsPinned: lambda state, ev: setattr(state, "results_pinned", ev.pinned),
+    e.PollReopened: _apply_reopened,
+    e.WordHidden: _apply_word,
     e.RolePlayPushed: _apply_role_play,
     e.DebriefStarted: _apply_debrief,
     e.RolePlayEnded: _apply_role_play_ended,

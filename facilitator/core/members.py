@@ -17,9 +17,9 @@ from facilitator.core.state import SessionState
 def _join(state: SessionState, cmd: c.Join) -> list[e.Event]:
     not_ended(state, "join")
     if state.locked:
-        raise DomainError("the session is locked: no one new can join", "locked")
+        raise DomainError("This session is locked: no one new can join.", "locked")
     if cmd.participant_id in state.participants:
-        raise DomainError(f"participant {cmd.participant_id!r} has already joined", "conflict")
+        raise DomainError("You have joined this session already.", "conflict")
     typed, name = _free_name(state, cmd.participant_id, cmd.display_name, cmd.pseudonym)
     consent = (cmd.consented_at, cmd.consent_version)
     return [e.ParticipantJoined(cmd.participant_id, name, typed, cmd.at, *consent)]
@@ -40,13 +40,15 @@ def _free_name(
 ) -> tuple[bool, str]:
     """Return whether a name was typed, and the name: typed, or else the pseudonym."""
     if participant_id in state.participants:
-        raise DomainError(f"participant {participant_id!r} has already joined", "conflict")
+        raise DomainError("This member has joined this session already.", "conflict")
     typed = (display_name or "").strip()
     name = typed or nonempty(pseudonym, "a pseudonym")
     taken = {m.name.casefold() for m in state.participants.values() if m.present}
     if name.casefold() in taken:
         # Its own code: "conflict" means a race worth retrying, a taken name never is.
-        raise DomainError(f"the name {name!r} is taken in this session", "name_taken")
+        raise DomainError(
+            f"Someone here is called {name} already; choose another name.", "name_taken"
+        )
     return bool(typed), name
 
 
@@ -63,9 +65,9 @@ def _remove(state: SessionState, cmd: c.RemoveParticipant) -> list[e.Event]:
 def _erase(state: SessionState, cmd: c.EraseParticipant) -> list[e.Event]:
     member = state.participants.get(cmd.participant_id)
     if member is None:
-        raise DomainError(f"no participant {cmd.participant_id!r} in this session", "not_found")
+        raise DomainError("This member is not in this session.", "not_found")
     if member.erased:
-        raise DomainError(f"participant {member.id!r} was erased already", "illegal_state")
+        raise DomainError("This member was erased already.", "illegal_state")
     # Removed first, when still here: their phone is closed and cannot answer again.
     removed = [e.ParticipantLeft(member.id, True, cmd.at)] if member.present else []
     return [*removed, e.ParticipantErased(member.id, cmd.at)]
@@ -74,14 +76,14 @@ def _erase(state: SessionState, cmd: c.EraseParticipant) -> list[e.Event]:
 def _lock(state: SessionState, cmd: c.LockJoining) -> list[e.Event]:
     not_ended(state, "lock joining")
     if state.locked:
-        raise DomainError("joining is already locked", "illegal_state")
+        raise DomainError("Joining is locked already.", "illegal_state")
     return [e.JoiningLocked(cmd.at)]
 
 
 def _unlock(state: SessionState, cmd: c.UnlockJoining) -> list[e.Event]:
     not_ended(state, "unlock joining")
     if not state.locked:
-        raise DomainError("joining is not locked", "illegal_state")
+        raise DomainError("Joining is open already.", "illegal_state")
     return [e.JoiningUnlocked(cmd.at)]
 
 

@@ -7,6 +7,8 @@ new kind is one entry (plus its client renderer and docs), not a chain in every 
 
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
@@ -62,7 +64,7 @@ def poll_kind(kind: PollType | str) -> PollKind:
     """Return the entry of a poll kind, refusing one that is not registered."""
     entry = KINDS.get(kind) if isinstance(kind, str) else None
     if entry is None:
-        raise DomainError(f"unknown poll type {kind!r}", "invalid")
+        raise DomainError(f"Unknown poll type {kind!r}.", "invalid")
     return entry
 
 
@@ -84,7 +86,7 @@ def _options_view(spec: PollSpec) -> dict[str, Any]:
 
 
 def _two_options(spec: PollSpec) -> str | None:
-    return None if len(spec.options) >= 2 else f"poll {spec.id!r} needs at least two options"
+    return None if len(spec.options) >= 2 else f"The poll {spec.id!r} needs at least two options."
 
 
 def _options_problems(noun: str) -> Callable[[dict[str, Any]], list[FieldProblem]]:
@@ -121,7 +123,7 @@ def _counted_rows(values: list[Cell]) -> list[ExportRow]:
 
 def _check_single(spec: PollSpec, value: Answer) -> Answer:
     if not _is_int(value) or not 0 <= value < len(spec.options):
-        raise _invalid(f"answer must be an option number from 0 to {len(spec.options) - 1}")
+        raise _invalid(f"The answer must be an option number from 0 to {len(spec.options) - 1}.")
     return value
 
 
@@ -156,7 +158,7 @@ def _check_multiple(spec: PollSpec, value: Answer) -> Answer:
         or not all(_is_int(v) and 0 <= v < len(spec.options) for v in value)
         or len(set(value)) != len(value)
     ):
-        raise _invalid("answer must be a non-empty list of distinct option numbers")
+        raise _invalid("The answer must be a non-empty list of distinct option numbers.")
     return sorted(value)
 
 
@@ -178,7 +180,7 @@ MULTIPLE_CHOICE = PollKind(
 
 def _check_scale(spec: PollSpec, value: Answer) -> Answer:
     if not _is_int(value) or not spec.min <= value <= spec.max:
-        raise _invalid(f"answer must be a whole number from {spec.min} to {spec.max}")
+        raise _invalid(f"The answer must be a whole number from {spec.min} to {spec.max}.")
     return value
 
 
@@ -200,7 +202,7 @@ SCALE = PollKind(
     type=PollType.SCALE,
     fields=frozenset({"min", "max"}),
     spec_problem=lambda spec: (
-        None if spec.min < spec.max else f"poll {spec.id!r} needs min below max"
+        None if spec.min < spec.max else f"The poll {spec.id!r} needs min below max."
     ),
     check_answer=_check_scale,
     tally=_scale_tally,
@@ -218,10 +220,40 @@ SCALE = PollKind(
 
 def _check_text(spec: PollSpec, value: Answer) -> Answer:
     if not isinstance(value, str) or not value.strip():
-        raise _invalid("answer must be a non-empty text")
+        raise _invalid("Write an answer first.")
     if len(value) > spec.max_length:
-        raise _invalid(f"answer must be at most {spec.max_length} characters")
+        raise _invalid(f"An answer can be at most {spec.max_length} characters.")
     return value.strip()
+
+
+def normalize_word(text: str) -> str:
+    """Return the form a short-text answer is counted under in a word cloud.
+
+    "Tired", " tired " and "TIRED!" are one word: Unicode NFKC (so that full-width and
+    composed letters match), case folded, trimmed, inner spaces collapsed, surrounding
+    punctuation stripped. An answer of punctuation alone stays as it is, folded.
+    """
+    folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    start, end = 0, len(folded)
+    while start < end and _strippable(folded[start]):
+        start += 1
+    while end > start and _strippable(folded[end - 1]):
+        end -= 1
+    return folded[start:end] or folded
+
+
+def _strippable(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char).startswith("P")
+
+
+def _text_tally(spec: PollSpec, values: list[Answer]) -> Summary:
+    # One answer is one entry, however many words it holds.
+    counted = Counter(normalize_word(value) for value in values)
+    words = sorted(counted.items(), key=lambda pair: (-pair[1], pair[0]))
+    return {
+        "texts": sorted(values),
+        "words": [{"word": word, "count": count} for word, count in words],
+    }
 
 
 SHORT_TEXT = PollKind(
@@ -229,7 +261,7 @@ SHORT_TEXT = PollKind(
     fields=frozenset({"max_length"}),
     spec_problem=lambda spec: None,
     check_answer=_check_text,
-    tally=lambda spec, values: {"texts": sorted(values)},
+    tally=_text_tally,
     question=lambda spec: {"max_length": spec.max_length},
     export_rows=lambda spec, summary: _counted_rows(summary["texts"]),
     person_answer=lambda spec, value: (value, []),
@@ -251,15 +283,15 @@ def _check_instrument(spec: PollSpec, value: Answer) -> Answer:
         or not all(_is_int(v) and 0 <= v < len(spec.options) for v in value)
     ):
         raise _invalid(
-            f"answer must list one option number (0 to {len(spec.options) - 1}) "
-            f"for each of the {len(spec.items)} items"
+            f"The answer must list one option number (0 to {len(spec.options) - 1}) "
+            f"for each of the {len(spec.items)} items."
         )
     return list(value)
 
 
 def _instrument_problem(spec: PollSpec) -> str | None:
     if not spec.items or not spec.options or len(spec.scores) != len(spec.options):
-        return f"poll {spec.id!r} needs items, options and one score per option"
+        return f"The poll {spec.id!r} needs items, options and one score per option."
     return None
 
 
@@ -306,9 +338,7 @@ def _check_ranking(spec: PollSpec, value: Answer) -> Answer:
         or not all(_is_int(v) for v in value)
         or sorted(value) != list(range(n))
     ):
-        raise _invalid(
-            f"answer must order every option: the option numbers 0 to {n - 1}, each once"
-        )
+        raise _invalid(f"Put every option in order: the option numbers 0 to {n - 1}, each once.")
     return list(value)
 
 

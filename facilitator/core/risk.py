@@ -12,15 +12,15 @@ from facilitator.core.state import RiskAction, SessionState
 def _record(state: SessionState, cmd: c.RecordRiskAction) -> list[e.Event]:
     alert = next((a for a in state.risk_alerts if a.id == cmd.alert_id), None)
     if alert is None:
-        raise DomainError(f"no risk alert {cmd.alert_id!r} in this session", "not_found")
+        raise DomainError("There is no such risk alert in this session.", "not_found")
     if not alert.open:
         raise DomainError(
-            f"what was done about {alert.id!r} is already recorded ({alert.action})",
+            "What was done about this alert is recorded already.",
             "illegal_state",
         )
     note = cmd.note.strip()
     if cmd.action is RiskAction.OTHER and not note:
-        raise DomainError("say in the note what was done", "invalid")
+        raise DomainError("Say in the note what was done.", "invalid")
     # Recorded after the session ended too: an alert is followed up whenever it can be.
     return [e.RiskActionRecorded(alert.id, cmd.action, note, cmd.at, cmd.by)]
 

@@ -11,9 +11,14 @@ from facilitator.core.state import SessionPhase, SessionState
 
 def _move(state: SessionState, cmd: c.MoveRound) -> list[e.Event]:
     if state.phase is not SessionPhase.RUNNING:
-        raise DomainError("the member round runs while the session does", "conflict")
+        raise DomainError(
+            "Start the session first, then go round the members."
+            if state.phase is SessionPhase.LOBBY
+            else "The session has ended: the member round is over.",
+            "conflict",
+        )
     if cmd.count < 1:
-        raise DomainError("this meeting has no course members to go round", "conflict")
+        raise DomainError("This meeting has no course members to go round.", "conflict")
     # The first move shows the first member; later moves stop at either end.
     start = -1 if state.round_index is None else state.round_index
     index = min(max(start + cmd.delta, 0), cmd.count - 1)

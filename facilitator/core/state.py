@@ -95,6 +95,15 @@ class Poll:
     answers: dict[str, Answer] = field(default_factory=dict)
     # Answers a facilitator entered by interview: participant id -> who entered it.
     entered: dict[str, str] = field(default_factory=dict)
+    # Short-text words (normalised, see poll_kinds.normalize_word) kept off the room.
+    hidden_words: list[str] = field(default_factory=list)
+    # How many had answered when its results were last revealed; 0 while never revealed.
+    # A reopened anonymous poll is revealed again only once enough new answers came in:
+    # results that moved by one answer would show the room that one member's answer.
+    revealed_count: int = 0
+    # Reopened after a close at least once: its earlier close's results are dropped from
+    # the log before it closes again (service/sessions.py says why).
+    reopened: bool = False
 
     @property
     def count(self) -> int:
@@ -226,6 +235,10 @@ class SessionState:
     participants: dict[str, Participant] = field(default_factory=dict)
     polls: dict[str, Poll] = field(default_factory=dict)
     open_poll: str | None = None
+    # The poll whose results the room display and the phones show, and whether they stay
+    # shown across step changes.
+    shown_results: str | None = None
+    results_pinned: bool = False
     role_plays: dict[str, RolePlay] = field(default_factory=dict)
     active_role_play: str | None = None
     prompts: list[Prompt] = field(default_factory=list)
@@ -250,6 +263,20 @@ class SessionState:
         if self.prompts and self.prompts[-1].cleared_at is None:
             return self.prompts[-1]
         return None
+
+    @property
+    def members_present(self) -> int:
+        """Return how many members are in the session now (joined, not left)."""
+        return sum(1 for member in self.participants.values() if member.present)
+
+    def may_answer(self, poll: Poll) -> int:
+        """Return how many members present can answer `poll`: an anonymous poll is answered
+        on a phone only (an answer entered by a facilitator would name its member)."""
+        return sum(
+            1
+            for member in self.participants.values()
+            if member.present and not (poll.spec.anonymous and member.no_phone)
+        )
 
     def step_elapsed(self, index: int, now: float) -> float:
         """Return the seconds spent on step `index`, including a visit under way."""

@@ -230,9 +230,58 @@ class Service(CourseActions, Withdrawal):
         return self._command(actor, lambda st, at: c.ClosePoll(at, poll_id), version, command_id)
 
     def reveal_poll(
+        self,
+        actor: Actor,
+        *,
+        poll_id: str,
+        show: bool = True,
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Reveal a closed poll's results: to the room at once, or (`show` false) to the
+        facilitators only, to review before showing them."""
+        return self._command(
+            actor, lambda st, at: c.RevealPoll(at, poll_id, show), version, command_id
+        )
+
+    def show_results(
         self, actor: Actor, *, poll_id: str, command_id: str, version: int | None = None
     ) -> dict[str, Any]:
-        return self._command(actor, lambda st, at: c.RevealPoll(at, poll_id), version, command_id)
+        """Put a revealed poll's results on the room display and the phones."""
+        return self._command(actor, lambda st, at: c.ShowResults(at, poll_id), version, command_id)
+
+    def hide_results(
+        self, actor: Actor, *, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        """Take the shown results off the room display and the phones."""
+        return self._command(actor, lambda st, at: c.HideResults(at), version, command_id)
+
+    def pin_results(
+        self, actor: Actor, *, pinned: bool, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        """Keep the shown results up across step changes, or let the next step clear them."""
+        return self._command(actor, lambda st, at: c.PinResults(at, pinned), version, command_id)
+
+    def reopen_poll(
+        self, actor: Actor, *, poll_id: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        """Open a closed poll again; it is taken off the room until revealed again."""
+        return self._command(actor, lambda st, at: c.ReopenPoll(at, poll_id), version, command_id)
+
+    def hide_word(
+        self,
+        actor: Actor,
+        *,
+        poll_id: str,
+        word: str,
+        hidden: bool,
+        command_id: str,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Keep a word of a short-text poll off the room's word cloud, or let it back."""
+        return self._command(
+            actor, lambda st, at: c.HideWord(at, poll_id, word, hidden), version, command_id
+        )
 
     def push_role_play(
         self,
@@ -526,7 +575,9 @@ class Service(CourseActions, Withdrawal):
         state = self.sessions.current(actor.session_id)
         audience.seat_of(actor, state)
         seen = audience.version_for(actor, state.version, state.public_version)
-        if version == seen:
+        # The display is always sent its view: its answer count and who is here move
+        # without its version (see audience.display_changed).
+        if version == seen and actor.role is not Role.DISPLAY:
             return {"version": seen, "unchanged": True}
         return {"version": seen, **self._views(actor)}
 

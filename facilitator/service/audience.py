@@ -8,19 +8,22 @@ transport asks here; the service enforces here; nothing else decides these.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from enum import StrEnum
 from typing import Any, Protocol
 
+from facilitator.core import events as e
 from facilitator.core.course_state import CourseState
 from facilitator.core.state import SessionState
 from facilitator.errors import Refused
 from facilitator.service.tokens import Actor, Role
 from facilitator.service.views import (
+    answer_count,
     display_view,
     facilitator_view,
     participant_view,
     personal_view,
+    poll_open,
 )
 
 
@@ -49,6 +52,11 @@ FACILITATOR_COMMANDS = frozenset(
         "open_poll",
         "close_poll",
         "reveal_poll",
+        "show_results",
+        "hide_results",
+        "pin_results",
+        "reopen_poll",
+        "hide_word",
         "push_role_play",
         "start_debrief",
         "end_role_play",
@@ -82,11 +90,13 @@ EVENTS: dict[Role, frozenset[str]] = {
 }
 ALL_EVENTS = frozenset().union(*EVENTS.values())
 
-#: What the server sends: views, and the two notices that a screen must stop.
+#: What the server sends: views, the display's answer count, and the two notices that a
+#: screen must stop.
 VIEW, PERSONAL = "view", "personal"
+ANSWER_COUNT = "answer_count"  # to the room display after each answer to the open poll
 SESSION_DELETED = "session_deleted"  # to every screen of a session as it is erased
 ACCESS_ENDED = "access_ended"  # to a co-facilitator's consoles as they are removed
-SERVER_EVENTS = frozenset({VIEW, PERSONAL, SESSION_DELETED, ACCESS_ENDED})
+SERVER_EVENTS = frozenset({VIEW, PERSONAL, ANSWER_COUNT, SESSION_DELETED, ACCESS_ENDED})
 
 
 def check_event(actor: Actor, event: str) -> None:
@@ -285,6 +295,31 @@ def room_view(state: SessionState) -> dict[str, Any]:
 def screen_view(state: SessionState) -> dict[str, Any]:
     """Return the room display's view."""
     return display_view(state)
+
+
+# Private events that change what the display shows (who is here, whether joining is
+# open) but not what phones show: the display's view is sent again, its version unmoved.
+_DISPLAY_CHANGES = (e.JoiningLocked, e.JoiningUnlocked, e.ParticipantJoined, e.ParticipantLeft)
+
+
+def display_changed(events: Sequence[e.Event]) -> bool:
+    """Tell whether the display's view changed though no public event happened."""
+    return any(isinstance(event, _DISPLAY_CHANGES) for event in events)
+
+
+def display_answer_count(state: SessionState, events: Sequence[e.Event]) -> dict[str, Any] | None:
+    """Return the count the display is sent after answers to the open poll, or None.
+
+    A count only, to the display only: it moves no version and reaches no phone.
+    """
+    counted = {
+        event.poll_id
+        for event in events
+        if isinstance(event, (e.AnonymousVoteCounted, e.NamedAnswerRecorded))
+    }
+    if state.open_poll not in counted or poll_open(state) is None:
+        return None
+    return answer_count(state, state.polls[state.open_poll])
 
 
 def views_for(

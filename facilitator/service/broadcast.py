@@ -12,9 +12,12 @@ from typing import Any, Protocol
 from facilitator.core import events as e
 from facilitator.core.state import SessionState
 from facilitator.service.audience import (
+    ANSWER_COUNT,
     NO_EXTRAS,
     Extras,
     console_view,
+    display_answer_count,
+    display_changed,
     display_room,
     facilitator_room,
     member_room,
@@ -94,10 +97,12 @@ class Broadcaster:
         public = any(event.public for event in events)
         if public:
             self._send("view", room_view(state), participants_room(sid))
-        # The display shows whether joining is open, which members' views do not.
-        joining = any(isinstance(event, (e.JoiningLocked, e.JoiningUnlocked)) for event in events)
-        if public or joining:
+        # The display shows who is here and whether joining is open; members' views do not.
+        if public or display_changed(events):
             self._send("view", screen_view(state), display_room(sid))
+        count = display_answer_count(state, events)
+        if count is not None:
+            self._send(ANSWER_COUNT, count, display_room(sid))
         for participant_id in sorted(_members_touched(state, events)):
             self._send(
                 "personal",

@@ -11,14 +11,14 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from facilitator.core import commands as c
 from facilitator.core.codec import snapshot_to_dict
 from facilitator.core.engine import apply, create, decide
 from facilitator.core.errors import DomainError
-from facilitator.core.events import CommandRecorded, Event, ParticipantLeft
+from facilitator.core.events import CommandRecorded, Event, ParticipantLeft, PollClosed
 from facilitator.core.spec import PollSpec, RolePlaySpec
 from facilitator.core.state import PollPhase, SessionPhase, SessionState, ballot_key
 from facilitator.errors import Refused
@@ -230,6 +230,7 @@ class SessionService:
                     events = [*events, CommandRecorded(command_id, by=actor.user)]
                 if time.monotonic() - started > self._deadline:
                     raise _too_late()
+                self._drop_earlier_results(state, events)
                 try:
                     self.store.append(sid, state.version, events)
                 except VersionConflict as conflict:
@@ -360,6 +361,29 @@ class SessionService:
     def _lock(self, session_id: str) -> threading.RLock:
         with self._locks_guard:
             return self._locks.setdefault(session_id, threading.RLock())
+
+    def _drop_earlier_results(self, state: SessionState, events: Sequence[Event]) -> None:
+        """Before a reopened anonymous poll closes again, empty its earlier close's results.
+
+        Its kept ballots went back into its ballot box when it was reopened, and the new
+        close keeps them with the new ones in one sorted whole. Two closes each holding
+        ballots would tell, by their difference, what those who answered in between
+        gave, and the log names them. Done first, and done again should the close fail
+        after: while the poll is open its ballots live in the box, so nothing is lost.
+        """
+        for event in events:
+            if not isinstance(event, PollClosed):
+                continue
+            poll = state.polls[event.poll_id]
+            if not (poll.spec.anonymous and poll.reopened):
+                continue
+            earlier = {
+                version: replace(logged, ballots=())
+                for version, logged in self.store.read(state.id)
+                if isinstance(logged, PollClosed) and logged.poll_id == poll.id and logged.ballots
+            }
+            if earlier:
+                self.store.redact(state.id, earlier, ())
 
     def _audit_removals(self, actor: Actor, state: SessionState, events: Sequence[Event]) -> None:
         for event in events:

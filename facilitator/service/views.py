@@ -2,7 +2,9 @@
 
 Pure functions. The facilitator sees everything but anonymous answers before
 reveal; the room display and the participants see nothing that names who answered
-what, no counts before reveal, and no one's private card or signal.
+what, no results before they are revealed and shown, and no one's private card or
+signal. The display alone sees how many have answered the open poll: a count holds
+no answer, and phones are not sent it, so that no phone learns when another answered.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import Any
 
 from facilitator.core.composed import is_composed
 from facilitator.core.fidelity import PRE_GROUP
-from facilitator.core.poll_kinds import poll_kind
+from facilitator.core.poll_kinds import normalize_word, poll_kind
+from facilitator.core.polls import reopen_refusal, reveal_refusal
 from facilitator.core.spec import PollSpec
 from facilitator.core.state import (
     Poll,
@@ -37,6 +40,9 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
     return {
         **_common(state),
         "version": state.version,
+        "shown_results": state.shown_results,
+        "results_pinned": state.results_pinned,
+        "members_present": state.members_present,
         "owner": state.owner,
         "co_facilitators": [
             {"user": user, "may_export": may_export}
@@ -183,8 +189,29 @@ def personal_view(state: SessionState, participant_id: str) -> dict[str, Any]:
 
 
 def display_view(state: SessionState) -> dict[str, Any]:
-    """Return the room display's view: code, step, timer, revealed results, scenario."""
-    return {**_common(state), "join_code": grouped_code(state.join_code), "locked": state.locked}
+    """Return the room display's view: code, step, timer, shown results, scenario, and
+    how many have answered the open poll (a count, never what)."""
+    return {
+        **_common(state),
+        "join_code": grouped_code(state.join_code),
+        "locked": state.locked,
+        "members_present": state.members_present,
+        "poll_open": poll_open(state),
+    }
+
+
+def poll_open(state: SessionState) -> dict[str, Any] | None:
+    """Return the open poll as the display counts it, or None (also for a facilitator-only
+    poll, which the room is not asked). The count holds no answer; phones never get it."""
+    poll = state.polls.get(state.open_poll or "")
+    if poll is None or poll.spec.facilitator_only:
+        return None
+    return {**answer_count(state, poll), "question": poll.spec.question}
+
+
+def answer_count(state: SessionState, poll: Poll) -> dict[str, Any]:
+    """Return how many have answered `poll`, of the members present who can answer it."""
+    return {"poll_id": poll.id, "count": poll.count, "of": state.may_answer(poll)}
 
 
 def role_card(role_play: RolePlay, participant_id: str) -> dict[str, Any]:
@@ -225,12 +252,17 @@ def _common(state: SessionState) -> dict[str, Any]:
         },
         "role_play": _role_play(active) if active else None,
         "prompt": {"id": prompt.id, "text": prompt.text} if prompt else None,
-        "results": [_revealed(poll) for poll in state.polls.values() if _shown(poll)],
+        "results": [_revealed(state, poll) for poll in state.polls.values() if _shown(state, poll)],
     }
 
 
-def _shown(poll: Poll) -> bool:
-    # Both conditions, always: revealed by the facilitator and at least k answers.
+def _shown(state: SessionState, poll: Poll) -> bool:
+    # Every condition, always: put up by the facilitator, revealed, at least k answers.
+    return state.shown_results == poll.id and _results_seen(poll)
+
+
+def _results_seen(poll: Poll) -> bool:
+    """Tell whether anyone may see `poll`'s results: revealed, with at least k answers."""
     return (
         poll.phase is PollPhase.REVEALED
         and not poll.spec.facilitator_only
@@ -238,8 +270,32 @@ def _shown(poll: Poll) -> bool:
     )
 
 
-def _revealed(poll: Poll) -> dict[str, Any]:
-    return {"poll_id": poll.id, **_spec(poll.spec), "summary": poll_answer_summary(poll)}
+def _revealed(state: SessionState, poll: Poll) -> dict[str, Any]:
+    return {
+        "poll_id": poll.id,
+        **_spec(poll.spec),
+        "summary": _room_summary(poll),
+        "pinned": state.results_pinned,
+    }
+
+
+def _room_summary(poll: Poll) -> dict[str, Any]:
+    """Return a poll's results as the room sees them: without the words a facilitator hid."""
+    summary = poll_answer_summary(poll)
+    if "words" in summary:
+        hidden = set(poll.hidden_words)
+        summary["words"] = [w for w in summary["words"] if w["word"] not in hidden]
+        summary["texts"] = [t for t in summary["texts"] if normalize_word(t) not in hidden]
+    return summary
+
+
+def _console_summary(poll: Poll) -> dict[str, Any]:
+    """Return a poll's results as the console sees them: hidden words marked, not dropped."""
+    summary = poll_answer_summary(poll)
+    if "words" in summary:
+        hidden = set(poll.hidden_words)
+        summary["words"] = [{**w, "hidden": w["word"] in hidden} for w in summary["words"]]
+    return summary
 
 
 def _question(poll: Poll) -> dict[str, Any]:
@@ -261,18 +317,24 @@ def facilitator_polls(state: SessionState) -> list[dict[str, Any]]:
 
 
 def _facilitator_poll(state: SessionState, poll: Poll) -> dict[str, Any]:
+    refusal = reveal_refusal(poll)
     view: dict[str, Any] = {
         **_question(poll),
         "spec_id": poll.spec.id,
         "phase": poll.phase.value,
         "count": poll.count,
+        "of": state.may_answer(poll),
         "threshold": poll.threshold,
         "facilitator_only": poll.spec.facilitator_only,
         "step": poll.step,
+        "shown": _shown(state, poll),
+        # Why Reveal would be refused now, in the refusal's own words; None: it would not.
+        "reveal_blocked": refusal.message if refusal is not None else None,
+        "can_reopen": reopen_refusal(state, poll) is None,
     }
     if poll.spec.anonymous:
         # Rule 2: before reveal the facilitator sees how many answered, not what.
-        view["summary"] = poll_answer_summary(poll) if _shown(poll) else None
+        view["summary"] = _console_summary(poll) if _results_seen(poll) else None
         return view
     names = {pid: state.participants[pid].name for pid in poll.answers}
     view["answers"] = [
@@ -285,7 +347,7 @@ def _facilitator_poll(state: SessionState, poll: Poll) -> dict[str, Any]:
         | poll_kind(poll.spec.type).answer_extra(poll.spec, answer)
         for pid, answer in poll.answers.items()
     ]
-    view["summary"] = poll_answer_summary(poll)
+    view["summary"] = _console_summary(poll)
     return view
 
 

@@ -80,6 +80,21 @@ class PollRef(Versioned):
     poll_id = Str(required=True, validate=ID)
 
 
+class RevealPoll(PollRef):
+    # False: revealed to the facilitators only, shown to the room later (show_results).
+    show = fields.Boolean(truthy={True}, falsy={False}, load_default=True)
+
+
+class PinResults(Versioned):
+    pinned = fields.Boolean(truthy={True}, falsy={False}, required=True)
+
+
+class HideWord(PollRef):
+    # A word as the console lists it (normalised); normalised again by the server.
+    word = Str(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    hidden = fields.Boolean(truthy={True}, falsy={False}, required=True)
+
+
 class PushRolePlay(Versioned):
     role_play = Str(required=True, validate=ID)
     assignments = fields.Dict(
