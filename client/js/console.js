@@ -346,22 +346,19 @@ const openResults = new Set();
 /** One poll: what it asks, how many answered, its controls, and what it may show. */
 function pollItem(poll, inHand) {
   const place = `poll-${poll.poll_id}`;
-  const controls = [];
-  const button = (key, text, event, payload, attrs = {}) =>
-    h("button", { type: "button", "data-key": `${key}-${poll.poll_id}`, "aria-describedby": `error-${place}`, text, ...attrs, on: { click: () => command(event, payload, place) } });
-  if (poll.phase === "open") controls.push(button("close", "Close poll", "close_poll", { poll_id: poll.poll_id }));
-  if (poll.phase === "closed" && !poll.facilitator_only) controls.push(button("reveal", "Reveal to the room", "reveal_poll", { poll_id: poll.poll_id }, { class: "primary" }));
   const of = poll.of ?? membersPresent();
   const privacy = poll.facilitator_only
     ? "Only for the facilitators"
     : poll.anonymous
       ? `Anonymous; results can show from ${poll.threshold} answers`
       : "Named";
+  const state = [h("span", { class: "tag", text: PHASE_TEXT[poll.phase] ?? poll.phase })];
+  if (poll.shown) state.push(" ", h("span", { class: "tag shown", text: view.results_pinned ? "On the display, pinned" : "On the display" }));
   const results = pollResults(poll);
   const parts = [
     h("p", { class: "poll-question" }, h("strong", { text: poll.question })),
-    h("p", { class: "help poll-state" }, h("span", { class: "tag", text: PHASE_TEXT[poll.phase] ?? poll.phase }), " ", h("span", { class: "answered-count", text: `${poll.count} of ${of} answered` }), ` · ${privacy}`),
-    controls.length ? h("div", { class: "row poll-controls" }, controls) : null,
+    h("p", { class: "help poll-state" }, state, " ", h("span", { class: "answered-count", text: `${poll.count} of ${of} answered` }), ` · ${privacy}`),
+    pollControls(poll, place),
     errorSlot(place),
   ];
   if (results.length && inHand) parts.push(...results);
@@ -374,12 +371,91 @@ function pollItem(poll, inHand) {
   return h("li", { class: inHand ? "poll in-hand" : "poll", "data-poll": poll.poll_id }, parts);
 }
 
+/**
+ * The buttons of one poll: close; reveal (disabled, with the reason beside it, while it
+ * cannot be); show on or hide from the room display; pin; reopen. A refusal is said in
+ * the poll's message line, which every button names.
+ */
+function pollControls(poll, place) {
+  const id = poll.poll_id;
+  const reason = `reason-${id}`;
+  const button = (key, text, event, payload, attrs = {}) =>
+    h("button", { type: "button", "data-key": `${key}-${id}`, "aria-describedby": `error-${place}`, text, ...attrs, on: { click: () => command(event, payload, place) } });
+  const controls = [];
+  if (poll.phase === "open") controls.push(button("close", "Close poll", "close_poll", { poll_id: id }));
+  if (poll.phase !== "revealed" && !poll.facilitator_only) {
+    const blocked = Boolean(poll.reveal_blocked);
+    const attrs = { disabled: blocked, "aria-describedby": blocked ? `${reason} error-${place}` : `error-${place}` };
+    // Short answers are read through (and words hidden) before the room sees any; other
+    // anonymous results may be looked at first. Named answers are on the console already.
+    const review = poll.type === "short_text";
+    const reveal = [button("reveal", "Reveal to the room", "reveal_poll", { poll_id: id, show: true }, { ...attrs, class: review ? null : "primary" })];
+    if (review || poll.anonymous) {
+      reveal.push(button("review", review ? "Review the words first" : "See the results here first", "reveal_poll", { poll_id: id, show: false }, { ...attrs, class: review ? "primary" : null }));
+    }
+    // Why Reveal is disabled, right under it.
+    controls.push(h("div", { class: "reveal-group" }, h("div", { class: "row" }, reveal), blocked ? h("p", { class: "reason", id: reason, text: poll.reveal_blocked }) : null));
+  }
+  if (poll.phase === "revealed" && !poll.facilitator_only) {
+    if (poll.shown) {
+      controls.push(button("hide", "Hide from the display", "hide_results", {}));
+      const pinned = Boolean(view.results_pinned);
+      controls.push(button("pin", pinned ? "Unpin" : "Keep shown across steps", "pin_results", { pinned: !pinned }));
+    } else controls.push(button("show", "Show on the display", "show_results", { poll_id: id }, { class: "primary" }));
+  }
+  // "Reopen", not "Reopen poll": a name holding "Open poll" would answer for that button too.
+  if (poll.can_reopen) controls.push(button("reopen", "Reopen", "reopen_poll", { poll_id: id }, { "aria-label": `Reopen the poll: ${poll.question}` }));
+  // A facilitator-only poll, once closed: why it never goes to the room.
+  if (poll.facilitator_only && poll.phase !== "open" && poll.reveal_blocked) controls.push(h("p", { class: "reason", text: poll.reveal_blocked }));
+  return controls.length ? h("div", { class: "row poll-controls" }, controls) : null;
+}
+
+/**
+ * A short-text poll's words, most said first, each with a button to hide it from the room
+ * (or show it again): moderation before the words go on the display, and while they are.
+ */
+function wordList(poll) {
+  const place = `poll-${poll.poll_id}`;
+  const words = poll.summary.words;
+  const hidden = words.filter((w) => w.hidden).length;
+  return h(
+    "div",
+    { class: "words" },
+    h("p", { class: "help", text: hidden ? `Words the room sees: ${words.length - hidden} of ${words.length}. Hidden words never reach the display or the phones.` : "Hide any word the room should not see before you show them." }),
+    h(
+      "ul",
+      { class: "plain word-list", "aria-label": `Words answered to: ${poll.question}` },
+      words.map((w) =>
+        h(
+          "li",
+          { class: w.hidden ? "word hidden-word" : "word", "data-word": w.word },
+          h("span", { class: "word-text", text: w.word }),
+          h("span", { class: "n", text: w.count === 1 ? "1 answer" : `${w.count} answers` }),
+          w.hidden ? h("span", { class: "tag gone", text: "hidden" }) : null,
+          h("button", {
+            type: "button",
+            class: "quiet small",
+            "data-key": `word-${poll.poll_id}-${w.word}`,
+            // The name starts with the visible text, for those who speak to their computer.
+            "aria-label": w.hidden ? `Show again the word ${w.word}` : `Hide the word ${w.word}`,
+            "aria-describedby": `error-${place}`,
+            text: w.hidden ? "Show again" : "Hide",
+            on: { click: () => command("hide_word", { poll_id: poll.poll_id, word: w.word, hidden: !w.hidden }, place) },
+          }),
+        ),
+      ),
+    ),
+  );
+}
+
 /** What the facilitator sees of a poll's answers: the chart, or each named answer. */
 function pollResults(poll) {
   const parts = [];
+  if (poll.summary?.words && !poll.facilitator_only) parts.push(wordList(poll));
   if (poll.anonymous) {
-    if (poll.summary) parts.push(resultsChart(poll, poll.summary));
-    else if (poll.phase === "revealed") parts.push(h("p", { class: "help", text: "Too few answers to show results." }));
+    if (!poll.summary) {
+      if (poll.phase === "revealed") parts.push(h("p", { class: "help", text: "Too few answers to show results." }));
+    } else if (!poll.summary.words) parts.push(resultsChart(poll, poll.summary));
   } else if (poll.answers?.length) {
     parts.push(
       h(

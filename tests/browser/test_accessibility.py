@@ -132,7 +132,7 @@ def test_the_console_moves_by_keyboard_but_not_while_typing(
 def test_the_console_passes_axe_and_the_keyboard_in_each_of_its_states(
     open_console: OpenScreen, busy_session: tuple[dict[str, Any], Client, list[Client]]
 ) -> None:
-    links, _, _ = busy_session
+    links, _, members = busy_session
     console = open_console(f"/console/{links['session_id']}", bypass_csp=True)
     page = console.page
     expect(page.locator("#roster li.member")).to_have_count(8)
@@ -159,4 +159,28 @@ def test_the_console_passes_axe_and_the_keyboard_in_each_of_its_states(
     page.get_by_role("button", name="Show join QR code").click()
     expect(page.get_by_role("dialog")).to_be_visible()
     problems["the join QR code"] = axe_problems(console)
+    page.keyboard.press("Escape")
+
+    # Results on the display, pinned; then a short-text poll's words, one of them hidden.
+    poll = page.locator("#polls li.in-hand")
+    poll.get_by_role("button", name="Close poll").click()
+    poll.get_by_role("button", name="Reveal to the room").click()
+    poll.get_by_role("button", name="Keep shown across steps").click()
+    expect(poll.locator(".tag.shown")).to_have_text("On the display, pinned")
+    problems["results shown and pinned"] = axe_problems(console)
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#step-title")).to_have_text("One word each")
+    page.get_by_role("button", name="Open poll").click()
+    expect(poll.locator(".reason")).to_have_text("Close the poll first.")
+    problems["reveal disabled with its reason"] = axe_problems(console)
+    poll_id = poll.get_attribute("data-poll")
+    for n, (member, word) in enumerate(zip(members, ("calm", "Calm", "tired"), strict=False)):
+        payload = {"action_id": f"w-{n}", "poll_id": poll_id, "value": word}
+        assert member.call("submit_answer", payload)["ok"]
+    expect(poll.locator(".answered-count")).to_have_text("3 of 8 answered")
+    poll.get_by_role("button", name="Close poll").click()
+    poll.get_by_role("button", name="Review the words first").click()
+    poll.get_by_role("button", name="Hide the word tired").click()
+    expect(poll.get_by_role("button", name="Show again the word tired")).to_be_visible()
+    problems["a short-text poll's words, one hidden"] = axe_problems(console)
     assert problems == {state: [] for state in problems}

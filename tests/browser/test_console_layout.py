@@ -93,7 +93,7 @@ def test_a_refusal_is_said_beside_the_control_that_caused_it(
     # A second poll while one is open: refused, and said under the button that asked.
     page.get_by_role("button", name="Open poll").click()
     refusal = page.locator("#error-open-poll")
-    expect(refusal).to_have_text("Cannot open a poll while another is open.")
+    expect(refusal).to_have_text("Close the open poll first.")
     expect(page.locator("#message")).to_be_empty()
     button = page.get_by_role("button", name="Open poll").bounding_box()
     said = refusal.bounding_box()
