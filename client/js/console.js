@@ -959,7 +959,7 @@ function courseMember(member) {
       member.flag ? h("span", { class: "tag away", text: `Check in with this member: missed ${missed} in a row` }) : null,
       // A member who came without a phone: brought in as themselves, for interviews.
       !member.present_now && view.phase !== "ended"
-        ? h("button", { type: "button", class: "quiet", "data-key": `here-${member.id}`, "aria-label": `Here without a phone: ${member.name}`, text: "Here without a phone", on: { click: () => command("add_member", { member_id: member.id }, `course-${member.id}`) } })
+        ? h("button", { type: "button", class: "quiet small", "data-key": `here-${member.id}`, "aria-label": `Here without a phone: ${member.name}`, text: "Here without a phone", on: { click: () => command("add_member", { member_id: member.id }, `course-${member.id}`) } })
         : null,
     ),
     errorSlot(`course-${member.id}`),
@@ -1006,7 +1006,7 @@ function renderFacilitators() {
           ? [
               h("button", {
                 type: "button",
-                class: "quiet",
+                class: "quiet small",
                 "data-key": `facilitator-export-${c.user}`,
                 text: c.may_export ? "Stop exports" : "Allow exports",
                 "aria-label": `${c.may_export ? "Stop exports for" : "Allow exports for"} ${c.user}`,
@@ -1014,7 +1014,7 @@ function renderFacilitators() {
               }),
               h("button", {
                 type: "button",
-                class: "quiet",
+                class: "quiet small",
                 "data-key": `facilitator-remove-${c.user}`,
                 text: "Remove",
                 "aria-label": `Remove ${c.user} as a facilitator`,
