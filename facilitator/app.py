@@ -15,6 +15,7 @@ from facilitator.service import accounts
 from facilitator.service.api import Service
 from facilitator.service.course_actions import CourseExtras
 from facilitator.service.courses import CourseService
+from facilitator.service.crisis import CrisisResources
 from facilitator.service.presence import Presence
 from facilitator.service.retention import RetentionSweeper
 from facilitator.service.safety import SafetyExtras
@@ -122,7 +123,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         presence,
         gateway,
         admins=settings.admins,
-        crisis_file=settings.crisis_file,
+        crisis=CrisisResources(settings.crisis_dir, settings.crisis_file),
         consent_file=settings.consent_file,
     )
     app.extensions["facilitator.api"] = service

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from facilitator.languages import DEFAULT_LANGUAGE, language_tag
 from facilitator.library.catalog import Catalog, check_files, dirs_from_environment
 from facilitator.library.loader import CourseSpec, Instrument, Protocol, ProtocolError
+from facilitator.library.translation import translation_template
 
 if TYPE_CHECKING:
     from facilitator.storage.base import SessionRecord, Store
@@ -239,27 +241,37 @@ def list_protocols() -> None:
     click.echo("Protocols:")
     for protocol in catalog.protocols():
         count = len(protocol.sessions)
+        languages = ", ".join(protocol.languages)
         click.echo(
             f"  {protocol.id:<16} v{protocol.version}  {count:>2} sessions  {protocol.title}"
+            f"  [{languages}]"
         )
     click.echo("Instruments:")
     for instrument in catalog.instruments():
         privacy = "anonymous allowed" if instrument.anonymous_allowed else "private only"
         items = len(instrument.poll.items)
-        click.echo(f"  {instrument.id:<16} {items:>2} items  {privacy:<17}  {instrument.title}")
+        languages = ", ".join(instrument.languages)
+        click.echo(
+            f"  {instrument.id:<16} {items:>2} items  {privacy:<17}  {instrument.title}"
+            f"  [{languages}]"
+        )
 
 
 @protocols.command("show")
 @click.argument("protocol_id")
-def show_protocol(protocol_id: str) -> None:
+@click.option("--language", help="Show the texts in this language (e.g. es); default its own.")
+def show_protocol(protocol_id: str, language: str | None) -> None:
     """Show a protocol's agenda, session by session."""
     catalog = _catalog()
     try:
         protocol = catalog.protocol(protocol_id)
-    except KeyError as error:
+        if language is not None:
+            protocol = protocol.in_language(language)
+    except (KeyError, ValueError) as error:
         raise click.ClickException(str(error.args[0])) from None
     click.echo(f"{protocol.title} ({protocol.id}, version {protocol.version})")
     click.echo(f"Source: {protocol.source}")
+    click.echo(f"Language: {protocol.language}")
     if protocol.course is not None:
         click.echo(f"Course: {_describe_course(protocol.course)}")
     for session in protocol.sessions:
@@ -279,6 +291,25 @@ def show_protocol(protocol_id: str) -> None:
     for area in protocol.problem_areas:
         ids = ", ".join(play.id for play in protocol.role_plays_for(area))
         click.echo(f"  {area}: {ids or '-'}")
+
+
+@protocols.command("translate")
+@click.argument("original_id")
+@click.argument("language")
+def translate_template(original_id: str, language: str) -> None:
+    """Print a translation file to fill in: the original's texts, in its shape."""
+    catalog = _catalog()
+    try:
+        tag = language_tag(language)
+        original: Protocol | Instrument = catalog.protocol(original_id)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    except KeyError:
+        try:
+            original = catalog.instrument(original_id)
+        except KeyError:
+            raise click.ClickException(f"no protocol or instrument {original_id!r}") from None
+    click.echo(translation_template(original, tag), nl=False)
 
 
 @protocols.command("validate")
@@ -306,9 +337,11 @@ def _describe_course(course: CourseSpec) -> str:
 
 
 def _describe(loaded: Protocol | Instrument) -> str:
+    # A translation file loads as its original in the translation's language.
+    language = "" if loaded.language == DEFAULT_LANGUAGE else f" in {loaded.language}"
     if isinstance(loaded, Protocol):
-        return f"protocol {loaded.id}, {len(loaded.sessions)} sessions"
-    return f"instrument {loaded.id}, {len(loaded.poll.items)} items"
+        return f"protocol {loaded.id}{language}, {len(loaded.sessions)} sessions"
+    return f"instrument {loaded.id}{language}, {len(loaded.poll.items)} items"
 
 
 def _catalog() -> Catalog:

@@ -55,8 +55,12 @@ class Settings:
     event_rate: int = 20
     # Secure cookies: on when public_url is https, or when set to true.
     secure_cookies: bool = False
-    # A file (YAML) of crisis resources shown on every participant screen.
+    # A file (YAML) of crisis resources shown on every participant screen, in its
+    # `language` (English if it names none).
     crisis_file: Path | None = None
+    # A directory of crisis files, one per language (es.yaml), with regions inside;
+    # service/crisis.py says which is shown to a course.
+    crisis_dir: Path | None = None
     # Who facilitators call after a risk alert (e.g. "Dr Amani, 0700 000 000"): shown
     # on the console with every alert, beside the protocol's safety steps.
     supervisor_contact: str = ""

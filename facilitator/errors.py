@@ -16,12 +16,12 @@ SERVICE_ERRORS: tuple[type[Exception], ...] = (DomainError, StorageError)
 
 #: Errors that Flask and Werkzeug raise before or around a view, as the error shape says them.
 HTTP_ERRORS = {
-    400: ("invalid", "the request could not be read"),
-    404: ("not_found", "there is nothing at this address"),
-    405: ("method_not_allowed", "this address does not take that method"),
-    413: ("too_large", "the request body is larger than 64 KiB"),
+    400: ("invalid", "The request could not be read."),
+    404: ("not_found", "There is nothing at this address."),
+    405: ("method_not_allowed", "This address does not take that method."),
+    413: ("too_large", "The request body is larger than 64 KiB."),
     # An HTTP request has no resync, unlike an event: the message must not offer one.
-    500: ("internal", "something went wrong on the server"),
+    500: ("internal", "Something went wrong on the server."),
 }
 
 
@@ -71,11 +71,11 @@ def error_body(error: Exception) -> dict[str, Any]:
     elif isinstance(error, HTTPException) and error.code in HTTP_ERRORS:
         code, message = HTTP_ERRORS[error.code]
     elif isinstance(error, HTTPException) and error.code and error.code < 500:
-        code, message = error.name.lower().replace(" ", "_"), error.name.lower()
+        code, message = error.name.lower().replace(" ", "_"), f"{error.name.capitalize()}."
     else:
         code, message = (
             "internal",
-            "something went wrong on the server; resync to see what was saved",
+            "Something went wrong on the server. Resync to see what was saved.",
         )
     return {"ok": False, "error": {"code": code, "message": message}}
 

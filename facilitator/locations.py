@@ -15,6 +15,8 @@ _ROOT = _BUILT if _BUILT.is_dir() else _PACKAGE.parent
 
 CLIENT_DIR = _ROOT / "client"
 PROTOCOLS_DIR = _ROOT / "protocols"
+#: The shipped crisis resources, one file per language; they name no phone number.
+CRISIS_DIR = PROTOCOLS_DIR / "crisis"
 #: The vendor files pages load, by the name they use, and where npm installs each.
 VENDOR_SOURCES = {
     "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",

@@ -160,7 +160,7 @@ def test_reading_another_accounts_entries_is_refused_in_the_error_shape(app: Fla
         "ok": False,
         "error": {
             "code": "forbidden",
-            "message": "only an admin may read another account's audit log",
+            "message": "Only an admin may read another account's audit log.",
         },
     }
     assert bo.get("/api/audit/export.csv?user=amina").status_code == 403

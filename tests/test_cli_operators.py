@@ -86,13 +86,13 @@ def test_passwd_changes_the_password_and_is_audited(data_dir: Path, store: SQLit
     [
         (
             ("users", "passwd", "nobody", "--password", PASSWORD),
-            "there is no account named 'nobody'",
+            "There is no account named 'nobody'.",
         ),
         (
             ("users", "passwd", "amina", "--password", "short"),
-            "a password needs at least 10 characters",
+            "A password needs at least 10 characters.",
         ),
-        (("users", "remove", "nobody"), "there is no account named 'nobody'"),
+        (("users", "remove", "nobody"), "There is no account named 'nobody'."),
         (("sessions", "delete", "no-such-id"), "no session 'no-such-id'"),
     ],
 )

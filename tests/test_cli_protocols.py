@@ -25,6 +25,8 @@ def test_list_names_every_protocol_and_instrument() -> None:
     for name in ("group-ipt-8", "ipt-g-12", "phq-9", "phq-2", "gad-7", "who-5"):
         assert name in result.output
     assert re.search(r"phq-9 +9 items +private only", result.output)
+    assert re.search(r"group-ipt-8 .* \[en, es, fr\]$", result.output, re.M)
+    assert re.search(r"phq-9 .* \[en\]$", result.output, re.M)
 
 
 def test_list_includes_a_user_directory_from_the_environment(tmp_path: Path) -> None:
@@ -83,6 +85,55 @@ sessions:
     assert "Course:" not in out and "measures:" not in out
 
 
+def test_show_in_a_language_prints_the_translated_texts_with_the_same_agenda() -> None:
+    english, spanish = (
+        _run("show", "group-ipt-8").output,
+        _run("show", "group-ipt-8", "--language", "es"),
+    )
+    assert spanish.exit_code == 0
+    out = spanish.output
+    assert "Language: es" in out
+    assert "Session 0 [pre_group] Reunión antes del grupo: 45 of 45 min" in out
+    assert re.search(r"^ +5 min  check_in +Bienvenida y número del ánimo  poll: mood10$", out, re.M)
+    numbers = re.compile(r"^ +\d+ min  \w+", re.M)
+    assert numbers.findall(out) == numbers.findall(english)
+
+
+def test_show_in_a_language_the_protocol_does_not_offer_fails() -> None:
+    result = _run("show", "group-ipt-8", "--language", "de")
+    assert result.exit_code == 1
+    assert "not offered in de; only in en, es, fr" in result.stderr
+
+
+def test_translate_prints_a_template_that_validates_as_a_translation(tmp_path: Path) -> None:
+    result = _run("translate", "ipt-g-12", "sw")
+    assert result.exit_code == 0
+    assert "translation_of: ipt-g-12\nlanguage: sw\nversion: 3\n" in result.output
+    path = tmp_path / "ipt-g-12.sw.yaml"
+    path.write_text(result.output, encoding="utf-8")
+    validated = _run("validate", str(path))
+    assert (validated.exit_code, validated.stderr) == (0, "")
+    assert validated.stdout == f"OK {path}: protocol ipt-g-12 in sw, 13 sessions\n"
+
+
+def test_translate_an_instrument_asks_for_the_official_source() -> None:
+    out = _run("translate", "phq-9", "es").output
+    assert "source: 'The official translation: its authors, year and where it is published.'" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("nothing", "es"), "no protocol or instrument 'nothing'"),
+        (("phq-9", "sp"), "unknown language 'sp'"),
+    ],
+)
+def test_translate_refuses_an_unknown_original_or_language(args, message) -> None:
+    result = _run("translate", *args)
+    assert result.exit_code == 1
+    assert message in result.stderr
+
+
 def test_show_unknown_protocol_fails() -> None:
     result = _run("show", "nothing")
     assert result.exit_code == 1
@@ -92,8 +143,11 @@ def test_show_unknown_protocol_fails() -> None:
 def test_validate_shipped_directory_prints_ok_per_file() -> None:
     result = _run("validate", str(SHIPPED_DIR))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.count("OK ") == len(files_in(SHIPPED_DIR)) == 6
+    assert result.stdout.count("OK ") == len(files_in(SHIPPED_DIR)) == 10
     assert "protocol group-ipt-8, 9 sessions" in result.stdout
+    assert f"OK {SHIPPED_DIR / 'group-ipt-8.es.yaml'}: protocol group-ipt-8 in es, 9 sessions" in (
+        result.stdout
+    )
     assert "instrument phq-9, 9 items" in result.stdout
 
 
@@ -102,6 +156,36 @@ def test_validate_each_shipped_file(path: Path) -> None:
     result = _run("validate", str(path))
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout.startswith(f"OK {path}: ")
+
+
+def test_validate_a_protocol_file_checks_the_translations_beside_it() -> None:
+    result = _run("validate", str(SHIPPED_DIR / "ipt-g-12.yaml"))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"OK {SHIPPED_DIR / 'ipt-g-12.yaml'}: protocol ipt-g-12, 13 sessions",
+        f"OK {SHIPPED_DIR / 'ipt-g-12.es.yaml'}: protocol ipt-g-12 in es, 13 sessions",
+        f"OK {SHIPPED_DIR / 'ipt-g-12.fr.yaml'}: protocol ipt-g-12 in fr, 13 sessions",
+    ]
+
+
+def test_validate_reports_a_missing_translation_by_path(tmp_path: Path) -> None:
+    original = (SHIPPED_DIR / "group-ipt-8.yaml").read_text(encoding="utf-8")
+    (tmp_path / "ours.yaml").write_text(original.replace("id: group-ipt-8", "id: ours"))
+    french = (SHIPPED_DIR / "group-ipt-8.fr.yaml").read_text(encoding="utf-8")
+    french = french.replace("translation_of: group-ipt-8", "translation_of: ours")
+    # The note of the fourth step of the pre-group meeting is left out.
+    note = "      - title: La dépression est fréquente et peut aller mieux\n        note: >-\n"
+    start = french.index(note) + len(note) - len("        note: >-\n")
+    end = french.index("      - title: Les personnes de sa vie")
+    (tmp_path / "ours.fr.yaml").write_text(french[:start] + french[end:], encoding="utf-8")
+    result = _run("validate", str(tmp_path / "ours.yaml"))
+    assert result.exit_code == 1
+    assert f"OK {tmp_path / 'ours.yaml'}" in result.stdout
+    line = french[:start].count("\n")
+    assert (
+        result.stderr
+        == f"{tmp_path / 'ours.fr.yaml'}:{line}: sessions[0].steps[3].note: missing in fr\n"
+    )
 
 
 def test_validate_broken_file_exits_1_naming_file_path_and_reason() -> None:
@@ -128,3 +212,15 @@ def test_validate_every_broken_file_fails() -> None:
 
 def test_validate_needs_a_path() -> None:
     assert _run("validate").exit_code == 2
+
+
+def test_validate_the_broken_translations_reports_each_beside_their_valid_original() -> None:
+    folder = BROKEN_DIR / "translations"
+    result = _run("validate", str(folder))
+    assert result.exit_code == 1
+    assert result.stdout == f"OK {folder / 'original.yaml'}: protocol translated, 1 sessions\n"
+    broken = {line.split(":")[0] for line in result.stderr.splitlines()}
+    assert broken == {str(path) for path in folder.glob("*.*.yaml")}
+    assert "not_text.es.yaml:9: polls.tried.options[1]: must be text (put it in quotes)" in (
+        result.stderr
+    )

@@ -127,7 +127,7 @@ def test_a_command_the_store_held_up_past_the_deadline_is_refused_not_recorded(
     service, console = _session(store)
     slow = SlowStore(store, 0.3)
     late = SessionService(slow, CATALOG, lambda *_: None, clock=lambda: 1e9, deadline=0.2)
-    with pytest.raises(Refused, match="nothing was saved") as refused:
+    with pytest.raises(Refused, match="Nothing was saved") as refused:
         late.run(console, lambda st, at: c.AddNote(at, "late"), command_id="note-1")
     assert refused.value.code == "busy"
     assert _steps(service, console) == (0, [])

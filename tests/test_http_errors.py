@@ -105,14 +105,14 @@ def test_a_crash_in_an_api_view_is_a_500_in_the_error_shape_that_tells_nothing(
         response = client.get("/api/protocols")
     message = _error(response, 500, "internal")
     assert "secret" not in response.get_data(as_text=True)
-    assert message == "something went wrong on the server"
+    assert message == "Something went wrong on the server."
     assert any("secret detail" in (r.exc_text or "") for r in caplog.records)
 
 
 @pytest.mark.parametrize("body", [b"null", b"[]", b'"code"', b"12", b"not json"])
 def test_a_join_body_that_is_not_a_json_object_is_refused(app: Flask, body: bytes) -> None:
     response = app.test_client().post("/api/join", data=body, content_type="application/json")
-    assert _error(response, 400, "invalid") == "send a JSON object"
+    assert _error(response, 400, "invalid") == "Send a JSON object."
 
 
 def test_a_null_body_creates_no_session(app: Flask) -> None:

@@ -44,10 +44,10 @@ def _refusal(service: SessionService, code: str, address: str) -> tuple[str, str
     return refused.value.code, refused.value.message, status_of(refused.value)
 
 
-RATE_LIMITED = ("rate_limited", "too many attempts; wait a minute", 429)
+RATE_LIMITED = ("rate_limited", "Too many attempts. Wait a minute and try again.", 429)
 UNKNOWN = (
     "unknown_code",
-    "no session you can join has that code; check it and try again",
+    "No session you can join has that code. Check it and try again.",
     404,
 )
 

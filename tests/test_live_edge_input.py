@@ -83,7 +83,7 @@ def test_unreadable_and_unknown_events_get_the_error_ack(phone: tuple[RawSocket,
     raw.send('421["sync",{"version":')
     assert "not a valid packet" in _invalid(raw.ack(1))
     raw.send('422["no_such_event",{}]')
-    assert _invalid(raw.ack(2)) == "there is no such event"
+    assert _invalid(raw.ack(2)) == "There is no such event."
     raw.send("423[42]")
     assert "starts with its name" in _invalid(raw.ack(3))
 

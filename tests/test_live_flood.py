@@ -38,7 +38,7 @@ def test_a_flood_of_signals_is_refused_and_the_console_view_stays_small(
     codes = [ack["error"]["code"] if not ack["ok"] else "ok" for ack in acks]
     limited = [ack for ack in acks if not ack["ok"] and ack["error"]["code"] == "rate_limited"]
     assert len(limited) > FLOOD / 2, {code: codes.count(code) for code in set(codes)}
-    assert limited[0]["error"]["message"] == "too many messages at once; send it again soon"
+    assert limited[0]["error"]["message"] == "Too many messages at once. Send it again soon."
     # What got past the bucket met the cap on open signals of one kind.
     assert codes.count("ok") == 3
     assert set(codes) == {"ok", "rate_limited", "too_many_signals"}

@@ -51,7 +51,7 @@ def _refusal(server: Server, token: str) -> Any:
 
 
 def test_a_refused_connection_says_why_in_the_error_shape(server: Server) -> None:
-    expected = {"code": "unauthenticated", "message": "this token is not valid"}
+    expected = {"code": "unauthenticated", "message": "This token is not valid."}
     assert _refusal(server, "forged") == expected
 
 
@@ -124,7 +124,7 @@ def test_join_attempts_with_wrong_codes_are_limited_per_address(tmp_path: Any) -
         assert [r.status_code for r in codes] == [404, 404, 404, 429, 429]
         assert codes[-1].json()["error"] == {
             "code": "rate_limited",
-            "message": "too many attempts; wait a minute",
+            "message": "Too many attempts. Wait a minute and try again.",
         }
     finally:
         limited.stop()
@@ -161,7 +161,7 @@ def test_a_locked_session_admits_no_one_new(
     assert refused.status_code == 404
     assert refused.json()["error"] == {
         "code": "unknown_code",
-        "message": "no session you can join has that code; check it and try again",
+        "message": "No session you can join has that code. Check it and try again.",
     }
     assert console.latest()["participants"] == []
     assert console.call("unlock_joining")["ok"]

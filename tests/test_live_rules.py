@@ -141,7 +141,7 @@ def test_facilitator_events_from_other_roles_are_refused_and_change_nothing(
     ack = client.call(event, _payload(event, room.joined[1]["participant_id"]))
     assert ack == {
         "ok": False,
-        "error": {"code": "forbidden", "message": f"a {sender} may not send {event}"},
+        "error": {"code": "forbidden", "message": f"A {sender} may not send {event}."},
     }
     assert _version(room.console) == before
 
@@ -314,7 +314,7 @@ def test_an_event_with_two_payloads_gets_the_error_ack_and_changes_nothing(room:
     before = _version(room.console)
     note = _payload("add_note", "")
     ack = room.console.call("add_note", (note, note))  # a tuple goes as two arguments
-    assert ack == {"ok": False, "error": {"code": "invalid", "message": "send one payload object"}}
+    assert ack == {"ok": False, "error": {"code": "invalid", "message": "Send one payload object."}}
     assert _version(room.console) == before
 
 
@@ -323,7 +323,7 @@ def test_a_stale_version_is_refused_with_a_clear_error(room: Any) -> None:
     # Version 1 is older than the command that started the session.
     ack = room.console.call("add_note", {"text": "late", "version": 1})
     assert ack["error"]["code"] == "stale_version"
-    assert "a facilitator command changed the session after version 1" in ack["error"]["message"]
+    assert "A facilitator command changed the session after version 1" in ack["error"]["message"]
     ahead = room.console.call("add_note", {"text": "late", "version": current + 1})
     assert ahead["error"]["code"] == "stale_version"
     assert f"at version {current}, not {current + 1}" in ahead["error"]["message"]
@@ -450,7 +450,7 @@ def test_facilitator_events_from_others_in_a_shared_session_are_refused_and_chan
     ack = client.call(event, _payload(event, team.joined[1]["participant_id"]))
     assert ack == {
         "ok": False,
-        "error": {"code": "forbidden", "message": f"a {sender} may not send {event}"},
+        "error": {"code": "forbidden", "message": f"A {sender} may not send {event}."},
     }
     assert _version(team.consoles["owner"]) == before
 

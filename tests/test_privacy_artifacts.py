@@ -23,6 +23,8 @@ from facilitator.core import commands as c
 from facilitator.core import course_commands as cc
 from facilitator.core.codec import course_state_to_dict
 from facilitator.core.course import create_course, handle
+from facilitator.core.errors import DomainError
+from facilitator.core.events import PollClosed, PollReopened, WordHidden
 from facilitator.core.state import RiskAction
 from facilitator.library.catalog import Catalog
 from facilitator.service import exports
@@ -285,6 +287,125 @@ def test_the_aof_keeps_no_ballot_history_once_rewritten(tmp_path: Path) -> None:
     finally:
         store.close()
         server.stop()
+
+
+# -- a reopened poll, and hidden words -----------------------------------------------
+
+# Sorts before every FRUIT, so that the second close's sorted ballots never begin with
+# the first close's.
+LATE = "apricot-late-answer"
+
+
+def _closed_ballots(backend: Backend, sid: str, poll_id: str) -> list[list[str]]:
+    """Return the ballots of every poll_closed event of a poll the store keeps."""
+    return [
+        list(event.ballots)
+        for _, event in backend.store.read(sid)
+        if isinstance(event, PollClosed) and event.poll_id == poll_id
+    ]
+
+
+def test_a_reopened_anonymous_poll_keeps_its_answers_in_one_whole_once_closed_again(
+    backend: Backend,
+) -> None:
+    # Snapshots as often as they come: one taken after the first close holds its results.
+    service = _service(backend.store, snapshot_every=1)
+    sid, console, phones = _started(service, 6)
+    service.run(console, lambda st, at: c.OpenPoll(at, WORDS))
+    for phone, fruit in zip(phones, FRUIT[:3], strict=False):
+        _answer(service, phone, "poll-1", fruit)
+    service.run(console, lambda st, at: c.ClosePoll(at, "poll-1"))
+    service.run(console, lambda st, at: c.RevealPoll(at, "poll-1"))
+    # The first close's results, as its event and a snapshot write them.
+    first = f'"ballots": {json.dumps(sorted(FRUIT[:3]))}'.encode()
+    wait_until(
+        lambda: first in backend.raw_bytes() or first.decode() in backend.live_keys(),
+        10,
+        "the first close's results written",
+    )
+
+    service.run(console, lambda st, at: c.ReopenPoll(at, "poll-1"))
+    _answer(service, phones[3], "poll-1", LATE)
+    service.run(console, lambda st, at: c.ClosePoll(at, "poll-1"))
+    service.run(console, lambda st, at: c.AddNote(at, "after the second close"))
+
+    # Two stored results of one poll would give away, by their difference, what the one
+    # member who answered in between gave. One whole holds every answer.
+    everything = sorted([*FRUIT[:3], LATE])
+    assert [b for b in _closed_ballots(backend, sid, "poll-1") if b] == [everything]
+    wait_until(backend.history_settled, 10, "the append-only file rewritten")
+    wait_until(lambda: first not in backend.raw_bytes(), 10, "the first results gone")
+    assert first.decode() not in backend.live_keys()
+    assert first.decode() not in _everything_exported(service, sid)
+    if backend.server is None:
+        db = backend.directory / "facilitator.db"
+        assert sqlite_pairings(db, sid, "poll-1") == []
+    else:
+        # The ballot box the kept answers went back to is gone, and its writes with it.
+        commands = aof_commands(backend.directory)
+        assert not [cmd for cmd in commands if b":ballots:" in b" ".join(cmd)]
+        assert ":ballots:" not in backend.live_keys()
+    # A fresh process rebuilds every answer, once.
+    again = _service(backend.store).current(sid).polls["poll-1"]
+    assert (again.count, again.ballots) == (4, everything)
+
+
+def test_the_wal_of_a_reopened_poll_pairs_no_member_with_an_answer(tmp_path: Path) -> None:
+    db = tmp_path / "facilitator.db"
+    store = SQLiteStore(db)
+    store._scrub = lambda: True  # type: ignore[method-assign]  # the WAL keeps its history
+    service = _service(store)
+    sid, console, phones = _started(service, 6)
+    service.run(console, lambda st, at: c.OpenPoll(at, WORDS))
+    for phone, fruit in zip(phones, FRUIT[:3], strict=False):
+        _answer(service, phone, "poll-1", fruit)
+    service.run(console, lambda st, at: c.ClosePoll(at, "poll-1"))
+    before = set(sqlite_pairings(db, sid, "poll-1"))  # the first round's, never emptied
+    service.run(console, lambda st, at: c.ReopenPoll(at, "poll-1"))
+    # Putting the kept answers back in the ballot box pairs no one with an answer: they
+    # go back together, beside no vote.
+    assert set(sqlite_pairings(db, sid, "poll-1")) == before
+    _answer(service, phones[3], "poll-1", LATE)
+    # Now the attacker's replay finds the late answer beside its voter (as it finds any
+    # answer of an open poll in a WAL never emptied): the replay works on a reopened poll.
+    assert (phones[3].participant_id, json.dumps(LATE)) in sqlite_pairings(db, sid, "poll-1")
+    store.close()
+
+
+def test_a_hidden_word_is_logged_apart_from_every_voter(backend: Backend) -> None:
+    service = _service(backend.store)
+    sid, console, phones = _started(service, 5)
+    service.run(console, lambda st, at: c.OpenPoll(at, WORDS))
+    for phone, word in zip(phones, ["Plum-Hidden!", *FRUIT[:2]], strict=False):
+        _answer(service, phone, "poll-1", word)
+    service.run(console, lambda st, at: c.ClosePoll(at, "poll-1"))
+    service.run(console, lambda st, at: c.RevealPoll(at, "poll-1", show=False))
+    service.run(console, lambda st, at: c.HideWord(at, "poll-1", "plum-hidden", True))
+    service.run(console, lambda st, at: c.ReopenPoll(at, "poll-1"))
+    # While it is open again a word cannot be hidden: a hiding beside a vote in the log
+    # could point at that vote.
+    with pytest.raises(DomainError, match="Reveal the results first"):
+        service.run(console, lambda st, at: c.HideWord(at, "poll-1", FRUIT[0], True))
+    _answer(service, phones[3], "poll-1", LATE)
+    service.run(console, lambda st, at: c.ClosePoll(at, "poll-1"))
+
+    logged = backend.store.read(sid)
+    (hidden,) = [(v, ev) for v, ev in logged if isinstance(ev, WordHidden)]
+    # It names the word's normal form and no one, and it was logged between the close and
+    # the reopen, when no vote could be cast.
+    assert vars(hidden[1]).keys() == {"poll_id", "word", "hidden", "at"}
+    assert hidden[1].word == "plum-hidden"
+    closed, reopened = (
+        next(v for v, ev in logged if isinstance(ev, kind)) for kind in (PollClosed, PollReopened)
+    )
+    assert closed < hidden[0] < reopened
+    # The room never gets it; the facilitators' record keeps the answer as it was given.
+    state = service.current(sid)
+    assert state.polls["poll-1"].hidden_words == ["plum-hidden"]
+    assert "Plum-Hidden!" in state.polls["poll-1"].ballots
+    wait_until(backend.history_settled, 10, "the append-only file rewritten")
+    if backend.server is None:
+        assert sqlite_pairings(backend.directory / "facilitator.db", sid, "poll-1") == []
 
 
 def test_erasing_a_session_leaves_nothing_readable(backend: Backend) -> None:

@@ -12,6 +12,7 @@ from facilitator.library.catalog import (
     DIR_VARIABLE,
     SHIPPED_DIR,
     Catalog,
+    check_files,
     files_in,
     is_instrument_file,
 )
@@ -23,6 +24,7 @@ from facilitator.library.loader import (
     load_instrument,
     load_protocol,
 )
+from facilitator.library.translation import is_translation_file
 
 AREAS = ("grief", "disputes", "transitions", "isolation")
 
@@ -128,7 +130,12 @@ def user_dir(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("path", files_in(SHIPPED_DIR), ids=lambda p: p.name)
 def test_shipped_file_loads(path: Path) -> None:
-    if is_instrument_file(path):
+    if is_translation_file(path):
+        [report] = check_files([path])
+        assert report.problems == ()
+        assert report.loaded is not None
+        assert (report.loaded.id, report.loaded.language) == tuple(path.stem.split("."))
+    elif is_instrument_file(path):
         assert load_instrument(path).id == path.stem
     else:
         assert load_protocol(path, _shipped_instruments()).id == path.stem

@@ -13,6 +13,7 @@ from marshmallow import Schema, fields
 from facilitator.core.poll_kinds import protocol_types
 from facilitator.library.catalog import SHIPPED_DIR, check_files, files_in
 from facilitator.library.schema import IdMap, InstrumentSchema, ProtocolSchema
+from facilitator.service.crisis import read_crisis_file
 
 BROKEN_DIR = Path(__file__).parent / "broken_protocols"
 README = SHIPPED_DIR / "README.md"
@@ -112,7 +113,49 @@ BROKEN = {
     "instruments/risk_item_anonymous.yaml": ("anonymous_allowed", "risk item"),
     "instruments/severity_gap.yaml": ("severity[1].min", "no gap"),
     "instruments/wrong_scoring.yaml": ("scoring.max", "must be 8"),
+    "instruments/phq-2_no_source.es.yaml": ("source", "Missing data"),
+    "instruments/phq-2_missing_item.es.yaml": ("items[1].text", "missing in es"),
+    # Translations of translations/original.yaml, a valid protocol beside them.
+    "translations/missing_note.es.yaml": ("sessions[0].steps[1].note", "missing in es"),
+    "translations/missing_option.es.yaml": ("polls.tried.options[1]", "missing in es"),
+    "translations/extra_session.es.yaml": (
+        "sessions[1]",
+        "not in the protocol, which has 1 here",
+    ),
+    "translations/extra_minutes.es.yaml": (
+        "sessions[0].steps[1].minutes",
+        "is not translated: ids, numbers and settings stay in the protocol file",
+    ),
+    "translations/misspelt_field.es.yaml": (
+        "sessions[0].steps[2].nota",
+        "not in the protocol (check the spelling)",
+    ),
+    "translations/not_text.es.yaml": ("polls.tried.options[1]", "must be text (put it in quotes)"),
+    "translations/same_options.es.yaml": ("polls.tried.options[1]", "repeats option 0"),
+    "translations/unknown_language.sp.yaml": ("language", "unknown language 'sp'"),
+    "translations/wrong_language.fr.yaml": (
+        "language",
+        "must match the file name's language, 'fr'",
+    ),
+    "translations/own_language.en.yaml": ("language", "is the language of 'translated' itself"),
+    "translations/old_version.es.yaml": (
+        "version",
+        "translates version 1; the protocol is version 2",
+    ),
+    "translations/unknown_original.es.yaml": ("translation_of", "unknown protocol 'translate'"),
+    "translations/no_header.es.yaml": ("translation_of", "Missing data"),
+    "translations/moved_step.es.yaml": (
+        "sessions[0].steps[0].use",
+        "must be 'opening', as in the protocol",
+    ),
+    "translations/role_id_changed.es.yaml": (
+        "role_plays.invite.roles[1].id",
+        "must be 'neighbour', as in the protocol",
+    ),
+    "translations/instrument_poll_text.es.yaml": ("polls.wellbeing", "is not translated"),
 }
+#: The valid protocol that the broken translation files translate.
+TRANSLATED_ORIGINAL = BROKEN_DIR / "translations" / "original.yaml"
 
 
 def _problems(path: Path) -> list[str]:
@@ -130,8 +173,31 @@ def test_broken_file_is_refused_with_file_path_and_reason(name, where, what) -> 
 
 
 def test_every_broken_file_has_an_expected_problem() -> None:
-    names = {str(path.relative_to(BROKEN_DIR)) for path in files_in(BROKEN_DIR)}
+    translations = set(files_in(TRANSLATED_ORIGINAL.parent)) - {TRANSLATED_ORIGINAL}
+    paths = [*files_in(BROKEN_DIR), *translations]
+    names = {str(path.relative_to(BROKEN_DIR)) for path in paths}
     assert names == set(BROKEN)
+
+
+def test_the_original_of_the_broken_translations_is_valid() -> None:
+    # Otherwise each broken translation would be refused for its original's sake.
+    [report] = check_files([TRANSLATED_ORIGINAL])
+    assert report.problems == ()
+
+
+def test_a_translation_names_the_line_of_the_missing_text() -> None:
+    path = BROKEN_DIR / "translations" / "missing_note.es.yaml"
+    [problem] = _problems(path)
+    line = path.read_text(encoding="utf-8").splitlines().index("      - {title: A practicar}") + 1
+    assert problem == f"{path}:{line}: sessions[0].steps[1].note: missing in es"
+
+
+def test_a_misspelt_field_in_a_translation_reports_both_the_stray_and_the_missing_text() -> None:
+    problems = _problems(BROKEN_DIR / "translations" / "misspelt_field.es.yaml")
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "sessions[0].steps[2].note: missing in es",
+        "sessions[0].steps[2].nota: not in the protocol (check the spelling)",
+    ]
 
 
 def test_all_problems_of_a_file_are_reported_not_just_the_first() -> None:
@@ -245,10 +311,16 @@ def test_every_poll_type_a_protocol_may_use_is_documented_in_the_readme() -> Non
 
 def test_readme_examples_are_valid(tmp_path: Path) -> None:
     blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 4
     (tmp_path / "instruments").mkdir()
     protocol, instrument = tmp_path / "example.yaml", tmp_path / "instruments" / "example.yaml"
-    protocol.write_text(blocks[0], encoding="utf-8")
-    instrument.write_text(blocks[1], encoding="utf-8")
+    translation, crisis = tmp_path / "example.es.yaml", tmp_path / "es.yaml"
+    for path, block in zip((protocol, instrument, translation, crisis), blocks, strict=True):
+        path.write_text(block, encoding="utf-8")
     reports = check_files([protocol, instrument])
-    assert [r.problems for r in reports] == [(), ()]
+    assert [(r.path, r.problems) for r in reports] == [
+        (protocol, ()),
+        (translation, ()),
+        (instrument, ()),
+    ]
+    assert read_crisis_file(crisis, "es").regions["MX"]["contacts"][0]["name"] == "Our clinic"

@@ -138,7 +138,10 @@ def test_nginx_refuses_a_flood_of_joins_and_sign_ins_from_one_address_only(
     # nginx's refusal has the app's one error shape, so the phone page can show it.
     assert refused[0].json() == {
         "ok": False,
-        "error": {"code": "rate_limited", "message": "too many attempts; wait a minute"},
+        "error": {
+            "code": "rate_limited",
+            "message": "Too many attempts. Wait a minute and try again.",
+        },
     }
     assert join(browser("127.0.0.1"), url, code).status_code == 201
 

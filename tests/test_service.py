@@ -163,7 +163,7 @@ def test_only_the_owner_runs_a_session(tmp_path: Path) -> None:
     service = _service(tmp_path / "s.db")
     sid, _, _ = _started(service)
     intruder = Actor(Role.FACILITATOR, sid, user="someone-else")
-    with pytest.raises(Refused, match="you do not run this session"):
+    with pytest.raises(Refused, match=r"You do not run this session\."):
         service.run(intruder, lambda st, at: c.Next(at))
 
 

@@ -126,7 +126,7 @@ def test_state_rebuilt_from_snapshot_and_tail_equals_the_live_state(store) -> No
 
 
 def test_loading_an_unknown_session_is_a_clear_error(store) -> None:
-    with pytest.raises(DomainError, match="no session 'nope'"):
+    with pytest.raises(DomainError, match=r"There is no such session\."):
         load_state(store, "nope")
 
 

@@ -1172,7 +1172,7 @@ function wireTabs() {
 function showQr() {
   if (!joinAddress) return;
   if (!qrDrawn) {
-    drawQr(byId("qr"), joinAddress);
+    drawQr(byId("qr"), joinAddress, `QR code for ${joinAddress}`);
     byId("qr-address").textContent = new URL("/join", joinAddress).href;
     qrDrawn = true;
   }

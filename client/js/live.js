@@ -122,8 +122,9 @@ export class Live {
    * @param {boolean} [options.member] - a participant's phone (REFUSALS' member column)
    * @param {string} [options.outboxKey] - localStorage key of the queue of pending actions
    * @param {(item: object) => boolean} [options.settled] - the server already has this tap
+   * @param {Object<string, Function>} [options.on] - handlers of a screen's own server events
    */
-  constructor({ token, member = false, outboxKey, settled, onView, onPersonal, onStatus, onRefused, onSent, onEnded }) {
+  constructor({ token, member = false, outboxKey, settled, on = {}, onView, onPersonal, onStatus, onRefused, onSent, onEnded }) {
     this.token = token;
     // A phone's refusals read the member column of REFUSALS; consoles and displays, staff.
     this.kind = member ? "member" : "staff";
@@ -132,6 +133,7 @@ export class Live {
     this.settled = settled ?? (() => false);
     this.version = null;
     this.handlers = { onView, onPersonal, onStatus, onRefused, onSent, onEnded };
+    this.on = on;
     this.flushing = false;
     this.socket = null;
     this.stopped = false;
@@ -190,6 +192,7 @@ export class Live {
     });
     socket.on("view", (view) => this.applyView(view));
     socket.on("personal", (personal) => this.handlers.onPersonal?.(personal));
+    for (const [event, handler] of Object.entries(this.on)) socket.on(event, (data) => this.stopped || handler(data));
     for (const event of Object.keys(ENDINGS)) socket.on(event, (data) => this.ended(event, data));
     window.addEventListener("offline", () => {
       if (this.stopped) return;

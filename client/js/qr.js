@@ -14,8 +14,8 @@ export async function joinUrl(code) {
   return url;
 }
 
-/** Draw the QR code of `url` into the <svg> element `svg`. */
-export function drawQr(svg, url) {
+/** Draw the QR code of `url` into the <svg> element `svg`, named `label` for screen readers. */
+export function drawQr(svg, url, label) {
   const qr = qrcode(0, "M");
   qr.addData(url);
   qr.make();
@@ -37,5 +37,5 @@ export function drawQr(svg, url) {
   path.setAttribute("d", d);
   path.setAttribute("fill", "#000");
   svg.replaceChildren(background, path);
-  svg.setAttribute("aria-label", `QR code for ${url}`);
+  svg.setAttribute("aria-label", label);
 }

@@ -17,14 +17,40 @@ function barList(entries) {
 }
 
 const counted = (summary) => barList(Object.entries(summary.counts));
-const optionList = (poll, value) => (Array.isArray(value) ? value.map((i) => poll.options[i]).join(", ") : poll.options[value]);
+
+// Word sizes run from this share of the largest up to the largest, by the square root of
+// each word's count over the top count: the eye reads area, and area grows with the square.
+const SMALLEST_WORD = 0.3;
+
+/**
+ * Draw a short-text poll's words as a cloud: a list of words, each sized by its count.
+ * `words` is [{word, count, hidden?}]; an entry marked hidden is left out, so that a
+ * preview on the console matches the room. The layout is fixed by the words alone: the
+ * most frequent word in the middle, the others alternately before and after it, in
+ * order of count, then of the word.
+ */
+export function wordCloud(words) {
+  const shown = words.filter((w) => !w.hidden && w.count > 0);
+  shown.sort((a, b) => b.count - a.count || (a.word < b.word ? -1 : a.word > b.word ? 1 : 0));
+  const top = Math.max(1, ...shown.map((w) => w.count));
+  const placed = [];
+  shown.forEach((entry, rank) => {
+    const weight = SMALLEST_WORD + (1 - SMALLEST_WORD) * Math.sqrt(entry.count / top);
+    const item = h("li", { "data-count": String(entry.count) }, h("span", { text: entry.word }), h("span", { class: "visually-hidden", text: ` (${entry.count})` }));
+    item.style.setProperty("--weight", weight.toFixed(3));
+    item.classList.add(`tone-${rank % 3}`);
+    if (rank % 2) placed.unshift(item);
+    else placed.push(item);
+  });
+  return h("ul", { class: "cloud" }, placed);
+}
 
 const KINDS = {
   scale: { chart: counted, answer: (poll, a) => String(a.answer) },
   single_choice: { chart: counted, answer: (poll, a) => optionList(poll, a.answer) },
   multiple_choice: { chart: counted, answer: (poll, a) => optionList(poll, a.answer) },
   short_text: {
-    chart: (summary) => h("ul", {}, summary.texts.map((t) => h("li", { class: "note-text", text: t }))),
+    chart: (summary) => wordCloud(summary.words),
     answer: (poll, a) => String(a.answer),
   },
   instrument: {

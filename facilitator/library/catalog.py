@@ -1,17 +1,19 @@
 """The protocols and instruments on offer: the shipped ones plus the user's own.
 
 A protocol directory holds protocol files (`*.yaml`) and an `instruments/` folder of
-instrument files. Users add their own by dropping files into a directory of the same
-layout and naming it in FACILITATOR_PROTOCOLS_DIR; no code changes.
+instrument files, each with its translation files beside it (`group-ipt-8.es.yaml`).
+Users add their own by dropping files into a directory of the same layout and naming it
+in FACILITATOR_PROTOCOLS_DIR; no code changes. A translation may translate a protocol or
+instrument of any directory, shipped ones included.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from facilitator.core.spec import PollSpec
 from facilitator.library.loader import (
@@ -21,6 +23,14 @@ from facilitator.library.loader import (
     ProtocolError,
     load_instrument,
     load_protocol,
+    problems_at,
+)
+from facilitator.library.translation import (
+    is_translation_file,
+    read_translation,
+    translate_instrument,
+    translate_protocol,
+    with_translation,
 )
 from facilitator.locations import PROTOCOLS_DIR
 
@@ -75,12 +85,21 @@ class Catalog:
                 files += files_in(directory)
             else:
                 problems.append(Problem(directory, "", "is not a directory"))
-        instruments, found = _load_all([f for f in files if is_instrument_file(f)], load_instrument)
+        originals = [f for f in files if not is_translation_file(f)]
+        instruments, found = _load_all(
+            [f for f in originals if is_instrument_file(f)], load_instrument
+        )
         protocols, more = _load_all(
-            [f for f in files if not is_instrument_file(f)],
+            [f for f in originals if not is_instrument_file(f)],
             lambda path: load_protocol(path, instruments),
         )
         problems += found + more
+        # Translations last: each is checked against the original it translates.
+        for path in (f for f in files if is_translation_file(f)):
+            try:
+                translate_file(path, protocols, instruments)
+            except ProtocolError as error:
+                problems += error.problems
         if problems:
             raise ProtocolError(problems)
         return cls(protocols, instruments)
@@ -136,6 +155,42 @@ class Catalog:
         return polls
 
 
+def translate_file(
+    path: Path, protocols: dict[str, Protocol], instruments: dict[str, Instrument]
+) -> Protocol | Instrument:
+    """Load a translation file and add its language to the original it translates.
+
+    Return the original in the new language; the original, with the language added,
+    replaces itself in `protocols` or `instruments`. Raise ProtocolError if the file has
+    problems, or its original is not among those given.
+    """
+    if is_instrument_file(path):
+        translation = read_translation(path, instrument=True)
+        instrument = _original(translation, instruments, "instrument")
+        translated_instrument = translate_instrument(instrument, translation)
+        instruments[instrument.id] = with_translation(instrument, translated_instrument)
+        return translated_instrument
+    translation = read_translation(path, instrument=False)
+    protocol = _original(translation, protocols, "protocol")
+    translated = translate_protocol(protocol, translation, instruments)
+    protocols[protocol.id] = with_translation(protocol, translated)
+    return translated
+
+
+def _original(translation: Any, originals: Mapping[str, T], what: str) -> T:
+    try:
+        return originals[translation.translation_of]
+    except KeyError:
+        known = ", ".join(sorted(originals)) or "none"
+        message = (
+            f"unknown {what} {translation.translation_of!r} (or its file has problems); "
+            f"known: {known}"
+        )
+        raise ProtocolError(
+            problems_at(translation.path, translation.node, {"translation_of": [message]})
+        ) from None
+
+
 @dataclass(frozen=True)
 class FileReport:
     """The outcome of checking one file: what it loaded as, or its problems."""
@@ -149,23 +204,56 @@ def check_files(paths: Iterable[Path], extra_dirs: Iterable[Path] = ()) -> list[
     """Check files (or the files of directories) one by one and report on each.
 
     A protocol's polls may name the instruments given, those shipped, those in the
-    extra directories, and those in an instruments folder beside the protocol file.
+    extra directories, and those in an instruments folder beside the protocol file. A
+    protocol file is checked with the translation files beside it; a translation file
+    against its original, found the same way.
     """
     files: list[Path] = []
     for path in paths:
-        files += files_in(path) if path.is_dir() else [path]
-    reports = {f: _check(f, load_instrument) for f in files if is_instrument_file(f)}
+        files += files_in(path) if path.is_dir() else [path, *_translations_beside(path)]
+    files = list(dict.fromkeys(files))
+    originals = [f for f in files if not is_translation_file(f)]
+    reports = {f: _check(f, load_instrument) for f in originals if is_instrument_file(f)}
     known = {r.loaded.id: r.loaded for r in reports.values() if isinstance(r.loaded, Instrument)}
-    for directory in [SHIPPED_DIR, *extra_dirs, *{f.parent for f in files}]:
-        for file in files_in(directory):
-            if is_instrument_file(file) and file not in reports:
-                loaded = _check(file, load_instrument).loaded
-                if isinstance(loaded, Instrument):
-                    known.setdefault(loaded.id, loaded)
-    for file in files:
+    around = [SHIPPED_DIR, *extra_dirs, *{f.parent for f in files}]
+    for file in _originals_in(around, instruments=True):
+        if file not in reports:
+            loaded = _check(file, load_instrument).loaded
+            if isinstance(loaded, Instrument):
+                known.setdefault(loaded.id, loaded)
+    for file in originals:
         if file not in reports:
             reports[file] = _check(file, lambda path: load_protocol(path, known))
+    protocols = {r.loaded.id: r.loaded for r in reports.values() if isinstance(r.loaded, Protocol)}
+    if len(reports) < len(files):
+        for file in _originals_in(around, instruments=False):
+            if file not in reports:
+                loaded = _check(file, lambda path: load_protocol(path, known)).loaded
+                if isinstance(loaded, Protocol):
+                    protocols.setdefault(loaded.id, loaded)
+    for file in files:
+        if file not in reports:
+            reports[file] = _check(file, lambda path: translate_file(path, protocols, known))
     return [reports[file] for file in files]
+
+
+def _translations_beside(path: Path) -> list[Path]:
+    """Return the translation files of an original file, which sit beside it."""
+    stem = path.name.split(".")[0]
+    if is_translation_file(path) or not path.parent.is_dir():
+        return []
+    return sorted(
+        p
+        for p in path.parent.iterdir()
+        if p.is_file() and is_translation_file(p) and p.name.split(".")[0] == stem
+    )
+
+
+def _originals_in(directories: Iterable[Path], *, instruments: bool) -> Iterator[Path]:
+    for directory in directories:
+        for file in files_in(directory):
+            if not is_translation_file(file) and is_instrument_file(file) == instruments:
+                yield file
 
 
 def _check(path: Path, load: Callable[[Path], Protocol | Instrument]) -> FileReport:

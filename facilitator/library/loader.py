@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from facilitator.core.spec import (
     StepKind,
     StepSpec,
 )
+from facilitator.languages import DEFAULT_LANGUAGE, broader, language_tag
 from facilitator.library.schema import InstrumentSchema, ProtocolSchema
 
 
@@ -91,6 +92,35 @@ class Protocol:
     course: CourseSpec | None = None
     # None when the file has no safety section: the console then shows a default script.
     safety: SafetySpec | None = None
+    # The language of every text above (a BCP 47 tag).
+    language: str = DEFAULT_LANGUAGE
+    # The protocol in each other language it offers, by tag, from its translation files;
+    # empty in a protocol returned by in_language.
+    translations: Mapping[str, Protocol] = field(default_factory=dict, compare=False, repr=False)
+    # The file as read: a translation's words are laid over it and loaded the same way.
+    document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Return the languages the protocol is offered in, its own first."""
+        return (self.language, *sorted(self.translations))
+
+    def in_language(self, language: str) -> Protocol:
+        """Return the protocol with every text in one of its languages, or raise KeyError.
+
+        There is no fallback, to English or to any other language: a protocol offers a
+        language only when its translation covers every text, so a session never mixes two.
+        """
+        tag = language_tag(language)
+        if tag == self.language:
+            return self
+        try:
+            return self.translations[tag]
+        except KeyError:
+            offered = ", ".join(self.languages)
+            raise KeyError(
+                f"protocol {self.id!r} is not offered in {tag}; only in {offered}"
+            ) from None
 
     def session(self, n: int) -> ProtocolSession:
         """Return the session numbered n, or raise KeyError."""
@@ -128,7 +158,32 @@ class Instrument:
     anonymous_allowed: bool
     licence: str
     attribution: str
+    # The publication of the wording: for a translation, the official translation's.
     source: str
+    # The language of the wording (a BCP 47 tag).
+    language: str = DEFAULT_LANGUAGE
+    # The instrument's official translations shipped, by tag.
+    translations: Mapping[str, Instrument] = field(default_factory=dict, compare=False, repr=False)
+    # The file as read: a translation's words are laid over it and loaded the same way.
+    document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Return the languages of the published form and of each official translation shipped."""
+        return (self.language, *sorted(self.translations))
+
+    def form_for(self, language: str) -> InstrumentForm:
+        """Return the form to offer someone who reads `language`.
+
+        An official translation in that language, or in the language it narrows (`es` for
+        `es-MX`); otherwise the instrument's own form, marked as not in their language.
+        """
+        for tag in broader(language_tag(language)):
+            if tag == self.language:
+                return InstrumentForm(language, self, in_requested_language=True)
+            if tag in self.translations:
+                return InstrumentForm(language, self.translations[tag], in_requested_language=True)
+        return InstrumentForm(language, self, in_requested_language=False)
 
     def total(self, choices: Sequence[int]) -> int:
         """Return the total score for one option index per item."""
@@ -137,6 +192,27 @@ class Instrument:
     def band(self, total: int) -> SeverityBand | None:
         """Return the severity band a total falls in, if the instrument has bands."""
         return next((b for b in self.severity if b.min <= total <= b.max), None)
+
+
+@dataclass(frozen=True)
+class InstrumentForm:
+    """The form of an instrument offered to someone who asked for a language."""
+
+    requested: str
+    # The form offered: an official translation, or the instrument as published.
+    instrument: Instrument
+    # False when no official translation in the requested language is shipped: the app
+    # then says so and offers this form, in `language`.
+    in_requested_language: bool
+
+    @property
+    def language(self) -> str:
+        return self.instrument.language
+
+    @property
+    def official_source(self) -> str:
+        """Return the publication the form's wording comes from."""
+        return self.instrument.source
 
 
 @dataclass(frozen=True)
@@ -161,11 +237,24 @@ class ProtocolError(Exception):
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
+def protocol_schema(instruments: Mapping[str, Instrument]) -> ProtocolSchema:
+    """Return the schema of protocol files whose steps may open the given instruments."""
+    named_only = {key for key, found in instruments.items() if not found.anonymous_allowed}
+    return ProtocolSchema(instrument_ids=instruments, named_only=named_only)
+
+
 def load_protocol(path: Path, instruments: Mapping[str, Instrument] | None = None) -> Protocol:
     """Load a protocol file; its steps and polls may name any of the given instruments."""
     instruments = instruments or {}
-    named_only = {key for key, found in instruments.items() if not found.anonymous_allowed}
-    data = _load(path, ProtocolSchema(instrument_ids=instruments, named_only=named_only))
+    document, node = read_yaml(path)
+    data = validated(path, node, document, protocol_schema(instruments))
+    return build_protocol(data, instruments, document)
+
+
+def build_protocol(
+    data: dict[str, Any], instruments: Mapping[str, Instrument], document: Mapping[str, Any]
+) -> Protocol:
+    """Build a protocol from a file's loaded data and the file as read."""
     defaults = Defaults(
         session_minutes=data["defaults"]["session_minutes"],
         group_size=tuple(data["defaults"]["group_size"]),
@@ -204,12 +293,19 @@ def load_protocol(path: Path, instruments: Mapping[str, Instrument] | None = Non
         sessions=sessions,
         course=None if course is None else _course(course),
         safety=None if "safety" not in data else _safety(data["safety"]),
+        language=data["language"],
+        document=document,
     )
 
 
 def load_instrument(path: Path) -> Instrument:
     """Load an instrument file."""
-    data = _load(path, InstrumentSchema())
+    document, node = read_yaml(path)
+    return build_instrument(validated(path, node, document, InstrumentSchema()), document)
+
+
+def build_instrument(data: dict[str, Any], document: Mapping[str, Any]) -> Instrument:
+    """Build an instrument from a file's loaded data and the file as read."""
     # A risk item is asked by name and only the facilitator sees the answers, so that a
     # positive answer can be followed up with that member.
     private = not data["anonymous_allowed"]
@@ -237,6 +333,8 @@ def load_instrument(path: Path) -> Instrument:
         licence=data["licence"],
         attribution=data["attribution"],
         source=data["source"],
+        language=data["language"],
+        document=document,
     )
 
 
@@ -330,8 +428,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _load(path: Path, schema: Schema) -> dict[str, Any]:
-    """Read a YAML file and load it through the schema, raising every problem found."""
+def read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node]:
+    """Read a YAML file holding a mapping: the document and its node (for line numbers)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -349,17 +447,26 @@ def _load(path: Path, schema: Schema) -> dict[str, Any]:
         raise ProtocolError([Problem(path, "", f"YAML error: {error}")]) from error
     finally:
         loader.dispose()
-    if not isinstance(document, dict):
+    if not isinstance(document, dict) or node is None:
         raise ProtocolError([Problem(path, "", "must be a YAML mapping of fields")])
+    return document, node
+
+
+def validated(path: Path, node: yaml.Node, document: Any, schema: Schema) -> dict[str, Any]:
+    """Load a document through the schema, raising every problem found, located in the file."""
     try:
         loaded: dict[str, Any] = schema.load(document)
     except ValidationError as error:
-        problems = [
-            Problem(path, _format(parts), message, _line(node, parts))
-            for parts, message in _flatten(error.messages)
-        ]
-        raise ProtocolError(problems) from error
+        raise ProtocolError(problems_at(path, node, error.messages)) from error
     return loaded
+
+
+def problems_at(path: Path, node: yaml.Node, messages: Any) -> list[Problem]:
+    """Return marshmallow's nested messages as problems, each with its path and line."""
+    return [
+        Problem(path, _format(parts), message, _line(node, parts))
+        for parts, message in _flatten(messages)
+    ]
 
 
 def _flatten(messages: Any, parts: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:

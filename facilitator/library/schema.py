@@ -15,6 +15,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from facilitator.core.poll_kinds import KIND_FIELDS, poll_kind, protocol_types
 from facilitator.core.spec import MIN_REVEAL_THRESHOLD, StepKind
+from facilitator.languages import DEFAULT_LANGUAGE, language_tag
 from facilitator.lengths import TEXT_MAX
 
 #: Ids of protocols, polls, role-plays, blocks and instruments; they appear in logs and URLs.
@@ -25,15 +26,34 @@ PROTOCOL_POLL_TYPES = protocol_types()
 MEMBER_ROUND = StepKind.MEMBER_ROUND.value
 
 Errors = dict[Any, Any]
+#: Field metadata marking words people read, which a translation file gives in its language.
+TRANSLATED = "translated"
+#: What a text field that YAML read as something else is told.
+NOT_TEXT = "must be text (put it in quotes)"
 
 
 def _text(**kwargs: Any) -> fields.String:
     return fields.String(
         validate=validate.Length(min=1, error="must not be empty"),
         # YAML reads a bare yes, no, on or off as true or false, and 12 as a number.
-        error_messages={"invalid": "must be text (put it in quotes)"},
+        error_messages={"invalid": NOT_TEXT},
         **kwargs,
     )
+
+
+def _words(**kwargs: Any) -> fields.String:
+    """Return a text field people read: translation files give it in their language."""
+    return _text(metadata={TRANSLATED: True}, **kwargs)
+
+
+class LanguageTag(fields.String):
+    """A BCP 47 language tag (es, fr, pt-BR), loaded in its usual spelling."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            return language_tag(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
 
 def _identifier(**kwargs: Any) -> fields.String:
@@ -140,11 +160,11 @@ class DefaultsSchema(StrictSchema):
 
 
 class PollSchema(StrictSchema):
-    question = _text(required=True)
+    question = _words(required=True)
     type = fields.String(required=True, validate=validate.OneOf(PROTOCOL_POLL_TYPES))
     anonymous = fields.Boolean(load_default=True)
     facilitator_only = fields.Boolean(load_default=False)
-    options = fields.List(_text())
+    options = fields.List(_words())
     min = fields.Integer(strict=True)
     max = fields.Integer(strict=True)
     reveal_threshold = _reveal_threshold()
@@ -187,34 +207,38 @@ class InstrumentPollSchema(StrictSchema):
 class PollEntry(fields.Field[dict[str, Any]]):
     """A protocol's poll: its own question, or an instrument it names (with `instrument`)."""
 
+    @staticmethod
+    def schema_for(value: dict[str, Any]) -> Schema:
+        """Return the schema of one poll entry."""
+        return InstrumentPollSchema() if "instrument" in value else PollSchema()
+
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
     ) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise ValidationError("must be a mapping")
-        schema = InstrumentPollSchema() if "instrument" in value else PollSchema()
-        loaded: dict[str, Any] = schema.load(value)
+        loaded: dict[str, Any] = self.schema_for(value).load(value)
         return loaded
 
 
 class RoleSchema(StrictSchema):
     id = _identifier(required=True)
-    name = _text(required=True)
-    setup = _text(required=True)
+    name = _words(required=True)
+    setup = _words(required=True)
     observer = fields.Boolean(load_default=False)
 
 
 class RolePlaySchema(StrictSchema):
-    title = _text(required=True)
+    title = _words(required=True)
     area = _text(required=True)
-    scenario = _text(required=True)
+    scenario = _words(required=True)
     roles = fields.List(
         fields.Nested(RoleSchema),
         required=True,
         validate=validate.Length(min=2, error="needs at least two roles"),
     )
     debrief = fields.List(
-        _text(), required=True, validate=validate.Length(min=1, error="needs a question")
+        _words(), required=True, validate=validate.Length(min=1, error="needs a question")
     )
 
     @validates_schema
@@ -236,9 +260,9 @@ class RolePlaySchema(StrictSchema):
 class StepSchema(StrictSchema):
     use = _identifier()
     kind = fields.String(validate=validate.OneOf([k.value for k in StepKind]))
-    title = _text()
+    title = _words()
     minutes = _positive_minutes()
-    note = fields.String()
+    note = fields.String(metadata={TRANSLATED: True}, error_messages={"invalid": NOT_TEXT})
     poll = _identifier()
     role_play = _identifier()
 
@@ -267,14 +291,14 @@ class StepSchema(StrictSchema):
 class SessionSchema(StrictSchema):
     n = _whole(0, "must be 0 (pre-group) or more", required=True)
     phase = fields.String(required=True, validate=validate.OneOf(PHASES))
-    title = _text(required=True)
+    title = _words(required=True)
     minutes = _positive_minutes()
     steps = fields.List(
         fields.Nested(StepSchema),
         required=True,
         validate=validate.Length(min=1, error="needs at least one step"),
     )
-    fidelity = fields.List(_text(), load_default=list)
+    fidelity = fields.List(_words(), load_default=list)
     # Instruments whose named answers a course records for each member at this meeting.
     measures = fields.List(_identifier(), load_default=list)
 
@@ -294,10 +318,10 @@ class SafetySchema(StrictSchema):
 
     # The steps in order, e.g. ask, listen, do not leave them alone, who to call.
     script = fields.List(
-        _text(), required=True, validate=validate.Length(min=1, error="needs at least one step")
+        _words(), required=True, validate=validate.Length(min=1, error="needs at least one step")
     )
     # Who to call, in words: the deployment's supervisor contact is shown beside it.
-    contacts_note = _text(load_default="")
+    contacts_note = _words(load_default="")
 
 
 class ProtocolSchema(StrictSchema):
@@ -305,8 +329,10 @@ class ProtocolSchema(StrictSchema):
 
     id = _identifier(required=True)
     version = _whole(1, "must be 1 or more", required=True)
-    title = _text(required=True)
-    source = _text(required=True)
+    # The language the file is written in; translation files beside it add others.
+    language = LanguageTag(load_default=DEFAULT_LANGUAGE)
+    title = _words(required=True)
+    source = _words(required=True)
     # A missing defaults mapping gets the same values as an empty one.
     defaults = fields.Nested(DefaultsSchema, load_default=lambda: DefaultsSchema().load({}))
     problem_areas = fields.List(_identifier(), load_default=list)
@@ -578,13 +604,13 @@ def _choices(ids: Collection[str]) -> str:
 
 
 class OptionSchema(StrictSchema):
-    label = _text(required=True)
+    label = _words(required=True)
     score = fields.Integer(strict=True, required=True)
 
 
 class ItemSchema(StrictSchema):
     id = _text(required=True)
-    text = _text(required=True)
+    text = _words(required=True)
     risk = fields.Boolean(load_default=False)
 
 
@@ -594,13 +620,15 @@ class RangeSchema(StrictSchema):
 
 
 class BandSchema(RangeSchema):
-    label = _text(required=True)
+    label = _words(required=True)
 
 
 class InstrumentSchema(StrictSchema):
     id = _identifier(required=True)
-    title = _text(required=True)
-    instructions = _text(required=True)
+    # The language of the published form in this file; official translations sit beside it.
+    language = LanguageTag(load_default=DEFAULT_LANGUAGE)
+    title = _words(required=True)
+    instructions = _words(required=True)
     options = fields.List(
         fields.Nested(OptionSchema),
         required=True,
@@ -660,3 +688,26 @@ class InstrumentSchema(StrictSchema):
             expected_min = band["max"] + 1
         if bands and bands[-1]["max"] != scoring["max"]:
             _add(errors, ("severity", len(bands) - 1, "max"), f"must be {scoring['max']}")
+
+
+# Translation files: a header, then the original's words in the original's shape.
+
+
+class ProtocolTranslationSchema(StrictSchema):
+    """The header of a protocol's translation file."""
+
+    translation_of = _identifier(required=True)
+    # The protocol version translated: a new version may have moved or changed steps.
+    version = _whole(1, "must be 1 or more", required=True)
+    language = LanguageTag(required=True)
+
+
+class InstrumentTranslationSchema(StrictSchema):
+    """The header of an instrument's translation file: only official translations ship."""
+
+    translation_of = _identifier(required=True)
+    language = LanguageTag(required=True)
+    # The official published translation the words come from, named so that it can be checked.
+    source = _text(required=True)
+    # The attribution the translation's publisher asks for, if it differs from the original's.
+    attribution = _text()

@@ -28,7 +28,7 @@ from facilitator.service.codes import grouped_code, new_pseudonym
 from facilitator.service.consent import consent_text
 from facilitator.service.course_actions import CourseActions
 from facilitator.service.courses import CourseService
-from facilitator.service.crisis import crisis_resources
+from facilitator.service.crisis import CrisisResources
 from facilitator.service.presence import Presence
 from facilitator.service.resync import Resync, SendHere
 from facilitator.service.sessions import MakeCommand, Outcome, SessionService
@@ -96,7 +96,7 @@ class Service(CourseActions, Withdrawal):
         presence: Presence,
         gateway: Gateway,
         admins: Sequence[str] = (),
-        crisis_file: Path | None = None,
+        crisis: CrisisResources | None = None,
         consent_file: Path | None = None,
     ) -> None:
         self.sessions = sessions
@@ -109,7 +109,7 @@ class Service(CourseActions, Withdrawal):
         self._presence = presence
         self._gateway = gateway
         self._admins = tuple(admins)
-        self._crisis_file = crisis_file
+        self._crisis = crisis or CrisisResources()
         self._consent_file = consent_file
 
     # -- connections ------------------------------------------------------------------
@@ -607,7 +607,7 @@ class Service(CourseActions, Withdrawal):
         try:
             protocol = self._catalog.protocol(protocol_id)
         except KeyError:
-            raise Refused("not_found", f"no protocol {protocol_id!r}") from None
+            raise Refused("not_found", f"There is no protocol {protocol_id!r}.") from None
         return {
             "id": protocol.id,
             "title": protocol.title,
@@ -707,7 +707,7 @@ class Service(CourseActions, Withdrawal):
         actor = self._facilitator(user, session_id, address)
         audience.check_owns(actor, self.sessions.current(session_id), "choose who runs it")
         if self._store.password_hash(invitee) is None:
-            raise Refused("not_found", f"there is no facilitator account named {invitee!r}")
+            raise Refused("not_found", f"There is no facilitator account named {invitee!r}.")
 
         def inviting(state: SessionState, at: float) -> c.Command:
             audience.check_owns(actor, state, "choose who runs it")
@@ -742,7 +742,7 @@ class Service(CourseActions, Withdrawal):
     def export(self, user: str, session_id: str, kind: str, address: str) -> Download:
         """Return one of a session's exports, to its owner or a co-facilitator granted it."""
         if kind not in EXPORTS:
-            raise Refused("not_found", f"a session exports as {', '.join(EXPORTS)}")
+            raise Refused("not_found", f"A session exports as {', '.join(EXPORTS)}.")
         actor = self._facilitator(user, session_id, address)
         state = self.sessions.current(session_id)
         audience.check_exports(actor, state)
@@ -789,7 +789,7 @@ class Service(CourseActions, Withdrawal):
     def audit_export(self, user: str, of: str | None, kind: str, address: str) -> Download:
         """Return the readable audit entries as JSON Lines (jsonl) or CSV (csv)."""
         if kind not in ("jsonl", "csv"):
-            raise Refused("not_found", "the audit log exports as export.jsonl or export.csv")
+            raise Refused("not_found", "The audit log exports as export.jsonl or export.csv.")
         entries = audit.readable_by(self._store, user, self._admins, of)
         if kind == "csv":
             download = Download(audit.as_csv(entries), "text/csv", f"audit.{kind}")
@@ -817,13 +817,13 @@ class Service(CourseActions, Withdrawal):
         if consent is not True:
             raise Refused(
                 "consent_required",
-                "read what the group keeps and who sees it, and agree, before you join",
+                "Read what the group keeps and who sees it, and agree, before you join.",
             )
         return self.sessions.clock(), self.consent()["version"]
 
-    def crisis(self) -> dict[str, Any]:
-        """Return the crisis resources every phone shows."""
-        return crisis_resources(self._crisis_file)
+    def crisis(self, language: str | None = None, region: str | None = None) -> dict[str, Any]:
+        """Return the crisis resources every phone shows, for a course's language and region."""
+        return self._crisis.for_course(language, region)
 
     def health(self) -> None:
         """Raise StorageError when this process cannot reach its store."""

@@ -102,7 +102,7 @@ SERVER_EVENTS = frozenset({VIEW, PERSONAL, ANSWER_COUNT, SESSION_DELETED, ACCESS
 def check_event(actor: Actor, event: str) -> None:
     """Refuse an event that `actor`'s kind of token may never send."""
     if event not in EVENTS[actor.role]:
-        raise Refused("forbidden", f"a {actor.role} may not send {event}")
+        raise Refused("forbidden", f"A {actor.role} may not send {event}.")
 
 
 # -- seats and what they may do -------------------------------------------------------
@@ -115,12 +115,12 @@ def seat_of(actor: Actor, state: SessionState) -> Seat:
             return Seat.OWNER
         if actor.user in state.co_facilitators:
             return Seat.CO_FACILITATOR
-        raise Refused("forbidden", "you do not run this session")
+        raise Refused("forbidden", "You do not run this session.")
     if actor.role is Role.DISPLAY:
         return Seat.DISPLAY
     member = state.participants.get(actor.participant_id)
     if member is not None and member.removed:
-        raise Refused("removed", "you were removed from this session")
+        raise Refused("removed", "You were removed from this session.")
     return Seat.MEMBER
 
 
@@ -130,7 +130,7 @@ def admit(actor: Actor, state: SessionState) -> Seat:
     if seat is Seat.MEMBER:
         member = state.participants.get(actor.participant_id)
         if member is None or not member.present:
-            raise Refused("left", "you are no longer in this session")
+            raise Refused("left", "You are no longer in this session.")
     return seat
 
 
@@ -138,21 +138,23 @@ def check_runs(actor: Actor, state: SessionState) -> Seat:
     """Refuse anyone but the session's facilitators (its owner and co-facilitators)."""
     seat = seat_of(actor, state) if actor.role is Role.FACILITATOR else None
     if seat not in (Seat.OWNER, Seat.CO_FACILITATOR):
-        raise Refused("forbidden", "you do not run this session")
+        raise Refused("forbidden", "You do not run this session.")
     return seat
 
 
 def check_owns(actor: Actor, state: SessionState, what: str) -> None:
     """Refuse anyone but the owner: only they delete a session or choose who runs it."""
     if check_runs(actor, state) is not Seat.OWNER:
-        raise Refused("forbidden", f"only the facilitator who opened this session may {what}")
+        raise Refused("forbidden", f"Only the facilitator who opened this session may {what}.")
 
 
 def check_exports(actor: Actor, state: SessionState) -> None:
     """Refuse an export to anyone but the owner and co-facilitators granted exports."""
     if check_runs(actor, state) is Seat.OWNER or state.co_facilitators.get(actor.user):
         return
-    raise Refused("forbidden", "the facilitator who opened this session has not shared exports")
+    raise Refused(
+        "forbidden", "The facilitator who opened this session has not shared its exports."
+    )
 
 
 def may_export(user: str, state: SessionState) -> bool:
@@ -178,7 +180,7 @@ def course_seat(user: str, course: CourseState) -> CourseSeat:
         return CourseSeat.CO_FACILITATOR
     if user in course.supervisors:
         return CourseSeat.SUPERVISOR
-    raise Refused("forbidden", "you do not run or supervise this course")
+    raise Refused("forbidden", "You do not run or supervise this course.")
 
 
 def check_course_reads(user: str, course: CourseState) -> CourseSeat:
@@ -190,20 +192,22 @@ def check_course_runs(user: str, course: CourseState) -> CourseSeat:
     """Refuse anyone but the course's facilitators: a supervisor only reads."""
     seat = course_seat(user, course)
     if seat is CourseSeat.SUPERVISOR:
-        raise Refused("forbidden", "a supervisor reads this course's summaries but runs nothing")
+        raise Refused("forbidden", "A supervisor reads this course's summaries but runs nothing.")
     return seat
 
 
 def check_course_owns(user: str, course: CourseState, what: str) -> None:
     if check_course_runs(user, course) is not CourseSeat.OWNER:
-        raise Refused("forbidden", f"only the facilitator who opened this course may {what}")
+        raise Refused("forbidden", f"Only the facilitator who opened this course may {what}.")
 
 
 def check_course_exports(user: str, course: CourseState) -> None:
     """Exports go to the owner, co-facilitators granted them, and supervisors."""
     seat = course_seat(user, course)
     if seat is CourseSeat.CO_FACILITATOR and not course.co_facilitators.get(user):
-        raise Refused("forbidden", "the facilitator who opened this course has not shared exports")
+        raise Refused(
+            "forbidden", "The facilitator who opened this course has not shared its exports."
+        )
 
 
 # -- rooms ----------------------------------------------------------------------------

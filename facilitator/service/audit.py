@@ -83,7 +83,7 @@ def readable_by(
     """
     admin = user in admins
     if of is not None and of != user and not admin:
-        raise Refused("forbidden", "only an admin may read another account's audit log")
+        raise Refused("forbidden", "Only an admin may read another account's audit log.")
     if of is None and not admin:
         of = user
     return store.audit_entries(of)

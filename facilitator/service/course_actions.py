@@ -136,7 +136,7 @@ class CourseActions:
         audience.check_course_runs(user, course)
         meeting = next((m for m in course.meetings if m.n == n), None)
         if meeting is None:
-            raise Refused("not_found", f"this course has no meeting {n}")
+            raise Refused("not_found", f"This course has no meeting {n}.")
         if meeting.session_id is not None:
             try:
                 state = self.sessions.current(meeting.session_id)
@@ -168,7 +168,7 @@ class CourseActions:
     ) -> dict[str, Any]:
         """Correct one member's attendance at one meeting."""
         if status not in ATTENDANCE:
-            raise Refused("invalid", f"attendance is one of {', '.join(ATTENDANCE)}")
+            raise Refused("invalid", f"Attendance is one of: {', '.join(ATTENDANCE)}.")
         self._course_run(
             user,
             course_id,
@@ -237,7 +237,7 @@ class CourseActions:
         course = self.courses.current(course_id)
         audience.check_course_owns(user, course, "choose who runs it")
         if self._store.password_hash(invitee) is None:
-            raise Refused("not_found", f"there is no facilitator account named {invitee!r}")
+            raise Refused("not_found", f"There is no facilitator account named {invitee!r}.")
         self.courses.run(
             course_id,
             lambda st, at: cc.InviteCourseCoFacilitator(at=at, user=invitee, may_export=may_export),
@@ -270,7 +270,7 @@ class CourseActions:
         course = self.courses.current(course_id)
         audience.check_course_owns(user, course, "choose who supervises it")
         if self._store.password_hash(supervisor) is None:
-            raise Refused("not_found", f"there is no account named {supervisor!r}")
+            raise Refused("not_found", f"There is no account named {supervisor!r}.")
         self.courses.run(course_id, lambda st, at: cc.GrantSupervisor(at=at, user=supervisor))
         return self.course(user, course_id)
 
@@ -285,7 +285,7 @@ class CourseActions:
         state = self.courses.current(course_id)
         audience.check_course_reads(user, state)
         if member_id not in state.members:
-            raise Refused("not_found", "this course has no such member")
+            raise Refused("not_found", "This course has no such member.")
         # A weekly score is drawn on its whole scale (0 to 10), as in the summary: drawn
         # to its own highest score, a 5 would sit at the top like a best week.
         return trend_svg(
@@ -332,8 +332,8 @@ class CourseActions:
         else:
             raise Refused(
                 "not_found",
-                "a course exports as summary.html, attendance.csv, measures.csv, steps.csv,"
-                " fidelity.csv or course.xlsx",
+                "A course exports as summary.html, attendance.csv, measures.csv, steps.csv,"
+                " fidelity.csv or course.xlsx.",
             )
         self._audit(audit.EXPORT, self._facilitator(user, course_id, address), state.owner, kind)
         return found
@@ -364,7 +364,7 @@ class CourseActions:
         course_id = self._store.course_for_code(normalize_code(code))
         if course_id is None:
             raise Refused(
-                "unknown_code", "no course you can join has that code; check it and try again"
+                "unknown_code", "No course you can join has that code. Check it and try again."
             )
         return self._enroll(course_id, name, agreed)
 
@@ -374,10 +374,10 @@ class CourseActions:
         digest = self.courses.relink_digest(normalize_code(code))
         course_id = self._store.take_relink(digest, self.courses.clock())
         if course_id is None:
-            raise Refused("not_found", "that code does not work: it was used, or it expired")
+            raise Refused("not_found", "That code does not work: it was used, or it expired.")
         offered = self.courses.current(course_id).relink.get(digest)
         if offered is None:
-            raise Refused("not_found", "that code does not work: it was used, or it expired")
+            raise Refused("not_found", "That code does not work: it was used, or it expired.")
         state = self.courses.run(course_id, lambda st, at: cc.Relink(at=at, digest=digest))
         return self._membership(state, offered.member_id)
 
@@ -389,7 +389,7 @@ class CourseActions:
         if member is None or member.withdrawn or member.generation != held.generation:
             raise Refused(
                 "revoked",
-                "this phone's place in the course has moved; ask your facilitator for a code",
+                "This phone's place in the course has moved. Ask your facilitator for a code.",
             )
         meeting = _running(course)
         if meeting is None or meeting.session_id is None:
@@ -401,7 +401,7 @@ class CourseActions:
             consent = (member.consented_at, member.consent_version)
             self.sessions.join_as(meeting.session_id, member.id, member.name, consent)
         elif not joined.present:
-            raise Refused("left", "you left this meeting")
+            raise Refused("left", "You left this meeting.")
         actor = Actor(Role.PARTICIPANT, meeting.session_id, member.id)
         state = self.sessions.current(meeting.session_id)
         return {
@@ -428,10 +428,10 @@ class CourseActions:
         """Return the id and name a member of the meeting's course comes in by, without
         a phone: the same member as every week, so that their records stay theirs."""
         if not session.course_id:
-            raise Refused("conflict", "only a meeting of a course has members to bring in")
+            raise Refused("conflict", "Only a meeting of a course has members to bring in.")
         member = self.courses.current(session.course_id).members.get(member_id)
         if member is None or member.withdrawn:
-            raise Refused("not_found", "the course has no such member")
+            raise Refused("not_found", "The course has no such member.")
         return member.id, member.name
 
     def enroll_without_phone(
@@ -444,7 +444,9 @@ class CourseActions:
         under it: a retried command enrolls no second member.
         """
         if session.phase is SessionPhase.ENDED:
-            raise DomainError("the session has ended: cannot add a member", "illegal_state")
+            raise DomainError(
+                "The session has ended: you cannot add a member now.", "illegal_state"
+            )
         drawn = hashlib.sha256(f"{session.id}/{command_id}".encode()).digest()[:6]
         member_id = "c-" + base64.urlsafe_b64encode(drawn).decode()
         typed = (name or "").strip()
@@ -476,7 +478,7 @@ class CourseActions:
         audience.check_event(actor, "set_step")
         session, course = self._meeting_of(actor)
         if not _step_open(session, self._steps_forward(course)):
-            raise Refused("conflict", "the step for this week is chosen at the end of the meeting")
+            raise Refused("conflict", "The step for this week is chosen at the end of the meeting.")
         self.courses.run(
             course.id,
             lambda st, at: cc.SetStep(
@@ -491,11 +493,11 @@ class CourseActions:
         """A member says whether they tried last time's step."""
         audience.check_event(actor, "review_step")
         if tried not in STEP_REVIEWS:
-            raise Refused("invalid", f"tried is one of {', '.join(STEP_REVIEWS)}")
+            raise Refused("invalid", f"Say how it went: {', '.join(STEP_REVIEWS)}.")
         session, course = self._meeting_of(actor)
         found = last_step(course, actor.participant_id, session.session_number)
         if found is None:
-            raise Refused("not_found", "you have no step to look back on")
+            raise Refused("not_found", "You have no step to look back on.")
         n = found[0]
         self.courses.run(
             course.id,
@@ -520,7 +522,7 @@ class CourseActions:
     ) -> dict[str, Any]:
         session = self.sessions.current(actor.session_id)
         if not session.course_id:
-            raise Refused("conflict", "a member round is for meetings of a course")
+            raise Refused("conflict", "A member round is for meetings of a course.")
         count = len(_round_members(self.courses.current(session.course_id)))
         return self._command(
             actor, lambda st, at: c.MoveRound(at, delta, count), version, command_id
@@ -591,7 +593,7 @@ class CourseActions:
         session = self.sessions.current(actor.session_id)
         audience.check_runs(actor, session)
         if not session.course_id:
-            raise Refused("conflict", "this session is not a meeting of a course")
+            raise Refused("conflict", "This session is not a meeting of a course.")
         done = RiskAction(action)
         self.courses.run(
             session.course_id,
@@ -607,7 +609,7 @@ class CourseActions:
     ) -> dict[str, Any]:
         """From the course page: record what was done about a carried risk alert."""
         if action not in RISK_ACTIONS:
-            raise Refused("invalid", f"the action is one of {', '.join(RISK_ACTIONS)}")
+            raise Refused("invalid", f"The action is one of: {', '.join(RISK_ACTIONS)}.")
         done = RiskAction(action)
         course = self._course_run(
             user,
@@ -662,10 +664,10 @@ class CourseActions:
         session = self.sessions.current(actor.session_id)
         audience.seat_of(actor, session)
         if not session.course_id:
-            raise Refused("conflict", "this session is not a meeting of a course")
+            raise Refused("conflict", "This session is not a meeting of a course.")
         course = self.courses.current(session.course_id)
         if actor.participant_id not in course.members:
-            raise Refused("forbidden", "guests keep no weekly step")
+            raise Refused("forbidden", "Guests keep no weekly step.")
         return session, course
 
     def _meeting_sessions(self, course: CourseState) -> dict[int, SessionState]:
@@ -693,7 +695,7 @@ class CourseActions:
     def _count_code_attempt(self, address: str) -> None:
         now = self.courses.clock()
         if self._store.count_attempt(f"course:{address_key(address)}", now, 60.0) > CODE_ATTEMPTS:
-            raise Refused("rate_limited", "too many attempts; wait a minute")
+            raise Refused("rate_limited", "Too many attempts. Wait a minute and try again.")
 
     def _instruments(self) -> dict[str, Any]:
         return {i.id: i for i in self._catalog.instruments()}

@@ -65,7 +65,7 @@ class CourseService:
     def current(self, course_id: str) -> CourseState:
         """Return the course as the store has it now; DomainError when there is none."""
         if not course_id.startswith(COURSE_PREFIX):
-            raise DomainError(f"no course {course_id!r}", "not_found")
+            raise DomainError("There is no such course.", "not_found")
         with self._lock(course_id):
             state = self._cache.get(course_id)
             if state is None:
@@ -75,7 +75,7 @@ class CourseService:
             stored = self.store.version(course_id)
             if stored == 0:
                 self._cache.pop(course_id, None)
-                raise DomainError(f"no course {course_id!r}", "not_found")
+                raise DomainError("There is no such course.", "not_found")
             if stored != state.version:
                 for _, event in self.store.read(course_id, since=state.version):
                     engine.apply(state, event)
@@ -105,7 +105,7 @@ class CourseService:
         try:
             protocol = self.catalog.protocol(protocol_id)
         except KeyError:
-            raise Refused("not_found", f"no protocol {protocol_id!r}") from None
+            raise Refused("not_found", f"There is no protocol {protocol_id!r}.") from None
         meetings = tuple(
             Meeting(
                 n=session.n,
@@ -137,7 +137,7 @@ class CourseService:
                 continue  # the join code (or id) was taken: draw again
             self._cache[course_id] = state
             return state
-        raise Refused("busy", "could not find a free join code; try again")
+        raise Refused("busy", "Could not find a free join code. Try again.")
 
     def run(
         self,
@@ -171,7 +171,7 @@ class CourseService:
                     engine.apply(state, event)
                 self._maybe_snapshot(state)
                 return state
-        raise Refused("conflict", "the course kept changing; try again")
+        raise Refused("conflict", "The course kept changing. Try again.")
 
     def forget(self, course_id: str) -> None:
         self._cache.pop(course_id, None)
@@ -199,7 +199,7 @@ def load_course(store: Store, course_id: str) -> CourseState:
         return state
     logged = [event for _, event in store.read(course_id)]
     if not logged:
-        raise DomainError(f"no course {course_id!r}", "not_found")
+        raise DomainError("There is no such course.", "not_found")
     return engine.fold(logged)
 
 

@@ -19,7 +19,7 @@ def load_state(store: EventStore, session_id: str) -> SessionState:
     else:
         logged = [event for _, event in store.read(session_id)]
         if not logged:
-            raise DomainError(f"no session {session_id!r}", "not_found")
+            raise DomainError("There is no such session.", "not_found")
         state = fold(logged)
     # Ballots live outside the log; an open poll's are read whole from the ballot box.
     # A closed poll's ballots are already in its poll_closed event.

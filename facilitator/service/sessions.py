@@ -122,7 +122,7 @@ class SessionService:
         stored = self.store.version(session_id)
         if stored == 0:
             self._cache.pop(session_id, None)
-            raise DomainError(f"no session {session_id!r}", "not_found")
+            raise DomainError("There is no such session.", "not_found")
         if stored != state.version:
             # Another process appended: fold in its events and re-read open ballots.
             for _, event in self.store.read(session_id, since=state.version):
@@ -160,11 +160,11 @@ class SessionService:
         try:
             protocol = self.catalog.protocol(protocol_id)
         except KeyError:
-            raise Refused("not_found", f"no protocol {protocol_id!r}") from None
+            raise Refused("not_found", f"There is no protocol {protocol_id!r}.") from None
         chosen = next((s for s in protocol.sessions if s.n == session_number), None)
         if chosen is None:
             numbers = ", ".join(str(s.n) for s in protocol.sessions)
-            raise Refused("not_found", f"protocol {protocol_id!r} has sessions {numbers}")
+            raise Refused("not_found", f"The protocol {protocol_id!r} has sessions {numbers}.")
         for _ in range(5):
             session_id = secrets.token_urlsafe(9)
             command = c.CreateSession(
@@ -187,7 +187,7 @@ class SessionService:
                 continue  # the join code (or id) was taken: draw again
             self._cache[session_id] = state
             return state
-        raise Refused("busy", "could not find a free join code; try again")
+        raise Refused("busy", "Could not find a free join code. Try again.")
 
     def run(
         self,
@@ -250,7 +250,7 @@ class SessionService:
                 return Outcome(state.version, state.public_version, events)
         finally:
             lock.release()
-        raise Refused("conflict", "the session kept changing; try again")
+        raise Refused("conflict", "The session kept changing. Try again.")
 
     def _applied_before(self, actor: Actor, state: SessionState, applied: int) -> Outcome:
         """Answer a command found applied with its first version, and send its views again.
@@ -292,7 +292,7 @@ class SessionService:
         )
         over_code = self.store.count_attempt(f"join-code:{code}", now, 60.0) > self._code_attempts
         if over_address or over_code:
-            raise Refused("rate_limited", "too many attempts; wait a minute")
+            raise Refused("rate_limited", "Too many attempts. Wait a minute and try again.")
         session_id = self.store.session_for_code(code) if code else None
         if session_id is None:
             raise _unknown_code()
@@ -335,13 +335,13 @@ class SessionService:
         try:
             return self.catalog.poll(state.protocol_id, poll_ref)
         except KeyError:
-            raise DomainError(f"this protocol has no poll {poll_ref!r}", "not_found") from None
+            raise DomainError(f"This protocol has no poll {poll_ref!r}.", "not_found") from None
 
     def role_play_spec(self, state: SessionState, ref: str) -> RolePlaySpec:
         """Return the role-play that `ref` names in this session's protocol."""
         spec = self.catalog.protocol(state.protocol_id).role_plays.get(ref)
         if spec is None:
-            raise DomainError(f"this protocol has no role-play {ref!r}", "not_found")
+            raise DomainError(f"This protocol has no role-play {ref!r}.", "not_found")
         return spec
 
     def clock(self) -> float:
@@ -420,21 +420,23 @@ def _check_version(state: SessionState, expected: int) -> None:
     if expected > state.version:
         raise Refused(
             "stale_version",
-            f"the session is at version {state.version}, not {expected}: resync and try again",
+            f"The session is at version {state.version}, not {expected}: resync and try again.",
         )
     if expected < state.command_version:
         raise Refused(
             "stale_version",
-            f"a facilitator command changed the session after version {expected}"
-            f" (at version {state.command_version}): resync, check and try again",
+            f"A facilitator command changed the session after version {expected}"
+            f" (at version {state.command_version}): resync, check and try again.",
         )
 
 
 def _too_late() -> Refused:
     # The sender may already have given up on it: better refused than applied unseen.
-    return Refused("busy", "the server could not get to this in time: nothing was saved; try again")
+    return Refused(
+        "busy", "The server could not get to this in time. Nothing was saved; try again."
+    )
 
 
 def _unknown_code() -> Refused:
     # True of a code no session has, of an ended session and of a locked one alike.
-    return Refused("unknown_code", "no session you can join has that code; check it and try again")
+    return Refused("unknown_code", "No session you can join has that code. Check it and try again.")

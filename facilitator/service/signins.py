@@ -144,7 +144,7 @@ class SignIns:
         if not self.in_use(reference):
             raise Refused(
                 "revoked",
-                "this link has ended with the sign-in that opened it; sign in and open it again",
+                "This link has ended with the sign-in that opened it. Sign in and open it again.",
             )
 
     def _current(self, key: str) -> str | None:

@@ -50,7 +50,7 @@ class TokenSigner:
     def verify(self, token: object) -> Actor:
         """Return the actor a token was issued for, or raise Refused."""
         if not isinstance(token, str) or not token or len(token) > 1000:
-            raise Refused("unauthenticated", "a token is needed to connect")
+            raise Refused("unauthenticated", "A token is needed to connect.")
         try:
             # Participants' tokens have no sign-in: four fields, as before sign-ins were kept.
             role, session_id, participant_id, user, *rest = self._serializer.loads(token)
@@ -58,9 +58,9 @@ class TokenSigner:
             actor = Actor(Role(role), session_id, participant_id, user, signin=signin)
             self._serializer.loads(token, max_age=MAX_AGE[actor.role])
         except SignatureExpired:
-            raise Refused("expired", "this link has expired; ask for a new one") from None
+            raise Refused("expired", "This link has expired. Ask for a new one.") from None
         except (BadSignature, ValueError, TypeError):
-            raise Refused("unauthenticated", "this token is not valid") from None
+            raise Refused("unauthenticated", "This token is not valid.") from None
         return actor
 
 
@@ -87,13 +87,13 @@ class MembershipSigner:
     def verify(self, token: object) -> Membership:
         """Return the membership a token was issued for, or raise Refused."""
         if not isinstance(token, str) or not token or len(token) > 1000:
-            raise Refused("unauthenticated", "this phone holds no course membership")
+            raise Refused("unauthenticated", "This phone holds no course membership.")
         try:
             course_id, member_id, generation = self._serializer.loads(
                 token, max_age=MAX_AGE[Role.PARTICIPANT]
             )
             return Membership(str(course_id), str(member_id), int(generation))
         except SignatureExpired:
-            raise Refused("expired", "this membership has expired; ask for a new code") from None
+            raise Refused("expired", "This membership has expired. Ask for a new code.") from None
         except (BadSignature, ValueError, TypeError):
-            raise Refused("unauthenticated", "this membership is not valid") from None
+            raise Refused("unauthenticated", "This membership is not valid.") from None

@@ -71,7 +71,7 @@ class Withdrawal:
         course = self.courses.current(course_id)
         audience.check_course_runs(user, course)
         if member_id not in course.members:
-            raise Refused("not_found", "this course has no such member")
+            raise Refused("not_found", "This course has no such member.")
         self._erase_member(course, member_id, user, address)
         return self.course(user, course_id)
 
@@ -85,7 +85,7 @@ class Withdrawal:
         if member is None or member.withdrawn or member.generation != held.generation:
             raise Refused(
                 "revoked",
-                "this phone's place in the course has moved; ask your facilitator for a code",
+                "This phone's place in the course has moved. Ask your facilitator for a code.",
             )
         if erase:
             self._erase_member(course, member.id, MEMBER_ACTOR, address)

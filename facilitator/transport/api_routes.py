@@ -190,8 +190,10 @@ def public_join_url(code: str) -> Any:
 
 @bp.get("/api/crisis")
 def crisis() -> Any:
-    """Return the crisis resources shown on every participant screen."""
-    return jsonify(ok=True, **service().crisis())
+    """Return the crisis resources shown on every participant screen, in the course's
+    language and for its region when the page names them."""
+    language, region = request.args.get("language"), request.args.get("region")
+    return jsonify(ok=True, **service().crisis(language, region))
 
 
 @bp.get("/api/time")

@@ -141,7 +141,7 @@ def bind(socketio: SocketIO, service: Service, event_burst: int = 60, event_rate
         """Any client sends an event this server has not, or one it could not read."""
         if args and isinstance(args[0], Unreadable):
             return error_body(Refused("invalid", args[0].reason))
-        return error_body(Refused("invalid", "there is no such event"))
+        return error_body(Refused("invalid", "There is no such event."))
 
     server.on("connect", connect)
     server.on("disconnect", disconnect)
@@ -163,16 +163,16 @@ def _handler(
         actor = connections.get(sid)
         try:
             if actor is None:
-                raise Refused("unauthenticated", "connect with a token first")
+                raise Refused("unauthenticated", "Connect with a token first.")
             bucket = buckets.get(sid)
             if bucket is not None and not bucket.take(time.monotonic()):
-                raise Refused("rate_limited", "too many messages at once; send it again soon")
+                raise Refused("rate_limited", "Too many messages at once. Send it again soon.")
             service.check_event(actor, name)
             if len(args) > 1:
-                raise Refused("invalid", "send one payload object")
+                raise Refused("invalid", "Send one payload object.")
             payload = args[0] if args and args[0] is not None else {}
             if not isinstance(payload, dict):
-                raise Refused("invalid", "the payload must be an object")
+                raise Refused("invalid", "The payload must be an object.")
             result = method(actor, **schema.load(payload))
         except KNOWN_ERRORS as error:
             return error_body(error)

@@ -58,7 +58,7 @@ def csrf_token() -> str:
 def check_csrf() -> None:
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
     if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
-        raise Refused("csrf", "this form has expired; reload the page and try again")
+        raise Refused("csrf", "This form has expired. Reload the page and try again.")
 
 
 def signed_in(view: F) -> F:
@@ -67,7 +67,7 @@ def signed_in(view: F) -> F:
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
-            raise Refused("unauthenticated", "sign in first")
+            raise Refused("unauthenticated", "Sign in first.")
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             check_csrf()
         return view(*args, **kwargs)
@@ -81,7 +81,7 @@ def json_body(optional: bool = False) -> dict[str, Any]:
         return {}
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise Refused("invalid", "send a JSON object")
+        raise Refused("invalid", "Send a JSON object.")
     return body
 
 

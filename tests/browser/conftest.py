@@ -21,6 +21,7 @@ except ImportError as error:  # pragma: no cover
         "install the dev dependencies and run scripts/setup-browser.sh"
     ) from error
 
+from tests.browser.room import NAMES, Room
 from tests.browser.screens import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -128,6 +129,14 @@ def open_display(browser: Browser, server: Server, screens: list[Screen]) -> Ope
         return screen
 
     return opener
+
+
+@pytest.fixture
+def room(server: Server, facilitator: Facilitator) -> Iterator[Room]:
+    """A running-to-be session of the room-check protocol with six members on live sockets."""
+    opened = Room(server, facilitator, len(NAMES))
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

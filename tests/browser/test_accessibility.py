@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OpenScreen
+from tests.browser.room import Room
 from tests.browser.screens import AXE, Screen, join_on_phone
 from tests.live import Client, Facilitator, Server
 
@@ -32,7 +33,8 @@ UNNAMED = """() => Array.from(document.querySelectorAll('button, input:not([type
 
 
 def axe_problems(screen: Screen) -> list[str]:
-    screen.page.add_script_tag(path=str(AXE))
+    if not screen.page.evaluate("typeof axe !== 'undefined'"):
+        screen.page.add_script_tag(path=str(AXE))
     result: dict[str, Any] = screen.page.evaluate("axe.run(document)")
     return [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
@@ -183,4 +185,43 @@ def test_the_console_passes_axe_and_the_keyboard_in_each_of_its_states(
     poll.get_by_role("button", name="Hide the word tired").click()
     expect(poll.get_by_role("button", name="Show again the word tired")).to_be_visible()
     problems["a short-text poll's words, one hidden"] = axe_problems(console)
+    assert problems == {state: [] for state in problems}
+
+
+def test_the_room_display_passes_axe_in_each_of_its_states(
+    open_display: OpenScreen, room: Room
+) -> None:
+    display = open_display(room.display_path, bypass_csp=True)
+    page = display.page
+    expect(page.locator("#qr path")).to_have_count(1)
+    problems = {"lobby": axe_problems(display)}
+    room.command("start_session")
+    expect(page.locator("#step-title")).to_have_text("How everyone is arriving today")
+    problems["running"] = axe_problems(display)
+    poll_id = room.open_poll("mood")
+    room.answer(poll_id, [7, 3])
+    expect(page.locator("#cue-count")).to_have_text("2 of 6 answered")
+    problems["poll open"] = axe_problems(display)
+    room.answer(poll_id, [7, 10, 0, 5], first=2)
+    room.command("close_poll", {"poll_id": poll_id})
+    room.command("reveal_poll", {"poll_id": poll_id})
+    expect(page.locator("#results .bars li")).to_have_count(11)
+    room.command("pin_results", {"pinned": True})
+    room.command("push_prompt", {"text": "Who could you ask for help this week?"})
+    expect(page.locator("#prompt")).to_be_visible()
+    problems["chart and prompt"] = axe_problems(display)
+    room.command("jump_to_step", {"index": 2})
+    room.poll_to_room("feeling", ["calm", "Tired", "tired ", "hopeful", "anxious", "calm"])
+    expect(page.locator(".cloud li")).to_have_count(4)
+    problems["words"] = axe_problems(display)
+    room.command("next_step")
+    room.role_play_debrief()
+    expect(page.locator("#rp-debrief li")).to_have_count(3)
+    problems["debrief with pinned words"] = axe_problems(display)
+    room.command("lock_joining")
+    expect(page.locator("#join")).to_be_hidden()
+    problems["locked"] = axe_problems(display)
+    room.command("end_session")
+    expect(page.locator("#step-title")).to_have_text("Thank you")
+    problems["ended"] = axe_problems(display)
     assert problems == {state: [] for state in problems}

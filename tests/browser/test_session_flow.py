@@ -115,7 +115,6 @@ def test_a_full_session_runs_on_the_three_screens(
 
     asha.wait_for_timeout(300)  # let the bars and cards settle for the pictures
     phones[0].screenshot("participant.png")
-    display.screenshot("display.png")
     chidi.get_by_role("button", name="Close").click()
     expect(chidi.locator("#crisis")).to_be_hidden()
 
