@@ -5,7 +5,7 @@
 import { actionId, api, byId, clockText, fill, h } from "./dom.js";
 import { Live, serverClock, statusText } from "./live.js";
 import { drawQr } from "./qr.js";
-import { answerText, resultsChart } from "./results.js";
+import { answerText, resultsChart, wordCloud } from "./results.js";
 
 const sessionId = decodeURIComponent(location.pathname.split("/").pop());
 const KIND_TEXT = { pass: "passes this turn", break: "needs a break", support: "needs support" };
@@ -445,6 +445,8 @@ function wordList(poll) {
         ),
       ),
     ),
+    // The cloud as the room will see it: hidden words left out.
+    hidden < words.length ? [h("p", { class: "help", text: "What the room sees:" }), wordCloud(words)] : h("p", { class: "help", text: "Every word is hidden: the room would see none." }),
   );
 }
 

@@ -137,6 +137,9 @@ def test_a_word_hidden_before_showing_never_reaches_the_display(
     expect(words.first).to_contain_text("2 answers")
     poll.get_by_role("button", name="Hide the word awful").click()
     expect(poll.locator('.word-list li[data-word="awful"]')).to_contain_text("hidden")
+    # The console's preview of the cloud leaves it out, as the room will.
+    expect(poll.locator(".cloud li")).to_have_count(2)
+    expect(poll.locator(".cloud")).not_to_contain_text("awful")
     expect(room.locator("#results")).to_be_hidden()
 
     poll.get_by_role("button", name="Show on the display").click()
