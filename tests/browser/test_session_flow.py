@@ -83,6 +83,9 @@ def test_a_full_session_runs_on_the_three_screens(
     desk.get_by_label("The member who asks").select_option(label="Asha")
     desk.get_by_label("Sister").select_option(label="Ben")
     desk.get_by_role("button", name="Push role-play").click()
+    # The console names the cast by the protocol's role names, as the form did.
+    expect(desk.locator("#rp-active")).to_contain_text("The member who asks: Asha")
+    expect(desk.locator("#rp-active")).not_to_contain_text("protagonist")
     asha, ben, chidi = (p.page for p in phones)
     expect(asha.locator(".private-card")).to_contain_text("Your role: The member who asks")
     expect(asha.locator(".private-card")).to_contain_text("one afternoon a week")
