@@ -4,7 +4,8 @@
 
 import { actionId, api, byId, clockText, fill, h } from "./dom.js";
 import { Live, serverClock, statusText } from "./live.js";
-import { answerText, resultsChart } from "./results.js";
+import { drawQr } from "./qr.js";
+import { answerText, resultsChart, wordCloud } from "./results.js";
 
 const sessionId = decodeURIComponent(location.pathname.split("/").pop());
 const KIND_TEXT = { pass: "passes this turn", break: "needs a break", support: "needs support" };
@@ -29,18 +30,47 @@ let library = { polls: [], role_plays: [] };
 let rosterKey = "";
 // The version of the view on screen: a command acts on what the facilitator saw.
 let shownVersion = null;
+// The address phones join at (the QR code's content), and whether the code is drawn.
+let joinAddress = "";
+let qrDrawn = false;
 
+/** Say something about the whole page (the connection, the library), not one control. */
 function say(text) {
   byId("message").textContent = text;
+}
+
+// What went wrong with a command, said beside the control that sent it: by the key of
+// its place (a fixed one such as "step", or one per poll, member or signal). Kept here
+// because lists are redrawn by every view, and their message with them.
+const refusals = new Map();
+
+/** Say `text` beside the controls of `place` ("" clears it). */
+function sayAt(place, text) {
+  if (text) refusals.set(place, text);
+  else refusals.delete(place);
+  const slots = document.querySelectorAll(`[data-error="${CSS.escape(place)}"]`);
+  for (const slot of slots) slot.textContent = text;
+  // A place no longer on screen (its poll or member gone): the page says it instead.
+  if (slots.length === 0 && text) say(text);
+}
+
+/** The message line of `place`, for controls drawn with each view. */
+function errorSlot(place) {
+  // Polite, not an alert: a slot is redrawn with every view, and must not be read out
+  // again each time; sayAt changes its text in place, which is read out once.
+  return h("p", { class: "error", id: `error-${place}`, "data-error": place, "aria-live": "polite", text: refusals.get(place) ?? "" });
 }
 
 // Commands go one after another: a click made before the previous command's view came
 // back carries the version that command reached, not a version it made out of date.
 let commandsDone = Promise.resolve();
 
-/** Queue a facilitator command behind those still being sent; resolve with its ack. */
-function command(event, payload = {}) {
-  const ack = commandsDone.then(() => send(event, payload));
+/**
+ * Queue a facilitator command behind those still being sent; resolve with its ack. A
+ * refusal is said beside the controls of `place`.
+ */
+function command(event, payload, place) {
+  const ack = commandsDone.then(() => send(event, payload, place));
   commandsDone = ack.then(
     () => undefined,
     () => undefined,
@@ -53,27 +83,29 @@ function command(event, payload = {}) {
  * time-out or a refusal worth retrying it is sent again with the same id and version,
  * so that a command the server recorded (but whose ack was lost) is not applied twice.
  */
-async function send(event, payload) {
+async function send(event, payload, place) {
   // The console has stopped (the session was deleted, or this facilitator removed).
   if (live.stopped) return { ok: false, error: { code: "ended", message: "This console has stopped." } };
   const sent = { ...payload, command_id: actionId(), version: shownVersion };
   let ack = await live.emit(event, sent);
   for (const delay of RETRY_DELAYS_MS) {
     if (ack.ok || live.stopped || !RETRYABLE.has(ack.error?.code)) break;
-    say("Not saved yet; trying again…");
+    sayAt(place, "Not saved yet; trying again…");
     await new Promise((resolve) => setTimeout(resolve, delay));
     ack = await live.emit(event, sent);
   }
   // Stopped meanwhile: the page says why, and a "Not saved" would only hide that.
   if (live.stopped) return ack;
   if (ack.ok) {
-    say("");
+    sayAt(place, "");
     // The facilitator has seen this command's effect, if not yet its view.
     if (Number.isInteger(ack.version) && ack.version > (shownVersion ?? 0)) shownVersion = ack.version;
   } else if (ack.error.code === "stale_version") {
-    say("The session changed; check and try again.");
+    sayAt(place, "The session changed; check and try again.");
     await resync();
-  } else say(`Not saved: ${ack.error.message}`);
+  } else if (RETRYABLE.has(ack.error.code)) {
+    sayAt(place, `Not saved. ${sentence(ack.error.message)} Try again.`);
+  } else sayAt(place, sentence(ack.error.message));
   return ack;
 }
 
@@ -94,6 +126,11 @@ function typing(target) {
   return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
 }
 
+/** Members in the session now (not left or removed): the M of "N of M answered". */
+function membersPresent() {
+  return view.members_present ?? view.participants.filter((m) => m.present).length;
+}
+
 // -- rendering ------------------------------------------------------------------------
 
 function render() {
@@ -105,6 +142,7 @@ function render() {
   byId("phase").textContent = { lobby: "Not started", running: "Running", ended: "Ended" }[view.phase];
   keepingFocus(() => {
     renderStep();
+    arrangeActivity();
     renderRisk();
     renderPolls();
     renderEnterAnswer();
@@ -118,7 +156,22 @@ function render() {
     renderFidelity();
   });
   byId("prompt-now").textContent = view.prompt ? `Showing now: ${view.prompt.text}` : "No prompt is showing.";
+  byId("qr-locked").hidden = !view.locked;
   tick();
+}
+
+// The activity the current step is about comes first in its region: the role-play during
+// a role-play step (or while one is under way), else the polls. Moved only when that
+// changes, so that nothing jumps under the pointer between steps.
+let activityFirst = "";
+
+function arrangeActivity() {
+  const step = view.step ? view.agenda[view.step.index] : null;
+  const rolePlay = Boolean(view.role_play) || Boolean(step?.role_play && !step?.poll);
+  const first = rolePlay ? "rp-box" : "polls-box";
+  if (first === activityFirst) return;
+  activityFirst = first;
+  byId("region-activity").insertBefore(byId(first), byId("round").nextSibling);
 }
 
 function renderStep() {
@@ -130,6 +183,9 @@ function renderStep() {
   const note = agendaStep ? agendaStep.note : view.agenda[0]?.note || "";
   byId("script").textContent = note || "No script note for this step.";
   byId("start").hidden = view.phase !== "lobby";
+  // Before the start there is nowhere to move: Start session stands alone.
+  byId("previous").hidden = view.phase === "lobby";
+  byId("next").hidden = view.phase === "lobby";
   byId("start").disabled = false;
   byId("previous").disabled = view.phase !== "running" || !step || step.index === 0;
   byId("next").disabled = view.phase !== "running" || !step || step.index >= view.agenda.length - 1;
@@ -190,6 +246,8 @@ function renderRisk() {
       ? "Risk alert from an earlier meeting: record what was done"
       : "Risk alerts: an action is recorded for each";
   byId("risk-steps").hidden = waiting === 0;
+  // Risk alerts waiting (each with its form) take the larger share of the column.
+  byId("people").classList.toggle("urgent", waiting > 0);
   fill(byId("risk-list"), open.map((a) => riskItem(a, "record_risk_action", `${alertWords(a)}.${a.total === undefined ? "" : ` Total ${a.total}${a.band ? ` (${a.band})` : ""}.`}`)));
   byId("risk-carried-box").hidden = carried.length === 0;
   fill(byId("risk-carried"), carried.map((a) => riskItem(a, "record_course_risk_action", carriedWords(a))));
@@ -228,7 +286,7 @@ function riskItem(a, eventName, words) {
     Object.entries(ACTION_TEXT).map(([value, text]) => h("option", { value, text, selected: value === draft.action })),
   );
   const note = h("input", { id: `risk-note-${a.id}`, maxlength: "500", value: draft.note, on: { input: (event) => (draft.note = event.target.value) } });
-  const error = h("p", { class: "error", role: "alert" });
+  const place = `risk-${a.id}`;
   const form = h(
     "form",
     {
@@ -237,9 +295,8 @@ function riskItem(a, eventName, words) {
       on: {
         submit: async (event) => {
           event.preventDefault();
-          const ack = await command(eventName, { alert_id: a.id, action: draft.action, note: draft.note });
+          const ack = await command(eventName, { alert_id: a.id, action: draft.action, note: draft.note }, place);
           if (ack.ok) delete riskDrafts[a.id];
-          else error.textContent = ack.error.message;
         },
       },
     },
@@ -247,7 +304,7 @@ function riskItem(a, eventName, words) {
     action,
     h("label", { for: `risk-note-${a.id}`, text: "Note" }),
     note,
-    h("button", { type: "submit", class: "primary", text: "Record" }),
+    h("button", { type: "submit", class: "primary", text: "Record", "aria-describedby": `error-${place}` }),
   );
   return h(
     "li",
@@ -255,7 +312,7 @@ function riskItem(a, eventName, words) {
     h("p", {}, h("strong", { text: a.name }), ` · ${timeOf(a.at ?? a.raised_at)}`),
     h("p", { class: "risk-words", text: words }),
     form,
-    error,
+    errorSlot(place),
   );
 }
 
@@ -273,41 +330,148 @@ function renderPolls() {
     choice.value = stepPoll;
     choice.dataset.step = String(view.step.index);
   }
-  const polls = [...view.polls].reverse();
+  // The poll in hand first (the open one, else the latest), then the earlier ones.
+  const polls = [...view.polls].reverse().sort((a, b) => (b.phase === "open") - (a.phase === "open"));
   fill(
     byId("polls"),
-    polls.map((poll) => {
-      const controls = [];
-      if (poll.phase === "open") controls.push(h("button", { type: "button", "data-key": `close-${poll.poll_id}`, text: "Close poll", on: { click: () => command("close_poll", { poll_id: poll.poll_id }) } }));
-      if (poll.phase === "closed" && !poll.facilitator_only) {
-        controls.push(h("button", { type: "button", class: "primary", "data-key": `reveal-${poll.poll_id}`, text: "Reveal to the room", on: { click: () => command("reveal_poll", { poll_id: poll.poll_id }) } }));
-      }
-      const counted = `${poll.count} answered` + (poll.anonymous ? `; results show from ${poll.threshold}` : "");
-      const parts = [
-        h("p", {}, h("strong", { text: poll.question })),
-        h("p", { class: "help" }, `${poll.phase} · ${counted}`, poll.anonymous ? " · anonymous" : " · named"),
-        h("div", { class: "row" }, controls),
-      ];
-      if (poll.anonymous) {
-        if (poll.summary) parts.push(resultsChart(poll, poll.summary));
-        else if (poll.phase === "revealed") parts.push(h("p", { class: "help", text: "Too few answers to show results." }));
-      } else if (poll.answers) {
-        parts.push(
-          h(
-            "ul",
-            {},
-            poll.answers.map((a) =>
-              h("li", {}, h("strong", { text: a.name }), ": ", answerText(poll, a), a.band ? ` (${a.band})` : "", a.entered_by ? h("span", { class: "entered", text: ` (entered by ${a.entered_by}, by interview)` }) : ""),
-            ),
-          ),
-        );
-      }
-      if (poll.bands?.length && poll.anonymous && poll.summary) parts.push(h("p", { class: "help", text: `Bands: ${poll.bands.map((b) => `${b.min}-${b.max} ${b.label}`).join("; ")}` }));
-      if (poll.attribution) parts.push(h("p", { class: "help attribution", text: `${poll.title}: ${poll.attribution}` }));
-      return h("li", {}, parts);
-    }),
+    polls.map((poll, index) => pollItem(poll, index === 0)),
   );
   renderSuggestions();
+}
+
+const PHASE_TEXT = { open: "Open", closed: "Closed", revealed: "Results revealed" };
+// The earlier polls whose results the facilitator opened, kept open across redraws.
+const openResults = new Set();
+
+/** One poll: what it asks, how many answered, its controls, and what it may show. */
+function pollItem(poll, inHand) {
+  const place = `poll-${poll.poll_id}`;
+  const of = poll.of ?? membersPresent();
+  const privacy = poll.facilitator_only
+    ? "Only for the facilitators"
+    : poll.anonymous
+      ? `Anonymous; results can show from ${poll.threshold} answers`
+      : "Named";
+  const state = [h("span", { class: "tag", text: PHASE_TEXT[poll.phase] ?? poll.phase })];
+  if (poll.shown) state.push(" ", h("span", { class: "tag shown", text: view.results_pinned ? "On the display, pinned" : "On the display" }));
+  const results = pollResults(poll);
+  const parts = [
+    h("p", { class: "poll-question" }, h("strong", { text: poll.question })),
+    h("p", { class: "help poll-state" }, state, " ", h("span", { class: "answered-count", text: `${poll.count} of ${of} answered` }), ` · ${privacy}`),
+    pollControls(poll, place),
+    errorSlot(place),
+  ];
+  if (results.length && inHand) parts.push(...results);
+  else if (results.length) {
+    const key = poll.poll_id;
+    const details = h("details", { class: "poll-results", open: openResults.has(key) }, h("summary", { text: "Results" }), results);
+    details.addEventListener("toggle", () => (details.open ? openResults.add(key) : openResults.delete(key)));
+    parts.push(details);
+  }
+  return h("li", { class: inHand ? "poll in-hand" : "poll", "data-poll": poll.poll_id }, parts);
+}
+
+/**
+ * The buttons of one poll: close; reveal (disabled, with the reason beside it, while it
+ * cannot be); show on or hide from the room display; pin; reopen. A refusal is said in
+ * the poll's message line, which every button names.
+ */
+function pollControls(poll, place) {
+  const id = poll.poll_id;
+  const reason = `reason-${id}`;
+  const button = (key, text, event, payload, attrs = {}) =>
+    h("button", { type: "button", "data-key": `${key}-${id}`, "aria-describedby": `error-${place}`, text, ...attrs, on: { click: () => command(event, payload, place) } });
+  const controls = [];
+  if (poll.phase === "open") controls.push(button("close", "Close poll", "close_poll", { poll_id: id }));
+  if (poll.phase !== "revealed" && !poll.facilitator_only) {
+    const blocked = Boolean(poll.reveal_blocked);
+    const attrs = { disabled: blocked, "aria-describedby": blocked ? `${reason} error-${place}` : `error-${place}` };
+    // Short answers are read through (and words hidden) before the room sees any; other
+    // anonymous results may be looked at first. Named answers are on the console already.
+    const review = poll.type === "short_text";
+    const reveal = [button("reveal", "Reveal to the room", "reveal_poll", { poll_id: id, show: true }, { ...attrs, class: review ? null : "primary" })];
+    if (review || poll.anonymous) {
+      reveal.push(button("review", review ? "Review the words first" : "See the results here first", "reveal_poll", { poll_id: id, show: false }, { ...attrs, class: review ? "primary" : null }));
+    }
+    // Why Reveal is disabled, right under it.
+    controls.push(h("div", { class: "reveal-group" }, h("div", { class: "row" }, reveal), blocked ? h("p", { class: "reason", id: reason, text: poll.reveal_blocked }) : null));
+  }
+  if (poll.phase === "revealed" && !poll.facilitator_only) {
+    if (poll.shown) {
+      controls.push(button("hide", "Hide from the display", "hide_results", {}));
+      const pinned = Boolean(view.results_pinned);
+      controls.push(button("pin", pinned ? "Unpin" : "Keep shown across steps", "pin_results", { pinned: !pinned }));
+    } else controls.push(button("show", "Show on the display", "show_results", { poll_id: id }, { class: "primary" }));
+  }
+  // "Reopen", not "Reopen poll": a name holding "Open poll" would answer for that button too.
+  if (poll.can_reopen) controls.push(button("reopen", "Reopen", "reopen_poll", { poll_id: id }, { "aria-label": `Reopen the poll: ${poll.question}` }));
+  // A facilitator-only poll, once closed: why it never goes to the room.
+  if (poll.facilitator_only && poll.phase !== "open" && poll.reveal_blocked) controls.push(h("p", { class: "reason", text: poll.reveal_blocked }));
+  return controls.length ? h("div", { class: "row poll-controls" }, controls) : null;
+}
+
+/**
+ * A short-text poll's words, most said first, each with a button to hide it from the room
+ * (or show it again): moderation before the words go on the display, and while they are.
+ */
+function wordList(poll) {
+  const place = `poll-${poll.poll_id}`;
+  const words = poll.summary.words;
+  const hidden = words.filter((w) => w.hidden).length;
+  return h(
+    "div",
+    { class: "words" },
+    h("p", { class: "help", text: hidden ? `Words the room sees: ${words.length - hidden} of ${words.length}. Hidden words never reach the display or the phones.` : "Hide any word the room should not see before you show them." }),
+    h(
+      "ul",
+      { class: "plain word-list", "aria-label": `Words answered to: ${poll.question}` },
+      words.map((w) =>
+        h(
+          "li",
+          { class: w.hidden ? "word hidden-word" : "word", "data-word": w.word },
+          h("span", { class: "word-text", text: w.word }),
+          h("span", { class: "n", text: w.count === 1 ? "1 answer" : `${w.count} answers` }),
+          w.hidden ? h("span", { class: "tag gone", text: "hidden" }) : null,
+          h("button", {
+            type: "button",
+            class: "quiet small",
+            "data-key": `word-${poll.poll_id}-${w.word}`,
+            // The name starts with the visible text, for those who speak to their computer.
+            "aria-label": w.hidden ? `Show again the word ${w.word}` : `Hide the word ${w.word}`,
+            "aria-describedby": `error-${place}`,
+            text: w.hidden ? "Show again" : "Hide",
+            on: { click: () => command("hide_word", { poll_id: poll.poll_id, word: w.word, hidden: !w.hidden }, place) },
+          }),
+        ),
+      ),
+    ),
+    // The cloud as the room will see it: hidden words left out.
+    hidden < words.length ? [h("p", { class: "help", text: "What the room sees:" }), wordCloud(words)] : h("p", { class: "help", text: "Every word is hidden: the room would see none." }),
+  );
+}
+
+/** What the facilitator sees of a poll's answers: the chart, or each named answer. */
+function pollResults(poll) {
+  const parts = [];
+  if (poll.summary?.words && !poll.facilitator_only) parts.push(wordList(poll));
+  if (poll.anonymous) {
+    if (!poll.summary) {
+      if (poll.phase === "revealed") parts.push(h("p", { class: "help", text: "Too few answers to show results." }));
+    } else if (!poll.summary.words) parts.push(resultsChart(poll, poll.summary));
+  } else if (poll.answers?.length) {
+    parts.push(
+      h(
+        "ul",
+        { class: "named-answers" },
+        poll.answers.map((a) =>
+          h("li", {}, h("strong", { text: a.name }), ": ", answerText(poll, a), a.band ? ` (${a.band})` : "", a.entered_by ? h("span", { class: "entered", text: ` (entered by ${a.entered_by}, by interview)` }) : ""),
+        ),
+      ),
+    );
+  }
+  if (poll.bands?.length && poll.anonymous && poll.summary) parts.push(h("p", { class: "help", text: `Bands: ${poll.bands.map((b) => `${b.min}-${b.max} ${b.label}`).join("; ")}` }));
+  if (poll.attribution) parts.push(h("p", { class: "help attribution", text: `${poll.title}: ${poll.attribution}` }));
+  return parts;
 }
 
 /** Say which members' screens suggest a fuller instrument (a positive PHQ-2: the PHQ-9). */
@@ -353,7 +517,8 @@ function renderEnterAnswer() {
   if (fields.dataset.poll !== poll.poll_id) {
     fields.dataset.poll = poll.poll_id;
     fill(fields, ENTRY_FIELDS[poll.type].fields(poll));
-    byId("enter-error").textContent = "";
+    sayAt("enter", "");
+    byId("enter-done").textContent = "";
   }
 }
 
@@ -388,17 +553,14 @@ async function enterAnswer(event) {
   if (!poll) return;
   const value = ENTRY_FIELDS[poll.type].value([...document.querySelectorAll("#enter-fields [data-entry]")]);
   if (value === null || (Array.isArray(value) && value.includes(null))) {
-    byId("enter-error").textContent = "Enter an answer to every question first.";
+    sayAt("enter", "Enter an answer to every question first.");
     return;
   }
-  const ack = await command("enter_answer", { poll_id: poll.poll_id, participant_id: byId("enter-member").value, value });
-  if (!ack.ok) {
-    byId("enter-error").textContent = ack.error.message;
-    return;
-  }
-  byId("enter-error").textContent = "";
+  byId("enter-done").textContent = "";
+  const ack = await command("enter_answer", { poll_id: poll.poll_id, participant_id: byId("enter-member").value, value }, "enter");
+  if (!ack.ok) return;
   for (const el of document.querySelectorAll("#enter-fields [data-entry]")) el.value = "";
-  say("Answer entered.");
+  byId("enter-done").textContent = "Answer entered.";
 }
 
 function renderRolePlay() {
@@ -406,18 +568,20 @@ function renderRolePlay() {
   const box = byId("rp-active");
   if (active) {
     const buttons = [];
-    if (active.phase === "playing") buttons.push(h("button", { type: "button", "data-key": "debrief", text: "Start debrief", on: { click: () => command("start_debrief", { role_play_id: active.id }) } }));
-    buttons.push(h("button", { type: "button", "data-key": "end-rp", text: "End role-play", on: { click: () => command("end_role_play", { role_play_id: active.id }) } }));
-    buttons.push(h("button", { type: "button", "data-key": "reverse-rp", id: "reverse-rp", text: "Reverse roles", on: { click: () => command("reverse_role_play", { role_play_id: active.id }) } }));
+    if (active.phase === "playing") buttons.push(h("button", { type: "button", "data-key": "debrief", text: "Start debrief", on: { click: () => command("start_debrief", { role_play_id: active.id }, "rp") } }));
+    buttons.push(h("button", { type: "button", "data-key": "end-rp", text: "End role-play", on: { click: () => command("end_role_play", { role_play_id: active.id }, "rp") } }));
+    buttons.push(h("button", { type: "button", "data-key": "reverse-rp", id: "reverse-rp", text: "Reverse roles", on: { click: () => command("reverse_role_play", { role_play_id: active.id }, "rp") } }));
     const full = view.role_plays.find((r) => r.id === active.id);
     const names = new Map(view.participants.map((p) => [p.id, p.name]));
     fill(
       box,
-      h("p", {}, h("strong", { text: active.title }), ` · ${active.phase}`),
+      h("p", {}, h("strong", { text: active.title }), " ", h("span", { class: "tag", text: RP_PHASE_TEXT[active.phase] ?? active.phase })),
       h(
         "ul",
-        {},
-        Object.entries(full?.assignments || {}).map(([role, pid]) => h("li", { text: `${full.role_names?.[role] ?? role}: ${pid ? names.get(pid) || "?" : "nobody"}` })),
+        { class: "cast" },
+        Object.entries(full?.assignments || {}).map(([role, pid]) =>
+          h("li", {}, h("span", { class: "help", text: `${roleName(full, role)}: ` }), pid ? names.get(pid) || "A member who has left" : "Played by a facilitator"),
+        ),
       ),
       active.debrief.length ? h("ol", {}, active.debrief.map((q) => h("li", { text: q }))) : null,
       h("div", { class: "row" }, buttons),
@@ -439,6 +603,14 @@ function renderRolePlay() {
     rosterKey = "";
   }
   renderAssignments();
+}
+
+const RP_PHASE_TEXT = { playing: "Playing", debrief: "Debrief" };
+
+/** The name the protocol gives a role (as the form that cast it said), never its id. */
+function roleName(rolePlay, role) {
+  const spec = library.role_plays.find((r) => r.id === rolePlay?.spec_id);
+  return rolePlay?.role_names?.[role] ?? spec?.roles.find((r) => r.id === role)?.name ?? "A role";
 }
 
 function renderAssignments() {
@@ -495,7 +667,7 @@ async function composeRolePlay(event) {
     area: byId("compose-area").value,
     assignments: { member: byId("compose-member").value || null, other: byId("compose-cast-other").value || null },
   };
-  if ((await command("compose_role_play", payload)).ok) showCompose(false);
+  if ((await command("compose_role_play", payload, "compose")).ok) showCompose(false);
 }
 
 function showCompose(open) {
@@ -509,8 +681,7 @@ function showCompose(open) {
 let fidelityShown = "";
 
 function renderFidelity() {
-  const panel = byId("fidelity-panel");
-  panel.hidden = view.phase === "lobby";
+  offerTab("tab-fidelity", view.phase !== "lobby");
   const record = view.fidelity;
   const key = JSON.stringify([view.checklist, record]);
   if (key !== fidelityShown) {
@@ -535,7 +706,7 @@ function renderFidelity() {
 async function saveFidelity(event) {
   event.preventDefault();
   const done = Array.from(document.querySelectorAll("#fidelity-items input:checked"), (box) => Number(box.dataset.index));
-  await command("record_fidelity", { done, reflection: byId("fidelity-reflection").value.trim() });
+  await command("record_fidelity", { done, reflection: byId("fidelity-reflection").value.trim() }, "fidelity");
 }
 
 const DECISION_TEXT = { join: "joins the group", refer: "referred elsewhere" };
@@ -546,12 +717,12 @@ function decisionControls(member) {
   const decided = view.decisions?.[member.id];
   const refer = () => {
     const note = prompt(`Where is ${member.name} referred, or why?`);
-    if (note && note.trim()) command("record_decision", { participant_id: member.id, decision: "refer", note: note.trim() });
+    if (note && note.trim()) command("record_decision", { participant_id: member.id, decision: "refer", note: note.trim() }, `member-${member.id}`);
   };
   return [
     decided ? h("span", { class: "tag", text: DECISION_TEXT[decided.decision] ?? decided.decision }) : null,
-    h("button", { type: "button", class: "quiet", "data-key": `join-${member.id}`, "aria-label": `${member.name} joins the group`, text: "Joins", on: { click: () => command("record_decision", { participant_id: member.id, decision: "join", note: "" }) } }),
-    h("button", { type: "button", class: "quiet", "data-key": `refer-${member.id}`, "aria-label": `Refer ${member.name} elsewhere`, text: "Refer", on: { click: refer } }),
+    h("button", { type: "button", class: "quiet small", "data-key": `join-${member.id}`, "aria-label": `${member.name} joins the group`, text: "Joins", on: { click: () => command("record_decision", { participant_id: member.id, decision: "join", note: "" }, `member-${member.id}`) } }),
+    h("button", { type: "button", class: "quiet small", "data-key": `refer-${member.id}`, "aria-label": `Refer ${member.name} elsewhere`, text: "Refer", on: { click: refer } }),
   ];
 }
 
@@ -572,7 +743,7 @@ function renderAgenda() {
             type: "button",
             "data-key": `jump-${index}`,
             disabled: view.phase !== "running",
-            on: { click: () => command("jump_to_step", { index }) },
+            on: { click: () => command("jump_to_step", { index }, "agenda") },
           },
           h("span", {}, `${index + 1}. ${step.title}`, step.poll ? " · poll" : "", step.role_play ? " · role-play" : ""),
           h("span", { class: "mins" }, h("span", { class: "used", text: used ? clockText(used) : "" }), ` / ${step.minutes} min`),
@@ -648,12 +819,20 @@ function renderSignals() {
     signals.map((s) =>
       h(
         "li",
-        { class: s.kind === "support" && !s.acknowledged ? "signal-support" : null },
-        h("strong", { text: s.name }),
-        ` ${KIND_TEXT[s.kind] || s.kind} · ${timeOf(s.at)} `,
+        { class: s.kind === "support" && !s.acknowledged ? "signal signal-support" : "signal", "data-signal": s.id },
+        h("span", { class: "signal-text" }, h("strong", { text: s.name }), ` ${KIND_TEXT[s.kind] || s.kind} · ${timeOf(s.at)} `),
         s.acknowledged
           ? h("span", { class: "tag", text: "seen" })
-          : h("button", { type: "button", "data-key": `ack-${s.id}`, text: "Acknowledge", "aria-label": `Acknowledge: ${s.name} ${KIND_TEXT[s.kind] || s.kind}`, on: { click: () => command("acknowledge_signal", { signal_id: s.id }) } }),
+          : h("button", {
+              type: "button",
+              class: "small",
+              "data-key": `ack-${s.id}`,
+              text: "Acknowledge",
+              "aria-label": `Acknowledge: ${s.name} ${KIND_TEXT[s.kind] || s.kind}`,
+              "aria-describedby": `error-signal-${s.id}`,
+              on: { click: () => command("acknowledge_signal", { signal_id: s.id }, `signal-${s.id}`) },
+            }),
+        errorSlot(`signal-${s.id}`),
       ),
     ),
   );
@@ -668,29 +847,40 @@ function renderSignals() {
 }
 
 function renderRoster() {
-  const members = view.participants;
+  // Those in the session first; those who left or were removed after them, dimmed.
+  const members = [...view.participants].sort((a, b) => b.present - a.present);
   const here = members.filter((m) => m.present);
   const open = view.polls.find((p) => p.phase === "open");
-  byId("add-member-form").hidden = view.phase === "ended";
-  byId("roster-count").textContent = `${here.filter((m) => m.connected).length} connected of ${here.length}` + (open ? ` · ${open.count} answered` : "");
+  byId("add-member-box").hidden = view.phase === "ended";
+  byId("roster-count").textContent = `${here.filter((m) => m.connected).length} connected of ${here.length}`;
+  // Remove and erase are rare and for good: offered on each line only when asked for.
+  const managing = byId("manage-members").getAttribute("aria-pressed") === "true";
+  byId("roster").classList.toggle("managing", managing);
+  byId("answered").hidden = !open;
+  byId("answered").textContent = open ? `${open.count} of ${open.of ?? membersPresent()} answered the open poll` : "";
   fill(
     byId("roster"),
     members.map((m) => {
       // A member without a phone is never connected: "no phone" says why, not "away".
       const state = m.removed ? ["removed", "gone"] : !m.present ? ["left", "gone"] : m.no_phone ? ["no phone", ""] : m.connected ? ["here", ""] : ["away", "away"];
+      const place = `member-${m.id}`;
       return h(
         "li",
-        { class: "row" },
-        h("span", { text: m.name }),
-        h("span", { class: `tag ${state[1]}`, text: state[0] }),
-        open && m.present ? h("span", { class: "tag", text: m.answered ? "answered" : "not yet" }) : null,
-        decisionControls(m),
-        m.present
-          ? h("button", { type: "button", class: "quiet", "data-key": `remove-${m.id}`, "aria-label": `Remove ${m.name}`, text: "Remove", on: { click: () => remove(m) } })
-          : null,
-        m.erased || !me
-          ? null
-          : h("button", { type: "button", class: "quiet", "data-key": `erase-${m.id}`, "aria-label": `Erase data of ${m.name}`, text: "Erase data", on: { click: () => erase(m) } }),
+        { class: m.present ? "member" : "member gone", "data-member": m.id },
+        h("span", { class: "member-name", text: m.name }),
+        h("span", { class: "member-tags" }, h("span", { class: `tag ${state[1]}`, text: state[0] }), open && m.present ? h("span", { class: m.answered ? "tag answered" : "tag not-yet", text: m.answered ? "answered" : "not yet" }) : null),
+        h(
+          "span",
+          { class: "member-actions" },
+          decisionControls(m),
+          m.present && managing
+            ? h("button", { type: "button", class: "quiet small", "data-key": `remove-${m.id}`, "aria-label": `Remove ${m.name}`, "aria-describedby": `error-${place}`, text: "Remove", on: { click: () => remove(m) } })
+            : null,
+          m.erased || !me || !managing
+            ? null
+            : h("button", { type: "button", class: "quiet small", "data-key": `erase-${m.id}`, "aria-label": `Erase data of ${m.name}`, "aria-describedby": `error-${place}`, text: "Erase data", on: { click: () => erase(m) } }),
+        ),
+        errorSlot(place),
       );
     }),
   );
@@ -699,17 +889,12 @@ function renderRoster() {
 async function addMember(event) {
   event.preventDefault();
   const name = byId("add-member-name");
-  const ack = await command("add_member", { name: name.value.trim() || null });
-  if (!ack.ok) {
-    byId("add-member-error").textContent = ack.error.message;
-    return;
-  }
-  byId("add-member-error").textContent = "";
-  name.value = "";
+  const ack = await command("add_member", { name: name.value.trim() || null }, "add-member");
+  if (ack.ok) name.value = "";
 }
 
 function remove(member) {
-  if (confirm(`Remove ${member.name} from this session?`)) command("remove_participant", { participant_id: member.id });
+  if (confirm(`Remove ${member.name} from this session?`)) command("remove_participant", { participant_id: member.id }, `member-${member.id}`);
 }
 
 /** Erase a member who asked for it: their name and named answers leave the records. */
@@ -719,8 +904,9 @@ async function erase(member) {
   const path = `/api/sessions/${encodeURIComponent(sessionId)}/participants/${encodeURIComponent(member.id)}/erase`;
   try {
     await api(path, { method: "POST", body: {}, csrf: me.csrf_token });
+    sayAt(`member-${member.id}`, "");
   } catch (error) {
-    alert(`Not erased: ${error.message}`);
+    sayAt(`member-${member.id}`, `Not erased. ${sentence(error.message)}`);
   }
 }
 
@@ -740,7 +926,7 @@ function renderNotes() {
 
 function renderCourse() {
   const course = view.course;
-  byId("course-panel").hidden = !course;
+  offerTab("tab-course", Boolean(course));
   const inRound = Boolean(course) && view.phase === "running" && view.step?.kind === "member_round";
   byId("round").hidden = !inRound;
   if (!course) return;
@@ -775,9 +961,10 @@ function courseMember(member) {
       member.flag ? h("span", { class: "tag away", text: `Check in with this member: missed ${missed} in a row` }) : null,
       // A member who came without a phone: brought in as themselves, for interviews.
       !member.present_now && view.phase !== "ended"
-        ? h("button", { type: "button", class: "quiet", "data-key": `here-${member.id}`, "aria-label": `Here without a phone: ${member.name}`, text: "Here without a phone", on: { click: () => command("add_member", { member_id: member.id }) } })
+        ? h("button", { type: "button", class: "quiet small", "data-key": `here-${member.id}`, "aria-label": `Here without a phone: ${member.name}`, text: "Here without a phone", on: { click: () => command("add_member", { member_id: member.id }, `course-${member.id}`) } })
         : null,
     ),
+    errorSlot(`course-${member.id}`),
     memberAbout(member),
   );
 }
@@ -821,7 +1008,7 @@ function renderFacilitators() {
           ? [
               h("button", {
                 type: "button",
-                class: "quiet",
+                class: "quiet small",
                 "data-key": `facilitator-export-${c.user}`,
                 text: c.may_export ? "Stop exports" : "Allow exports",
                 "aria-label": `${c.may_export ? "Stop exports for" : "Allow exports for"} ${c.user}`,
@@ -829,7 +1016,7 @@ function renderFacilitators() {
               }),
               h("button", {
                 type: "button",
-                class: "quiet",
+                class: "quiet small",
                 "data-key": `facilitator-remove-${c.user}`,
                 text: "Remove",
                 "aria-label": `Remove ${c.user} as a facilitator`,
@@ -945,12 +1132,64 @@ function removeFacilitator(user) {
   changeFacilitators("DELETE", user, undefined, `${user} no longer runs this session.`);
 }
 
+// -- the tabs of the less-used panels, and the join QR code ----------------------------
+
+const tabs = () => Array.from(document.querySelectorAll('#region-more [role="tab"]'));
+
+/** Show the panel of `tab` and hide the others (the tabs pattern: one in the Tab order). */
+function selectTab(tab, focus = false) {
+  for (const each of tabs()) {
+    const chosen = each === tab;
+    each.setAttribute("aria-selected", String(chosen));
+    each.tabIndex = chosen ? 0 : -1;
+    byId(each.getAttribute("aria-controls")).hidden = !chosen;
+  }
+  if (focus) tab.focus();
+}
+
+/** Offer a tab only while its panel has something to show; leave it if it was chosen. */
+function offerTab(id, offered) {
+  const tab = byId(id);
+  tab.hidden = !offered;
+  if (!offered && tab.getAttribute("aria-selected") === "true") selectTab(byId("tab-agenda"));
+}
+
+function wireTabs() {
+  for (const tab of tabs()) tab.addEventListener("click", () => selectTab(tab));
+  byId("region-more")
+    .querySelector('[role="tablist"]')
+    .addEventListener("keydown", (event) => {
+      const shown = tabs().filter((tab) => !tab.hidden);
+      const at = shown.indexOf(document.activeElement);
+      const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: shown.length - 1 }[event.key];
+      if (to === undefined || at < 0 || event.altKey || event.ctrlKey || event.metaKey) return;
+      event.preventDefault();
+      // Here the arrows move between the tabs, not between the steps of the session.
+      event.stopPropagation();
+      selectTab(shown[(to + shown.length) % shown.length], true);
+    });
+}
+
+/** Open the join QR code over the console, drawn once for the session's address. */
+function showQr() {
+  if (!joinAddress) return;
+  if (!qrDrawn) {
+    drawQr(byId("qr"), joinAddress, `QR code for ${joinAddress}`);
+    byId("qr-address").textContent = new URL("/join", joinAddress).href;
+    qrDrawn = true;
+  }
+  byId("qr-dialog").showModal();
+}
+
 // -- the end of this console ----------------------------------------------------------
 
 /** The session was deleted, or this facilitator no longer runs it: say so, show nothing. */
 function stopped(message) {
   say("");
   byId("console-grid").hidden = true;
+  // Nobody joins a session this console no longer runs: its code and QR code go too.
+  byId("qr-dialog").close();
+  byId("join-box").hidden = true;
   byId("ended-text").textContent = message;
   byId("ended").hidden = false;
   byId("status").textContent = message;
@@ -960,19 +1199,26 @@ function stopped(message) {
 // -- controls -------------------------------------------------------------------------
 
 function wire() {
-  byId("start").addEventListener("click", () => command("start_session"));
-  byId("next").addEventListener("click", () => command("next_step"));
-  byId("previous").addEventListener("click", () => command("previous_step"));
+  wireTabs();
+  byId("qr-open").addEventListener("click", showQr);
+  byId("start").addEventListener("click", () => command("start_session", {}, "step"));
+  byId("next").addEventListener("click", () => command("next_step", {}, "step"));
+  byId("previous").addEventListener("click", () => command("previous_step", {}, "step"));
   byId("end").addEventListener("click", () => {
-    if (confirm("End the session for everyone?")) command("end_session");
+    if (confirm("End the session for everyone?")) command("end_session", {}, "step");
   });
-  byId("lock").addEventListener("click", () => command(view?.locked ? "unlock_joining" : "lock_joining"));
+  byId("lock").addEventListener("click", () => command(view?.locked ? "unlock_joining" : "lock_joining", {}, "lock"));
   byId("open-poll-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    command("open_poll", { poll: byId("poll-choice").value });
+    command("open_poll", { poll: byId("poll-choice").value }, "open-poll");
   });
   byId("enter-answer-form").addEventListener("submit", enterAnswer);
   byId("add-member-form").addEventListener("submit", addMember);
+  byId("manage-members").addEventListener("click", (event) => {
+    const pressed = event.currentTarget.getAttribute("aria-pressed") !== "true";
+    event.currentTarget.setAttribute("aria-pressed", String(pressed));
+    if (view) keepingFocus(renderRoster);
+  });
   byId("support-sound").checked = soundOn();
   byId("support-sound").addEventListener("change", (event) => setSound(event.target.checked));
   byId("rp-choice").addEventListener("change", () => renderAssignments());
@@ -980,16 +1226,16 @@ function wire() {
     event.preventDefault();
     const assignments = {};
     for (const select of document.querySelectorAll("#rp-roles select")) assignments[select.dataset.role] = select.value || null;
-    command("push_role_play", { role_play: byId("rp-choice").value, assignments });
+    command("push_role_play", { role_play: byId("rp-choice").value, assignments }, "rp");
   });
   byId("prompt-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = byId("prompt-text").value.trim();
-    if (text && (await command("push_prompt", { text })).ok) byId("prompt-text").value = "";
+    if (text && (await command("push_prompt", { text }, "prompt")).ok) byId("prompt-text").value = "";
   });
-  byId("prompt-clear").addEventListener("click", () => command("clear_prompt"));
-  byId("round-next").addEventListener("click", () => command("member_round_next"));
-  byId("round-previous").addEventListener("click", () => command("member_round_previous"));
+  byId("prompt-clear").addEventListener("click", () => command("clear_prompt", {}, "prompt"));
+  byId("round-next").addEventListener("click", () => command("member_round_next", {}, "round"));
+  byId("round-previous").addEventListener("click", () => command("member_round_previous", {}, "round"));
   byId("invite-form").addEventListener("submit", invite);
   byId("compose-form").addEventListener("submit", composeRolePlay);
   byId("compose-toggle").addEventListener("click", () => showCompose(byId("compose-form").hidden));
@@ -997,7 +1243,7 @@ function wire() {
   byId("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = byId("note-text").value.trim();
-    if (text && (await command("add_note", { text })).ok) byId("note-text").value = "";
+    if (text && (await command("add_note", { text }, "note")).ok) byId("note-text").value = "";
   });
   document.addEventListener("keydown", (event) => {
     if (!view || live?.stopped || typing(event.target) || event.altKey || event.ctrlKey || event.metaKey) return;
@@ -1005,10 +1251,10 @@ function wire() {
     const key = event.key;
     if ((key === "n" || key === "N" || key === "ArrowRight") && !byId("next").disabled) {
       event.preventDefault();
-      command("next_step");
+      command("next_step", {}, "step");
     } else if ((key === "p" || key === "P" || key === "ArrowLeft") && !byId("previous").disabled) {
       event.preventDefault();
-      command("previous_step");
+      command("previous_step", {}, "step");
     }
   });
   setInterval(tick, 1000);
@@ -1028,6 +1274,8 @@ async function start() {
   ]);
   me = signedIn;
   byId("join-code").textContent = links.join_code;
+  byId("qr-code").textContent = links.join_code;
+  joinAddress = links.join_url;
   byId("join-url").textContent = links.join_url;
   byId("join-url").href = links.join_url;
   byId("display-link").href = `/display/${encodeURIComponent(sessionId)}#token=${encodeURIComponent(links.display_token)}`;

@@ -3,9 +3,9 @@
 // server sends and decides nothing (which results are shown, and when they go, is the
 // server's). Everything fits the screen without scrolling: see fit() below.
 
-import qrcode from "/assets/vendor/qrcode.mjs";
-import { api, byId, clockText, fill, h } from "./dom.js";
+import { byId, clockText, fill, h } from "./dom.js";
 import { Live, serverClock, statusText } from "./live.js";
+import { drawQr, joinUrl } from "./qr.js";
 import { resultsChart } from "./results.js";
 
 // Every text this screen makes up (the rest is in display.html or comes from the server).
@@ -22,41 +22,17 @@ const TEXT = {
   brokenLink: (message) => `This display link does not work: ${message}`,
 };
 
-const SVG = "http://www.w3.org/2000/svg";
 // In the fragment (#token=...): browsers never send it, so no log or proxy sees it.
 const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
 let view = null;
 let qrFor = "";
 
-async function drawQr(code) {
+async function showJoin(code) {
   if (qrFor === code) return;
   qrFor = code;
-  const { url } = await api(`/api/join-url/${encodeURIComponent(code)}`);
+  const url = await joinUrl(code);
   for (const place of document.querySelectorAll(".join-address")) place.textContent = new URL("/join", url).href;
-  const qr = qrcode(0, "M");
-  qr.addData(url);
-  qr.make();
-  const size = qr.getModuleCount();
-  const quiet = 4;
-  let d = "";
-  for (let row = 0; row < size; row += 1) {
-    for (let col = 0; col < size; col += 1) {
-      if (qr.isDark(row, col)) d += `M${col + quiet} ${row + quiet}h1v1h-1z`;
-    }
-  }
-  const svg = byId("qr");
-  const total = size + 2 * quiet;
-  svg.setAttribute("viewBox", `0 0 ${total} ${total}`);
-  svg.setAttribute("shape-rendering", "crispEdges");
-  const background = document.createElementNS(SVG, "rect");
-  background.setAttribute("width", String(total));
-  background.setAttribute("height", String(total));
-  background.setAttribute("fill", "#fff");
-  const path = document.createElementNS(SVG, "path");
-  path.setAttribute("d", d);
-  path.setAttribute("fill", "#000");
-  svg.replaceChildren(background, path);
-  svg.setAttribute("aria-label", TEXT.qr(url));
+  drawQr(byId("qr"), url, TEXT.qr(url));
   fit();
 }
 
@@ -79,7 +55,7 @@ function render() {
   byId("prompt").hidden = !view.prompt;
   byId("prompt").textContent = view.prompt ? view.prompt.text : "";
   byId("join-code").textContent = view.join_code;
-  drawQr(view.join_code).catch(() => {});
+  showJoin(view.join_code).catch(() => {});
   renderCue();
   renderRolePlay(view.role_play);
   // The server sends at most one entry: the results the facilitator shows now.

@@ -34,9 +34,10 @@ from tests.browser.screens import (
     missing_prerequisites,
     open_screen,
 )
-from tests.live import Facilitator, Server
+from tests.live import Client, Facilitator, Server, join
 
 HERE = Path(__file__).resolve().parent
+MEMBERS = ("Asha", "Ben", "Chidi", "Dana", "Eli", "Fatima", "Goran", "Hana")
 CRISIS = {
     "title": "Help right now",
     "text": "Test deployment: call the clinic's duty line or local emergency services.",
@@ -140,3 +141,32 @@ def room(server: Server, facilitator: Facilitator) -> Iterator[Room]:
     opened = Room(server, facilitator, len(NAMES))
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def busy_session(
+    server: Server, facilitator: Facilitator
+) -> Iterator[tuple[dict[str, Any], Client, list[Client]]]:
+    """A running session of eight connected members with its mood poll open: five have
+    answered, and three have sent a signal (a break, a pass, a request for support).
+    Yields its links, a console client and the members' clients."""
+    links = facilitator.create_session("browser-check", 1)
+    console = Client(server.url, links["console_token"], "console").connect()
+    members: list[Client] = []
+    try:
+        for name in MEMBERS:
+            joined = join(server, links["join_code"], name)
+            members.append(Client(server.url, joined["token"], name).connect())
+        assert console.call("start_session")["ok"]
+        assert console.call("open_poll", {"poll": "mood"})["ok"]
+        poll_id = console.wait_for(lambda v: v["polls"])["polls"][0]["poll_id"]
+        for n, member in enumerate(members[:5]):
+            payload = {"action_id": f"a-{n}", "poll_id": poll_id, "value": n + 3}
+            assert member.call("submit_answer", payload)["ok"]
+        kinds = ("break", "pass", "support")
+        for n, (member, kind) in enumerate(zip(members[5:], kinds, strict=True)):
+            assert member.call("send_signal", {"action_id": f"s-{n}", "kind": kind})["ok"]
+        yield links, console, members
+    finally:
+        for client in (console, *members):
+            client.close()

@@ -13,12 +13,16 @@ from tests.browser.room import Room
 from tests.browser.screens import AXE, Screen, join_on_phone
 from tests.live import Client, Facilitator, Server, join
 
-# Controls a keyboard user must reach; radios count once per group (arrows move within).
+# Controls a keyboard user must reach; radios count once per group (arrows move within),
+# and so do the tabs of a tab list (the arrows move from the chosen one to the others).
 CONTROLS = """() => {
-  const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  // checkVisibility, not boxes alone: the content of a closed <details> keeps its boxes.
+  const visible = (el) => el.checkVisibility({ visibilityProperty: true });
+  const otherTab = (el) => el.getAttribute('role') === 'tab' && el.getAttribute('aria-selected') !== 'true';
   const controls = Array.from(document.querySelectorAll(
     'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])'
-  )).filter((el) => visible(el) || (el.type === 'radio' || el.type === 'checkbox') && visible(el.labels[0]));
+  )).filter((el) => !otherTab(el))
+    .filter((el) => visible(el) || (el.type === 'radio' || el.type === 'checkbox') && visible(el.labels[0]));
   return controls.map((el, i) => { el.dataset.kb = el.type === 'radio' ? 'radio:' + el.name : 'c' + i; return el.dataset.kb; });
 }"""
 UNNAMED = """() => Array.from(document.querySelectorAll('button, input:not([type=hidden]), select, textarea, a[href]'))
@@ -109,11 +113,17 @@ def test_the_console_moves_by_keyboard_but_not_while_typing(
         page = console.page
         page.get_by_role("button", name="Start session").click()
         expect(page.locator("#step-title")).to_have_text("Mood number")
+        page.get_by_role("tab", name="Notes").click()
         page.get_by_label("Note (only you see it)").press("n")
         page.get_by_label("Prompt text").press("ArrowRight")
+        # On the tabs of the side panels the arrows move between the tabs, not the steps.
+        page.get_by_role("tab", name="Notes").press("ArrowLeft")
+        expect(page.get_by_role("tab", name="Agenda")).to_be_focused()
+        expect(page.get_by_role("tab", name="Agenda")).to_have_attribute("aria-selected", "true")
+        expect(page.locator("#agenda")).to_be_visible()
         page.wait_for_timeout(300)
         expect(page.locator("#step-title")).to_have_text("Mood number")
-        page.locator("#agenda-title").click()  # out of the field, as a user would
+        page.locator("#step-title").click()  # out of the field, as a user would
         page.keyboard.press("N")
         expect(page.locator("#step-title")).to_have_text("One word each")
         assert watcher.wait_for(lambda v: v["step"]["index"] == 1)
@@ -193,6 +203,61 @@ def test_the_session_list_asking_to_delete_and_the_summary_pass_axe(
         assert axe_problems(summary) == []
     finally:
         console.close()
+def test_the_console_passes_axe_and_the_keyboard_in_each_of_its_states(
+    open_console: OpenScreen, busy_session: tuple[dict[str, Any], Client, list[Client]]
+) -> None:
+    links, _, members = busy_session
+    console = open_console(f"/console/{links['session_id']}", bypass_csp=True)
+    page = console.page
+    expect(page.locator("#roster li.member")).to_have_count(8)
+    expect(page.locator("#signals li")).to_have_count(3)
+    problems: dict[str, list[str]] = {"a poll open, members and signals": axe_problems(console)}
+    wanted, reached = tab_through(console)
+    assert wanted <= reached, f"not reached by Tab: {sorted(wanted - reached)}"
+
+    for tab in ("Notes", "Checklist", "Facilitators", "Links", "Agenda"):
+        page.get_by_role("tab", name=tab).click()
+        expect(page.get_by_role("tabpanel", name=tab)).to_be_visible()
+        problems[f"the {tab} tab"] = axe_problems(console)
+
+    page.get_by_role("button", name="Remove or erase a member").click()
+    expect(page.get_by_role("button", name="Remove Asha")).to_be_visible()
+    page.locator("#add-member-box summary").click()
+    expect(page.locator("#add-member-form")).to_be_visible()
+    problems["managing members"] = axe_problems(console)
+
+    page.get_by_role("button", name="Open poll").click()
+    expect(page.locator("#error-open-poll")).not_to_be_empty()
+    problems["a refusal beside its control"] = axe_problems(console)
+
+    page.get_by_role("button", name="Show join QR code").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    problems["the join QR code"] = axe_problems(console)
+    page.keyboard.press("Escape")
+
+    # Results on the display, pinned; then a short-text poll's words, one of them hidden.
+    poll = page.locator("#polls li.in-hand")
+    poll.get_by_role("button", name="Close poll").click()
+    poll.get_by_role("button", name="Reveal to the room").click()
+    poll.get_by_role("button", name="Keep shown across steps").click()
+    expect(poll.locator(".tag.shown")).to_have_text("On the display, pinned")
+    problems["results shown and pinned"] = axe_problems(console)
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#step-title")).to_have_text("One word each")
+    page.get_by_role("button", name="Open poll").click()
+    expect(poll.locator(".reason")).to_have_text("Close the poll first.")
+    problems["reveal disabled with its reason"] = axe_problems(console)
+    poll_id = poll.get_attribute("data-poll")
+    for n, (member, word) in enumerate(zip(members, ("calm", "Calm", "tired"), strict=False)):
+        payload = {"action_id": f"w-{n}", "poll_id": poll_id, "value": word}
+        assert member.call("submit_answer", payload)["ok"]
+    expect(poll.locator(".answered-count")).to_have_text("3 of 8 answered")
+    poll.get_by_role("button", name="Close poll").click()
+    poll.get_by_role("button", name="Review the words first").click()
+    poll.get_by_role("button", name="Hide the word tired").click()
+    expect(poll.get_by_role("button", name="Show again the word tired")).to_be_visible()
+    problems["a short-text poll's words, one hidden"] = axe_problems(console)
+    assert problems == {state: [] for state in problems}
 
 
 def test_the_room_display_passes_axe_in_each_of_its_states(

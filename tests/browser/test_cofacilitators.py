@@ -40,6 +40,7 @@ def test_the_owner_invites_from_the_console_and_both_consoles_run_the_session(
     page = desk.page
 
     # A name with no account is refused in words beside the form, and nothing changes.
+    page.get_by_role("tab", name="Facilitators").click()
     page.get_by_label("User name of a facilitator account").fill("nobody")
     page.get_by_role("button", name="Invite").click()
     expect(page.locator("#facilitators-error")).to_contain_text("nobody")
@@ -82,6 +83,8 @@ def test_the_owner_invites_from_the_console_and_both_consoles_run_the_session(
     log = owner.get(f"/api/sessions/{sid}/export/log.jsonl").text
     assert f'"by": "{OWNER}"' in log and f'"by": "{CO}"' in log
 
+    # The picture shows the Facilitators tab from its top, where the list is.
+    page.locator("#region-more").evaluate("(region) => { region.scrollTop = 0; }")
     desk.screenshot("console-facilitators.png")
 
     # The owner removes the co-facilitator: their console stops and says why.

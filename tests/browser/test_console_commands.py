@@ -110,10 +110,10 @@ def test_a_command_whose_ack_was_lost_is_sent_again_with_its_id_and_applies_once
     relay.lose_ack_of = "next_step"
     desk.get_by_role("button", name="Next").click()
     # Applied at once (the view comes), but the ack is lost: after its 10 s time-out the
-    # console says so and sends the command again.
+    # console says so beside the button, and sends the command again.
     expect(desk.locator("#step-title")).to_have_text("One word each")
-    expect(desk.locator("#message")).to_have_text("Not saved yet; trying again…", timeout=15000)
-    expect(desk.locator("#message")).to_have_text("", timeout=5000)
+    expect(desk.locator("#error-step")).to_have_text("Not saved yet; trying again…", timeout=15000)
+    expect(desk.locator("#error-step")).to_have_text("", timeout=5000)
     assert len(relay.lost) == 1
     first, again = relay.commands("next_step")
     assert first == again
@@ -145,7 +145,7 @@ def test_a_command_from_a_screen_another_command_changed_is_refused_and_resynced
     relay.hold_views = False
 
     desk.get_by_role("button", name="Next").click()
-    expect(desk.locator("#message")).to_have_text("The session changed; check and try again.")
+    expect(desk.locator("#error-step")).to_have_text("The session changed; check and try again.")
     # Resynced: the screen shows where the session is, and the click moved nothing.
     expect(desk.locator("#step-title")).to_have_text("One word each")
     wait_until(lambda: relay.commands("next_step"), 5, "the console's next_step")
@@ -177,6 +177,7 @@ def test_a_click_before_the_last_command_came_back_carries_the_version_it_reache
     response = facilitator.get(f"/api/sessions/{links['session_id']}/export/log.jsonl")
     kinds = [json.loads(line)["type"] for line in response.text.splitlines()]
     assert "session_started" in kinds and "poll_opened" in kinds, kinds
-    expect(desk.locator("#message")).to_have_text("")
+    for said in ("#message", "#error-step", "#error-open-poll"):
+        expect(desk.locator(said)).to_have_text("")
     start, poll = relay.commands("start_session")[0], relay.commands("open_poll")[0]
     assert poll["version"] > start["version"]

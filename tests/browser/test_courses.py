@@ -118,10 +118,12 @@ def test_a_course_runs_from_the_home_page_to_the_member_round(
         _forgive_expected_refusals(phone)
         assert phone.page.evaluate("localStorage.getItem('facilitator.membership')")
         phones.append(phone)
+    page.get_by_role("tab", name="Course").click()
     expect(page.locator("#course-panel")).to_be_visible()
     expect(page.locator("#course-members li.course-member")).to_have_count(3)
     for name in NAMES:
         expect(page.locator("#course-members li", has_text=name)).to_contain_text("here now")
+    page.get_by_role("tab", name="Agenda").click()
 
     # The named weekly mood: the facilitator opens it, the phones answer.
     page.get_by_role("button", name="Start session").click()
@@ -276,6 +278,7 @@ def test_a_course_runs_from_the_home_page_to_the_member_round(
     page.get_by_role("button", name="Previous member").click()
     for desk in (page, other.page):
         expect(desk.locator("#round-name")).to_have_text("Dana")
+    page.get_by_role("tab", name="Course").click()
     _picture(home, "console-round.png")
 
     # The week's mood again, then the end: the course page has two meetings of scores.

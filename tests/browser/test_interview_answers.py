@@ -112,6 +112,7 @@ def test_the_console_adds_a_member_without_a_phone_and_enters_their_answers(
     console = Client(server.url, links["console_token"], "console").connect()
     try:
         assert console.call("start_session")["ok"]
+        page.locator("#add-member-box summary").click()
         form = page.locator("#add-member-form")
         form.get_by_label("Name").fill("Amara")
         form.get_by_role("button", name="Add member").click()

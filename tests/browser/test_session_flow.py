@@ -83,6 +83,9 @@ def test_a_full_session_runs_on_the_three_screens(
     desk.get_by_label("The member who asks").select_option(label="Asha")
     desk.get_by_label("Sister").select_option(label="Ben")
     desk.get_by_role("button", name="Push role-play").click()
+    # The console names the cast by the protocol's role names, as the form did.
+    expect(desk.locator("#rp-active")).to_contain_text("The member who asks: Asha")
+    expect(desk.locator("#rp-active")).not_to_contain_text("protagonist")
     asha, ben, chidi = (p.page for p in phones)
     expect(asha.locator(".private-card")).to_contain_text("Your role: The member who asks")
     expect(asha.locator(".private-card")).to_contain_text("one afternoon a week")
@@ -105,6 +108,7 @@ def test_a_full_session_runs_on_the_three_screens(
     expect(desk.locator("#signals li .tag")).to_have_text("seen")
 
     # Notes, and the crisis resources one tap away on a phone.
+    desk.get_by_role("tab", name="Notes").click()
     desk.get_by_label("Note (only you see it)").fill("Ben seemed tired today")
     desk.get_by_role("button", name="Add note").click()
     expect(desk.locator("#notes")).to_contain_text("Ben seemed tired today")
@@ -115,7 +119,6 @@ def test_a_full_session_runs_on_the_three_screens(
     asha.wait_for_timeout(300)  # let the bars and cards settle for the pictures
     # The phone as a member sees it: one 360x740 screen, the sticky bar at its top.
     phones[0].screenshot("participant.png", full_page=False)
-    console.screenshot("console.png")
     chidi.get_by_role("button", name="Close").click()
     expect(chidi.locator("#crisis")).to_be_hidden()
 
