@@ -203,6 +203,8 @@ def test_the_session_list_asking_to_delete_and_the_summary_pass_axe(
         assert axe_problems(summary) == []
     finally:
         console.close()
+
+
 def test_the_console_passes_axe_and_the_keyboard_in_each_of_its_states(
     open_console: OpenScreen, busy_session: tuple[dict[str, Any], Client, list[Client]]
 ) -> None:
