@@ -222,3 +222,17 @@ def test_snapshots_grow_apart_with_the_log_so_their_cost_per_event_stays_flat(
     assert len(taken) < 205 // 5 // 2  # far fewer than one every 5 events
     fresh = _service(tmp_path / "s.db").current(sid)
     assert len(fresh.notes) == 200
+
+
+def test_a_session_opened_without_a_title_shows_phones_no_clinical_title(
+    tmp_path: Path,
+) -> None:
+    service = _service(tmp_path / "s.db")
+    protocol = CATALOG.protocol("group-ipt-8")
+    for number in (1, 3):
+        state = service.create("amina", "group-ipt-8", number)
+        meeting = next(s for s in protocol.sessions if s.n == number)
+        assert state.title == f"Group meeting: {meeting.title}"
+        assert "IPT" not in state.title and "depression" not in state.title
+    named = service.create("amina", "group-ipt-8", 1, title="Tuesday group")
+    assert named.title == "Tuesday group"

@@ -154,8 +154,9 @@ class SessionService:
     ) -> SessionState:
         """Open a new session of one protocol session's agenda, with a fresh join code.
 
-        A meeting of a course passes its title (the course's neutral one: phones and the
-        display never show the protocol's clinical title) and its course.
+        A meeting of a course passes its title (the course's neutral one) and its course;
+        a one-off session without a title is named after its meeting, since phones and
+        the display never show the protocol's clinical title.
         """
         try:
             protocol = self.catalog.protocol(protocol_id)
@@ -173,7 +174,8 @@ class SessionService:
                 protocol_id=protocol.id,
                 protocol_version=protocol.version,
                 session_number=chosen.n,
-                title=title or f"{protocol.title}: {chosen.title}",
+                # Phones and the room display show it: never the protocol's clinical title.
+                title=title or f"Group meeting: {chosen.title}",
                 agenda=chosen.steps,
                 join_code=new_join_code(),
                 owner=owner,
