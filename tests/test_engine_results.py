@@ -213,7 +213,8 @@ def test_a_reopened_anonymous_poll_needs_k_new_answers_to_be_revealed_again() ->
     handle(state, c.SubmitAnswer(T0 + 401, "p4", "late", "poll-1", 9))
     handle(state, c.ClosePoll(T0 + 410, "poll-1"))
     # Shown before with three answers: shown now with four, the room would see p4's 9.
-    with pytest.raises(DomainError, match=r"Needs 3 new answers to show again; 1 so far\.") as no:
+    refused = r"Needs 3 new answers since it was reopened; 1 so far\."
+    with pytest.raises(DomainError, match=refused) as no:
         handle(state, c.RevealPoll(T0 + 411, "poll-1"))
     assert no.value.code == "below_threshold"
 
@@ -239,13 +240,43 @@ def test_a_reopened_poll_with_k_new_answers_may_be_revealed_again() -> None:
     assert poll_answer_summary(state.polls["poll-1"])["count"] == 6
 
 
-def test_a_reopened_poll_never_revealed_needs_only_its_threshold() -> None:
+def test_a_reopened_poll_never_revealed_needs_k_new_answers_too() -> None:
+    # Closed with its threshold, its results were there to be seen in an export (the
+    # results CSV, the summary, the log): four now would tell who exported then p4's 9.
     state = _closed()
     handle(state, c.ReopenPoll(T0 + 400, "poll-1"))
     handle(state, c.SubmitAnswer(T0 + 401, "p4", "late", "poll-1", 9))
     handle(state, c.ClosePoll(T0 + 410, "poll-1"))
-    handle(state, c.RevealPoll(T0 + 411, "poll-1"))
-    assert state.polls["poll-1"].phase is PollPhase.REVEALED
+    with pytest.raises(DomainError, match=r"Needs 3 new answers since it was reopened; 1 so"):
+        handle(state, c.RevealPoll(T0 + 411, "poll-1"))
+
+
+def test_a_poll_reopened_twice_counts_new_answers_since_its_results_were_last_seen() -> None:
+    state = new_session(7, start=True)
+    handle(state, c.OpenPoll(T0 + 150, MOOD))
+    answer_all(state, "poll-1", [1, 2, 3])
+    handle(state, c.ClosePoll(T0 + 300, "poll-1"))
+    for n in (4, 5):  # one late answer, closed, then another: two since the three
+        handle(state, c.ReopenPoll(T0 + 300 + 10 * n, "poll-1"))
+        handle(state, c.SubmitAnswer(T0 + 301 + 10 * n, f"p{n}", f"late-{n}", "poll-1", n))
+        handle(state, c.ClosePoll(T0 + 302 + 10 * n, "poll-1"))
+        with pytest.raises(DomainError, match=rf"{n - 3} so far"):
+            handle(state, c.RevealPoll(T0 + 303 + 10 * n, "poll-1"))
+    handle(state, c.ReopenPoll(T0 + 400, "poll-1"))
+    handle(state, c.SubmitAnswer(T0 + 401, "p6", "late-6", "poll-1", 6))
+    handle(state, c.ClosePoll(T0 + 402, "poll-1"))
+    handle(state, c.RevealPoll(T0 + 403, "poll-1"))
+    assert poll_answer_summary(state.polls["poll-1"])["count"] == 6
+
+
+def test_a_reopened_named_poll_shown_before_needs_k_new_answers_to_show_again() -> None:
+    # Named answers the room sees as an aggregate: one more would show it that answer.
+    state = _shown(NAMED, values=(0, 1, 2))
+    handle(state, c.ReopenPoll(T0 + 400, "poll-1"))
+    handle(state, c.SubmitAnswer(T0 + 401, "p4", "late", "poll-1", 2))
+    handle(state, c.ClosePoll(T0 + 410, "poll-1"))
+    with pytest.raises(DomainError, match=r"Needs 3 new answers since it was reopened; 1 so"):
+        handle(state, c.RevealPoll(T0 + 411, "poll-1"))
 
 
 # -- words ------------------------------------------------------------------------------

@@ -231,6 +231,27 @@ def test_anonymous_poll_still_open_is_withheld() -> None:
     assert (row["phase"], row["item"]) == ("open", "withheld")
 
 
+def test_a_reopened_poll_with_fewer_than_k_new_answers_is_withheld() -> None:
+    # Exported at its first close, the poll showed 2, 4 and 6; reopened for p4, who is
+    # named in the log as answering since, results with one more would give p4's 10.
+    state = new_session(4, start=True)
+    _poll(state, MOOD, [2, 4, 6], at=STARTED + 1)
+    assert {row["answer"] for row in _poll_rows(state, "poll-1") if row["count"] == "1"} == {
+        "2",
+        "4",
+        "6",
+    }
+    handle(state, c.ReopenPoll(STARTED + 10, "poll-1"))
+    handle(state, c.SubmitAnswer(STARTED + 11, "p4", "late", "poll-1", 10))
+    handle(state, c.ClosePoll(STARTED + 12, "poll-1"))
+    (row,) = _poll_rows(state, "poll-1")
+    assert (row["item"], row["count"]) == ("withheld", "4")
+    assert row["answer"] == "results withheld (fewer than 3 new answers since it was reopened)"
+    html = _summary(state)
+    assert "Results withheld (fewer than 3 new answers since it was reopened)." in html
+    assert "Mean" not in html
+
+
 def test_named_poll_csv_has_one_row_per_person_with_the_option_chosen() -> None:
     rows = _poll_rows(_full_session(), "poll-2")
     assert [(row["participant"], row["answer"], row["count"]) for row in rows] == [

@@ -4,6 +4,8 @@ answer count, word clouds and their moderation, and refusals in plain words."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from types import SimpleNamespace
@@ -174,7 +176,7 @@ def test_a_reopened_poll_takes_new_answers_only_from_those_who_had_not_answered(
     assert room.console.call("close_poll", {"poll_id": poll_id})["ok"]
     poll = room.console.wait_for(lambda v: v["polls"][0]["phase"] == "closed")["polls"][0]
     # The room saw three answers; four now would show it the fourth member's answer.
-    blocked = "Needs 3 new answers to show again; 1 so far."
+    blocked = "Needs 3 new answers since it was reopened; 1 so far."
     assert (poll["count"], poll["reveal_blocked"], poll["summary"]) == (4, blocked, None)
     assert room.console.call("reveal_poll", {"poll_id": poll_id})["error"] == {
         "code": "below_threshold",
@@ -182,6 +184,37 @@ def test_a_reopened_poll_takes_new_answers_only_from_those_who_had_not_answered(
     }
     for client in _room_screens(room):
         assert client.latest()["results"] == []
+
+
+def test_the_exports_of_a_reopened_poll_hold_nothing_the_console_could_subtract(
+    server: Server, facilitator: Facilitator, clients: list[Client]
+) -> None:
+    room = _room(server, facilitator, clients, 4)
+    poll_id = _poll(room, MOOD, [2, 4, 6])
+    exports = f"/api/sessions/{room.links['session_id']}/export"
+
+    def closes() -> list[list[Any]]:
+        log = facilitator.get(f"{exports}/log.jsonl").text.splitlines()
+        records = [json.loads(line) for line in log]
+        return [r["ballots"] for r in records if r["type"] == "poll_closed"]
+
+    # Closed with its threshold, never revealed: the exports show its three answers.
+    assert closes() == [[2, 4, 6]]
+    assert room.console.call("reopen_poll", {"poll_id": poll_id})["ok"]
+    room.phones[3].wait_for(lambda v: v["poll"])
+    assert _answer(room.phones[3], poll_id, 10)["ok"]
+    assert room.console.call("close_poll", {"poll_id": poll_id})["ok"]
+    room.console.wait_for(lambda v: v["polls"][0]["phase"] == "closed")
+    # The console's roster named the fourth member as they answered: four answers in any
+    # export now would give their 10 to whoever exported before.
+    assert closes() == [[], []]
+    rows = csv.DictReader(io.StringIO(facilitator.get(f"{exports}/results.csv").text))
+    assert [(row["item"], row["answer"], row["count"]) for row in rows] == [
+        ("withheld", "results withheld (fewer than 3 new answers since it was reopened)", "4")
+    ]
+    assert "Mean" not in facilitator.get(f"{exports}/summary.html").text
+    blocked = "Needs 3 new answers since it was reopened; 1 so far."
+    assert _console_poll(room, poll_id)["reveal_blocked"] == blocked
 
 
 def test_a_poll_closed_below_its_threshold_reopens_for_everyone(

@@ -221,7 +221,7 @@ def _apply_uninvited(state: SessionState, ev: e.CoFacilitatorRemoved) -> None:
 
 def _apply_revealed(state: SessionState, ev: e.PollRevealed) -> None:
     poll = state.polls[ev.poll_id]
-    poll.phase, poll.revealed_count = PollPhase.REVEALED, poll.count
+    poll.phase, poll.seen_count = PollPhase.REVEALED, poll.count
     if ev.show:
         state.shown_results = ev.poll_id
 
@@ -236,6 +236,11 @@ def _apply_hidden(state: SessionState, ev: e.ResultsHidden) -> None:
 
 def _apply_reopened(state: SessionState, ev: e.PollReopened) -> None:
     poll = state.polls[ev.poll_id]
+    if poll.spec.anonymous and not ev.cleared and not poll.too_few_new:
+        # Closed with its answers kept, its results could be exported: from here on they
+        # count as seen (see Poll.too_few_new). Named results reach only the consoles,
+        # which see named answers anyway, until they are revealed.
+        poll.seen_count = poll.count
     # The kept ballots come back with the ballots cast beside this event, or, when the
     # state is rebuilt, from the ballot box, as every open poll's do.
     poll.phase, poll.closed_at, poll.ballots = PollPhase.OPEN, None, []

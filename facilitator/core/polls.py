@@ -103,12 +103,9 @@ def reveal_refusal(poll: Poll) -> DomainError | None:
         return DomainError(
             f"Needs {poll.threshold} answers to show; {poll.count} so far.", "below_threshold"
         )
-    new = poll.count - poll.revealed_count
-    if poll.spec.anonymous and poll.revealed_count and 0 < new < poll.threshold:
-        # Shown before the poll was reopened: results that moved by fewer than k answers
-        # would tell those who saw both what the members who answered since gave.
+    if poll.too_few_new:
         return DomainError(
-            f"Needs {poll.threshold} new answers to show again; {new} so far.",
+            f"Needs {poll.threshold} new answers since it was reopened; {poll.new_answers} so far.",
             "below_threshold",
         )
     return None

@@ -97,10 +97,10 @@ class Poll:
     entered: dict[str, str] = field(default_factory=dict)
     # Short-text words (normalised, see poll_kinds.normalize_word) kept off the room.
     hidden_words: list[str] = field(default_factory=list)
-    # How many had answered when its results were last revealed; 0 while never revealed.
-    # A reopened anonymous poll is revealed again only once enough new answers came in:
-    # results that moved by one answer would show the room that one member's answer.
-    revealed_count: int = 0
+    # How many had answered when its results were last there to be seen: revealed, or
+    # (anonymous) closed with them kept, as any export of a closed poll shows them; 0
+    # while never. See `too_few_new`.
+    seen_count: int = 0
     # Reopened after a close at least once: its earlier close's results are dropped from
     # the log before it closes again (service/sessions.py says why).
     reopened: bool = False
@@ -112,6 +112,21 @@ class Poll:
     @property
     def threshold(self) -> int:
         return max(MIN_REVEAL_THRESHOLD, self.spec.reveal_threshold)
+
+    @property
+    def new_answers(self) -> int:
+        """Return how many answered since its results were last there to be seen."""
+        return self.count - self.seen_count
+
+    @property
+    def too_few_new(self) -> bool:
+        """Tell whether its results, seen before a reopen, moved by fewer than k answers.
+
+        Whoever saw both (the room, a console, an export) would learn by the difference
+        what the members who answered in between gave, and the console's roster and the
+        log name them. No new answer, or at least k, tell no one's.
+        """
+        return self.seen_count > 0 and 0 < self.new_answers < self.threshold
 
 
 @dataclass

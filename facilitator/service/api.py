@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from facilitator.core import commands as c
 from facilitator.core import composed
+from facilitator.core.engine import fold
 from facilitator.core.errors import DomainError
 from facilitator.core.events import ParticipantLeft, SessionEnded
 from facilitator.core.spec import RolePlaySpec
@@ -746,7 +747,10 @@ class Service(CourseActions, Withdrawal):
         state = self.sessions.current(session_id)
         audience.check_exports(actor, state)
         if kind == "log.jsonl":
-            lines = exports.log_lines(self._store.read(session_id))
+            logged = self._store.read(session_id)
+            # Withheld as the log read here stands, not as the state did a moment before.
+            withheld = exports.withheld_polls(fold(event for _, event in logged))
+            lines = exports.log_lines(logged, withheld)
             download = Download(
                 "".join(f"{line}\n" for line in lines),
                 "application/x-ndjson",

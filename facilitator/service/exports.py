@@ -8,9 +8,11 @@ band (an instrument total's severity band).
 An anonymous poll gives aggregate rows only (participant empty): one
 per option, scale value, distinct text or instrument total, with its count, plus a
 `mean` row for scales (a ranking gives a `points` and a `mean rank` row per option);
-or a single `withheld` row while it is open or below its threshold. Each poll kind's
-rows come from its entry in core/poll_kinds.py. A named poll gives one row per person
-(count empty); an instrument gives a `total` row and one row per item score.
+or a single `withheld` row while it is open, below its threshold, or reopened with
+fewer than k new answers since its results could last be seen (Poll.too_few_new).
+Each poll kind's rows come from its entry in core/poll_kinds.py. A named poll gives one
+row per person (count empty); an instrument gives a `total` row and one row per item
+score.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import io
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -30,7 +32,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from facilitator.core.codec import event_to_dict
 from facilitator.core.composed import is_composed
-from facilitator.core.events import Event
+from facilitator.core.events import Event, PollClosed
 from facilitator.core.poll_kinds import Cell, ExportRow, PollKind, poll_kind
 from facilitator.core.spec import RolePlaySpec
 from facilitator.core.state import (
@@ -81,13 +83,24 @@ DECISION_LABELS = {"join": "Joins the group", "refer": "Referred elsewhere"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def log_lines(events: Iterable[tuple[int, Event]]) -> Iterator[str]:
-    """Yield the log as JSON Lines, one `{"version": n, "type": ..., ...}` per event."""
+def log_lines(events: Iterable[tuple[int, Event]], withheld: Collection[str] = ()) -> Iterator[str]:
+    """Yield the log as JSON Lines, one `{"version": n, "type": ..., ...}` per event.
+
+    The `poll_closed` entries of the polls in `withheld` (see `withheld_polls`) go
+    without their answers, as the results CSV withholds them.
+    """
     for version, event in events:
         # A ballot beside its vote in the log would tell who answered what.
         if event.ballot:
             continue
+        if isinstance(event, PollClosed) and event.poll_id in withheld:
+            event = replace(event, ballots=())
         yield json.dumps({"version": version, **event_to_dict(event)}, ensure_ascii=False)
+
+
+def withheld_polls(state: SessionState) -> set[str]:
+    """Return the polls whose answers no export may show now (see `poll_result`)."""
+    return {poll.id for poll in state.polls.values() if poll_result(state, poll).withheld}
 
 
 @dataclass
@@ -128,6 +141,13 @@ def poll_result(state: SessionState, poll: Poll) -> PollResult:
         return PollResult(poll, withheld="results withheld while the poll is open")
     if poll.count < poll.threshold:
         return PollResult(poll, withheld=f"results withheld (fewer than {poll.threshold} answers)")
+    if poll.too_few_new:
+        # Exported (or revealed) before it was reopened: the difference would be theirs.
+        return PollResult(
+            poll,
+            withheld=f"results withheld (fewer than {poll.threshold} new answers since it was"
+            " reopened)",
+        )
     summary = poll_answer_summary(poll)
     counts = poll_kind(spec.type).export_rows(spec, summary)
     return PollResult(poll, counts=counts, mean=summary.get("mean"))
