@@ -152,6 +152,9 @@ function tick() {
 function answerCount(event) {
   const open = view?.poll_open;
   if (!open || !event || event.poll_id !== open.poll_id) return;
+  // Counts from two processes may arrive out of order; a count only grows while the poll
+  // is open (a reopen that starts afresh comes as a new view, which resets it).
+  if (event.count < open.count) return;
   open.count = event.count;
   open.of = event.of;
   renderCue();

@@ -431,6 +431,9 @@ function startLive() {
     settled: (item) => item.event === "submit_answer" && answeredPoll(item.payload.poll_id),
     onView: (v) => {
       view = v;
+      // An answer counted to a poll that closed says nothing once it is reopened: the
+      // server's list (personal.answered) says whether it still counts.
+      for (const id of counted) if (v.poll?.poll_id !== id) counted.delete(id);
       keepScreen();
       render();
     },

@@ -198,6 +198,9 @@ def _members_touched(state: SessionState, events: Sequence[e.Event]) -> set[str]
             state.course_id and isinstance(event, _COURSE_MEETING_MOVES)
         ):
             touched |= {m.id for m in state.participants.values() if m.present}
+        if isinstance(event, e.PollReopened) and event.cleared:
+            # Its voters are forgotten: the phones that answered may answer again.
+            touched |= {m.id for m in state.participants.values() if m.present}
         if isinstance(event, e.SignalAcknowledged):
             # The member's phone shows "seen" on the signal.
             touched |= {s.participant_id for s in state.signals if s.id == event.signal_id}

@@ -383,3 +383,30 @@ def test_results_on_the_phone_follow_what_the_room_is_shown(
         console.close()
         for client in clients:
             client.close()
+
+
+def test_a_phone_answers_again_once_a_poll_closed_below_its_threshold_is_reopened(
+    open_phone: OpenScreen, server: Server, facilitator: Facilitator
+) -> None:
+    links, console = run_session(server, facilitator, "browser-check", 1)
+    try:
+        phone = open_phone(f"/j/{links['join_code']}")
+        join_on_phone(phone, "Sam")
+        page = phone.page
+        assert console.call("open_poll", {"poll": "mood"})["ok"]
+        choose(phone, "answer-3")
+        page.get_by_role("button", name="Send answer").click()
+        expect(page.locator("#poll-note")).to_have_text("Thank you. Your answer is in.")
+        poll_id = console.wait_for(lambda v: v["polls"])["polls"][0]["poll_id"]
+        # One answer, fewer than three: closing drops it, and reopening asks everyone again.
+        assert console.call("close_poll", {"poll_id": poll_id})["ok"]
+        expect(page.locator("#poll-question")).to_be_hidden()
+        assert console.call("reopen_poll", {"poll_id": poll_id})["ok"]
+        expect(page.locator("#poll-question")).to_contain_text("How is your mood")
+        expect(page.get_by_role("button", name="Send answer")).to_be_visible()
+        choose(phone, "answer-5")
+        page.get_by_role("button", name="Send answer").click()
+        expect(page.locator("#poll-note")).to_have_text("Thank you. Your answer is in.")
+        console.wait_for(lambda v: v["polls"][0]["count"] == 1 and v["polls"][0]["phase"] == "open")
+    finally:
+        console.close()
