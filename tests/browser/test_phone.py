@@ -284,7 +284,8 @@ DRAWN_AT_MIDDLE = """(element) => {
 def test_the_connection_banner_stays_in_view_under_a_one_line_title(
     open_phone: OpenScreen, server: Server, facilitator: Facilitator
 ) -> None:
-    # A long title: the protocol's own, as a session not in a course is named.
+    # A long title: a session not in a course is named after its meeting, never the
+    # protocol's clinical title.
     links, console = run_session(server, facilitator, "group-ipt-8", 2)
     try:
         assert console.call("open_poll", {"poll": "phq-9"})["ok"]  # a long page
@@ -293,7 +294,8 @@ def test_the_connection_banner_stays_in_view_under_a_one_line_title(
         page = phone.page
         expect(page.locator("#poll fieldset")).to_have_count(9)
         title = page.locator("#session-title")
-        expect(title).to_contain_text("Group IPT")
+        expect(title).to_contain_text("Group meeting: Looking closely at a hard conversation")
+        expect(title).not_to_contain_text("IPT")
         lines = title.evaluate(TEXT_LINES)
         assert lines["lines"] == 1, lines
         assert title.evaluate("(e) => e.scrollWidth > e.clientWidth"), "the title was not cut"
