@@ -78,7 +78,7 @@ def session(server: Server, facilitator: Facilitator) -> Iterator[dict[str, Any]
 
 def open_summary(open_console: OpenScreen, session: dict[str, Any]) -> Screen:
     screen = open_console(f"/api/sessions/{session['links']['session_id']}/export/summary.html")
-    expect(screen.page.locator("h1")).to_contain_text("Browser check")
+    expect(screen.page.locator("h1")).to_contain_text("Group meeting: Checking the screens")
     return screen
 
 
@@ -137,7 +137,7 @@ def test_confidential_heads_and_foots_every_printed_page(
     texts = [unicodedata.normalize("NFKC", p.extract_text()) for p in pdf.pages]
     assert len(texts) >= 2, "the notes should fill more than one page"
     for number, text in enumerate(texts, start=1):
-        assert "Confidential · Browser check" in text, f"page {number}: {text[:200]}"
+        assert "Confidential · Group meeting: Checking the screens" in text, f"page {number}: {text[:200]}"
         assert "Confidential clinical record" in text, f"page {number}: {text[-200:]}"
         assert f"Page {number} of {len(texts)}" in text, f"page {number}"
     # Every note printed, none cut in two across a page break.
