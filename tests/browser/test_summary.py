@@ -137,7 +137,9 @@ def test_confidential_heads_and_foots_every_printed_page(
     texts = [unicodedata.normalize("NFKC", p.extract_text()) for p in pdf.pages]
     assert len(texts) >= 2, "the notes should fill more than one page"
     for number, text in enumerate(texts, start=1):
-        assert "Confidential · Group meeting: Checking the screens" in text, f"page {number}: {text[:200]}"
+        assert "Confidential · Group meeting: Checking the screens" in text, (
+            f"page {number}: {text[:200]}"
+        )
         assert "Confidential clinical record" in text, f"page {number}: {text[-200:]}"
         assert f"Page {number} of {len(texts)}" in text, f"page {number}"
     # Every note printed, none cut in two across a page break.
