@@ -125,9 +125,14 @@ def open_screen(
     phone: bool = False,
     cookies: list[dict[str, str]] | None = None,
     bypass_csp: bool = False,
+    locale: str | None = None,
 ) -> Screen:
-    """Open `path` in a fresh context sized like a phone, a laptop or a projector."""
+    """Open `path` in a fresh context sized like a phone, a laptop or a projector.
+
+    `locale` is the browser's language (navigator.languages and Accept-Language).
+    """
     context = browser.new_context(
+        locale=locale,
         viewport={"width": viewport["width"], "height": viewport["height"]},
         is_mobile=phone,
         has_touch=phone,
