@@ -14,7 +14,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.pseudo import PSEUDO_LTR, assert_translated
+from tests.browser.pseudo import PSEUDO_LTR, PSEUDO_RTL, assert_translated
 from tests.browser.screens import LAPTOP, Screen, open_screen
 from tests.live import Client, Facilitator, Server, add_account, signed_in
 
@@ -302,3 +302,15 @@ def test_course_page_speaks_spanish(server: Server, facilitator: Facilitator, de
     expect(omar).to_contain_text("lo intentó en parte")
     omar.get_by_role("button", name="Vincular otro teléfono de Omar").click()
     expect(omar.locator(".relink-code")).to_contain_text("Sirve una sola vez, hasta las ")
+
+
+def test_a_new_course_lays_out_right_to_left_in_a_right_to_left_language(
+    facilitator: Facilitator, desk: Any
+) -> None:
+    made = facilitator.post("/api/courses", {"protocol_id": "group-ipt-8", "title": "Empty"})
+    assert made.status_code == 201, made.text
+    page = desk(facilitator, f"/course/{made.json()['course_id']}", locale=PSEUDO_RTL).page
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#no-members")).to_be_visible()
+    expect(page.locator('#meetings li[data-status="planned"]')).to_have_count(9)
+    assert_translated(page, "a course nobody has joined, right to left")
