@@ -179,8 +179,18 @@ function render() {
     renderTeam();
   });
   byId("exports-card").hidden = !mayExport();
+  for (const [id, file] of Object.entries(EXPORTS)) byId(id).href = `${base}/export/${file}`;
   byId("delete-card").hidden = role !== "owner";
 }
+
+// Each export link and the file it fetches (facilitator/transport/course_routes.py).
+const EXPORTS = {
+  "export-summary": "summary.html",
+  "export-attendance": "attendance.csv",
+  "export-measures": "measures.csv",
+  "export-steps": "steps.csv",
+  "export-xlsx": "course.xlsx",
+};
 
 const ACTIONS = ["spoke_with_them", "safety_plan", "referred", "emergency_services", "other"];
 /** An action's name: in the form's choices ("Other (say what)"), or once recorded ("Other"). */
