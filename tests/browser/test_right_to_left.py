@@ -182,7 +182,7 @@ def shots(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_the_console_and_home_page_mirror(
+def test_the_console_home_page_and_summary_mirror(
     open_console: OpenScreen,
     busy_session: tuple[dict[str, Any], Client, list[Client]],
     shots: Path,
@@ -199,6 +199,13 @@ def test_the_console_and_home_page_mirror(
     for screen in home:
         expect(screen.page.locator(".session-list > li").first).to_be_visible()
     _check_mirrored(home[0], home[1], "home", shots)
+
+    # The printed summary, with its tables of members and answers.
+    path = f"/api/sessions/{links['session_id']}/export/summary.html"
+    summary = [open_console(path), open_console(path, init_script=RTL)]
+    for screen in summary:
+        expect(screen.page.locator("table").first).to_be_visible()
+    _check_mirrored(summary[0], summary[1], "summary", shots)
 
 
 def test_the_phone_mirrors_with_its_scale_and_its_results(
