@@ -241,6 +241,19 @@ def test_the_phone_mirrors_with_its_scale_and_its_results(
             expect(screen.page.locator("#results .bars li")).to_have_count(11)
         _check_mirrored(pair[0], pair[1], "phone-results", shots)
         _bars_grow_from_the_right(pair[1])
+
+        # A ranking half made: the numbered tiles so far above the options left.
+        assert console.call("open_poll", {"poll": "priorities"})["ok"]
+        for screen in pair:
+            screen.page.get_by_role("button", name="Work").click()
+            expect(screen.page.locator("#ranked li")).to_have_text(["Work"])
+        _check_mirrored(pair[0], pair[1], "phone-ranking", shots)
+
+        # The crisis resources, in their dialog.
+        for screen in pair:
+            screen.page.locator(".crisis-button").click()
+            expect(screen.page.locator("#crisis")).to_be_visible()
+        _check_mirrored(pair[0], pair[1], "phone-crisis", shots)
     finally:
         console.close()
         bo.close()
