@@ -125,11 +125,16 @@ def open_screen(
     phone: bool = False,
     cookies: list[dict[str, str]] | None = None,
     bypass_csp: bool = False,
+    locale: str | None = None,
     init_script: str | None = None,
 ) -> Screen:
-    """Open `path` in a fresh context sized like a phone, a laptop or a projector;
-    `init_script` runs in every page of the context before the page's own scripts."""
+    """Open `path` in a fresh context sized like a phone, a laptop or a projector.
+
+    `locale` is the browser's language (navigator.languages and Accept-Language);
+    `init_script` runs in every page of the context before the page's own scripts.
+    """
     context = browser.new_context(
+        locale=locale,
         viewport={"width": viewport["width"], "height": viewport["height"]},
         is_mobile=phone,
         has_touch=phone,

@@ -19,18 +19,28 @@ import requests
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import OpenScreen
+from tests.browser.pseudo import PSEUDO_RTL
 from tests.browser.room import Room
 from tests.browser.screens import LAPTOP, PHONE, Screen, join_on_phone, open_screen
 from tests.live import Client, Facilitator, Server, join
 
-# What a right-to-left catalog will do to the page, done before any of the page's scripts:
-# the parser has made <html lang="en"> by the time the observer hears of it.
+# What a right-to-left catalog will do to the page, done before any of the page's scripts
+# (the parser has made <html lang="en"> by the time the observer hears of it), and kept:
+# a screen that reads its catalog sets both from it, and the English one says ltr. The
+# words stay English, so that each element can be compared with its left-to-right self.
 RTL = """(() => {
-  const mark = (root) => { root.dir = "rtl"; root.lang = "ar"; };
-  if (document.documentElement) mark(document.documentElement);
+  const mark = (root) => {
+    if (root.dir !== "rtl") root.dir = "rtl";
+    if (root.lang !== "ar") root.lang = "ar";
+  };
+  const keep = (root) => {
+    mark(root);
+    new MutationObserver(() => mark(root)).observe(root, { attributes: true, attributeFilter: ["dir", "lang"] });
+  };
+  if (document.documentElement) keep(document.documentElement);
   else new MutationObserver((_, watch) => {
     if (!document.documentElement) return;
-    mark(document.documentElement);
+    keep(document.documentElement);
     watch.disconnect();
   }).observe(document, { childList: true });
 })();"""
@@ -311,3 +321,25 @@ def test_the_course_page_and_sign_in_mirror(
         expect(screen.page.get_by_role("button").first).to_be_visible()
     _check_mirrored(sign_in[0], sign_in[1], "sign-in", shots)
     _check_mirrored(sign_in[2], sign_in[3], "sign-in-phone", shots)
+
+
+def test_the_room_display_in_the_pseudo_right_to_left_language(
+    open_display: OpenScreen, room: Room, shots: Path
+) -> None:
+    """In ar-XB (every string wrapped, right to left) the display's own catalog turns the
+    page around: its text on the right, its bars from the right, nothing past the edge."""
+    room.command("start_session")
+    screen = open_display(room.display_path, locale=PSEUDO_RTL)
+    page = screen.page
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    room.poll_to_room("mood", [7, 3, 7, 10])
+    expect(page.locator("#results .bars li")).to_have_count(11)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "display-ar-XB.png"))
+    root = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert root[0] <= root[1], root
+    text = page.evaluate(MISALIGNED)
+    assert text["seen"] >= 3 and not text["wrong"], text
+    _bars_grow_from_the_right(screen)
