@@ -382,7 +382,7 @@ function riskItem(a, eventName, words) {
   return h(
     "li",
     { "data-alert": a.id },
-    h("p", {}, content(a.name, "strong"), ` · ${timeOf(a.at ?? a.raised_at)}`),
+    h("p", {}, parts("{name} · {time}", { name: content(a.name, "strong"), time: timeOf(a.at ?? a.raised_at) })),
     h("p", { class: "risk-words" }, words),
     form,
     errorSlot(place),
