@@ -8,7 +8,8 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+import requests
+from playwright.sync_api import expect
 
 from tests.browser.conftest import OpenScreen
 from tests.browser.pseudo import PSEUDO_LTR, assert_translated
@@ -22,10 +23,6 @@ CO = "kofi"
 def _poll_id(room: Room, phase: str = "open") -> str:
     view = room.console.wait_for(lambda v: any(p["phase"] == phase for p in v["polls"]))
     return str(next(p["poll_id"] for p in reversed(view["polls"]) if p["phase"] == phase))
-
-
-def _in_hand(page: Page, phase_class: str | None = None) -> Any:
-    return page.locator("#polls li.in-hand")
 
 
 def test_console_shows_only_catalog_words_in_every_state(
@@ -75,14 +72,14 @@ def test_console_shows_only_catalog_words_in_every_state(
     room.command("close_poll", {"poll_id": _poll_id(room)})
 
     # Every other kind of poll: open, then closed and revealed.
-    answers = {
+    room.command("next_step")
+    answers: dict[str, list[Any]] = {
         "places": [0, 1, 1, 9],
         "helped": [[0], [0, 1], [2], [3]],
         "order": [[0, 1, 2, 3, 4]] * 4,
         "feeling": ["tired", "calm", "calm", "hopeful"],
     }
     for poll, values in answers.items():
-        room.command("next_step") if poll == "places" else None
         poll_id = room.open_poll(poll)
         room.answer(poll_id, values)
         expect(page.locator("#polls li.in-hand .answered-count")).to_contain_text("4")
@@ -262,12 +259,16 @@ def test_console_speaks_spanish(open_console: OpenScreen, room: Room) -> None:
     expect(page.locator("#tab-notes")).to_have_text("Notas")
 
 
-@pytest.mark.parametrize(("locale", "language"), [("es-ES", "es"), ("fr-FR", "fr")])
+@pytest.mark.parametrize(
+    ("locale", "language", "close"),
+    [("es-ES", "es", "Cerrar encuesta"), ("fr-FR", "fr", "Fermer le sondage")],
+)
 def test_console_still_fits_a_laptop_in_longer_languages(
     open_console: OpenScreen,
     busy_session: tuple[dict[str, Any], Client, list[Client]],
     locale: str,
     language: str,
+    close: str,
 ) -> None:
     links, _, _ = busy_session
     page = open_console(f"/console/{links['session_id']}", locale=locale).page
@@ -275,6 +276,7 @@ def test_console_still_fits_a_laptop_in_longer_languages(
     expect(page.locator("#roster li.member")).to_have_count(8)
     expect(page.locator("#signals li")).to_have_count(3)
     expect(page.locator("#roster li.member .tag.answered")).to_have_count(5)
+    expect(page.locator('#polls li.in-hand [data-key^="close-"]')).to_have_text(close)
     seen = page.evaluate(GEOMETRY, list(REGIONS))
     for region, box in seen["regions"].items():
         assert _inside(box, seen["window"]), (region, box, seen["window"])
@@ -287,3 +289,61 @@ def test_console_still_fits_a_laptop_in_longer_languages(
     assert _within(page, "#polls li.in-hand .poll-controls", "region-activity")
     assert _within(page, "#step-title", "region-step")
     assert _within(page, "#next", "region-step")
+
+
+def _post(server: Server, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = requests.post(server.url + path, json=body, timeout=10)
+    assert response.status_code == 201, response.text
+    reply: dict[str, Any] = response.json()
+    return reply
+
+
+def test_console_in_a_course_meeting_shows_only_catalog_words(
+    open_console: OpenScreen, server: Server, facilitator: Facilitator
+) -> None:
+    made = facilitator.post("/api/courses", {"protocol_id": "group-ipt-8", "title": "Group"})
+    assert made.status_code == 201, made.text
+    course_id, code = made.json()["course_id"], made.json()["join_code"]
+    members = [
+        _post(server, "/api/courses/join", {"consent": True, "code": code, "name": name})
+        for name in ("Kira", "Omar")
+    ]
+    plan = {"areas": ["disputes"], "goal": "Talk with my sister", "key_people": []}
+    path = f"/api/courses/{course_id}/members/{members[0]['member_id']}/plan"
+    assert facilitator.put(path, plan).ok
+    first = facilitator.post(f"/api/courses/{course_id}/meetings/1/open", {}).json()
+    console = Client(server.url, first["console_token"], "meeting 1").connect()
+    try:
+        for member in members:
+            _post(server, "/api/courses/attend", {"membership": member["membership"]})
+        assert console.call("start_session")["ok"]
+        assert console.call("open_poll", {"poll": "phq-9"})["ok"]
+        poll_id = console.wait_for(lambda v: v["polls"])["polls"][0]["poll_id"]
+        value = {"poll_id": poll_id, "participant_id": members[0]["member_id"]}
+        assert console.call("enter_answer", {**value, "value": [0] * 8 + [2]})["ok"]
+        assert console.call("end_session")["ok"]
+    finally:
+        console.close()
+
+    second = facilitator.post(f"/api/courses/{course_id}/meetings/2/open", {}).json()
+    page = open_console(f"/console/{second['session_id']}", locale=PSEUDO_LTR).page
+    expect(page.locator("#risk-carried li")).to_have_count(1)
+    assert_translated(page, "a risk alert carried from an earlier meeting")
+    console = Client(server.url, second["console_token"], "meeting 2").connect()
+    try:
+        _post(server, "/api/courses/attend", {"membership": members[0]["membership"]})
+        page.locator("#tab-course").click()
+        expect(page.locator("#course-members li.course-member")).to_have_count(2)
+        expect(page.locator("#course-members [data-key^='here-']")).to_have_count(1)
+        assert_translated(page, "course tab")
+        assert console.call("start_session")["ok"]
+        agenda = console.wait_for(lambda v: v["phase"] == "running")["agenda"]
+        index = next(n for n, step in enumerate(agenda) if step["title"] == "Member round")
+        assert console.call("jump_to_step", {"index": index})["ok"]
+        expect(page.locator("#round")).to_be_visible()
+        assert_translated(page, "member round, not started")
+        assert console.call("member_round_next")["ok"]
+        expect(page.locator("#round-about p")).not_to_have_count(0)
+        assert_translated(page, "member round, a member's plan")
+    finally:
+        console.close()
