@@ -82,19 +82,30 @@ def test_console_shows_only_catalog_words_in_every_state(
     for poll, values in answers.items():
         poll_id = room.open_poll(poll)
         room.answer(poll_id, values)
-        expect(page.locator("#polls li.in-hand .answered-count")).to_contain_text("4")
+        in_hand = page.locator("#polls li.in-hand")
+        expect(in_hand.locator(".answered-count")).to_contain_text("4")
         assert_translated(page, f"{poll} open")
         room.command("close_poll", {"poll_id": poll_id})
+        expect(in_hand.locator('[data-key^="close-"]')).to_have_count(0)
+        assert_translated(page, f"{poll} closed")
         room.command("reveal_poll", {"poll_id": poll_id, "show": False})
-        expect(page.locator('#polls li.in-hand [data-key^="show-"]')).to_be_visible()
+        expect(in_hand.locator('[data-key^="show-"]')).to_be_visible()
         assert_translated(page, f"{poll} revealed")
+        if poll == "feeling":
+            # Words read through, one hidden from the room.
+            expect(in_hand.locator(".word-list li")).to_have_count(3)
+            in_hand.locator('[data-word="tired"] button').click()
+            expect(in_hand.locator(".hidden-word")).to_have_count(1)
+            assert_translated(page, "a word hidden")
+        room.command("show_results", {"poll_id": poll_id})
+        room.command("pin_results", {"pinned": True})
+        expect(in_hand.locator(".tag.shown")).to_be_visible()
+        assert_translated(page, f"{poll} shown and pinned")
+        room.command("reopen_poll", {"poll_id": poll_id})
+        expect(in_hand.locator('[data-key^="close-"]')).to_be_visible()
+        assert_translated(page, f"{poll} reopened")
+        room.command("close_poll", {"poll_id": _poll_id(room)})
 
-    # Words read through, one hidden from the room.
-    words = page.locator("#polls li.in-hand .word-list li")
-    expect(words).to_have_count(3)
-    page.locator('#polls li.in-hand [data-word="tired"] button').click()
-    expect(page.locator("#polls li.in-hand .hidden-word")).to_have_count(1)
-    assert_translated(page, "a word hidden")
     # Earlier polls' results, opened.
     for details in page.locator("#polls details.poll-results").all():
         details.locator("summary").click()
