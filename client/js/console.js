@@ -46,6 +46,7 @@ function timeOf(epoch) {
 function content(text, tag = "span", attrs = {}) {
   return h(tag, { ...attrs, "data-content": true, text });
 }
+
 // Refusals after which the same command may simply be sent again: nothing was recorded,
 // or the server cannot tell; the command id keeps a resend from applying twice.
 const RETRYABLE = new Set(["timeout", "offline", "storage_unavailable", "busy", "conflict", "rate_limited", "internal"]);
