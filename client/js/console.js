@@ -3,14 +3,50 @@
 // meeting of a course, also the course's members and the member round.
 
 import { actionId, api, byId, clockText, fill, h } from "./dom.js";
+import { dateTime, load, number, parts, t, tn } from "./i18n.js";
 import { Live, serverClock, statusText } from "./live.js";
 import { drawQr } from "./qr.js";
 import { answerText, resultsChart, wordCloud } from "./results.js";
 
 const sessionId = decodeURIComponent(location.pathname.split("/").pop());
-const KIND_TEXT = { pass: "passes this turn", break: "needs a break", support: "needs support" };
-const AREA_TEXT = { grief: "grief", disputes: "disputes", transitions: "life changes", isolation: "isolation" };
-const TRIED_TEXT = { yes: "tried it", partly: "tried it partly", no: "did not try it" };
+
+/** A member's signal as a line: their name (an element) and the time it came. */
+function signalLine(kind, params) {
+  if (kind === "pass") return parts("{name} passes this turn · {time}", params);
+  if (kind === "break") return parts("{name} needs a break · {time}", params);
+  if (kind === "support") return parts("{name} needs support · {time}", params);
+  return parts("{name} sent a signal · {time}", params);
+}
+
+/** The name of the button that acknowledges a signal. */
+function acknowledgeLabel(kind, name) {
+  if (kind === "pass") return t("Acknowledge: {name} passes this turn", { name });
+  if (kind === "break") return t("Acknowledge: {name} needs a break", { name });
+  if (kind === "support") return t("Acknowledge: {name} needs support", { name });
+  return t("Acknowledge: {name} sent a signal", { name });
+}
+
+/** A problem area of IPT in words (the protocol names it by its id). */
+function areaText(area) {
+  const text = { grief: t("grief"), disputes: t("disputes"), transitions: t("life changes"), isolation: t("isolation") }[area];
+  return text ?? area;
+}
+
+/** Whether a member tried last week's step, in words. */
+function triedText(tried) {
+  return { yes: t("tried it"), partly: t("tried it partly"), no: t("did not try it") }[tried] ?? tried;
+}
+
+/** A time of day from the server's epoch seconds, as the reader writes it. */
+function timeOf(epoch) {
+  return dateTime(new Date(epoch * 1000), { hour: "2-digit", minute: "2-digit" });
+}
+
+/** An element holding words that are not the interface's (a name, a protocol's text). */
+function content(text, tag = "span", attrs = {}) {
+  return h(tag, { ...attrs, "data-content": true, text });
+}
+
 // Refusals after which the same command may simply be sent again: nothing was recorded,
 // or the server cannot tell; the command id keeps a resend from applying twice.
 const RETRYABLE = new Set(["timeout", "offline", "storage_unavailable", "busy", "conflict", "rate_limited", "internal"]);
@@ -34,9 +70,13 @@ let shownVersion = null;
 let joinAddress = "";
 let qrDrawn = false;
 
-/** Say something about the whole page (the connection, the library), not one control. */
-function say(text) {
+/**
+ * Say something about the whole page (the connection, the library), not one control.
+ * `server` marks text that is the server's own words, shown as it sent them.
+ */
+function say(text, server = false) {
   byId("message").textContent = text;
+  byId("message").toggleAttribute("data-content", server && Boolean(text));
 }
 
 // What went wrong with a command, said beside the control that sent it: by the key of
@@ -44,21 +84,25 @@ function say(text) {
 // because lists are redrawn by every view, and their message with them.
 const refusals = new Map();
 
-/** Say `text` beside the controls of `place` ("" clears it). */
-function sayAt(place, text) {
-  if (text) refusals.set(place, text);
+/** Say `text` beside the controls of `place` ("" clears it); `server`: the server's words. */
+function sayAt(place, text, server = false) {
+  if (text) refusals.set(place, { text, server });
   else refusals.delete(place);
   const slots = document.querySelectorAll(`[data-error="${CSS.escape(place)}"]`);
-  for (const slot of slots) slot.textContent = text;
+  for (const slot of slots) {
+    slot.textContent = text;
+    slot.toggleAttribute("data-content", server && Boolean(text));
+  }
   // A place no longer on screen (its poll or member gone): the page says it instead.
-  if (slots.length === 0 && text) say(text);
+  if (slots.length === 0 && text) say(text, server);
 }
 
 /** The message line of `place`, for controls drawn with each view. */
 function errorSlot(place) {
   // Polite, not an alert: a slot is redrawn with every view, and must not be read out
   // again each time; sayAt changes its text in place, which is read out once.
-  return h("p", { class: "error", id: `error-${place}`, "data-error": place, "aria-live": "polite", text: refusals.get(place) ?? "" });
+  const said = refusals.get(place);
+  return h("p", { class: "error", id: `error-${place}`, "data-error": place, "aria-live": "polite", "data-content": Boolean(said?.server), text: said?.text ?? "" });
 }
 
 // Commands go one after another: a click made before the previous command's view came
@@ -85,12 +129,12 @@ function command(event, payload, place) {
  */
 async function send(event, payload, place) {
   // The console has stopped (the session was deleted, or this facilitator removed).
-  if (live.stopped) return { ok: false, error: { code: "ended", message: "This console has stopped." } };
+  if (live.stopped) return { ok: false, error: { code: "ended", message: t("This console has stopped.") } };
   const sent = { ...payload, command_id: actionId(), version: shownVersion };
   let ack = await live.emit(event, sent);
   for (const delay of RETRY_DELAYS_MS) {
     if (ack.ok || live.stopped || !RETRYABLE.has(ack.error?.code)) break;
-    sayAt(place, "Not saved yet; trying again…");
+    sayAt(place, t("Not saved yet; trying again…"));
     await new Promise((resolve) => setTimeout(resolve, delay));
     ack = await live.emit(event, sent);
   }
@@ -101,11 +145,11 @@ async function send(event, payload, place) {
     // The facilitator has seen this command's effect, if not yet its view.
     if (Number.isInteger(ack.version) && ack.version > (shownVersion ?? 0)) shownVersion = ack.version;
   } else if (ack.error.code === "stale_version") {
-    sayAt(place, "The session changed; check and try again.");
+    sayAt(place, t("The session changed; check and try again."));
     await resync();
   } else if (RETRYABLE.has(ack.error.code)) {
-    sayAt(place, `Not saved. ${sentence(ack.error.message)} Try again.`);
-  } else sayAt(place, sentence(ack.error.message));
+    sayAt(place, t("Not saved. {reason} Try again.", { reason: sentence(ack.error.message) }));
+  } else sayAt(place, sentence(ack.error.message), true);
   return ack;
 }
 
@@ -137,9 +181,9 @@ function render() {
   // Never back: an ack may already have told of a later version than a view on its way.
   shownVersion = Math.max(view.version, shownVersion ?? 0);
   if (view.owner !== undefined) team = { owner: view.owner, co_facilitators: view.co_facilitators ?? [] };
-  document.title = `${view.title} - Console`;
+  document.title = t("{title} - Console", { title: view.title });
   byId("session-title").textContent = view.title;
-  byId("phase").textContent = { lobby: "Not started", running: "Running", ended: "Ended" }[view.phase];
+  byId("phase").textContent = { lobby: t("Not started"), running: t("Running"), ended: t("Ended") }[view.phase];
   keepingFocus(() => {
     renderStep();
     arrangeActivity();
@@ -155,7 +199,7 @@ function render() {
     renderCourse();
     renderFidelity();
   });
-  byId("prompt-now").textContent = view.prompt ? `Showing now: ${view.prompt.text}` : "No prompt is showing.";
+  byId("prompt-now").textContent = view.prompt ? t("Showing now: {text}", { text: view.prompt.text }) : t("No prompt is showing.");
   byId("qr-locked").hidden = !view.locked;
   tick();
 }
@@ -177,11 +221,13 @@ function arrangeActivity() {
 function renderStep() {
   const step = view.phase === "ended" ? null : view.step;
   const agendaStep = step ? view.agenda[step.index] : null;
-  byId("step-count").textContent = step ? `Step ${step.index + 1} of ${step.of ?? step.count}` : view.phase === "ended" ? "Ended" : "Not started";
-  byId("step-title").textContent = step ? step.title : view.phase === "ended" ? "The session has ended" : "Ready to start";
-  byId("planned").textContent = step ? `of ${step.minutes} min planned` : "";
+  byId("step-count").textContent = step ? t("Step {n} of {of}", { n: step.index + 1, of: step.of ?? step.count }) : view.phase === "ended" ? t("Ended") : t("Not started");
+  byId("step-title").textContent = step ? step.title : view.phase === "ended" ? t("The session has ended") : t("Ready to start");
+  byId("step-title").toggleAttribute("data-content", Boolean(step)); // the protocol's words
+  byId("planned").textContent = step ? tn("of {count} min planned", "of {count} min planned", step.minutes) : "";
   const note = agendaStep ? agendaStep.note : view.agenda[0]?.note || "";
-  byId("script").textContent = note || "No script note for this step.";
+  byId("script").textContent = note || t("No script note for this step.");
+  byId("script").toggleAttribute("data-content", Boolean(note));
   byId("start").hidden = view.phase !== "lobby";
   // Before the start there is nowhere to move: Start session stands alone.
   byId("previous").hidden = view.phase === "lobby";
@@ -190,7 +236,7 @@ function renderStep() {
   byId("previous").disabled = view.phase !== "running" || !step || step.index === 0;
   byId("next").disabled = view.phase !== "running" || !step || step.index >= view.agenda.length - 1;
   byId("end").disabled = view.phase === "ended";
-  byId("lock").textContent = view.locked ? "Unlock joining" : "Lock joining";
+  byId("lock").textContent = view.locked ? t("Unlock joining") : t("Lock joining");
   byId("lock").setAttribute("aria-pressed", String(view.locked));
 }
 
@@ -210,18 +256,24 @@ function tick() {
   const over = step && spent > planned;
   byId("timer").textContent = clockText(spent);
   byId("timer").classList.toggle("over", Boolean(over));
-  byId("over").textContent = over ? `Over time by ${clockText(spent - planned)}` : "";
+  byId("over").textContent = over ? t("Over time by {time}", { time: clockText(spent - planned) }) : "";
   const current = document.querySelector('#agenda [aria-current="step"] .used');
   if (current && step) current.textContent = clockText(spent);
 }
 
-const ACTION_TEXT = {
-  spoke_with_them: "Spoke with them",
-  safety_plan: "Safety plan made",
-  referred: "Referred",
-  emergency_services: "Emergency services",
-  other: "Other (say what)",
-};
+// What a facilitator may record as done for a risk alert, in the order offered.
+const ACTIONS = ["spoke_with_them", "safety_plan", "referred", "emergency_services", "other"];
+
+function actionText(action) {
+  const text = {
+    spoke_with_them: t("Spoke with them"),
+    safety_plan: t("Safety plan made"),
+    referred: t("Referred"),
+    emergency_services: t("Emergency services"),
+    other: t("Other (say what)"),
+  }[action];
+  return text ?? action;
+}
 // What is typed into each open alert's form, kept across the views that redraw it.
 const riskDrafts = {};
 let riskKey = "";
@@ -241,41 +293,63 @@ function renderRisk() {
   byId("risk").setAttribute("role", waiting ? "alert" : "region");
   byId("risk").classList.toggle("alert", waiting > 0);
   byId("risk-title").textContent = open.length
-    ? `Risk alert${open.length > 1 ? "s" : ""}: speak with ${open.length > 1 ? "these members" : "this member"} now`
+    ? tn("Risk alert: speak with this member now", "Risk alerts: speak with these members now", open.length)
     : carried.length
-      ? "Risk alert from an earlier meeting: record what was done"
-      : "Risk alerts: an action is recorded for each";
+      ? t("Risk alert from an earlier meeting: record what was done")
+      : t("Risk alerts: an action is recorded for each");
   byId("risk-steps").hidden = waiting === 0;
   // Risk alerts waiting (each with its form) take the larger share of the column.
   byId("people").classList.toggle("urgent", waiting > 0);
-  fill(byId("risk-list"), open.map((a) => riskItem(a, "record_risk_action", `${alertWords(a)}.${a.total === undefined ? "" : ` Total ${a.total}${a.band ? ` (${a.band})` : ""}.`}`)));
+  fill(byId("risk-list"), open.map((a) => riskItem(a, "record_risk_action", [alertWords(a), ".", a.total === undefined ? null : [" ", t("Total {total}", { total: a.total }), a.band ? content(` (${a.band})`) : null, "."]].flat(Infinity))));
   byId("risk-carried-box").hidden = carried.length === 0;
   fill(byId("risk-carried"), carried.map((a) => riskItem(a, "record_course_risk_action", carriedWords(a))));
   const safety = view.safety || { script: [], contacts_note: "", supervisor_contact: "" };
   fill(byId("safety-script"), safety.script.map((line) => h("li", { text: line })));
   byId("safety-contacts").textContent = safety.contacts_note;
   byId("supervisor-contact").hidden = !safety.supervisor_contact;
-  byId("supervisor-contact").textContent = safety.supervisor_contact ? `Supervisor: ${safety.supervisor_contact}` : "";
+  byId("supervisor-contact").textContent = safety.supervisor_contact ? t("Supervisor: {contact}", { contact: safety.supervisor_contact }) : "";
   byId("risk-done-box").hidden = done.length === 0;
-  byId("risk-done-title").textContent = `Recorded (${done.length})`;
+  byId("risk-done-title").textContent = t("Recorded ({count})", { count: done.length });
   fill(
     byId("risk-done"),
     done.map((a) =>
-      h("li", { "data-alert": a.id }, h("strong", { text: a.name }), ` ${alertWords(a)} · ${ACTION_TEXT[a.action] || a.action}${a.note ? `: ${a.note}` : ""} · ${a.acted_by} at ${timeOf(a.acted_at)}`),
+      h(
+        "li",
+        { "data-alert": a.id },
+        content(a.name, "strong"),
+        " ",
+        alertWords(a),
+        " · ",
+        actionText(a.action),
+        a.note ? [": ", content(a.note)] : null,
+        " · ",
+        t("{user} at {time}", { user: a.acted_by, time: timeOf(a.acted_at) }),
+      ),
     ),
   );
 }
 
+/** What an answer that raised an alert said: the instrument's words, and the score. */
+function scoreWords(a) {
+  return [
+    a.score === null ? null : [", ", t("scored {score} of {max}", { score: a.score, max: a.max_score })],
+    a.meaning ? content(` ("${a.meaning}")`) : null,
+  ].flat(Infinity);
+}
+
 function alertWords(a) {
-  const score = a.score === null ? "" : `, scored ${a.score} of ${a.max_score}`;
-  const meaning = a.meaning ? ` ("${a.meaning}")` : "";
-  return `${a.instrument}, ${a.item}: ${a.item_text}${score}${meaning}`;
+  return [content(`${a.instrument}, ${a.item}: ${a.item_text}`), ...scoreWords(a)];
 }
 
 function carriedWords(a) {
-  const score = a.score === null ? "" : `, scored ${a.score} of ${a.max_score}`;
-  const meaning = a.meaning ? ` ("${a.meaning}")` : "";
-  return `Meeting ${a.n}${a.meeting ? ` (${a.meeting})` : ""}: ${a.instrument}, ${a.item}${score}${meaning}.`;
+  return [
+    t("Meeting {n}", { n: a.n }),
+    a.meeting ? content(` (${a.meeting})`) : null,
+    ": ",
+    content(`${a.instrument}, ${a.item}`),
+    ...scoreWords(a),
+    ".",
+  ];
 }
 
 function riskItem(a, eventName, words) {
@@ -283,7 +357,7 @@ function riskItem(a, eventName, words) {
   const action = h(
     "select",
     { id: `risk-action-${a.id}`, on: { change: (event) => (draft.action = event.target.value) } },
-    Object.entries(ACTION_TEXT).map(([value, text]) => h("option", { value, text, selected: value === draft.action })),
+    ACTIONS.map((value) => h("option", { value, text: actionText(value), selected: value === draft.action })),
   );
   const note = h("input", { id: `risk-note-${a.id}`, maxlength: "500", value: draft.note, on: { input: (event) => (draft.note = event.target.value) } });
   const place = `risk-${a.id}`;
@@ -291,7 +365,7 @@ function riskItem(a, eventName, words) {
     "form",
     {
       class: "row",
-      "aria-label": `What was done for ${a.name}`,
+      "aria-label": t("What was done for {name}", { name: a.name }),
       on: {
         submit: async (event) => {
           event.preventDefault();
@@ -300,31 +374,27 @@ function riskItem(a, eventName, words) {
         },
       },
     },
-    h("label", { for: `risk-action-${a.id}`, text: "What was done" }),
+    h("label", { for: `risk-action-${a.id}`, text: t("What was done") }),
     action,
-    h("label", { for: `risk-note-${a.id}`, text: "Note" }),
+    h("label", { for: `risk-note-${a.id}`, text: t("Note") }),
     note,
-    h("button", { type: "submit", class: "primary", text: "Record", "aria-describedby": `error-${place}` }),
+    h("button", { type: "submit", class: "primary", text: t("Record"), "aria-describedby": `error-${place}` }),
   );
   return h(
     "li",
     { "data-alert": a.id },
-    h("p", {}, h("strong", { text: a.name }), ` · ${timeOf(a.at ?? a.raised_at)}`),
-    h("p", { class: "risk-words", text: words }),
+    h("p", {}, parts("{name} · {time}", { name: content(a.name, "strong"), time: timeOf(a.at ?? a.raised_at) })),
+    h("p", { class: "risk-words" }, words),
     form,
     errorSlot(place),
   );
-}
-
-function timeOf(epoch) {
-  return new Date(epoch * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
 function renderPolls() {
   const choice = byId("poll-choice");
   const stepPoll = view.step ? view.agenda[view.step.index].poll : null;
   if (choice.options.length !== library.polls.length) {
-    fill(choice, library.polls.map((p) => h("option", { value: p.id, text: `${p.question} (${p.anonymous ? "anonymous" : "named"})` })));
+    fill(choice, library.polls.map((p) => h("option", { value: p.id, text: p.anonymous ? t("{question} (anonymous)", { question: p.question }) : t("{question} (named)", { question: p.question }) })));
   }
   if (stepPoll && choice.dataset.step !== String(view.step.index)) {
     choice.value = stepPoll;
@@ -339,7 +409,9 @@ function renderPolls() {
   renderSuggestions();
 }
 
-const PHASE_TEXT = { open: "Open", closed: "Closed", revealed: "Results revealed" };
+function phaseText(phase) {
+  return { open: t("Open"), closed: t("Closed"), revealed: t("Results revealed") }[phase] ?? phase;
+}
 // The earlier polls whose results the facilitator opened, kept open across redraws.
 const openResults = new Set();
 
@@ -348,27 +420,27 @@ function pollItem(poll, inHand) {
   const place = `poll-${poll.poll_id}`;
   const of = poll.of ?? membersPresent();
   const privacy = poll.facilitator_only
-    ? "Only for the facilitators"
+    ? t("Only for the facilitators")
     : poll.anonymous
-      ? `Anonymous; results can show from ${poll.threshold} answers`
-      : "Named";
-  const state = [h("span", { class: "tag", text: PHASE_TEXT[poll.phase] ?? poll.phase })];
-  if (poll.shown) state.push(" ", h("span", { class: "tag shown", text: view.results_pinned ? "On the display, pinned" : "On the display" }));
+      ? tn("Anonymous; results can show from {count} answer", "Anonymous; results can show from {count} answers", poll.threshold)
+      : t("Named");
+  const state = [h("span", { class: "tag", text: phaseText(poll.phase) })];
+  if (poll.shown) state.push(" ", h("span", { class: "tag shown", text: view.results_pinned ? t("On the display, pinned") : t("On the display") }));
   const results = pollResults(poll);
-  const parts = [
-    h("p", { class: "poll-question" }, h("strong", { text: poll.question })),
-    h("p", { class: "help poll-state" }, state, " ", h("span", { class: "answered-count", text: `${poll.count} of ${of} answered` }), ` · ${privacy}`),
+  const pieces = [
+    h("p", { class: "poll-question" }, content(poll.question, "strong")),
+    h("p", { class: "help poll-state" }, state, " ", h("span", { class: "answered-count", text: tn("{count} of {of} answered", "{count} of {of} answered", poll.count, { of }) }), ` · ${privacy}`),
     pollControls(poll, place),
     errorSlot(place),
   ];
-  if (results.length && inHand) parts.push(...results);
+  if (results.length && inHand) pieces.push(...results);
   else if (results.length) {
     const key = poll.poll_id;
-    const details = h("details", { class: "poll-results", open: openResults.has(key) }, h("summary", { text: "Results" }), results);
+    const details = h("details", { class: "poll-results", open: openResults.has(key) }, h("summary", { text: t("Results") }), results);
     details.addEventListener("toggle", () => (details.open ? openResults.add(key) : openResults.delete(key)));
-    parts.push(details);
+    pieces.push(details);
   }
-  return h("li", { class: inHand ? "poll in-hand" : "poll", "data-poll": poll.poll_id }, parts);
+  return h("li", { class: inHand ? "poll in-hand" : "poll", "data-poll": poll.poll_id }, pieces);
 }
 
 /**
@@ -382,31 +454,32 @@ function pollControls(poll, place) {
   const button = (key, text, event, payload, attrs = {}) =>
     h("button", { type: "button", "data-key": `${key}-${id}`, "aria-describedby": `error-${place}`, text, ...attrs, on: { click: () => command(event, payload, place) } });
   const controls = [];
-  if (poll.phase === "open") controls.push(button("close", "Close poll", "close_poll", { poll_id: id }));
+  if (poll.phase === "open") controls.push(button("close", t("Close poll"), "close_poll", { poll_id: id }));
   if (poll.phase !== "revealed" && !poll.facilitator_only) {
     const blocked = Boolean(poll.reveal_blocked);
     const attrs = { disabled: blocked, "aria-describedby": blocked ? `${reason} error-${place}` : `error-${place}` };
     // Short answers are read through (and words hidden) before the room sees any; other
     // anonymous results may be looked at first. Named answers are on the console already.
     const review = poll.type === "short_text";
-    const reveal = [button("reveal", "Reveal to the room", "reveal_poll", { poll_id: id, show: true }, { ...attrs, class: review ? null : "primary" })];
+    const reveal = [button("reveal", t("Reveal to the room"), "reveal_poll", { poll_id: id, show: true }, { ...attrs, class: review ? null : "primary" })];
     if (review || poll.anonymous) {
-      reveal.push(button("review", review ? "Review the words first" : "See the results here first", "reveal_poll", { poll_id: id, show: false }, { ...attrs, class: review ? "primary" : null }));
+      reveal.push(button("review", review ? t("Review the words first") : t("See the results here first"), "reveal_poll", { poll_id: id, show: false }, { ...attrs, class: review ? "primary" : null }));
     }
     // Why Reveal is disabled, right under it.
-    controls.push(h("div", { class: "reveal-group" }, h("div", { class: "row" }, reveal), blocked ? h("p", { class: "reason", id: reason, text: poll.reveal_blocked }) : null));
+    // The reason is the server's words.
+    controls.push(h("div", { class: "reveal-group" }, h("div", { class: "row" }, reveal), blocked ? content(poll.reveal_blocked, "p", { class: "reason", id: reason }) : null));
   }
   if (poll.phase === "revealed" && !poll.facilitator_only) {
     if (poll.shown) {
-      controls.push(button("hide", "Hide from the display", "hide_results", {}));
+      controls.push(button("hide", t("Hide from the display"), "hide_results", {}));
       const pinned = Boolean(view.results_pinned);
-      controls.push(button("pin", pinned ? "Unpin" : "Keep shown across steps", "pin_results", { pinned: !pinned }));
-    } else controls.push(button("show", "Show on the display", "show_results", { poll_id: id }, { class: "primary" }));
+      controls.push(button("pin", pinned ? t("Unpin") : t("Keep shown across steps"), "pin_results", { pinned: !pinned }));
+    } else controls.push(button("show", t("Show on the display"), "show_results", { poll_id: id }, { class: "primary" }));
   }
   // "Reopen", not "Reopen poll": a name holding "Open poll" would answer for that button too.
-  if (poll.can_reopen) controls.push(button("reopen", "Reopen", "reopen_poll", { poll_id: id }, { "aria-label": `Reopen the poll: ${poll.question}` }));
+  if (poll.can_reopen) controls.push(button("reopen", t("Reopen"), "reopen_poll", { poll_id: id }, { "aria-label": t("Reopen the poll: {question}", { question: poll.question }) }));
   // A facilitator-only poll, once closed: why it never goes to the room.
-  if (poll.facilitator_only && poll.phase !== "open" && poll.reveal_blocked) controls.push(h("p", { class: "reason", text: poll.reveal_blocked }));
+  if (poll.facilitator_only && poll.phase !== "open" && poll.reveal_blocked) controls.push(content(poll.reveal_blocked, "p", { class: "reason" }));
   return controls.length ? h("div", { class: "row poll-controls" }, controls) : null;
 }
 
@@ -421,57 +494,70 @@ function wordList(poll) {
   return h(
     "div",
     { class: "words" },
-    h("p", { class: "help", text: hidden ? `Words the room sees: ${words.length - hidden} of ${words.length}. Hidden words never reach the display or the phones.` : "Hide any word the room should not see before you show them." }),
+    h("p", { class: "help", text: hidden ? t("Words the room sees: {shown} of {all}. Hidden words never reach the display or the phones.", { shown: words.length - hidden, all: words.length }) : t("Hide any word the room should not see before you show them.") }),
     h(
       "ul",
-      { class: "plain word-list", "aria-label": `Words answered to: ${poll.question}` },
+      { class: "plain word-list", "aria-label": t("Words answered to: {question}", { question: poll.question }) },
       words.map((w) =>
         h(
           "li",
           { class: w.hidden ? "word hidden-word" : "word", "data-word": w.word },
-          h("span", { class: "word-text", text: w.word }),
-          h("span", { class: "n", text: w.count === 1 ? "1 answer" : `${w.count} answers` }),
-          w.hidden ? h("span", { class: "tag gone", text: "hidden" }) : null,
+          content(w.word, "span", { class: "word-text" }),
+          h("span", { class: "n", text: tn("{count} answer", "{count} answers", w.count) }),
+          w.hidden ? h("span", { class: "tag gone", text: t("hidden") }) : null,
           h("button", {
             type: "button",
             class: "quiet small",
             "data-key": `word-${poll.poll_id}-${w.word}`,
             // The name starts with the visible text, for those who speak to their computer.
-            "aria-label": w.hidden ? `Show again the word ${w.word}` : `Hide the word ${w.word}`,
+            "aria-label": w.hidden ? t("Show again the word {word}", { word: w.word }) : t("Hide the word {word}", { word: w.word }),
             "aria-describedby": `error-${place}`,
-            text: w.hidden ? "Show again" : "Hide",
+            text: w.hidden ? t("Show again") : t("Hide"),
             on: { click: () => command("hide_word", { poll_id: poll.poll_id, word: w.word, hidden: !w.hidden }, place) },
           }),
         ),
       ),
     ),
     // The cloud as the room will see it: hidden words left out.
-    hidden < words.length ? [h("p", { class: "help", text: "What the room sees:" }), wordCloud(words)] : h("p", { class: "help", text: "Every word is hidden: the room would see none." }),
+    hidden < words.length ? [h("p", { class: "help", text: t("What the room sees:") }), wordCloud(words)] : h("p", { class: "help", text: t("Every word is hidden: the room would see none.") }),
   );
 }
 
 /** What the facilitator sees of a poll's answers: the chart, or each named answer. */
 function pollResults(poll) {
-  const parts = [];
-  if (poll.summary?.words && !poll.facilitator_only) parts.push(wordList(poll));
+  const pieces = [];
+  if (poll.summary?.words && !poll.facilitator_only) pieces.push(wordList(poll));
   if (poll.anonymous) {
     if (!poll.summary) {
-      if (poll.phase === "revealed") parts.push(h("p", { class: "help", text: "Too few answers to show results." }));
-    } else if (!poll.summary.words) parts.push(resultsChart(poll, poll.summary));
+      if (poll.phase === "revealed") pieces.push(h("p", { class: "help", text: t("Too few answers to show results.") }));
+    } else if (!poll.summary.words) pieces.push(resultsChart(poll, poll.summary));
   } else if (poll.answers?.length) {
-    parts.push(
+    pieces.push(
       h(
         "ul",
         { class: "named-answers" },
         poll.answers.map((a) =>
-          h("li", {}, h("strong", { text: a.name }), ": ", answerText(poll, a), a.band ? ` (${a.band})` : "", a.entered_by ? h("span", { class: "entered", text: ` (entered by ${a.entered_by}, by interview)` }) : ""),
+          h(
+            "li",
+            {},
+            content(a.name, "strong"),
+            ": ",
+            content(answerText(poll, a)),
+            a.band ? content(` (${a.band})`) : "",
+            // The space outside the message: the English was one string with it.
+            a.entered_by ? [" ", h("span", { class: "entered", text: t("(entered by {name}, by interview)", { name: a.entered_by }) })] : "",
+          ),
         ),
       ),
     );
   }
-  if (poll.bands?.length && poll.anonymous && poll.summary) parts.push(h("p", { class: "help", text: `Bands: ${poll.bands.map((b) => `${b.min}-${b.max} ${b.label}`).join("; ")}` }));
-  if (poll.attribution) parts.push(h("p", { class: "help attribution", text: `${poll.title}: ${poll.attribution}` }));
-  return parts;
+  if (poll.bands?.length && poll.anonymous && poll.summary) {
+    const bands = poll.bands.map((b) => `${b.min}-${b.max} ${b.label}`).join("; ");
+    pieces.push(h("p", { class: "help" }, parts("Bands: {bands}", { bands: content(bands) })));
+  }
+  // The instrument's name and its source, as the protocol gives them.
+  if (poll.attribution) pieces.push(content(`${poll.title}: ${poll.attribution}`, "p", { class: "help attribution" }));
+  return pieces;
 }
 
 /** Say which members' screens suggest a fuller instrument (a positive PHQ-2: the PHQ-9). */
@@ -484,15 +570,29 @@ function renderSuggestions() {
       h(
         "li",
         { class: "suggestion", "data-member": s.participant_id },
-        s.participant_id
-          ? [h("strong", { text: s.name }), `: ${s.instrument} total ${s.total}${s.band ? ` (${s.band})` : ""}. Suggested next: ${s.suggest_title}. `]
-          : `${s.instrument}: ${s.positive} of ${s.of} totals are a ${s.band || "positive screen"}. Suggested next: offer each member the ${s.suggest_title}, asked by name. `,
+        suggestionWords(s),
+        " ",
         library.polls.some((p) => p.id === s.suggest)
-          ? h("button", { type: "button", "data-key": `suggest-${s.participant_id}-${s.poll_id}`, text: `Choose ${s.suggest_title}`, on: { click: () => (byId("poll-choice").value = s.suggest) } })
+          ? h("button", { type: "button", "data-key": `suggest-${s.participant_id}-${s.poll_id}`, text: t("Choose {poll}", { poll: s.suggest_title }), on: { click: () => (byId("poll-choice").value = s.suggest) } })
           : "",
       ),
     ),
   );
+}
+
+/** A suggestion in a sentence: the instruments' names and bands are the protocol's words. */
+function suggestionWords(s) {
+  const words = { instrument: content(s.instrument), next: content(s.suggest_title) };
+  if (s.participant_id) {
+    const member = { ...words, name: content(s.name, "strong"), total: number(s.total) };
+    return s.band
+      ? parts("{name}: {instrument} total {total} ({band}). Suggested next: {next}.", { ...member, band: content(s.band) })
+      : parts("{name}: {instrument} total {total}. Suggested next: {next}.", member);
+  }
+  const group = { ...words, positive: number(s.positive), of: number(s.of) };
+  return s.band
+    ? parts("{instrument}: {positive} of {of} totals are a {band}. Suggested next: offer each member the {next}, asked by name.", { ...group, band: content(s.band) })
+    : parts("{instrument}: {positive} of {of} totals are a positive screen. Suggested next: offer each member the {next}, asked by name.", group);
 }
 
 // The open poll and the members the form offers: redrawn only when these change, so that
@@ -511,7 +611,7 @@ function renderEnterAnswer() {
   if (form.hidden) return;
   const member = byId("enter-member");
   const chosen = member.value;
-  fill(member, waiting.map((m) => h("option", { value: m.id, text: m.name, selected: m.id === chosen })));
+  fill(member, waiting.map((m) => h("option", { value: m.id, text: m.name, selected: m.id === chosen, "data-content": true })));
   form.dataset.poll = poll.poll_id;
   const fields = byId("enter-fields");
   if (fields.dataset.poll !== poll.poll_id) {
@@ -522,8 +622,9 @@ function renderEnterAnswer() {
   }
 }
 
+// The questions and options are the protocol's words; "(choose)" is the console's.
 function choiceSelect(id, label, options) {
-  return h("p", {}, h("label", { for: id, text: label }), " ", h("select", { id, "data-entry": "" }, h("option", { value: "", text: "(choose)" }), options.map((text, i) => h("option", { value: String(i), text }))));
+  return h("p", {}, content(label, "label", { for: id }), " ", h("select", { id, "data-entry": "" }, h("option", { value: "", text: t("(choose)") }), options.map((text, i) => h("option", { value: String(i), text, "data-content": true }))));
 }
 
 // How each kind of named poll is entered by interview, and its answer read back.
@@ -537,11 +638,11 @@ const ENTRY_FIELDS = {
     value: ([el]) => (el.value === "" ? null : Number(el.value)),
   },
   scale: {
-    fields: (poll) => [h("p", {}, h("label", { for: "enter-item-0", text: `${poll.question} (${poll.min} to ${poll.max})` }), " ", h("input", { id: "enter-item-0", type: "number", min: String(poll.min), max: String(poll.max), "data-entry": "" }))],
+    fields: (poll) => [h("p", {}, h("label", { for: "enter-item-0" }, parts("{question} ({min} to {max})", { question: content(poll.question), min: number(poll.min), max: number(poll.max) })), " ", h("input", { id: "enter-item-0", type: "number", min: String(poll.min), max: String(poll.max), "data-entry": "" }))],
     value: ([el]) => (el.value === "" ? null : Number(el.value)),
   },
   short_text: {
-    fields: (poll) => [h("p", {}, h("label", { for: "enter-item-0", text: poll.question }), " ", h("input", { id: "enter-item-0", maxlength: String(poll.max_length), "data-entry": "" }))],
+    fields: (poll) => [h("p", {}, content(poll.question, "label", { for: "enter-item-0" }), " ", h("input", { id: "enter-item-0", maxlength: String(poll.max_length), "data-entry": "" }))],
     value: ([el]) => el.value.trim() || null,
   },
 };
@@ -553,14 +654,14 @@ async function enterAnswer(event) {
   if (!poll) return;
   const value = ENTRY_FIELDS[poll.type].value([...document.querySelectorAll("#enter-fields [data-entry]")]);
   if (value === null || (Array.isArray(value) && value.includes(null))) {
-    sayAt("enter", "Enter an answer to every question first.");
+    sayAt("enter", t("Enter an answer to every question first."));
     return;
   }
   byId("enter-done").textContent = "";
   const ack = await command("enter_answer", { poll_id: poll.poll_id, participant_id: byId("enter-member").value, value }, "enter");
   if (!ack.ok) return;
   for (const el of document.querySelectorAll("#enter-fields [data-entry]")) el.value = "";
-  byId("enter-done").textContent = "Answer entered.";
+  byId("enter-done").textContent = t("Answer entered.");
 }
 
 function renderRolePlay() {
@@ -568,22 +669,22 @@ function renderRolePlay() {
   const box = byId("rp-active");
   if (active) {
     const buttons = [];
-    if (active.phase === "playing") buttons.push(h("button", { type: "button", "data-key": "debrief", text: "Start debrief", on: { click: () => command("start_debrief", { role_play_id: active.id }, "rp") } }));
-    buttons.push(h("button", { type: "button", "data-key": "end-rp", text: "End role-play", on: { click: () => command("end_role_play", { role_play_id: active.id }, "rp") } }));
-    buttons.push(h("button", { type: "button", "data-key": "reverse-rp", id: "reverse-rp", text: "Reverse roles", on: { click: () => command("reverse_role_play", { role_play_id: active.id }, "rp") } }));
+    if (active.phase === "playing") buttons.push(h("button", { type: "button", "data-key": "debrief", text: t("Start debrief"), on: { click: () => command("start_debrief", { role_play_id: active.id }, "rp") } }));
+    buttons.push(h("button", { type: "button", "data-key": "end-rp", text: t("End role-play"), on: { click: () => command("end_role_play", { role_play_id: active.id }, "rp") } }));
+    buttons.push(h("button", { type: "button", "data-key": "reverse-rp", id: "reverse-rp", text: t("Reverse roles"), on: { click: () => command("reverse_role_play", { role_play_id: active.id }, "rp") } }));
     const full = view.role_plays.find((r) => r.id === active.id);
     const names = new Map(view.participants.map((p) => [p.id, p.name]));
     fill(
       box,
-      h("p", {}, h("strong", { text: active.title }), " ", h("span", { class: "tag", text: RP_PHASE_TEXT[active.phase] ?? active.phase })),
+      h("p", {}, content(active.title, "strong"), " ", h("span", { class: "tag", text: rolePlayPhaseText(active.phase) })),
       h(
         "ul",
         { class: "cast" },
         Object.entries(full?.assignments || {}).map(([role, pid]) =>
-          h("li", {}, h("span", { class: "help", text: `${roleName(full, role)}: ` }), pid ? names.get(pid) || "A member who has left" : "Played by a facilitator"),
+          h("li", {}, content(`${roleName(full, role)}: `, "span", { class: "help" }), castName(pid, names)),
         ),
       ),
-      active.debrief.length ? h("ol", {}, active.debrief.map((q) => h("li", { text: q }))) : null,
+      active.debrief.length ? h("ol", { "data-content": true }, active.debrief.map((q) => h("li", { text: q }))) : null,
       h("div", { class: "row" }, buttons),
     );
   } else {
@@ -594,7 +695,7 @@ function renderRolePlay() {
   renderComposeCast();
   const choice = byId("rp-choice");
   if (choice.options.length !== library.role_plays.length) {
-    fill(choice, library.role_plays.map((r) => h("option", { value: r.id, text: `${r.title} (${r.area})` })));
+    fill(choice, library.role_plays.map((r) => h("option", { value: r.id, text: t("{title} ({area})", { title: r.title, area: areaText(r.area) }) })));
   }
   const stepPlay = view.step ? view.agenda[view.step.index].role_play : null;
   if (stepPlay && choice.dataset.step !== String(view.step.index)) {
@@ -605,12 +706,21 @@ function renderRolePlay() {
   renderAssignments();
 }
 
-const RP_PHASE_TEXT = { playing: "Playing", debrief: "Debrief" };
+function rolePlayPhaseText(phase) {
+  return { playing: t("Playing"), debrief: t("Debrief") }[phase] ?? phase;
+}
+
+/** Who plays a role: a member's name (theirs), or the console's words. */
+function castName(pid, names) {
+  if (!pid) return t("Played by a facilitator");
+  const name = names.get(pid);
+  return name ? content(name) : t("A member who has left");
+}
 
 /** The name the protocol gives a role (as the form that cast it said), never its id. */
 function roleName(rolePlay, role) {
   const spec = library.role_plays.find((r) => r.id === rolePlay?.spec_id);
-  return rolePlay?.role_names?.[role] ?? spec?.roles.find((r) => r.id === role)?.name ?? "A role";
+  return rolePlay?.role_names?.[role] ?? spec?.roles.find((r) => r.id === role)?.name ?? t("A role");
 }
 
 function renderAssignments() {
@@ -630,13 +740,13 @@ function renderAssignments() {
         const select = h(
           "select",
           { id, "data-role": role.id, "data-key": id },
-          h("option", { value: "", text: "Nobody (played by a facilitator)" }),
-          members.map((m) => h("option", { value: m.id, text: m.name })),
+          h("option", { value: "", text: t("Nobody (played by a facilitator)") }),
+          members.map((m) => h("option", { value: m.id, text: m.name, "data-content": true })),
         );
         select.value = previous.get(role.id) || "";
-        return h("p", {}, h("label", { for: id, text: role.name }), select);
+        return h("p", {}, content(role.name, "label", { for: id }), select);
       }),
-    spec?.roles.some((r) => r.observer) ? h("p", { class: "help", text: "Everyone else gets the observers' card." }) : null,
+    spec?.roles.some((r) => r.observer) ? h("p", { class: "help", text: t("Everyone else gets the observers' card.") }) : null,
   );
 }
 
@@ -650,7 +760,7 @@ function renderComposeCast() {
   composeKey = key;
   for (const select of document.querySelectorAll(".compose-cast")) {
     const chosen = select.value;
-    fill(select, h("option", { value: "", text: "Nobody (played by a facilitator)" }), members.map((m) => h("option", { value: m.id, text: m.name })));
+    fill(select, h("option", { value: "", text: t("Nobody (played by a facilitator)") }), members.map((m) => h("option", { value: m.id, text: m.name, "data-content": true })));
     select.value = members.some((m) => m.id === chosen) ? chosen : "";
   }
 }
@@ -694,13 +804,17 @@ function renderFidelity() {
           "li",
           { class: "check" },
           h("input", { type: "checkbox", id, "data-index": String(index), "data-key": id, checked: Boolean(record?.items[index]?.done) }),
-          h("label", { for: id, text }),
+          content(text, "label", { for: id }),
         );
       }),
     );
     byId("fidelity-reflection").value = record?.reflection ?? "";
   }
-  byId("fidelity-status").textContent = record ? `Saved at ${timeOf(record.at)}${record.by ? ` by ${record.by}` : ""}.` : "Not saved yet.";
+  byId("fidelity-status").textContent = !record
+    ? t("Not saved yet.")
+    : record.by
+      ? t("Saved at {time} by {user}.", { time: timeOf(record.at), user: record.by })
+      : t("Saved at {time}.", { time: timeOf(record.at) });
 }
 
 async function saveFidelity(event) {
@@ -709,20 +823,22 @@ async function saveFidelity(event) {
   await command("record_fidelity", { done, reflection: byId("fidelity-reflection").value.trim() }, "fidelity");
 }
 
-const DECISION_TEXT = { join: "joins the group", refer: "referred elsewhere" };
+function decisionText(decision) {
+  return { join: t("joins the group"), refer: t("referred elsewhere") }[decision] ?? decision;
+}
 
 /** At the meeting before the group: each member's decision, and buttons to record it. */
 function decisionControls(member) {
   if (!view.pre_group) return null;
   const decided = view.decisions?.[member.id];
   const refer = () => {
-    const note = prompt(`Where is ${member.name} referred, or why?`);
+    const note = prompt(t("Where is {name} referred, or why?", { name: member.name }));
     if (note && note.trim()) command("record_decision", { participant_id: member.id, decision: "refer", note: note.trim() }, `member-${member.id}`);
   };
   return [
-    decided ? h("span", { class: "tag", text: DECISION_TEXT[decided.decision] ?? decided.decision }) : null,
-    h("button", { type: "button", class: "quiet small", "data-key": `join-${member.id}`, "aria-label": `${member.name} joins the group`, text: "Joins", on: { click: () => command("record_decision", { participant_id: member.id, decision: "join", note: "" }, `member-${member.id}`) } }),
-    h("button", { type: "button", class: "quiet small", "data-key": `refer-${member.id}`, "aria-label": `Refer ${member.name} elsewhere`, text: "Refer", on: { click: refer } }),
+    decided ? h("span", { class: "tag", text: decisionText(decided.decision) }) : null,
+    h("button", { type: "button", class: "quiet small", "data-key": `join-${member.id}`, "aria-label": t("{name} joins the group", { name: member.name }), text: t("Joins"), on: { click: () => command("record_decision", { participant_id: member.id, decision: "join", note: "" }, `member-${member.id}`) } }),
+    h("button", { type: "button", class: "quiet small", "data-key": `refer-${member.id}`, "aria-label": t("Refer {name} elsewhere", { name: member.name }), text: t("Refer"), on: { click: refer } }),
   ];
 }
 
@@ -745,13 +861,13 @@ function renderAgenda() {
             disabled: view.phase !== "running",
             on: { click: () => command("jump_to_step", { index }, "agenda") },
           },
-          h("span", {}, `${index + 1}. ${step.title}`, step.poll ? " · poll" : "", step.role_play ? " · role-play" : ""),
-          h("span", { class: "mins" }, h("span", { class: "used", text: used ? clockText(used) : "" }), ` / ${step.minutes} min`),
+          h("span", {}, content(`${index + 1}. ${step.title}`), step.poll ? [" · ", t("poll")] : "", step.role_play ? [" · ", t("role-play")] : ""),
+          h("span", { class: "mins" }, h("span", { class: "used", text: used ? clockText(used) : "" }), " / ", tn("{count} min", "{count} min", step.minutes)),
         ),
       );
     }),
   );
-  byId("agenda-total").textContent = `Planned in all: ${planned} minutes. Select a step to jump to it.`;
+  byId("agenda-total").textContent = tn("Planned in all: {count} minute. Select a step to jump to it.", "Planned in all: {count} minutes. Select a step to jump to it.", planned);
 }
 
 // The support sound is this device's choice, off until the facilitator turns it on.
@@ -820,15 +936,16 @@ function renderSignals() {
       h(
         "li",
         { class: s.kind === "support" && !s.acknowledged ? "signal signal-support" : "signal", "data-signal": s.id },
-        h("span", { class: "signal-text" }, h("strong", { text: s.name }), ` ${KIND_TEXT[s.kind] || s.kind} · ${timeOf(s.at)} `),
+        // The space after the line: the English had it there, before the button.
+        h("span", { class: "signal-text" }, signalLine(s.kind, { name: content(s.name, "strong"), time: timeOf(s.at) }), " "),
         s.acknowledged
-          ? h("span", { class: "tag", text: "seen" })
+          ? h("span", { class: "tag", text: t("seen") })
           : h("button", {
               type: "button",
               class: "small",
               "data-key": `ack-${s.id}`,
-              text: "Acknowledge",
-              "aria-label": `Acknowledge: ${s.name} ${KIND_TEXT[s.kind] || s.kind}`,
+              text: t("Acknowledge"),
+              "aria-label": acknowledgeLabel(s.kind, s.name),
               "aria-describedby": `error-signal-${s.id}`,
               on: { click: () => command("acknowledge_signal", { signal_id: s.id }, `signal-${s.id}`) },
             }),
@@ -839,10 +956,10 @@ function renderSignals() {
   const open = view.signals.filter((s) => !s.acknowledged).length;
   const support = view.signals.filter((s) => !s.acknowledged && s.kind === "support").length;
   byId("signals-title").textContent = support
-    ? `Private signals: ${support} asking for support`
+    ? tn("Private signals: {count} asking for support", "Private signals: {count} asking for support", support)
     : open
-      ? `Private signals (${open} new)`
-      : "Private signals";
+      ? tn("Private signals ({count} new)", "Private signals ({count} new)", open)
+      : t("Private signals");
   byId("signals-title").classList.toggle("support-waiting", support > 0);
 }
 
@@ -852,33 +969,33 @@ function renderRoster() {
   const here = members.filter((m) => m.present);
   const open = view.polls.find((p) => p.phase === "open");
   byId("add-member-box").hidden = view.phase === "ended";
-  byId("roster-count").textContent = `${here.filter((m) => m.connected).length} connected of ${here.length}`;
+  byId("roster-count").textContent = tn("{count} connected of {of}", "{count} connected of {of}", here.filter((m) => m.connected).length, { of: here.length });
   // Remove and erase are rare and for good: offered on each line only when asked for.
   const managing = byId("manage-members").getAttribute("aria-pressed") === "true";
   byId("roster").classList.toggle("managing", managing);
   byId("answered").hidden = !open;
-  byId("answered").textContent = open ? `${open.count} of ${open.of ?? membersPresent()} answered the open poll` : "";
+  byId("answered").textContent = open ? tn("{count} of {of} answered the open poll", "{count} of {of} answered the open poll", open.count, { of: open.of ?? membersPresent() }) : "";
   fill(
     byId("roster"),
     members.map((m) => {
       // A member without a phone is never connected: "no phone" says why, not "away".
-      const state = m.removed ? ["removed", "gone"] : !m.present ? ["left", "gone"] : m.no_phone ? ["no phone", ""] : m.connected ? ["here", ""] : ["away", "away"];
+      const state = m.removed ? [t("removed"), "gone"] : !m.present ? [t("left"), "gone"] : m.no_phone ? [t("no phone"), ""] : m.connected ? [t("here"), ""] : [t("away"), "away"];
       const place = `member-${m.id}`;
       return h(
         "li",
         { class: m.present ? "member" : "member gone", "data-member": m.id },
-        h("span", { class: "member-name", text: m.name }),
-        h("span", { class: "member-tags" }, h("span", { class: `tag ${state[1]}`, text: state[0] }), open && m.present ? h("span", { class: m.answered ? "tag answered" : "tag not-yet", text: m.answered ? "answered" : "not yet" }) : null),
+        content(m.name, "span", { class: "member-name" }),
+        h("span", { class: "member-tags" }, h("span", { class: `tag ${state[1]}`, text: state[0] }), open && m.present ? h("span", { class: m.answered ? "tag answered" : "tag not-yet", text: m.answered ? t("answered") : t("not yet") }) : null),
         h(
           "span",
           { class: "member-actions" },
           decisionControls(m),
           m.present && managing
-            ? h("button", { type: "button", class: "quiet small", "data-key": `remove-${m.id}`, "aria-label": `Remove ${m.name}`, "aria-describedby": `error-${place}`, text: "Remove", on: { click: () => remove(m) } })
+            ? h("button", { type: "button", class: "quiet small", "data-key": `remove-${m.id}`, "aria-label": t("Remove {name}", { name: m.name }), "aria-describedby": `error-${place}`, text: t("Remove"), on: { click: () => remove(m) } })
             : null,
           m.erased || !me || !managing
             ? null
-            : h("button", { type: "button", class: "quiet small", "data-key": `erase-${m.id}`, "aria-label": `Erase data of ${m.name}`, "aria-describedby": `error-${place}`, text: "Erase data", on: { click: () => erase(m) } }),
+            : h("button", { type: "button", class: "quiet small", "data-key": `erase-${m.id}`, "aria-label": t("Erase data of {name}", { name: m.name }), "aria-describedby": `error-${place}`, text: t("Erase data"), on: { click: () => erase(m) } }),
         ),
         errorSlot(place),
       );
@@ -894,19 +1011,19 @@ async function addMember(event) {
 }
 
 function remove(member) {
-  if (confirm(`Remove ${member.name} from this session?`)) command("remove_participant", { participant_id: member.id }, `member-${member.id}`);
+  if (confirm(t("Remove {name} from this session?", { name: member.name }))) command("remove_participant", { participant_id: member.id }, `member-${member.id}`);
 }
 
 /** Erase a member who asked for it: their name and named answers leave the records. */
 async function erase(member) {
-  const asked = `Erase ${member.name}'s data? Their name and named answers are removed for good (a member of the course: from the whole course). Their phone leaves the session.`;
+  const asked = t("Erase {name}'s data? Their name and named answers are removed for good (a member of the course: from the whole course). Their phone leaves the session.", { name: member.name });
   if (!confirm(asked)) return;
   const path = `/api/sessions/${encodeURIComponent(sessionId)}/participants/${encodeURIComponent(member.id)}/erase`;
   try {
     await api(path, { method: "POST", body: {}, csrf: me.csrf_token });
     sayAt(`member-${member.id}`, "");
   } catch (error) {
-    sayAt(`member-${member.id}`, `Not erased. ${sentence(error.message)}`);
+    sayAt(`member-${member.id}`, t("Not erased. {reason}", { reason: sentence(error.message) }));
   }
 }
 
@@ -914,12 +1031,20 @@ function renderNotes() {
   fill(
     byId("notes"),
     [...view.notes].reverse().map((n) => {
-      const step = n.step !== null && n.step !== undefined ? `, step ${n.step + 1}` : "";
       // Who wrote it, once more than one facilitator may have.
-      const by = n.by ? `, ${n.by}` : "";
-      return h("li", {}, h("span", { class: "help", text: `${timeOf(n.at)}${step}${by}: ` }), h("span", { class: "note-text", text: n.text }));
+      return h("li", {}, h("span", { class: "help", text: noteHead(n) }), " ", content(n.text, "span", { class: "note-text" }));
     }),
   );
+}
+
+/** When a note was written, at which step, and by whom. */
+function noteHead(n) {
+  const params = { time: timeOf(n.at), step: (n.step ?? -1) + 1, user: n.by };
+  const atStep = n.step !== null && n.step !== undefined;
+  if (atStep && n.by) return t("{time}, step {step}, {user}:", params);
+  if (atStep) return t("{time}, step {step}:", params);
+  if (n.by) return t("{time}, {user}:", params);
+  return t("{time}:", params);
 }
 
 // -- a meeting of a course: its members and the member round --------------------------
@@ -932,19 +1057,19 @@ function renderCourse() {
   if (!course) return;
   byId("course-page").href = `/course/${encodeURIComponent(course.id)}`;
   const members = course.members ?? [];
-  fill(byId("course-members"), members.length ? members.map(courseMember) : h("li", { class: "help", text: "Nobody has joined the course yet." }));
+  fill(byId("course-members"), members.length ? members.map(courseMember) : h("li", { class: "help", text: t("Nobody has joined the course yet.") }));
   if (inRound) renderRound(course, members);
 }
 
 /** What a member brings to this meeting: areas, goal, and last week's step. */
 function memberAbout(member) {
-  const areas = (member.areas ?? []).map((a) => AREA_TEXT[a] ?? a).join(", ");
+  const areas = (member.areas ?? []).map(areaText).join(", ");
   const step = member.last_step;
-  const tried = step ? (step.tried ? TRIED_TEXT[step.tried] ?? step.tried : "not reviewed yet") : "";
+  const tried = step ? (step.tried ? triedText(step.tried) : t("not reviewed yet")) : "";
   return [
-    areas ? h("p", {}, h("span", { class: "help", text: "Area: " }), areas) : null,
-    member.goal ? h("p", {}, h("span", { class: "help", text: "Goal: " }), h("span", { class: "note-text", text: member.goal })) : null,
-    step ? h("p", {}, h("span", { class: "help", text: `Last step (meeting ${step.n}): ` }), h("span", { class: "note-text", text: step.text }), " ", h("span", { class: "tag", text: tried })) : null,
+    areas ? h("p", {}, h("span", { class: "help", text: t("Area:") }), " ", areas) : null,
+    member.goal ? h("p", {}, h("span", { class: "help", text: t("Goal:") }), " ", content(member.goal, "span", { class: "note-text" })) : null,
+    step ? h("p", {}, h("span", { class: "help", text: t("Last step (meeting {n}):", { n: step.n }) }), " ", content(step.text, "span", { class: "note-text" }), " ", h("span", { class: "tag", text: tried })) : null,
   ];
 }
 
@@ -956,12 +1081,12 @@ function courseMember(member) {
     h(
       "p",
       { class: "row" },
-      h("strong", { text: member.name }),
-      h("span", { class: `tag ${member.present_now ? "" : "gone"}`, text: member.present_now ? "here now" : "not here" }),
-      member.flag ? h("span", { class: "tag away", text: `Check in with this member: missed ${missed} in a row` }) : null,
+      content(member.name, "strong"),
+      h("span", { class: `tag ${member.present_now ? "" : "gone"}`, text: member.present_now ? t("here now") : t("not here") }),
+      member.flag ? h("span", { class: "tag away", text: tn("Check in with this member: missed {count} in a row", "Check in with this member: missed {count} in a row", missed) }) : null,
       // A member who came without a phone: brought in as themselves, for interviews.
       !member.present_now && view.phase !== "ended"
-        ? h("button", { type: "button", class: "quiet small", "data-key": `here-${member.id}`, "aria-label": `Here without a phone: ${member.name}`, text: "Here without a phone", on: { click: () => command("add_member", { member_id: member.id }, `course-${member.id}`) } })
+        ? h("button", { type: "button", class: "quiet small", "data-key": `here-${member.id}`, "aria-label": t("Here without a phone: {name}", { name: member.name }), text: t("Here without a phone"), on: { click: () => command("add_member", { member_id: member.id }, `course-${member.id}`) } })
         : null,
     ),
     errorSlot(`course-${member.id}`),
@@ -973,8 +1098,13 @@ function renderRound(course, members) {
   const round = course.round;
   const member = round ? members.find((m) => m.id === round.member_id) : null;
   const of = round?.of ?? members.filter((m) => m.present_now).length;
-  byId("round-count").textContent = round ? `Member ${round.index + 1}${of ? ` of ${of}` : ""}` : "The round has not started.";
-  byId("round-name").textContent = member ? member.name : round ? "A member who has left" : "Next member starts the round";
+  byId("round-count").textContent = !round
+    ? t("The round has not started.")
+    : of
+      ? t("Member {n} of {of}", { n: round.index + 1, of })
+      : t("Member {n}", { n: round.index + 1 });
+  byId("round-name").textContent = member ? member.name : round ? t("A member who has left") : t("Next member starts the round");
+  byId("round-name").toggleAttribute("data-content", Boolean(member));
   fill(byId("round-about"), member ? memberAbout(member) : null);
   byId("round-previous").disabled = !round || round.index === 0;
 }
@@ -992,17 +1122,17 @@ function myPart() {
 function renderFacilitators() {
   const part = myPart();
   const owner = Boolean(part?.owner);
-  const you = (user) => (me?.user === user ? h("span", { class: "tag", text: "you" }) : null);
+  const you = (user) => (me?.user === user ? h("span", { class: "tag", text: t("you") }) : null);
   fill(
     byId("facilitator-list"),
-    team.owner ? h("li", { class: "row", "data-user": team.owner }, h("span", { text: team.owner }), h("span", { class: "tag", text: "owner" }), you(team.owner)) : null,
+    team.owner ? h("li", { class: "row", "data-user": team.owner }, content(team.owner), h("span", { class: "tag", text: t("owner") }), you(team.owner)) : null,
     team.co_facilitators.map((c) =>
       h(
         "li",
         { class: "row", "data-user": c.user },
-        h("span", { text: c.user }),
-        h("span", { class: "tag", text: "co-facilitator" }),
-        c.may_export ? h("span", { class: "tag", text: "may export" }) : null,
+        content(c.user),
+        h("span", { class: "tag", text: t("co-facilitator") }),
+        c.may_export ? h("span", { class: "tag", text: t("may export") }) : null,
         you(c.user),
         owner
           ? [
@@ -1010,16 +1140,16 @@ function renderFacilitators() {
                 type: "button",
                 class: "quiet small",
                 "data-key": `facilitator-export-${c.user}`,
-                text: c.may_export ? "Stop exports" : "Allow exports",
-                "aria-label": `${c.may_export ? "Stop exports for" : "Allow exports for"} ${c.user}`,
+                text: c.may_export ? t("Stop exports") : t("Allow exports"),
+                "aria-label": c.may_export ? t("Stop exports for {user}", { user: c.user }) : t("Allow exports for {user}", { user: c.user }),
                 on: { click: () => setExport(c.user, !c.may_export) },
               }),
               h("button", {
                 type: "button",
                 class: "quiet small",
                 "data-key": `facilitator-remove-${c.user}`,
-                text: "Remove",
-                "aria-label": `Remove ${c.user} as a facilitator`,
+                text: t("Remove"),
+                "aria-label": t("Remove {user} as a facilitator", { user: c.user }),
                 on: { click: () => removeFacilitator(c.user) },
               }),
             ]
@@ -1033,15 +1163,17 @@ function renderFacilitators() {
   const exports = Boolean(part?.mayExport);
   byId("exports-title").hidden = !exports;
   byId("exports").hidden = !exports;
-  byId("note-label").textContent = team.co_facilitators.length ? "Note (only the facilitators of this session see it)" : "Note (only you see it)";
+  byId("note-label").textContent = team.co_facilitators.length ? t("Note (only the facilitators of this session see it)") : t("Note (only you see it)");
 }
 
 function facilitatorsNote(part) {
-  if (!me) return "You are not signed in on this device, so this list cannot be changed here.";
+  if (!me) return t("You are not signed in on this device, so this list cannot be changed here.");
   if (!part) return "";
-  if (part.owner) return team.co_facilitators.length ? "" : "Nobody else runs this session.";
-  const exports = part.mayExport ? " You may export it." : "";
-  return `You run this session with ${team.owner}.${exports} Only ${team.owner} can delete it or change who runs it.`;
+  if (part.owner) return team.co_facilitators.length ? "" : t("Nobody else runs this session.");
+  const owner = team.owner;
+  return part.mayExport
+    ? t("You run this session with {owner}. You may export it. Only {owner} can delete it or change who runs it.", { owner })
+    : t("You run this session with {owner}. Only {owner} can delete it or change who runs it.", { owner });
 }
 
 const facilitatorPath = (user) => `/api/sessions/${encodeURIComponent(sessionId)}/facilitators/${encodeURIComponent(user)}`;
@@ -1056,23 +1188,23 @@ function sentence(text) {
 
 /** Why a change of the facilitators was refused, in words (the error shape's code). */
 function facilitatorRefusal(error, method, user) {
-  if (error.status === undefined) return "No answer from the server. Check the list, then try again.";
+  if (error.status === undefined) return t("No answer from the server. Check the list, then try again.");
   switch (error.code) {
     case "unauthenticated":
     case "401":
-      return "Your sign-in has ended. Sign in again to change who runs this session.";
+      return t("Your sign-in has ended. Sign in again to change who runs this session.");
     case "csrf":
-      return "This page has expired. Reload it and try again.";
+      return t("This page has expired. Reload it and try again.");
     case "forbidden":
-      return "Only the owner of this session can change who runs it.";
+      return t("Only the owner of this session can change who runs it.");
     case "not_found":
-      return method === "PUT" ? `There is no facilitator account called ${user}.` : `${user} does not run this session.`;
+      return method === "PUT" ? t("There is no facilitator account called {user}.", { user }) : t("{user} does not run this session.", { user });
     case "invalid":
-      return user === team.owner ? "You own this session already. Invite another facilitator account." : `Not changed: ${sentence(error.message)}`;
+      return user === team.owner ? t("You own this session already. Invite another facilitator account.") : t("Not changed: {reason}", { reason: sentence(error.message) });
     case "rate_limited":
-      return "Too many changes at once. Wait a moment and try again.";
+      return t("Too many changes at once. Wait a moment and try again.");
     default:
-      return `Not changed: ${sentence(error.message)}`;
+      return t("Not changed: {reason}", { reason: sentence(error.message) });
   }
 }
 
@@ -1103,15 +1235,17 @@ async function invite(event) {
   const mayExport = byId("invite-export").checked;
   if (!user) {
     byId("facilitators-done").textContent = "";
-    byId("facilitators-error").textContent = "Type the user name of a facilitator account.";
+    byId("facilitators-error").textContent = t("Type the user name of a facilitator account.");
     byId("invite-user").focus();
     return;
   }
   const before = team.co_facilitators.find((c) => c.user === user);
   const done = !before
-    ? `${user} now runs this session with you${mayExport ? " and may export it" : ""}.`
+    ? mayExport
+      ? t("{user} now runs this session with you and may export it.", { user })
+      : t("{user} now runs this session with you.", { user })
     : before.may_export === mayExport
-      ? `${user} already runs this session with you.`
+      ? t("{user} already runs this session with you.", { user })
       : exportDone(user, mayExport);
   if (await changeFacilitators("PUT", user, { may_export: mayExport }, done)) {
     byId("invite-user").value = "";
@@ -1120,7 +1254,7 @@ async function invite(event) {
 }
 
 function exportDone(user, mayExport) {
-  return mayExport ? `${user} may now export this session.` : `${user} may no longer export this session.`;
+  return mayExport ? t("{user} may now export this session.", { user }) : t("{user} may no longer export this session.", { user });
 }
 
 function setExport(user, mayExport) {
@@ -1128,8 +1262,8 @@ function setExport(user, mayExport) {
 }
 
 function removeFacilitator(user) {
-  if (!confirm(`Remove ${user} as a facilitator of this session? Their console closes at once.`)) return;
-  changeFacilitators("DELETE", user, undefined, `${user} no longer runs this session.`);
+  if (!confirm(t("Remove {user} as a facilitator of this session? Their console closes at once.", { user }))) return;
+  changeFacilitators("DELETE", user, undefined, t("{user} no longer runs this session.", { user }));
 }
 
 // -- the tabs of the less-used panels, and the join QR code ----------------------------
@@ -1174,8 +1308,9 @@ function wireTabs() {
 function showQr() {
   if (!joinAddress) return;
   if (!qrDrawn) {
-    drawQr(byId("qr"), joinAddress, `QR code for ${joinAddress}`);
-    byId("qr-address").textContent = new URL("/join", joinAddress).href;
+    drawQr(byId("qr"), joinAddress, t("QR code for {url}", { url: joinAddress }));
+    const address = h("strong", { id: "qr-address", "data-content": true, text: new URL("/join", joinAddress).href });
+    byId("qr-how").replaceChildren(...parts("Scan the code, or open {address} and type", { address }));
     qrDrawn = true;
   }
   byId("qr-dialog").showModal();
@@ -1192,8 +1327,10 @@ function stopped(message) {
   byId("join-box").hidden = true;
   byId("ended-text").textContent = message;
   byId("ended").hidden = false;
+  // The server's words, as it sent them.
   byId("status").textContent = message;
-  if (view) document.title = `${view.title} - Console stopped`;
+  byId("status").setAttribute("data-content", "");
+  if (view) document.title = t("{title} - Console stopped", { title: view.title });
 }
 
 // -- controls -------------------------------------------------------------------------
@@ -1205,7 +1342,7 @@ function wire() {
   byId("next").addEventListener("click", () => command("next_step", {}, "step"));
   byId("previous").addEventListener("click", () => command("previous_step", {}, "step"));
   byId("end").addEventListener("click", () => {
-    if (confirm("End the session for everyone?")) command("end_session", {}, "step");
+    if (confirm(t("End the session for everyone?"))) command("end_session", {}, "step");
   });
   byId("lock").addEventListener("click", () => command(view?.locked ? "unlock_joining" : "lock_joining", {}, "lock"));
   byId("open-poll-form").addEventListener("submit", (event) => {
@@ -1292,21 +1429,25 @@ async function start() {
         loaded = api(`/api/protocols/${encodeURIComponent(v.protocol_id)}`).then((data) => {
           library = data;
           rosterKey = "";
-        }).catch((error) => say(`The role-play library could not be loaded: ${error.message}`));
+        }).catch((error) => say(t("The role-play library could not be loaded: {reason}", { reason: error.message })));
       }
       await loaded;
       render();
     },
     onStatus: (state, pending, trouble) => {
       byId("status").textContent = statusText(state, 0, trouble);
+      byId("status").removeAttribute("data-content");
       byId("status").className = `status ${state}`;
     },
-    onRefused: (error) => say(error.message),
+    onRefused: (error) => say(error.message, true),
     onEnded: (event, message) => stopped(message),
   }).start();
 }
 
+// The console's words in the browser's language, before anything is drawn.
+await load("console");
+
 start().catch((error) => {
   if (error.status === 401) location.assign("/login");
-  else say(error.message);
+  else say(error.message, true);
 });
