@@ -130,6 +130,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["facilitator.api"] = service
     app.extensions["facilitator.catalogs"] = Catalogs(pseudo=settings.pseudo_languages)
+    # Templates mark their words with {% trans %} and _(); each view passes the
+    # language's gettext. Trimmed, as message_sources.py extracts them.
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.extensions["facilitator.service"] = sessions
     app.extensions["facilitator.socketio"] = socketio
     for blueprint in (web.errors, signin.bp, api_routes.bp, course_routes.bp, pages.bp):
