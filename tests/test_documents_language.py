@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from babel.dates import format_date, format_time
 
 from facilitator.catalogs import Catalogs
 from facilitator.core.state import ERASED_NAME, SessionState
 from facilitator.service.course_exports import course_summary_html
 from facilitator.service.exports import CSV_COLUMNS, results_csv, summary_html
+from facilitator.service.print_style import style_source
 from tests import test_exports as sessions
 from tests.course_samples import WEEKLY, instruments, new_course
 from tests.live import Facilitator, Server
@@ -131,6 +133,8 @@ def test_the_app_writes_a_summary_in_the_language_its_reader_asks_for(
     assert spanish.status_code == 200, spanish.text
     assert '<html lang="es" dir="ltr">' in spanish.text
     assert "<h2>Alertas de riesgo</h2>" in spanish.text
+    assert '"Página " counter(page) " de " counter(pages)' in spanish.text
+    _assert_policy_allows_its_style(spanish)
     english = facilitator.http.get(server.url + path, headers={"Accept-Language": "de"}, timeout=10)
     assert '<html lang="en" dir="ltr">' in english.text and "<h2>Risk alerts</h2>" in english.text
 
@@ -146,3 +150,11 @@ def test_the_app_writes_a_summary_in_the_language_its_reader_asks_for(
     )
     assert course.status_code == 200, course.text
     assert '<html lang="fr" dir="ltr">' in course.text and "<h2>Rencontres</h2>" in course.text
+    _assert_policy_allows_its_style(course)
+
+
+def _assert_policy_allows_its_style(response: requests.Response) -> None:
+    """The page number is in the summary's own stylesheet, which the policy names by its
+    hash: a browser would drop a stylesheet in a language the policy does not name."""
+    style = response.text.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert style_source(style) in response.headers["Content-Security-Policy"]

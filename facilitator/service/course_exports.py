@@ -59,7 +59,7 @@ from facilitator.service.exports import (
     member_name,
 )
 from facilitator.service.exports import _safe as defuse
-from facilitator.service.print_style import PRINT_STYLE
+from facilitator.service.print_style import print_style
 from facilitator.service.views import risk_alert
 
 MEASURES_COLUMNS = ("member", "meeting", "measure", "score", "band")
@@ -333,7 +333,7 @@ def course_summary_html(
         "content_list": lambda items: Markup(", ").join(content(i, "text") for i in items),
         "scored": lambda point: _scored(words, point),
         "state": state,
-        "style": PRINT_STYLE,
+        "style": print_style(words),
         "printed": when(now),
         "zone": words.zone(now),
         "supervisors": sorted(state.supervisors),

@@ -52,7 +52,7 @@ from facilitator.core.state import (
 from facilitator.core.wording import D_, Dn_, Plural
 from facilitator.library.loader import Instrument
 from facilitator.service.document_words import DocumentWords
-from facilitator.service.print_style import PRINT_STYLE
+from facilitator.service.print_style import print_style
 from facilitator.service.views import risk_alert
 
 CSV_COLUMNS = (
@@ -304,7 +304,7 @@ def summary_html(
         "content": content,
         "row_item": lambda item: words(ROW_ITEM_LABELS[item]) if item in ROW_ITEM_LABELS else item,
         "state": state,
-        "style": PRINT_STYLE,
+        "style": print_style(words),
         "printed": words.date_time(now),
         "date": words.date(opened),
         "zone": words.zone(opened),
