@@ -152,7 +152,9 @@ def export_results(session_id: str) -> Response:
 def export_summary(session_id: str) -> Response:
     """Show the printable session summary."""
     languages = accepted_languages(request.headers.get("Accept-Language"))
-    return download(service().export(user(), session_id, "summary.html", address(), languages))
+    response = download(service().export(user(), session_id, "summary.html", address(), languages))
+    response.vary.add("Accept-Language")
+    return response
 
 
 # -- phones ---------------------------------------------------------------------------

@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -98,7 +100,7 @@ def logout_everywhere() -> Any:
     return redirect(url_for("signin.login_page"))
 
 
-def _login_form(error: str, status: int) -> tuple[str, int]:
+def _login_form(error: str, status: int) -> Response:
     # The form is drawn on the server, before any script could ask the browser: in the
     # first language of its Accept-Language that the catalogs have.
     catalogs: Catalogs = current_app.extensions["facilitator.catalogs"]
@@ -120,4 +122,6 @@ def _login_form(error: str, status: int) -> tuple[str, int]:
         ngettext=ngettext,
         _=gettext,
     )
-    return page, status
+    response = make_response(page, status)
+    response.vary.add("Accept-Language")
+    return response
