@@ -103,6 +103,12 @@ def test_a_summary_in_the_pseudo_language_has_every_interface_word_from_the_cata
     assert_translated(html, "summary in en-XA")
 
 
+def test_a_summary_in_a_right_to_left_language_says_so() -> None:
+    html = _session("ar-XB")
+    assert '<html lang="ar-XB" dir="rtl">' in html
+    assert_translated(html, "summary in ar-XB")
+
+
 def test_the_pseudo_language_check_finds_a_word_left_out_of_the_catalog() -> None:
     html = _session("en-XA").replace("</h1>", "</h1><p>Forgotten words</p>", 1)
     assert unwrapped(html) == ["p: Forgotten words"]
