@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         extras=SafetyExtras(CourseExtras(courses), catalog, settings.supervisor_contact),
     )
     signer = TokenSigner(app.config["SECRET_KEY"])
+    catalogs = Catalogs(pseudo=settings.pseudo_languages)
     limits = Limits(
         failures_per_account=settings.login_failures_per_account,
         failures_per_address=settings.login_failures_per_address,
@@ -127,9 +128,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         crisis=CrisisResources(settings.crisis_dir, settings.crisis_file),
         consent_file=settings.consent_file,
         time_zone=settings.zone(),
+        catalogs=catalogs,
     )
     app.extensions["facilitator.api"] = service
-    app.extensions["facilitator.catalogs"] = Catalogs(pseudo=settings.pseudo_languages)
+    app.extensions["facilitator.catalogs"] = catalogs
+    # Templates mark their words with {% trans %} and _(); each view passes the
+    # language's gettext. Trimmed, as message_sources.py extracts them.
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.extensions["facilitator.service"] = sessions
     app.extensions["facilitator.socketio"] = socketio
     for blueprint in (web.errors, signin.bp, api_routes.bp, course_routes.bp, pages.bp):

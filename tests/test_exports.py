@@ -443,10 +443,11 @@ def test_summary_lists_the_facilitators_owner_first_and_marked() -> None:
     html = _summary(_co_facilitated())
     section = _section(html, "Facilitators")
     items = [" ".join(item.split("</li>")[0].split()) for item in section.split("<li")[1:]]
+    # Each name in its own element, marked as content: the words around it are translated.
     assert items == [
-        'class="text">asha <span class="muted">(owner)</span>',
-        'class="text">ben',
-        'class="text">cleo',
+        '><span class="text" data-content>asha</span> <span class="muted">(owner)</span>',
+        '><span class="text" data-content>ben</span>',
+        '><span class="text" data-content>cleo</span>',
     ]
     assert "devi" not in section
 

@@ -2,49 +2,68 @@
 // they run with the owner or supervise), start a new course and open a new session.
 
 import { api, byId, dateText, fill, h, sentence } from "./dom.js";
+import { dateTime, load, t, tn } from "./i18n.js";
 
 let csrf = "";
 let protocols = [];
 
-// The words of the session list, in one place.
-const STATUS_TEXT = { lobby: "In the lobby", running: "Running", ended: "Ended" };
+// The words of the session list, in one place: functions, as the catalog loads after
+// this module is read.
+const STATUS_TEXT = {
+  lobby: () => t("In the lobby"),
+  running: () => t("Running"),
+  ended: () => t("Ended"),
+};
+const ROLE_TEXT = {
+  owner: () => t("owner"),
+  co_facilitator: () => t("co-facilitator"),
+  supervisor: () => t("supervisor"),
+};
 const TEXT = {
-  openConsole: "Open console",
-  openDisplay: "Open room display",
-  exports: "Exports:",
-  summary: "Printable summary",
-  results: "Poll results (CSV)",
-  log: "Session log (JSON Lines)",
-  delete: "Delete…",
-  deleteForGood: "Delete for good",
-  keep: "Keep it",
-  deleted: "The session was deleted.",
+  openConsole: () => t("Open console"),
+  openDisplay: () => t("Open room display"),
+  exports: () => t("Exports:"),
+  summary: () => t("Printable summary"),
+  results: () => t("Poll results (CSV)"),
+  log: () => t("Session log (JSON Lines)"),
+  delete: () => t("Delete…"),
+  deleteForGood: () => t("Delete for good"),
+  keep: () => t("Keep it"),
+  deleted: () => t("The session was deleted."),
 };
 
 /** A day and time from the server's epoch seconds, with the year: lists go back a while. */
-const dayAndTime = (seconds) => new Date(seconds * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+const dayAndTime = (seconds) => dateTime(new Date(seconds * 1000), { dateStyle: "medium", timeStyle: "short" });
 
 /** When a session started, ended or was opened, by where it stands. */
 function sessionDate(session) {
-  if (session.status === "ended" && session.ended_at) return `Ended ${dayAndTime(session.ended_at)}`;
-  if (session.started_at) return `Started ${dayAndTime(session.started_at)}`;
-  return `Opened ${dayAndTime(session.created_at)}`;
+  if (session.status === "ended" && session.ended_at) return t("Ended {when}", { when: dayAndTime(session.ended_at) });
+  if (session.started_at) return t("Started {when}", { when: dayAndTime(session.started_at) });
+  return t("Opened {when}", { when: dayAndTime(session.created_at) });
 }
 
 /** How many joined; while it runs, how many of them are still in it. */
 function membersText(session) {
   const joined = session.members ?? 0;
-  const total = joined === 1 ? "1 member" : `${joined} members`;
   if (session.status === "running" && session.members_present !== undefined && session.members_present !== joined) {
-    return `${session.members_present} of ${total} here`;
+    return tn("{present} of {count} member here", "{present} of {count} members here", joined, { present: session.members_present });
   }
-  return total;
+  return tn("{count} member", "{count} members", joined);
 }
 
 /** The question asked before a session is deleted, by where it stands. */
 function deleteQuestion(session) {
-  const running = session.status === "running" ? " It is running: every phone and display in it will close." : "";
-  return `Delete "${session.title}" and everything kept about it? This cannot be undone.${running}`;
+  const title = session.title;
+  if (session.status === "running") {
+    return t('Delete "{title}" and everything kept about it? This cannot be undone. It is running: every phone and display in it will close.', { title });
+  }
+  return t('Delete "{title}" and everything kept about it? This cannot be undone.', { title });
+}
+
+/** Who the session is run with, for a co-facilitator's list. */
+function withOwner(session) {
+  const owner = session.owner;
+  return session.may_export ? t("with {owner} (may export)", { owner }) : t("with {owner}", { owner });
 }
 
 /** One session of the list: its title, status, date, members, and what can be done. */
@@ -53,22 +72,22 @@ function sessionItem(session, index) {
   const id = encodeURIComponent(session.id);
   const status = session.status || "lobby";
   const error = h("p", { class: "error", role: "alert" });
-  const about = [sessionDate(session), membersText(session), `code ${session.join_code}`];
-  if (co) about.push(`with ${session.owner}${session.may_export ? " (may export)" : ""}`);
+  const about = [sessionDate(session), membersText(session), t("code {code}", { code: session.join_code })];
+  if (co) about.push(withOwner(session));
   const actions = h(
     "p",
     { class: "row" },
-    h("a", { class: "button", href: `/console/${id}`, text: TEXT.openConsole }),
-    status === "ended" ? null : h("button", { type: "button", text: TEXT.openDisplay, on: { click: () => openDisplay(session, error) } }),
+    h("a", { class: "button", href: `/console/${id}`, text: TEXT.openConsole() }),
+    status === "ended" ? null : h("button", { type: "button", text: TEXT.openDisplay(), on: { click: () => openDisplay(session, error) } }),
   );
   const exports = session.may_export
     ? h(
         "p",
         { class: "row exports" },
-        h("span", { class: "help", text: TEXT.exports }),
-        h("a", { href: `/api/sessions/${id}/export/summary.html`, target: "_blank", rel: "noopener", text: TEXT.summary }),
-        h("a", { href: `/api/sessions/${id}/export/results.csv`, download: "", text: TEXT.results }),
-        h("a", { href: `/api/sessions/${id}/export/log.jsonl`, download: "", text: TEXT.log }),
+        h("span", { class: "help", text: TEXT.exports() }),
+        h("a", { href: `/api/sessions/${id}/export/summary.html`, target: "_blank", rel: "noopener", text: TEXT.summary() }),
+        h("a", { href: `/api/sessions/${id}/export/results.csv`, download: "", text: TEXT.results() }),
+        h("a", { href: `/api/sessions/${id}/export/log.jsonl`, download: "", text: TEXT.log() }),
       )
     : null;
   const item = h(
@@ -77,11 +96,11 @@ function sessionItem(session, index) {
     h(
       "h3",
       { class: "session-title" },
-      h("span", { text: session.title }),
+      h("span", { text: session.title, "data-content": true }),
       " ",
-      h("span", { class: `tag status-${status}`, text: STATUS_TEXT[status] || status }),
+      h("span", { class: `tag status-${status}`, text: STATUS_TEXT[status]?.() || status }),
       // A list without roles (an older server) holds only the user's own sessions.
-      session.role ? h("span", { class: "tag", text: co ? "co-facilitator" : "owner" }) : null,
+      session.role ? h("span", { class: "tag", text: co ? ROLE_TEXT.co_facilitator() : ROLE_TEXT.owner() }) : null,
     ),
     h("p", { class: "help", text: about.join(" · ") }),
     actions,
@@ -90,13 +109,13 @@ function sessionItem(session, index) {
   // Only the owner deletes; a second step asks first, beside the session it deletes.
   if (!co) {
     const question = `delete-question-${index}`;
-    const start = h("button", { type: "button", class: "danger", text: TEXT.delete, "aria-expanded": "false" });
-    const keep = h("button", { type: "button", text: TEXT.keep });
+    const start = h("button", { type: "button", class: "danger", text: TEXT.delete(), "aria-expanded": "false" });
+    const keep = h("button", { type: "button", text: TEXT.keep() });
     const confirmBox = h(
       "div",
       { class: "confirm", role: "group", "aria-labelledby": question, hidden: true },
       h("p", { id: question, text: deleteQuestion(session) }),
-      h("p", { class: "row" }, h("button", { type: "button", class: "danger", text: TEXT.deleteForGood, on: { click: () => deleteSession(session, item, error) } }), keep),
+      h("p", { class: "row" }, h("button", { type: "button", class: "danger", text: TEXT.deleteForGood(), on: { click: () => deleteSession(session, item, error) } }), keep),
     );
     start.addEventListener("click", () => {
       confirmBox.hidden = false;
@@ -131,7 +150,7 @@ async function openDisplay(session, error) {
     }
   } catch (failure) {
     opened?.close();
-    error.textContent = `The room display could not be opened: ${sentence(failure.message)}`;
+    error.textContent = t("The room display could not be opened: {message}", { message: sentence(failure.message) });
   }
 }
 
@@ -140,12 +159,12 @@ async function deleteSession(session, item, error) {
   try {
     await api(`/api/sessions/${encodeURIComponent(session.id)}`, { method: "DELETE", csrf });
   } catch (failure) {
-    error.textContent = `Not deleted: ${sentence(failure.message)}`;
+    error.textContent = t("Not deleted: {message}", { message: sentence(failure.message) });
     return;
   }
   item.remove();
   byId("no-sessions").hidden = byId("sessions").children.length > 0;
-  byId("sessions-note").textContent = TEXT.deleted;
+  byId("sessions-note").textContent = TEXT.deleted();
 }
 
 /** Sessions not ended first, then the ended ones; newest first in each. */
@@ -159,26 +178,27 @@ function fillSessions() {
   const protocol = protocols.find((p) => p.id === byId("protocol").value);
   fill(
     byId("number"),
-    (protocol?.sessions || []).map((s) => h("option", { value: String(s.n), text: `${s.n}. ${s.title}` })),
+    (protocol?.sessions || []).map((s) => h("option", { value: String(s.n), text: `${s.n}. ${s.title}`, "data-content": true })),
   );
 }
-
-const ROLE_TEXT = { owner: "owner", co_facilitator: "co-facilitator", supervisor: "supervisor" };
 
 /** One course of the list: its public title, the protocol in small print, its progress. */
 function courseItem(course) {
   // The next meeting not yet ended: {n, title, planned_at}, or null when all are done.
   const coming = course.next_meeting;
   const when = dateText(coming?.planned_at);
-  const next = coming ? `Next: meeting ${coming.n}, ${coming.title}${when ? `, ${when}` : ""}` : "All meetings done";
-  const done = Number.isInteger(course.meetings_done) && Number.isInteger(course.meetings) ? `${course.meetings_done} of ${course.meetings} meetings done` : "";
+  let next = t("All meetings done");
+  if (coming && when) next = t("Next: meeting {n}, {title}, {when}", { n: coming.n, title: coming.title, when });
+  else if (coming) next = t("Next: meeting {n}, {title}", { n: coming.n, title: coming.title });
+  const counted = Number.isInteger(course.meetings_done) && Number.isInteger(course.meetings);
+  const done = counted ? tn("{done} of {count} meetings done", "{done} of {count} meetings done", course.meetings, { done: course.meetings_done }) : "";
   return h(
     "li",
     { "data-course": course.id, "data-role": course.role },
-    h("a", { href: `/course/${encodeURIComponent(course.id)}`, text: course.title }),
+    h("a", { href: `/course/${encodeURIComponent(course.id)}`, text: course.title, "data-content": true }),
     " ",
-    course.role ? h("span", { class: "tag", text: ROLE_TEXT[course.role] || course.role }) : null,
-    course.clinical_title ? h("small", { class: "help small-print", text: course.clinical_title }) : null,
+    course.role ? h("span", { class: "tag", text: ROLE_TEXT[course.role]?.() || course.role }) : null,
+    course.clinical_title ? h("small", { class: "help small-print", text: course.clinical_title, "data-content": true }) : null,
     h("span", { class: "help block", text: [next, done].filter(Boolean).join(" · ") }),
   );
 }
@@ -207,7 +227,7 @@ async function loadCourses() {
     byId("courses-error").textContent = "";
   } catch (error) {
     if (error.status === 401) throw error;
-    byId("courses-error").textContent = `Your courses could not be loaded: ${error.message}`;
+    byId("courses-error").textContent = t("Your courses could not be loaded: {message}", { message: error.message });
   }
 }
 
@@ -216,7 +236,7 @@ byId("course-create").addEventListener("submit", async (event) => {
   const title = byId("course-title").value.trim();
   const error = byId("course-create-error");
   if (!title) {
-    error.textContent = "Type a public title: phones and the room display show it.";
+    error.textContent = t("Type a public title: phones and the room display show it.");
     byId("course-title").focus();
     return;
   }
@@ -230,7 +250,7 @@ byId("course-create").addEventListener("submit", async (event) => {
     const reply = await api("/api/courses", { method: "POST", body, csrf });
     location.assign(`/course/${encodeURIComponent(reply.course_id)}`);
   } catch (failure) {
-    error.textContent = `Not started: ${failure.message}`;
+    error.textContent = t("Not started: {message}", { message: failure.message });
     byId("course-create-button").disabled = false;
   }
 });
@@ -241,10 +261,10 @@ async function start() {
   byId("logout-csrf").value = csrf;
   byId("logout-everywhere-csrf").value = csrf;
   protocols = catalog.protocols;
-  fill(byId("protocol"), protocols.map((p) => h("option", { value: p.id, text: p.title })));
+  fill(byId("protocol"), protocols.map((p) => h("option", { value: p.id, text: p.title, "data-content": true })));
   fillSessions();
   byId("protocol").addEventListener("change", fillSessions);
-  fill(byId("course-protocol"), protocols.map((p) => h("option", { value: p.id, text: p.title })));
+  fill(byId("course-protocol"), protocols.map((p) => h("option", { value: p.id, text: p.title, "data-content": true })));
   byId("course-create-button").disabled = false;
   const sessions = [...list.sessions].sort(sessionOrder);
   byId("no-sessions").hidden = sessions.length > 0;
@@ -266,6 +286,7 @@ byId("create").addEventListener("submit", async (event) => {
   }
 });
 
+await load("home");
 start().catch((error) => {
   if (error.status === 401) location.assign("/login");
   else byId("create-error").textContent = error.message;

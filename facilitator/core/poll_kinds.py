@@ -16,6 +16,7 @@ from typing import Any
 
 from facilitator.core.errors import DomainError
 from facilitator.core.spec import ItemSpec, PollSpec, PollType
+from facilitator.core.wording import D_
 
 # A poll answer as it travels and is stored: an int (scale, single choice index), a
 # list of ints (multiple choice indices, instrument option per item, ranking order) or
@@ -48,9 +49,9 @@ class PollKind:
     # A named answer as one export cell, with (item id, score) pairs for instruments.
     person_answer: Callable[[PollSpec, Answer], tuple[Cell, list[tuple[str, int]]]]
     # Headings of the printable summary's columns: answer, count.
-    headings: tuple[str, str] = ("Answer", "Count")
+    headings: tuple[str, str] = (D_("Answer"), D_("Count"))
     # Heading of a named answer's column.
-    named_heading: str = "Answer"
+    named_heading: str = D_("Answer")
     # False for kinds that come from their own files (instruments), not from protocols.
     in_protocols: bool = True
     # Checks of a protocol's entry beyond the shared ones, with the path to each problem.
@@ -320,8 +321,8 @@ INSTRUMENT = PollKind(
     },
     export_rows=lambda spec, summary: _counted_rows(summary["totals"]),
     person_answer=_instrument_person,
-    headings=("Total score", "Count"),
-    named_heading="Total score",
+    headings=(D_("Total score"), D_("Count")),
+    named_heading=D_("Total score"),
     in_protocols=False,
     answer_extra=lambda spec, value: {"total": instrument_total(spec, value)},
     risk_items=_risk_items,
@@ -377,8 +378,8 @@ RANKING = PollKind(
     question=_options_view,
     export_rows=_ranking_rows,
     person_answer=lambda spec, value: (" > ".join(spec.options[i] for i in value), []),
-    headings=("Option", "Borda points, mean rank"),
-    named_heading="Order (first to last)",
+    headings=(D_("Option"), D_("Borda points, mean rank")),
+    named_heading=D_("Order (first to last)"),
     protocol_problems=_options_problems("ranking"),
 )
 

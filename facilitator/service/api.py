@@ -15,6 +15,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
+from facilitator.catalogs import Catalogs, shipped
 from facilitator.core import commands as c
 from facilitator.core import composed
 from facilitator.core.engine import fold
@@ -101,6 +102,7 @@ class Service(CourseActions, Withdrawal):
         crisis: CrisisResources | None = None,
         consent_file: Path | None = None,
         time_zone: tzinfo | None = None,
+        catalogs: Catalogs | None = None,
     ) -> None:
         self.sessions = sessions
         self.courses = courses
@@ -116,6 +118,8 @@ class Service(CourseActions, Withdrawal):
         self._consent_file = consent_file
         # The zone of the printed summaries' times; None for the host's own.
         self._time_zone = time_zone
+        # The words of the printed summaries, in the language of their session or course.
+        self._catalogs = catalogs or shipped()
 
     # -- connections ------------------------------------------------------------------
 
@@ -739,8 +743,15 @@ class Service(CourseActions, Withdrawal):
 
     # -- exports ----------------------------------------------------------------------
 
-    def export(self, user: str, session_id: str, kind: str, address: str) -> Download:
-        """Return one of a session's exports, to its owner or a co-facilitator granted it."""
+    def export(
+        self, user: str, session_id: str, kind: str, address: str, languages: Sequence[str] = ()
+    ) -> Download:
+        """Return one of a session's exports, to its owner or a co-facilitator granted it.
+
+        The summary is in the session's language, else the first of `languages` (those
+        the reader's browser asks for) that the catalogs have; the data files keep their
+        English codes whatever the language.
+        """
         if kind not in EXPORTS:
             raise Refused("not_found", f"A session exports as {', '.join(EXPORTS)}.")
         actor = self._facilitator(user, session_id, address)
@@ -766,6 +777,8 @@ class Service(CourseActions, Withdrawal):
                 tz=self._time_zone,
                 titles=self._titles(state),
                 instruments=self._session_instruments(state),
+                language=self.document_language(state, languages),
+                catalogs=self._catalogs,
             )
             download = Download(body, "text/html", f"summary-{session_id}.html", inline=True)
         self._audit(audit.EXPORT, actor, state.owner, kind)

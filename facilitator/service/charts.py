@@ -16,8 +16,10 @@ import re
 from collections.abc import Sequence
 
 from facilitator.core.course_state import CourseState
+from facilitator.core.wording import D_
 from facilitator.library.loader import SeverityBand
 from facilitator.service.course_views import TrendPoint, member_trend
+from facilitator.service.document_words import DocumentWords
 
 WIDTH = 600
 HEIGHT = 260
@@ -27,6 +29,11 @@ BAND_FILLS = ("#e4e4e4", "#ffffff")
 # A band label needs this much height to be drawn; the table names every band anyway.
 MIN_LABEL_HEIGHT = 11
 LABEL_CHARS = 22
+
+# The chart's and its table's own words (marked here, out of the f-strings that use
+# them, where extraction would not see them).
+MEETING, SCORE, BAND = D_("Meeting"), D_("Score"), D_("Band")
+NO_SCORES = D_("No scores recorded")
 
 # Characters XML 1.0 does not allow even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -45,13 +52,17 @@ def trend_svg(
     *,
     scale: tuple[int, int] | None = None,
     label: str | None = None,
+    words: DocumentWords | None = None,
 ) -> str:
     """Return an SVG line chart of one member's scores on one measure, meeting by meeting.
 
     `bands` are shaded as horizontal ranges; `scale` is the score range to draw (the
     bands' range, widened to the scores, when None); `label` names the measure (its id
-    when None). Raises KeyError for a member the course does not have.
+    when None); `words` its language (English when None). Raises KeyError for a member
+    the course does not have. Names, labels and band names are marked data-content: they
+    come from people and instruments, not from the catalogs.
     """
+    words = words or DocumentWords()
     name = state.members[member_id].name
     label = label or measure_id
     points = member_trend(state, member_id).get(measure_id, [])
@@ -72,9 +83,9 @@ def trend_svg(
         f'width="{WIDTH}" height="{HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
         'font-family="sans-serif" font-size="11">',
-        f'<title id="{chart_id}-title">{esc(f"{name}: {label}")}</title>',
-        f'<desc id="{chart_id}-desc">{esc(_description(name, label, points, bands, low, high))}'
-        "</desc>",
+        f'<title id="{chart_id}-title" data-content="">{esc(f"{name}: {label}")}</title>',
+        f'<desc id="{chart_id}-desc">'
+        f"{esc(_description(words, name, label, points, bands, low, high))}</desc>",
     ]
     for i, band in enumerate(sorted(bands, key=lambda b: b.min)):
         top, bottom = y(band.max + 0.5), y(band.min - 0.5)
@@ -90,7 +101,8 @@ def trend_svg(
         )
         if bottom - top >= MIN_LABEL_HEIGHT:
             parts.append(
-                f'<text x="{RIGHT + 6}" y="{(top + bottom) / 2 + 4:.1f}" font-size="10">'
+                f'<text x="{RIGHT + 6}" y="{(top + bottom) / 2 + 4:.1f}" font-size="10" '
+                'data-content="">'
                 f"{esc(_shorten(band.label))} ({band.min}\u2013{band.max})</text>"
             )
     parts += [
@@ -98,7 +110,8 @@ def trend_svg(
         'fill="none" stroke="#000" stroke-width="1"/>',
         f'<text x="{LEFT - 6}" y="{y(high) + 4:.1f}" text-anchor="end">{high}</text>',
         f'<text x="{LEFT - 6}" y="{y(low) + 4:.1f}" text-anchor="end">{low}</text>',
-        f'<text x="{(LEFT + RIGHT) / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">Meeting</text>',
+        f'<text x="{(LEFT + RIGHT) / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">'
+        f"{esc(words(MEETING))}</text>",
     ]
     parts += [
         f'<text x="{x(n):.1f}" y="{BOTTOM + 16}" text-anchor="middle">{n}</text>' for n in columns
@@ -118,32 +131,39 @@ def trend_svg(
     else:
         parts.append(
             f'<text x="{(LEFT + RIGHT) / 2:.1f}" y="{(TOP + BOTTOM) / 2:.1f}" '
-            'text-anchor="middle">No scores recorded</text>'
+            f'text-anchor="middle">{esc(words(NO_SCORES))}</text>'
         )
     parts.append("</svg>")
     return "\n".join(parts)
 
 
 def trend_table_html(
-    state: CourseState, member_id: str, measure_id: str, *, label: str | None = None
+    state: CourseState,
+    member_id: str,
+    measure_id: str,
+    *,
+    label: str | None = None,
+    words: DocumentWords | None = None,
 ) -> str:
     """Return an HTML table of the numbers a trend chart draws: meeting, score, band."""
+    words = words or DocumentWords()
     name = state.members[member_id].name
     titles = {m.n: m.title for m in state.meetings}
     points = member_trend(state, member_id).get(measure_id, [])
     rows = [
-        f"<tr><td>{p.n}{esc(': ' + titles[p.n]) if p.n in titles else ''}</td>"
-        f'<td class="num">{p.score}</td><td>{esc(p.band)}</td></tr>'
+        f"<tr><td data-content>{p.n}{esc(': ' + titles[p.n]) if p.n in titles else ''}</td>"
+        f'<td class="num">{p.score}</td><td data-content>{esc(p.band)}</td></tr>'
         for p in points
     ]
     if not rows:
-        rows = ['<tr><td colspan="3">No scores recorded</td></tr>']
+        rows = [f'<tr><td colspan="3">{esc(words(NO_SCORES))}</td></tr>']
     return "\n".join(
         [
             '<table class="trend-data">',
-            f"<caption>{esc(f'{name}: {label or measure_id}')}</caption>",
-            '<thead><tr><th scope="col">Meeting</th><th scope="col" class="num">Score</th>'
-            '<th scope="col">Band</th></tr></thead>',
+            f"<caption data-content>{esc(f'{name}: {label or measure_id}')}</caption>",
+            f'<thead><tr><th scope="col">{esc(words(MEETING))}</th>'
+            f'<th scope="col" class="num">{esc(words(SCORE))}</th>'
+            f'<th scope="col">{esc(words(BAND))}</th></tr></thead>',
             "<tbody>",
             *rows,
             "</tbody>",
@@ -160,13 +180,14 @@ def trend_figure_html(
     *,
     scale: tuple[int, int] | None = None,
     label: str | None = None,
+    words: DocumentWords | None = None,
 ) -> str:
     """Return the chart and its table side by side, in one `<figure>`."""
     return "\n".join(
         [
             '<figure class="trend">',
-            trend_svg(state, member_id, measure_id, bands, scale=scale, label=label),
-            trend_table_html(state, member_id, measure_id, label=label),
+            trend_svg(state, member_id, measure_id, bands, scale=scale, label=label, words=words),
+            trend_table_html(state, member_id, measure_id, label=label, words=words),
             "</figure>",
         ]
     )
@@ -194,6 +215,7 @@ def _columns(state: CourseState, points: Sequence[TrendPoint]) -> list[int]:
 
 
 def _description(
+    words: DocumentWords,
     name: str,
     label: str,
     points: Sequence[TrendPoint],
@@ -202,13 +224,24 @@ def _description(
     high: int,
 ) -> str:
     scores = "; ".join(
-        f"meeting {p.n}: {p.score}" + (f" ({p.band})" if p.band else "") for p in points
+        words(D_("meeting {n}: {score} ({band})"), n=p.n, score=p.score, band=p.band)
+        if p.band
+        else words(D_("meeting {n}: {score}"), n=p.n, score=p.score)
+        for p in points
     )
-    text = f"{label} scores of {name} by meeting, on a scale from {low} to {high}. "
-    text += f"{scores}." if points else "No scores recorded."
+    text = words(
+        D_("{label} scores of {name} by meeting, on a scale from {low} to {high}."),
+        label=label,
+        name=name,
+        low=low,
+        high=high,
+    )
+    text += f" {scores}." if points else " " + words(D_("No scores recorded."))
     if bands:
-        shaded = "; ".join(f"{b.label} {b.min} to {b.max}" for b in bands)
-        text += f" Shaded bands: {shaded}."
+        shaded = "; ".join(
+            words(D_("{band} {min} to {max}"), band=b.label, min=b.min, max=b.max) for b in bands
+        )
+        text += " " + words(D_("Shaded bands: {bands}."), bands=shaded)
     return text
 
 

@@ -15,6 +15,7 @@ from contextlib import suppress
 from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from facilitator.catalogs import Catalogs
 from facilitator.core import commands as c
 from facilitator.core import course_commands as cc
 from facilitator.core.course import last_step, missed_in_a_row
@@ -65,6 +66,15 @@ class CourseActions:
     _store: Store
     _catalog: Catalog
     _time_zone: tzinfo | None
+    _catalogs: Catalogs
+
+    def document_language(self, state: object, languages: Sequence[str] = ()) -> str:
+        """Return the language of a session's or course's printed summary: its own, once
+        it has one, else the first of `languages` (the reader's browser's) the catalogs
+        have, else English."""
+        own = getattr(state, "language", None)
+        wanted = [own] if isinstance(own, str) and own else []
+        return self._catalogs.best([*wanted, *languages])
 
     if TYPE_CHECKING:  # Service's own, which these methods use
 
@@ -298,8 +308,11 @@ class CourseActions:
             label=measure_title(measure, self._instruments()),
         )
 
-    def course_export(self, user: str, course_id: str, kind: str, address: str) -> Download:
-        """Return one of a course's exports, to those who may read them."""
+    def course_export(
+        self, user: str, course_id: str, kind: str, address: str, languages: Sequence[str] = ()
+    ) -> Download:
+        """Return one of a course's exports, to those who may read them; the summary in the
+        course's language, else the reader's (see Service.document_language)."""
         from facilitator.service.api import Download
 
         state = self.courses.current(course_id)
@@ -317,6 +330,8 @@ class CourseActions:
                 fidelity=self._fidelity(state),
                 decisions=self._decisions(state),
                 sessions=self._meeting_sessions(state),
+                language=self.document_language(state, languages),
+                catalogs=self._catalogs,
             )
             found = Download(body, "text/html", f"course-{course_id}.html", inline=True)
         elif kind == "fidelity.csv":

@@ -19,21 +19,22 @@ CSV tables (the workbook has one sheet for each, with the same rows):
 from __future__ import annotations
 
 import csv
-import functools
 import io
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from jinja2 import Template
 from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from facilitator.catalogs import Catalogs, shipped
 from facilitator.core.course_state import CourseState
 from facilitator.core.poll_kinds import Cell
 from facilitator.core.state import Decision, Fidelity, RiskAction, SessionState
+from facilitator.core.wording import D_, Dn_, Plural
 from facilitator.library.loader import Instrument
 from facilitator.service.charts import trend_figure_html
 from facilitator.service.course_views import (
@@ -47,9 +48,18 @@ from facilitator.service.course_views import (
 )
 
 # One rule for every export: the same formula-defusing, the same rounding of minutes.
-from facilitator.service.exports import DECISION_LABELS, RISK_ACTION_LABELS, _minutes
+from facilitator.service.document_words import DocumentWords
+from facilitator.service.exports import (
+    DECISION_LABELS,
+    RISK_ACTION_LABELS,
+    _minutes,
+    alert_what,
+    content,
+    environment,
+    member_name,
+)
 from facilitator.service.exports import _safe as defuse
-from facilitator.service.print_style import PRINT_STYLE
+from facilitator.service.print_style import print_style
 from facilitator.service.views import risk_alert
 
 MEASURES_COLUMNS = ("member", "meeting", "measure", "score", "band")
@@ -59,6 +69,16 @@ STEPS_COLUMNS = ("member", "meeting", "step", "tried")
 #: Instruments on which a higher score is the better one; on the rest a higher score
 #: means more symptoms. Instrument files do not say which way they run yet.
 HIGHER_IS_BETTER = frozenset({"who-5"})
+
+#: The course summary's labels (the CSV tables keep their codes): the phases of IPT the
+#: protocols name their meetings by, and a weekly step's review.
+MEETING_PHASE_LABELS = {
+    "pre_group": D_("pre group"),
+    "initial": D_("initial"),
+    "middle": D_("middle"),
+    "termination": D_("termination"),
+}
+TRIED_LABELS = {"yes": D_("yes"), "partly": D_("partly"), "no": D_("no")}
 
 
 @dataclass(frozen=True)
@@ -72,8 +92,9 @@ class Distribution:
     improved: int = 0
     same: int = 0
     worse: int = 0
-    # Why the counts are not shown, when they are not.
+    # Why the counts are not shown, when they are not; `why` is the same, marked.
     withheld: str | None = None
+    why: str | Plural | None = None
 
 
 def attendance_rows(state: CourseState) -> list[list[Cell]]:
@@ -235,11 +256,13 @@ def change_distribution(
     ]
     counted = len(pairs)
     if counted < reveal_threshold:
-        why = (
-            f"withheld: fewer than {reveal_threshold} members have a first and a last score"
-            f" ({counted} have)"
+        why = Dn_(
+            "withheld: fewer than {count} members have a first and a last score ({counted} have)",
+            "withheld: fewer than {count} members have a first and a last score ({counted} have)",
+            reveal_threshold,
         )
-        return Distribution(instrument.id, instrument.title, counted, withheld=why)
+        english = DocumentWords()(why, counted=counted)
+        return Distribution(instrument.id, instrument.title, counted, withheld=english, why=why)
     improved = same = worse = 0
     for first, last in pairs:
         moved = _band_index(instrument, last) - _band_index(instrument, first)
@@ -277,6 +300,8 @@ def course_summary_html(
     fidelity: Mapping[int, Fidelity] | None = None,
     decisions: Mapping[str, Decision] | None = None,
     sessions: Mapping[int, SessionState] | None = None,
+    language: str = "en",
+    catalogs: Catalogs | None = None,
 ) -> str:
     """Return a printable, self-contained HTML summary of the course, marked confidential.
 
@@ -287,18 +312,15 @@ def course_summary_html(
     n and `decisions` each member's decision at the meeting before the group, both read
     from the meetings' sessions; `sessions`, the held meetings' sessions by n, give every
     risk alert raised in them, beside those the course carried. Times are shown in `tz`,
-    the server's local time when None.
+    the server's local time when None; the words are in `language`, from `catalogs`.
     """
     planned_minutes = planned_minutes or {}
     scales = scales or {}
     fidelity = fidelity or {}
     decisions = decisions or {}
 
-    def local(at: float) -> datetime:
-        return datetime.fromtimestamp(at).astimezone(tz)
-
-    def when(at: float | None) -> str:
-        return "" if at is None else local(at).strftime("%Y-%m-%d %H:%M")
+    words = DocumentWords(language, catalogs or shipped(), tz)
+    when = words.date_time
 
     def label(measure_id: str) -> str:
         return measure_title(measure_id, instruments)
@@ -306,17 +328,21 @@ def course_summary_html(
     titles = {m.n: m.title for m in state.meetings}
     members = [state.members[member_id] for member_id in member_order(state)]
     context: dict[str, Any] = {
+        **words.template_functions(),
+        "content": content,
+        "content_list": lambda items: Markup(", ").join(content(i, "text") for i in items),
+        "scored": lambda point: _scored(words, point),
         "state": state,
-        "style": PRINT_STYLE,
+        "style": print_style(words),
         "printed": when(now),
-        "zone": local(now).strftime("%Z"),
+        "zone": words.zone(now),
         "supervisors": sorted(state.supervisors),
         "co_facilitators": sorted(state.co_facilitators),
         "meetings": [
             {
                 "n": m.n,
                 "title": m.title,
-                "phase": m.phase.replace("_", " "),
+                "phase": words(MEETING_PHASE_LABELS.get(m.phase, m.phase.replace("_", " "))),
                 "planned": when(m.planned_at),
                 "started": when(m.started_at),
                 "ended": when(m.ended_at),
@@ -329,14 +355,14 @@ def course_summary_html(
             }
             for m in state.meetings
         ],
-        "attendance_legend": list(ATTENDANCE_LABELS.values()),
+        "attendance_legend": [words(label) for label in ATTENDANCE_LABELS.values()],
         "attendance": [
             {
-                "name": member.name,
+                "name": member_name(words, member.name),
                 "withdrawn": member.withdrawn,
                 "cells": [
                     {
-                        "status": ATTENDANCE_LABELS.get(
+                        "status": words.labels(ATTENDANCE_LABELS).get(
                             state.attendance.get(m.n, {}).get(member.id, ""), ""
                         ),
                         "corrected": state.attendance_corrected.get(m.n, {}).get(member.id, False),
@@ -348,11 +374,13 @@ def course_summary_html(
         ],
         "members": [
             {
-                "name": member.name,
+                "name": member_name(words, member.name),
                 "withdrawn": member.withdrawn,
                 "plan": state.plans.get(member.id),
                 "measures": [
-                    _measure(state, member.id, measure_id, series, instruments, scales, label)
+                    _measure(
+                        words, state, member.id, measure_id, series, instruments, scales, label
+                    )
                     for measure_id, series in member_trend(state, member.id).items()
                 ],
                 "steps": [
@@ -360,7 +388,9 @@ def course_summary_html(
                         "n": n,
                         "meeting": titles.get(n, ""),
                         "text": step.text,
-                        "tried": step.tried or "",
+                        "tried": words(TRIED_LABELS[step.tried])
+                        if step.tried in TRIED_LABELS
+                        else "",
                         "reviewed": when(step.reviewed_at),
                     }
                     for n, step in member_steps(state, member.id)
@@ -394,8 +424,8 @@ def course_summary_html(
         ],
         "decisions": [
             {
-                "name": state.members[member_id].name,
-                "decision": DECISION_LABELS.get(d.decision, d.decision),
+                "name": member_name(words, state.members[member_id].name),
+                "decision": words(DECISION_LABELS.get(d.decision, d.decision)),
                 "note": d.note,
                 "by": d.by,
                 "at": when(d.at),
@@ -403,9 +433,12 @@ def course_summary_html(
             for member_id, d in decisions.items()
             if member_id in state.members
         ],
-        "referrals": referral_checks(state, instruments, higher_is_better),
+        "referrals": [
+            replace(check, name=member_name(words, check.name))
+            for check in referral_checks(state, instruments, higher_is_better)
+        ],
         "course_over": bool(state.meetings) and state.meetings[-1].ended_at is not None,
-        "alerts": risk_alert_rows(state, sessions or {}, instruments, when),
+        "alerts": risk_alert_rows(state, sessions or {}, instruments, when, words),
         # Wherever an instrument's scores show, its attribution line goes with them.
         "attributions": [
             {"title": instruments[m].title, "attribution": instruments[m].attribution}
@@ -416,7 +449,20 @@ def course_summary_html(
     return _template().render(context)
 
 
+def _scored(words: DocumentWords, point: TrendPoint) -> Markup:
+    """Return a score with its band and meeting: "14 (moderate), meeting 3"."""
+    if point.band:
+        return words.markup(
+            D_("{score} ({band}), meeting {n}"),
+            score=point.score,
+            band=content(point.band),
+            n=point.n,
+        )
+    return words.markup(D_("{score}, meeting {n}"), score=point.score, n=point.n)
+
+
 def _measure(
+    words: DocumentWords,
     state: CourseState,
     member_id: str,
     measure_id: str,
@@ -438,7 +484,13 @@ def _measure(
         # Built from escaped text only (see charts.py).
         "figure": Markup(  # noqa: S704
             trend_figure_html(
-                state, member_id, measure_id, bands, scale=scale, label=label(measure_id)
+                state,
+                member_id,
+                measure_id,
+                bands,
+                scale=scale,
+                label=label(measure_id),
+                words=words,
             )
         ),
     }
@@ -449,9 +501,11 @@ def risk_alert_rows(
     sessions: Mapping[int, SessionState],
     instruments: Mapping[str, Instrument],
     when: Callable[[float | None], str],
+    words: DocumentWords | None = None,
 ) -> list[dict[str, Any]]:
     """Return every risk alert of the course's meetings with its member's name and what was
     done, wherever it was recorded: in its meeting, or later, in the course."""
+    words = words or DocumentWords()
     carried = {(a.n, a.alert_id): a for a in state.risk_alerts}
     rows = []
     for n, session in sorted(sessions.items()):
@@ -462,9 +516,10 @@ def risk_alert_rows(
             action, note, by, at = alert.action, alert.note, alert.acted_by, alert.acted_at
             if action is None and later is not None:
                 action, note, by, at = later.action, later.note, later.acted_by, later.acted_at
-            what = f"{view['instrument']}, {view['item']}: {view['item_text']}"
+            what = alert_what(words, view["instrument"], view["item"], view["item_text"])
             rows.append(
                 _alert_row(
+                    words,
                     n,
                     view["name"],
                     what,
@@ -483,9 +538,10 @@ def risk_alert_rows(
         member = state.members.get(kept.member_id)
         rows.append(
             _alert_row(
+                words,
                 kept.n,
                 member.name if member else "",
-                f"{kept.instrument}, {kept.item}",
+                alert_what(words, kept.instrument, kept.item),
                 kept.score,
                 kept.max_score,
                 kept.meaning,
@@ -501,6 +557,7 @@ def risk_alert_rows(
 
 
 def _alert_row(
+    words: DocumentWords,
     n: int,
     name: str,
     what: str,
@@ -514,14 +571,18 @@ def _alert_row(
     acted: str,
     carried: bool,
 ) -> dict[str, Any]:
-    scored = "" if score is None else f"{score} of {max_score}"
+    scored = (
+        "" if score is None else words.markup(D_("{score} of {max}"), score=score, max=max_score)
+    )
     return {
         "n": n,
-        "name": name,
+        "name": member_name(words, name),
         "what": what,
-        "score": f"{scored} ({meaning})" if meaning and scored else scored,
+        "score": words.markup(D_("{score} ({meaning})"), score=scored, meaning=content(meaning))
+        if meaning and scored
+        else scored,
         "raised": raised,
-        "action": RISK_ACTION_LABELS[action] if action else "",
+        "action": words(RISK_ACTION_LABELS[action]) if action else "",
         "note": note,
         "by": by,
         "acted": acted if action else "",
@@ -529,13 +590,5 @@ def _alert_row(
     }
 
 
-@functools.cache
 def _template() -> Template:
-    env = Environment(
-        loader=PackageLoader("facilitator", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env.get_template("course_summary.html")
+    return environment().get_template("course_summary.html")

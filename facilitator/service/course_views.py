@@ -15,16 +15,17 @@ from typing import Any
 
 from facilitator.core.course import last_step, missed_in_a_row
 from facilitator.core.course_state import CourseAlert, CourseState, Measure, Meeting, Step
+from facilitator.core.wording import D_
 from facilitator.library.loader import Instrument
 
 #: The console flags a member who missed this many ended meetings in a row.
 CHECK_IN_AFTER = 2
 
 ATTENDANCE_LABELS = {
-    "present": "present",
-    "late": "late",
-    "left_early": "left early",
-    "absent": "absent",
+    "present": D_("present"),
+    "late": D_("late"),
+    "left_early": D_("left early"),
+    "absent": D_("absent"),
 }
 
 

@@ -25,28 +25,34 @@ import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from markupsafe import Markup, escape
 
+from facilitator.catalogs import Catalogs, shipped
 from facilitator.core.codec import event_to_dict
 from facilitator.core.composed import is_composed
 from facilitator.core.events import Event, PollClosed
 from facilitator.core.poll_kinds import Cell, ExportRow, PollKind, poll_kind
-from facilitator.core.spec import RolePlaySpec
+from facilitator.core.spec import RolePlaySpec, StepKind
 from facilitator.core.state import (
+    ERASED_NAME,
     Answer,
     Poll,
     PollPhase,
     RiskAction,
     RolePlay,
+    RolePlayPhase,
     SessionState,
     SignalKind,
     poll_answer_summary,
 )
+from facilitator.core.wording import D_, Dn_, Plural
 from facilitator.library.loader import Instrument
-from facilitator.service.print_style import PRINT_STYLE
+from facilitator.service.document_words import DocumentWords
+from facilitator.service.print_style import print_style
 from facilitator.service.views import risk_alert
 
 CSV_COLUMNS = (
@@ -63,20 +69,54 @@ CSV_COLUMNS = (
     "band",
 )
 
+# The labels of the summaries, marked for the documents catalog and translated when a
+# summary is rendered (DocumentWords). The CSV and JSON Lines exports keep their English
+# codes: they are data formats, read by programs as much as by people.
 SIGNAL_LABELS = {
-    SignalKind.PASS: "Pass",
-    SignalKind.BREAK: "Need a break",
-    SignalKind.SUPPORT: "Need support",
+    SignalKind.PASS: D_("Pass"),
+    SignalKind.BREAK: D_("Need a break"),
+    SignalKind.SUPPORT: D_("Need support"),
 }
 RISK_ACTION_LABELS = {
-    RiskAction.SPOKE: "Spoke with them",
-    RiskAction.SAFETY_PLAN: "Safety plan made",
-    RiskAction.REFERRED: "Referred",
-    RiskAction.EMERGENCY: "Emergency services",
-    RiskAction.OTHER: "Other",
+    RiskAction.SPOKE: D_("Spoke with them"),
+    RiskAction.SAFETY_PLAN: D_("Safety plan made"),
+    RiskAction.REFERRED: D_("Referred"),
+    RiskAction.EMERGENCY: D_("Emergency services"),
+    RiskAction.OTHER: D_("Other"),
 }
 
-DECISION_LABELS = {"join": "Joins the group", "refer": "Referred elsewhere"}
+DECISION_LABELS = {"join": D_("Joins the group"), "refer": D_("Referred elsewhere")}
+
+STEP_KIND_LABELS = {
+    StepKind.CHECK_IN: D_("check in"),
+    StepKind.DISCUSSION: D_("discussion"),
+    StepKind.PSYCHOEDUCATION: D_("psychoeducation"),
+    StepKind.ROLE_PLAY: D_("role play"),
+    StepKind.HOMEWORK_REVIEW: D_("homework review"),
+    StepKind.BREAK: D_("break"),
+    StepKind.CLOSING: D_("closing"),
+    StepKind.MEMBER_ROUND: D_("member round"),
+}
+POLL_TYPE_LABELS = {
+    "single_choice": D_("single choice"),
+    "scale": D_("scale"),
+    "multiple_choice": D_("multiple choice"),
+    "short_text": D_("short text"),
+    "instrument": D_("instrument"),
+    "ranking": D_("ranking"),
+}
+POLL_PHASE_LABELS = {
+    PollPhase.OPEN: D_("open"),
+    PollPhase.CLOSED: D_("closed"),
+    PollPhase.REVEALED: D_("revealed"),
+}
+ROLE_PLAY_PHASE_LABELS = {
+    RolePlayPhase.PLAYING: D_("playing"),
+    RolePlayPhase.DEBRIEF: D_("debrief"),
+    RolePlayPhase.ENDED: D_("ended"),
+}
+#: The rows a ranking adds per option, as the summary names them.
+ROW_ITEM_LABELS = {"points": D_("points"), "mean rank": D_("mean rank")}
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
@@ -116,7 +156,9 @@ class PersonAnswer:
 @dataclass
 class PollResult:
     poll: Poll
+    # Why no answer shows, in English for the CSV; `why` is the same message, marked.
     withheld: str | None = None
+    why: str | Plural | None = None
     # Anonymous polls: (item, answer, count), as the poll's kind tallies them.
     counts: list[ExportRow] = field(default_factory=list)
     mean: float | None = None
@@ -138,19 +180,33 @@ def poll_result(state: SessionState, poll: Poll) -> PollResult:
         return PollResult(poll, people=sorted(people, key=lambda p: p.name.casefold()))
     # While a poll is open each new count could be matched to whoever just answered.
     if poll.phase is PollPhase.OPEN:
-        return PollResult(poll, withheld="results withheld while the poll is open")
+        return _withheld(poll, D_("results withheld while the poll is open"))
     if poll.count < poll.threshold:
-        return PollResult(poll, withheld=f"results withheld (fewer than {poll.threshold} answers)")
+        return _withheld(
+            poll,
+            Dn_(
+                "results withheld (fewer than {count} answers)",
+                "results withheld (fewer than {count} answers)",
+                poll.threshold,
+            ),
+        )
     if poll.too_few_new:
         # Exported (or revealed) before it was reopened: the difference would be theirs.
-        return PollResult(
+        return _withheld(
             poll,
-            withheld=f"results withheld (fewer than {poll.threshold} new answers since it was"
-            " reopened)",
+            Dn_(
+                "results withheld (fewer than {count} new answers since it was reopened)",
+                "results withheld (fewer than {count} new answers since it was reopened)",
+                poll.threshold,
+            ),
         )
     summary = poll_answer_summary(poll)
     counts = poll_kind(spec.type).export_rows(spec, summary)
     return PollResult(poll, counts=counts, mean=summary.get("mean"))
+
+
+def _withheld(poll: Poll, why: str | Plural) -> PollResult:
+    return PollResult(poll, withheld=DocumentWords()(why), why=why)
 
 
 def _person_answer(poll: Poll, name: str, value: Answer, entered_by: str) -> PersonAnswer:
@@ -219,40 +275,48 @@ def summary_html(
     tz: tzinfo | None = None,
     titles: Mapping[str, str] | None = None,
     instruments: Mapping[str, Instrument] | None = None,
+    language: str = "en",
+    catalogs: Catalogs | None = None,
 ) -> str:
     """Return a printable, self-contained HTML summary of the session.
 
     Times are shown in `tz`, the server's local time when None; `titles` names the
     instruments of risk alerts by their poll's spec id; `instruments`, by the same ids,
-    give totals their severity bands and each instrument its attribution line.
+    give totals their severity bands and each instrument its attribution line. The words
+    are in `language`, from `catalogs` (the shipped ones when None).
     """
     instruments = instruments or {}
-
-    def local(at: float) -> datetime:
-        return datetime.fromtimestamp(at).astimezone(tz)
-
-    def clock(at: float | None) -> str:
-        return "" if at is None else local(at).strftime("%H:%M")
+    words = DocumentWords(language, catalogs or shipped(), tz)
+    clock = words.clock
 
     def step_title(index: int | None) -> str:
         return "" if index is None else state.agenda[index].title
 
+    def name(member_id: str) -> str:
+        return member_name(words, state.participants[member_id].name)
+
     members = sorted(state.participants.values(), key=lambda m: m.joined_at)
     seconds = [state.step_elapsed(i, now) for i in range(len(state.agenda))]
     signals = Counter(signal.kind for signal in state.signals)
+    opened = state.started_at or state.created_at
     context: dict[str, Any] = {
+        **words.template_functions(),
+        "content": content,
+        "row_item": lambda item: words(ROW_ITEM_LABELS[item]) if item in ROW_ITEM_LABELS else item,
         "state": state,
-        "style": PRINT_STYLE,
-        "printed": local(now).strftime("%Y-%m-%d %H:%M"),
-        "date": local(state.started_at or state.created_at).strftime("%Y-%m-%d"),
-        "zone": local(state.started_at or state.created_at).strftime("%Z"),
+        "style": print_style(words),
+        "printed": words.date_time(now),
+        "date": words.date(opened),
+        "zone": words.zone(opened),
         "started": clock(state.started_at),
         "ended": clock(state.ended_at),
         "members": [
             {
-                "name": m.name,
+                "name": name(m.id),
                 "joined": clock(m.joined_at),
-                "status": "" if m.present else ("removed" if m.removed else "left"),
+                "status": ""
+                if m.present
+                else (words(D_("removed")) if m.removed else words(D_("left"))),
                 "left": clock(m.left_at),
             }
             for m in members
@@ -262,7 +326,7 @@ def summary_html(
         "steps": [
             {
                 "title": step.title,
-                "kind": step.kind.value.replace("_", " "),
+                "kind": words(STEP_KIND_LABELS.get(step.kind, step.kind.value.replace("_", " "))),
                 "planned": step.minutes,
                 "actual": _minutes(spent),
                 "current": i == state.current_step and state.ended_at is None,
@@ -273,8 +337,8 @@ def summary_html(
         "actual_total": _minutes(sum(seconds)),
         "polls": [
             {
-                "result": poll_result(state, poll),
-                "step": step_title(poll.step),
+                "result": _named(words, poll_result(state, poll)),
+                "details": _poll_details(words, poll, step_title(poll.step)),
                 "instrument": instruments.get(poll.spec.id),
             }
             for poll in state.polls.values()
@@ -283,11 +347,11 @@ def summary_html(
         "role_plays": [
             {
                 "spec": rp.spec,
-                "phase": rp.phase.value,
+                "phase": words(ROLE_PLAY_PHASE_LABELS.get(rp.phase, rp.phase.value)),
                 "step": step_title(rp.step),
                 "started": clock(rp.started_at),
-                "roles": _role_assignments(state, rp),
-                "source": _role_play_source(state, rp.spec, rp.reverses),
+                "roles": _role_assignments(words, state, rp),
+                "source": _role_play_source(words, state, rp.spec, rp.reverses),
             }
             for rp in state.role_plays.values()
         ],
@@ -296,26 +360,29 @@ def summary_html(
         "checklist": state.checklist,
         "decisions": [
             {
-                "name": state.participants[pid].name,
-                "decision": DECISION_LABELS.get(d.decision, d.decision),
+                "name": name(pid),
+                "decision": words(DECISION_LABELS.get(d.decision, d.decision)),
                 "note": d.note,
                 "by": d.by,
                 "at": clock(d.at),
             }
             for pid, d in state.decisions.items()
         ],
-        "signals": [(label, signals[kind]) for kind, label in SIGNAL_LABELS.items()],
+        "signals": [(words(label), signals[kind]) for kind, label in SIGNAL_LABELS.items()],
         "risk_alerts": len(state.risk_alerts),
         "alerts": [
-            _alert_row(risk_alert(state, a, (titles or {}).get(state.polls[a.poll_id].spec.id, "")))
+            _alert_row(
+                words,
+                risk_alert(state, a, (titles or {}).get(state.polls[a.poll_id].spec.id, "")),
+            )
             | {"raised": clock(a.at), "acted": clock(a.acted_at)}
             for a in state.risk_alerts
         ],
         "open_alerts": sum(1 for a in state.risk_alerts if a.open),
         "signal_rows": [
             {
-                "name": state.participants[sig.participant_id].name,
-                "kind": SIGNAL_LABELS[sig.kind],
+                "name": name(sig.participant_id),
+                "kind": words(SIGNAL_LABELS[sig.kind]),
                 "at": clock(sig.at),
                 "acknowledged": sig.acknowledged,
                 "seen": clock(sig.acknowledged_at) if sig.acknowledged else "",
@@ -332,39 +399,115 @@ def summary_html(
     return _template().render(context)
 
 
-def _alert_row(view: dict[str, Any]) -> dict[str, Any]:
-    score = "" if view["score"] is None else f"{view['score']} of {view['max_score']}"
+def content(text: object, css_class: str = "") -> Markup:
+    """Return `text` (a name, a protocol's words, what someone wrote) in an element marked
+    as content, to sit inside a translated sentence: escaped, and left out of the check
+    that every interface word came from a catalog."""
+    classes = Markup(' class="{}"').format(css_class) if css_class else ""
+    return Markup("<span{} data-content>{}</span>").format(classes, text)
+
+
+def member_name(words: DocumentWords, name: str) -> str:
+    """Return a member's name; an erased member's in the document's language."""
+    return words(D_("Erased member")) if name == ERASED_NAME else name
+
+
+def _named(words: DocumentWords, result: PollResult) -> PollResult:
+    """Return a poll's result with erased members named in the document's language."""
+    if not any(p.name == ERASED_NAME for p in result.people):
+        return result
+    people = [replace(p, name=member_name(words, p.name)) for p in result.people]
+    return replace(result, people=people)
+
+
+def _poll_details(words: DocumentWords, poll: Poll, step: str) -> Markup:
+    """Return what kind of poll it was, and when: "scale, anonymous, closed, during ..."."""
+    spec = poll.spec
+    kind = spec.type.value
+    details: list[object] = [
+        words(POLL_TYPE_LABELS.get(kind, kind.replace("_", " "))),
+        words(D_("anonymous")) if spec.anonymous else words(D_("named")),
+    ]
+    if spec.facilitator_only:
+        details.append(words(D_("facilitator's record only")))
+    details.append(words(POLL_PHASE_LABELS.get(poll.phase, poll.phase.value)))
+    if step:
+        details.append(words.markup(D_('during "{step}"'), step=content(step)))
+    return Markup(", ").join(escape(part) for part in details)
+
+
+def _alert_row(words: DocumentWords, view: dict[str, Any]) -> dict[str, Any]:
+    score = (
+        ""
+        if view["score"] is None
+        else words.markup(D_("{score} of {max}"), score=view["score"], max=view["max_score"])
+    )
     action = view["action"]
     return {
-        "name": view["name"],
-        "what": f"{view['instrument']}, {view['item']}: {view['item_text']}",
-        "score": f"{score} ({view['meaning']})" if view["meaning"] else score,
-        "action": RISK_ACTION_LABELS[RiskAction(action)] if action else "",
+        "name": member_name(words, view["name"]),
+        "what": alert_what(words, view["instrument"], view["item"], view["item_text"]),
+        "score": words.markup(
+            D_("{score} ({meaning})"), score=score, meaning=content(view["meaning"])
+        )
+        if view["meaning"]
+        else score,
+        "action": words(RISK_ACTION_LABELS[RiskAction(action)]) if action else "",
         "note": view["note"],
         "by": view["acted_by"],
     }
 
 
-def _role_assignments(state: SessionState, role_play: RolePlay) -> list[dict[str, str]]:
+def alert_what(words: DocumentWords, instrument: str, item: str, text: str = "") -> Markup:
+    """Return a risk alert's instrument and item: "PHQ-9, item 9: Thoughts that ..."."""
+    number = item.removeprefix("item ")
+    # A course keeps "item 9" in English words; a session's view says the same.
+    label = words.markup(D_("item {number}"), number=number) if number.isdigit() else content(item)
+    if text:
+        return words.markup(
+            D_("{instrument}, {item}: {text}"),
+            instrument=content(instrument),
+            item=label,
+            text=content(text),
+        )
+    return words.markup(D_("{instrument}, {item}"), instrument=content(instrument), item=label)
+
+
+def _role_assignments(
+    words: DocumentWords, state: SessionState, role_play: RolePlay
+) -> list[dict[str, Any]]:
     """Return who played each role of a role-play, in the protocol's order of its roles."""
-    played = []
+    played: list[dict[str, Any]] = []
     for role in role_play.spec.roles:
         if role.id in role_play.assignments:
             member = role_play.assignments[role.id]
-            name = "the facilitator" if member is None else state.participants[member].name
-            played.append({"role": role.name, "played_by": name})
+            if member is None:
+                played.append(
+                    {"role": role.name, "played_by": words(D_("the facilitator")), "member": False}
+                )
+            else:
+                name = member_name(words, state.participants[member].name)
+                played.append({"role": role.name, "played_by": name, "member": True})
         elif role.observer:
             # The observers' card goes to every member without another role.
-            played.append({"role": role.name, "played_by": "every other member"})
+            played.append(
+                {"role": role.name, "played_by": words(D_("every other member")), "member": False}
+            )
     return played
 
 
-def _role_play_source(state: SessionState, spec: RolePlaySpec, reverses: str) -> str:
+def _role_play_source(
+    words: DocumentWords, state: SessionState, spec: RolePlaySpec, reverses: str
+) -> Markup:
     """Say where a role-play came from: the library, the console, or a reversal."""
-    source = "composed on the console" if is_composed(spec) else "library"
+    composed = is_composed(spec)
     if reverses:
-        source += f"; roles reversed from {state.role_plays[reverses].spec.title}"
-    return source
+        title = content(state.role_plays[reverses].spec.title)
+        if composed:
+            return words.markup(
+                D_("composed on the console; roles reversed from {title}"), title=title
+            )
+        return words.markup(D_("library; roles reversed from {title}"), title=title)
+    return escape(words(D_("composed on the console")) if composed else words(D_("library")))
 
 
 def _facilitators(state: SessionState) -> list[dict[str, Any]]:
@@ -379,12 +522,20 @@ def _minutes(seconds: float) -> int:
 
 
 @functools.cache
-def _template() -> Template:
+def environment() -> Environment:
+    """The summaries' templates, whose words the i18n extension marks ({% trans %})."""
     env = Environment(
         loader=PackageLoader("facilitator", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    return env.get_template("summary.html")
+    # As message_sources.py extracts them: the spaces inside a message collapsed.
+    env.policies["ext.i18n.trimmed"] = True
+    return env
+
+
+def _template() -> Template:
+    return environment().get_template("summary.html")

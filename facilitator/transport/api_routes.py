@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, redirect, request
 
+from facilitator.catalogs import accepted_languages
 from facilitator.transport import schemas as s
 from facilitator.transport.web import (
     address,
@@ -150,7 +151,10 @@ def export_results(session_id: str) -> Response:
 @signed_in
 def export_summary(session_id: str) -> Response:
     """Show the printable session summary."""
-    return download(service().export(user(), session_id, "summary.html", address()))
+    languages = accepted_languages(request.headers.get("Accept-Language"))
+    response = download(service().export(user(), session_id, "summary.html", address(), languages))
+    response.vary.add("Accept-Language")
+    return response
 
 
 # -- phones ---------------------------------------------------------------------------

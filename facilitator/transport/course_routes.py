@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from facilitator.catalogs import accepted_languages
 from facilitator.transport import schemas as s
 from facilitator.transport.web import (
     address,
@@ -174,7 +175,10 @@ def revoke_supervisor(course_id: str, name: str) -> Any:
 @signed_in
 def export_summary(course_id: str) -> Response:
     """The printable course summary, marked confidential."""
-    return download(service().course_export(user(), course_id, "summary.html", address()))
+    languages = accepted_languages(request.headers.get("Accept-Language"))
+    return download(
+        service().course_export(user(), course_id, "summary.html", address(), languages)
+    )
 
 
 @bp.get(COURSE + "/export/attendance.csv")

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from facilitator.service.print_style import PRINT_STYLE_SOURCE
+from facilitator.service.print_style import print_style_sources
 
 #: Paths whose answers may be cached: the screens' modules, styles and vendor files,
 #: which hold no one's data. Everything else (API, sign-in, links, exports) is no-store.
@@ -32,8 +32,9 @@ def content_security_policy(host: str) -> str:
         [
             "default-src 'self'",
             "script-src 'self'",
-            # The printed summaries' own stylesheet, by its hash: no other inline style.
-            f"style-src 'self' {PRINT_STYLE_SOURCE}",
+            # The printed summaries' own stylesheet, by its hash in each language: no
+            # other inline style.
+            f"style-src 'self' {print_style_sources()}",
             "img-src 'self' data:",
             f"connect-src 'self'{own}",
             "object-src 'none'",

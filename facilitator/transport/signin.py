@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -15,6 +17,7 @@ from flask import (
     url_for,
 )
 
+from facilitator.catalogs import Catalogs, direction
 from facilitator.errors import Refused, status_of
 from facilitator.service.signins import DEVICE_COOKIE, DEVICE_LIFETIME, Granted
 from facilitator.transport.web import (
@@ -97,5 +100,28 @@ def logout_everywhere() -> Any:
     return redirect(url_for("signin.login_page"))
 
 
-def _login_form(error: str, status: int) -> tuple[str, int]:
-    return render_template("login.html", error=error, csrf=csrf_token()), status
+def _login_form(error: str, status: int) -> Response:
+    # The form is drawn on the server, before any script could ask the browser: in the
+    # first language of its Accept-Language that the catalogs have.
+    catalogs: Catalogs = current_app.extensions["facilitator.catalogs"]
+    language = catalogs.from_header(request.headers.get("Accept-Language"))
+
+    def gettext(message: str) -> str:
+        return catalogs.gettext(language, "login", message)
+
+    def ngettext(singular: str, plural: str, count: int) -> str:
+        return catalogs.ngettext(language, "login", singular, plural, count)
+
+    page = render_template(
+        "login.html",
+        error=error,
+        csrf=csrf_token(),
+        language=language,
+        direction=direction(language),
+        gettext=gettext,
+        ngettext=ngettext,
+        _=gettext,
+    )
+    response = make_response(page, status)
+    response.vary.add("Accept-Language")
+    return response
