@@ -22,6 +22,7 @@ from facilitator.transport.web import (
     check_csrf,
     csrf_token,
     json_body,
+    refusal_body,
     service,
     signed_in,
     user,
@@ -48,7 +49,7 @@ def login() -> Any:
             request.cookies.get(DEVICE_COOKIE, ""),
         )
     except Refused as error:
-        return _login_form(error.message, status_of(error))
+        return _login_form(refusal_body(error)["error"]["message"], status_of(error))
     return _start_signin(redirect("/"), granted)
 
 
