@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from facilitator.catalogs import shipped
+from facilitator.catalogs import fill, shipped
 from facilitator.languages import DEFAULT_LANGUAGE, language_tag
 from facilitator.library.catalog import Catalog, check_files, dirs_from_environment
 from facilitator.library.loader import CourseSpec, Instrument, Protocol, ProtocolError
@@ -43,9 +43,9 @@ def cli_language() -> str:
     return DEFAULT_LANGUAGE
 
 
-def _(message: str, **params: Any) -> str:
+def _(message: str, /, **params: Any) -> str:
     """Return `message` in the command line's language, its {placeholders} filled."""
-    return shipped().translate(cli_language(), DOMAIN, message, **params)
+    return fill(shipped().gettext(cli_language(), DOMAIN, message), params)
 
 
 def _refusal(error: Exception) -> str:
