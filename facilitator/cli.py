@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 DOMAIN = "server"
 
 
-@cache
 def cli_language() -> str:
     """Return the shipped language the environment asks for, English by default."""
     for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):

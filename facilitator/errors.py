@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
 from flask import current_app, has_app_context
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from facilitator.core.errors import DomainError
-from facilitator.core.messages import N_, Phrase, Said, fill, upper_first
+
+# N_ is re-exported for the transport (its schemas' messages), which may not import core.
+from facilitator.core.messages import N_ as N_
+from facilitator.core.messages import Listing, Phrase, Said, fill, upper_first
 from facilitator.languages import DEFAULT_LANGUAGE
 from facilitator.storage.base import StorageError
 
@@ -121,7 +126,10 @@ class Saying:
     """Says English templates in one language: the template, then each Phrase in it."""
 
     def __init__(self, language: str, catalogs: Catalogs | None) -> None:
-        self.language = language
+        # Only a language with catalogs is spoken: any other is said in English whole,
+        # never in English words with another language's lists.
+        shipped = catalogs is not None and language in catalogs.languages
+        self.language = language if shipped else DEFAULT_LANGUAGE
         self.catalogs = catalogs
 
     def __call__(self, template: str, params: dict[str, Any] | None = None) -> str:
@@ -131,9 +139,23 @@ class Saying:
         text = self.catalogs.gettext(self.language, DOMAIN, msgid)
         if isinstance(template, Phrase) and template.capital:
             text = upper_first(text)
-        return fill(
-            text, {k: self(v) if isinstance(v, Phrase) else v for k, v in (params or {}).items()}
-        )
+        return fill(text, {name: self.value(v) for name, v in (params or {}).items()})
+
+    def value(self, value: Any) -> Any:
+        """Return a param as the language says it: a phrase translated, names listed."""
+        if isinstance(value, Phrase):
+            return self(value)
+        if isinstance(value, Listing) and len(value.items) > 1:
+            return format_list(list(value.items), locale=list_locale(self.language))
+        return value
+
+
+def list_locale(language: str) -> str:
+    """Return the CLDR locale that lists names for `language` (pseudo-languages: English)."""
+    try:
+        return str(Locale.parse(language, sep="-"))
+    except (ValueError, UnknownLocaleError):
+        return DEFAULT_LANGUAGE
 
 
 def status_of(error: Exception) -> int:
