@@ -313,19 +313,32 @@ def list_protocols() -> None:
     for protocol in catalog.protocols():
         count = len(protocol.sessions)
         languages = ", ".join(protocol.languages)
-        click.echo(
-            f"  {protocol.id:<16} v{protocol.version}  {count:>2} sessions  {protocol.title}"
-            f"  [{languages}]"
+        # Columns are padded before the line is said: they line up in every language.
+        padded, counted = f"  {protocol.id:<16}", f"{count:>2}"
+        line = _(
+            "{id} v{version}  {count} sessions  {title}  [{languages}]",
+            id=padded,
+            version=protocol.version,
+            count=counted,
+            title=protocol.title,
+            languages=languages,
         )
+        click.echo(line)
     click.echo(_("Instruments:"))
     for instrument in catalog.instruments():
         privacy = _("anonymous allowed") if instrument.anonymous_allowed else _("private only")
         items = len(instrument.poll.items)
         languages = ", ".join(instrument.languages)
-        click.echo(
-            f"  {instrument.id:<16} {items:>2} items  {privacy:<17}  {instrument.title}"
-            f"  [{languages}]"
+        padded, counted, privacy = f"  {instrument.id:<16}", f"{items:>2}", f"{privacy:<17}"
+        line = _(
+            "{id} {count} items  {privacy}  {title}  [{languages}]",
+            id=padded,
+            count=counted,
+            privacy=privacy,
+            title=instrument.title,
+            languages=languages,
         )
+        click.echo(line)
 
 
 @protocols.command("show")
@@ -340,23 +353,45 @@ def show_protocol(protocol_id: str, language: str | None) -> None:
             protocol = protocol.in_language(language)
     except (KeyError, ValueError) as error:
         raise click.ClickException(str(error.args[0])) from None
-    click.echo(f"{protocol.title} ({protocol.id}, version {protocol.version})")
+    click.echo(
+        _(
+            "{title} ({id}, version {version})",
+            title=protocol.title,
+            id=protocol.id,
+            version=protocol.version,
+        )
+    )
     click.echo(_("Source: {source}", source=protocol.source))
     click.echo(_("Language: {language}", language=protocol.language))
     if protocol.course is not None:
         click.echo(_("Course: {course}", course=_describe_course(protocol.course)))
     for session in protocol.sessions:
         click.echo("")
-        measures = f"  measures: {', '.join(session.measures)}" if session.measures else ""
-        click.echo(
-            f"Session {session.n} [{session.phase}] {session.title}: "
-            f"{session.agenda_minutes} of {session.minutes} min{measures}"
+        listed = ", ".join(session.measures)
+        measures = _("  measures: {measures}", measures=listed) if session.measures else ""
+        line = _(
+            "Session {n} [{phase}] {title}: {minutes} of {of} min{measures}",
+            n=session.n,
+            phase=session.phase,
+            title=session.title,
+            minutes=session.agenda_minutes,
+            of=session.minutes,
+            measures=measures,
         )
+        click.echo(line)
         for step in session.steps:
-            extra = f"  poll: {step.poll}" if step.poll else ""
+            extra = _("  poll: {poll}", poll=step.poll) if step.poll else ""
             if step.role_play:
-                extra += f"  role-play: {step.role_play}"
-            click.echo(f"  {step.minutes:>3} min  {step.kind:<15} {step.title}{extra}")
+                extra += _("  role-play: {role_play}", role_play=step.role_play)
+            minutes, kind = f"  {step.minutes:>3}", f"{step.kind:<15}"
+            line = _(
+                "{minutes} min  {kind} {title}{extra}",
+                minutes=minutes,
+                kind=kind,
+                title=step.title,
+                extra=extra,
+            )
+            click.echo(line)
     click.echo("")
     click.echo(_("Role-plays:"))
     for area in protocol.problem_areas:
