@@ -91,7 +91,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    gateway = SocketGateway(socketio)
+    catalogs = Catalogs(pseudo=settings.pseudo_languages)
+    gateway = SocketGateway(socketio, catalogs)
     presence = Presence(store, lambda session_id: sessions.refresh_consoles_here(session_id))
     courses = CourseService(store, catalog, app.config["SECRET_KEY"])
     sessions = SessionService(
@@ -107,7 +108,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         extras=SafetyExtras(CourseExtras(courses), catalog, settings.supervisor_contact),
     )
     signer = TokenSigner(app.config["SECRET_KEY"])
-    catalogs = Catalogs(pseudo=settings.pseudo_languages)
     limits = Limits(
         failures_per_account=settings.login_failures_per_account,
         failures_per_address=settings.login_failures_per_address,
@@ -140,7 +140,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["facilitator.socketio"] = socketio
     for blueprint in (web.errors, signin.bp, api_routes.bp, course_routes.bp, pages.bp):
         app.register_blueprint(blueprint)
-    socket_events.bind(socketio, service, settings.event_burst, settings.event_rate)
+    socket_events.bind(
+        socketio,
+        service,
+        settings.event_burst,
+        settings.event_rate,
+        catalogs,
+    )
     app.extensions["facilitator.presence"] = (
         presence,
         socketio.start_background_task(presence.run),

@@ -1,4 +1,9 @@
-"""The `facilitator` command line."""
+"""The `facilitator` command line.
+
+What it prints for a person is said in the language of the environment (LC_ALL,
+LC_MESSAGES or LANG, as gettext reads them: `LANG=es_ES.UTF-8`), from the `server`
+catalog domain; English when none is shipped. --help stays English.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from facilitator.catalogs import fill, shipped
 from facilitator.languages import DEFAULT_LANGUAGE, language_tag
 from facilitator.library.catalog import Catalog, check_files, dirs_from_environment
 from facilitator.library.loader import CourseSpec, Instrument, Protocol, ProtocolError
@@ -19,6 +25,33 @@ from facilitator.library.translation import translation_template
 
 if TYPE_CHECKING:
     from facilitator.storage.base import SessionRecord, Store
+
+#: The catalog domain of the command line's words (the refusals' too).
+DOMAIN = "server"
+
+
+def cli_language() -> str:
+    """Return the shipped language the environment asks for, English by default."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value:
+            # "fr_FR.UTF-8@euro" asks for fr-FR; "C" and "POSIX" for no language.
+            tag = value.split(".")[0].split("@")[0].replace("_", "-")
+            return shipped().best([] if tag in ("C", "POSIX") else [tag])
+    return DEFAULT_LANGUAGE
+
+
+def _(message: str, /, **params: Any) -> str:
+    """Return `message` in the command line's language, its {placeholders} filled."""
+    return fill(shipped().gettext(cli_language(), DOMAIN, message), params)
+
+
+def _refusal(error: Exception) -> str:
+    """Return a refusal's message in the command line's language."""
+    from facilitator.errors import error_body
+
+    message: str = error_body(error, cli_language(), shipped())["error"]["message"]
+    return message
 
 
 @click.group()
@@ -53,7 +86,7 @@ def add_user(name: str, password: str) -> None:
     with _store() as (store, now):
         accounts.add_user(store, name, password)
         _audit(store, now, audit.USER_ADDED, name)
-    click.echo(f"Added facilitator {name!r}.")
+    click.echo(_("Added facilitator {name}.", name=repr(name)))
 
 
 @users.command("list")
@@ -62,14 +95,17 @@ def list_users() -> None:
     from facilitator.config import Settings
 
     admins = Settings.from_env().admins
-    with _store() as (store, _):
+    with _store() as (store, _now):
         names = store.users()
         counts = {name: len(_owned(store, name)) for name in names}
     if not names:
-        click.echo("No accounts: the server prints a one-time sign-in link at start.")
+        click.echo(_("No accounts: the server prints a one-time sign-in link at start."))
     for name in names:
-        role = "admin" if name in admins else ""
-        click.echo(f"  {name:<24} {counts[name]:>4} sessions  {role}".rstrip())
+        role = _("admin") if name in admins else ""
+        # Padded before the sentence is said: the columns line up in every language.
+        padded, count = f"  {name:<24}", f"{counts[name]:>4}"
+        line = _("{name} {count} sessions  {role}", name=padded, count=count, role=role)
+        click.echo(line.rstrip())
 
 
 @users.command("remove")
@@ -82,7 +118,13 @@ def remove_user(name: str) -> None:
         accounts.remove_user(store, name)
         _audit(store, now, audit.USER_REMOVED, name)
         left = len(_owned(store, name))
-    click.echo(f"Removed facilitator {name!r}; {left} of their sessions are kept.")
+    click.echo(
+        _(
+            "Removed facilitator {name}; {count} of their sessions are kept.",
+            name=repr(name),
+            count=left,
+        )
+    )
 
 
 @users.command("passwd")
@@ -95,7 +137,7 @@ def change_password(name: str, password: str) -> None:
     with _store() as (store, now):
         accounts.change_password(store, name, password)
         _audit(store, now, audit.PASSWORD_CHANGED, name)
-    click.echo(f"Changed the password of {name!r}.")
+    click.echo(_("Changed the password of {name}.", name=repr(name)))
 
 
 @main.group()
@@ -110,7 +152,7 @@ def list_sessions(owner: str | None) -> None:
     from facilitator.core.errors import DomainError
     from facilitator.service.loading import load_state
 
-    with _store() as (store, _):
+    with _store() as (store, _now):
         records = _owned(store, owner) if owner is not None else store.sessions()
         rows = []
         for record in records:
@@ -118,11 +160,23 @@ def list_sessions(owner: str | None) -> None:
                 state = load_state(store, record.id)
             except DomainError:
                 continue  # deleted meanwhile
-            ended = f"ended {_when(state.ended_at)}" if state.ended_at is not None else state.phase
-            rows.append(
-                f"  {record.id}  {record.owner:<16} opened {_when(record.created_at)}  {ended}"
+            ended = (
+                _("ended {when}", when=_when(state.ended_at))
+                if state.ended_at is not None
+                else state.phase
             )
-    click.echo(f"{len(rows)} session(s)")
+            padded, owner = f"  {record.id}", f"{record.owner:<16}"
+            opened = _when(record.created_at)
+            rows.append(
+                _(
+                    "{id}  {owner} opened {when}  {ended}",
+                    id=padded,
+                    owner=owner,
+                    when=opened,
+                    ended=ended,
+                )
+            )
+    click.echo(_("{count} session(s)", count=len(rows)))
     for row in rows:
         click.echo(row)
 
@@ -136,10 +190,10 @@ def delete_session(session_id: str) -> None:
     with _store() as (store, now):
         record = next((r for r in store.sessions() if r.id == session_id), None)
         if record is None:
-            raise click.ClickException(f"no session {session_id!r}")
+            raise click.ClickException(_("no session {id}", id=repr(session_id)))
         store.delete(session_id)
         _audit(store, now, audit.SESSION_DELETED, record.owner, session_id)
-    click.echo(f"Deleted session {session_id}.")
+    click.echo(_("Deleted session {id}.", id=session_id))
 
 
 @main.command()
@@ -160,9 +214,20 @@ def purge(days: int) -> None:
         )
     for session in erased:
         click.echo(
-            f"Erased {session.session_id} ({session.owner}, ended {_when(session.ended_at)})"
+            _(
+                "Erased {id} ({owner}, ended {when})",
+                id=session.session_id,
+                owner=session.owner,
+                when=_when(session.ended_at),
+            )
         )
-    click.echo(f"Erased {len(erased)} session(s) that ended more than {days} days ago.")
+    click.echo(
+        _(
+            "Erased {count} session(s) that ended more than {days} days ago.",
+            count=len(erased),
+            days=days,
+        )
+    )
 
 
 @contextmanager
@@ -177,7 +242,7 @@ def _store() -> Iterator[tuple[Store, float]]:
     try:
         yield store, time.time()
     except (Refused, StorageError) as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(_refusal(error)) from None
     finally:
         store.close()
 
@@ -217,16 +282,22 @@ def login_link() -> None:
     try:
         if store.has_users():
             raise click.ClickException(
-                "accounts exist: sign in with a user name and password (no links any more)"
+                _("accounts exist: sign in with a user name and password (no links any more)")
             )
         token = accounts.new_login_link(store, time.time())
     except StorageError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(_refusal(error)) from None
     finally:
         store.close()
     base = settings.public_url or f"http://{lan_address()}:{settings.port}"
     minutes = round(accounts.LINK_LIFETIME / 60)
-    click.echo(f"Sign in once, within {minutes} minutes, with: {address(base, token)}")
+    click.echo(
+        _(
+            "Sign in once, within {minutes} minutes, with: {address}",
+            minutes=minutes,
+            address=address(base, token),
+        )
+    )
 
 
 @main.group()
@@ -238,23 +309,36 @@ def protocols() -> None:
 def list_protocols() -> None:
     """List the protocols and instruments on offer."""
     catalog = _catalog()
-    click.echo("Protocols:")
+    click.echo(_("Protocols:"))
     for protocol in catalog.protocols():
         count = len(protocol.sessions)
         languages = ", ".join(protocol.languages)
-        click.echo(
-            f"  {protocol.id:<16} v{protocol.version}  {count:>2} sessions  {protocol.title}"
-            f"  [{languages}]"
+        # Columns are padded before the line is said: they line up in every language.
+        padded, counted = f"  {protocol.id:<16}", f"{count:>2}"
+        line = _(
+            "{id} v{version}  {count} sessions  {title}  [{languages}]",
+            id=padded,
+            version=protocol.version,
+            count=counted,
+            title=protocol.title,
+            languages=languages,
         )
-    click.echo("Instruments:")
+        click.echo(line)
+    click.echo(_("Instruments:"))
     for instrument in catalog.instruments():
-        privacy = "anonymous allowed" if instrument.anonymous_allowed else "private only"
+        privacy = _("anonymous allowed") if instrument.anonymous_allowed else _("private only")
         items = len(instrument.poll.items)
         languages = ", ".join(instrument.languages)
-        click.echo(
-            f"  {instrument.id:<16} {items:>2} items  {privacy:<17}  {instrument.title}"
-            f"  [{languages}]"
+        padded, counted, privacy = f"  {instrument.id:<16}", f"{items:>2}", f"{privacy:<17}"
+        line = _(
+            "{id} {count} items  {privacy}  {title}  [{languages}]",
+            id=padded,
+            count=counted,
+            privacy=privacy,
+            title=instrument.title,
+            languages=languages,
         )
+        click.echo(line)
 
 
 @protocols.command("show")
@@ -269,25 +353,47 @@ def show_protocol(protocol_id: str, language: str | None) -> None:
             protocol = protocol.in_language(language)
     except (KeyError, ValueError) as error:
         raise click.ClickException(str(error.args[0])) from None
-    click.echo(f"{protocol.title} ({protocol.id}, version {protocol.version})")
-    click.echo(f"Source: {protocol.source}")
-    click.echo(f"Language: {protocol.language}")
+    click.echo(
+        _(
+            "{title} ({id}, version {version})",
+            title=protocol.title,
+            id=protocol.id,
+            version=protocol.version,
+        )
+    )
+    click.echo(_("Source: {source}", source=protocol.source))
+    click.echo(_("Language: {language}", language=protocol.language))
     if protocol.course is not None:
-        click.echo(f"Course: {_describe_course(protocol.course)}")
+        click.echo(_("Course: {course}", course=_describe_course(protocol.course)))
     for session in protocol.sessions:
         click.echo("")
-        measures = f"  measures: {', '.join(session.measures)}" if session.measures else ""
-        click.echo(
-            f"Session {session.n} [{session.phase}] {session.title}: "
-            f"{session.agenda_minutes} of {session.minutes} min{measures}"
+        listed = ", ".join(session.measures)
+        measures = _("  measures: {measures}", measures=listed) if session.measures else ""
+        line = _(
+            "Session {n} [{phase}] {title}: {minutes} of {of} min{measures}",
+            n=session.n,
+            phase=session.phase,
+            title=session.title,
+            minutes=session.agenda_minutes,
+            of=session.minutes,
+            measures=measures,
         )
+        click.echo(line)
         for step in session.steps:
-            extra = f"  poll: {step.poll}" if step.poll else ""
+            extra = _("  poll: {poll}", poll=step.poll) if step.poll else ""
             if step.role_play:
-                extra += f"  role-play: {step.role_play}"
-            click.echo(f"  {step.minutes:>3} min  {step.kind:<15} {step.title}{extra}")
+                extra += _("  role-play: {role_play}", role_play=step.role_play)
+            minutes, kind = f"  {step.minutes:>3}", f"{step.kind:<15}"
+            line = _(
+                "{minutes} min  {kind} {title}{extra}",
+                minutes=minutes,
+                kind=kind,
+                title=step.title,
+                extra=extra,
+            )
+            click.echo(line)
     click.echo("")
-    click.echo("Role-plays:")
+    click.echo(_("Role-plays:"))
     for area in protocol.problem_areas:
         ids = ", ".join(play.id for play in protocol.role_plays_for(area))
         click.echo(f"  {area}: {ids or '-'}")
@@ -308,7 +414,9 @@ def translate_template(original_id: str, language: str) -> None:
         try:
             original = catalog.instrument(original_id)
         except KeyError:
-            raise click.ClickException(f"no protocol or instrument {original_id!r}") from None
+            raise click.ClickException(
+                _("no protocol or instrument {id}", id=repr(original_id))
+            ) from None
     click.echo(translation_template(original, tag), nl=False)
 
 
@@ -321,7 +429,7 @@ def validate_files(paths: tuple[Path, ...]) -> None:
         for problem in report.problems:
             click.echo(str(problem), err=True)
         if report.loaded is not None:
-            click.echo(f"OK {report.path}: {_describe(report.loaded)}")
+            click.echo(_("OK {path}: {what}", path=report.path, what=_describe(report.loaded)))
     if any(report.problems for report in reports):
         raise SystemExit(1)
 
@@ -329,26 +437,43 @@ def validate_files(paths: tuple[Path, ...]) -> None:
 def _describe_course(course: CourseSpec) -> str:
     return "; ".join(
         [
-            f"weekly measure: {course.weekly_measure or '-'}",
-            f"steps carried forward: {'yes' if course.steps_carried_forward else 'no'}",
-            f"member rounds in: {', '.join(course.member_round_phases) or '-'}",
+            _("weekly measure: {measure}", measure=course.weekly_measure or "-"),
+            _("steps carried forward: yes")
+            if course.steps_carried_forward
+            else _("steps carried forward: no"),
+            _("member rounds in: {phases}", phases=", ".join(course.member_round_phases) or "-"),
         ]
     )
 
 
 def _describe(loaded: Protocol | Instrument) -> str:
     # A translation file loads as its original in the translation's language.
-    language = "" if loaded.language == DEFAULT_LANGUAGE else f" in {loaded.language}"
     if isinstance(loaded, Protocol):
-        return f"protocol {loaded.id}{language}, {len(loaded.sessions)} sessions"
-    return f"instrument {loaded.id}{language}, {len(loaded.poll.items)} items"
+        if loaded.language == DEFAULT_LANGUAGE:
+            return _("protocol {id}, {count} sessions", id=loaded.id, count=len(loaded.sessions))
+        return _(
+            "protocol {id} in {language}, {count} sessions",
+            id=loaded.id,
+            language=loaded.language,
+            count=len(loaded.sessions),
+        )
+    if loaded.language == DEFAULT_LANGUAGE:
+        return _("instrument {id}, {count} items", id=loaded.id, count=len(loaded.poll.items))
+    return _(
+        "instrument {id} in {language}, {count} items",
+        id=loaded.id,
+        language=loaded.language,
+        count=len(loaded.poll.items),
+    )
 
 
 def _catalog() -> Catalog:
     try:
         return Catalog.from_environment(os.environ)
     except ProtocolError as error:
-        raise click.ClickException(f"invalid protocol files:\n{error}") from None
+        raise click.ClickException(
+            _("invalid protocol files:\n{problems}", problems=error)
+        ) from None
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ How strings are marked, so that extraction finds them:
 - screen modules (client/js/*.js): `t("Text with {name}", {name})` and
   `tn("{count} answer", "{count} answers", count, {count})`, plain string literals;
 - Python: `N_("...")` (marked, translated later) or `_("...")` / `ngettext(...)`;
+  refusals, `DomainError("... {name} ...", code, name=...)` and `Refused(code, "...")`,
+  are found by their own name: their message must be a plain literal, never an f-string;
 - templates (facilitator/templates/*.html): Jinja's `{% trans %}` and `_()`.
 """
 
@@ -34,7 +36,15 @@ PACKAGE = ROOT / "facilitator"
 CLIENT = ROOT / "client"
 
 JS_KEYWORDS = {"t": None, "tn": (1, 2), "parts": None}
-PY_KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+PY_KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    # Refusals: the message is a template with {placeholders} (core/messages.py).
+    "DomainError": (1,),
+    "Refused": (2,),
+    "_invalid": (1,),
+}
 JINJA_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
 
 

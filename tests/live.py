@@ -218,13 +218,19 @@ def signed_in(server: Server, name: str, password: str = PASSWORD) -> Facilitato
     return browser
 
 
-def refused_connect(server: Server, token: str) -> str:
+def refused_connect(server: Server, token: str, **auth: str) -> str:
     """Connect with `token`, expect a refusal, and return the error code it gave."""
+    return str(refused_connect_error(server, token, **auth)["code"])
+
+
+def refused_connect_error(server: Server, token: str, **auth: str) -> dict[str, Any]:
+    """Connect with `token` (and any other `auth` fields), expect a refusal, and return
+    its error: {"code", "message"}."""
     client = socketio.Client(reconnection=False)
     errors: list[object] = []
     client.on("connect_error", errors.append)
     try:
-        client.connect(server.url, auth={"token": token}, transports=["websocket"])
+        client.connect(server.url, auth={"token": token, **auth}, transports=["websocket"])
     except socketio.exceptions.ConnectionError:
         pass
     else:
@@ -233,7 +239,8 @@ def refused_connect(server: Server, token: str) -> str:
         client.disconnect()
     (error,) = errors
     assert isinstance(error, dict), error
-    return str(error["data"]["code"])
+    data: dict[str, Any] = error["data"]
+    return data
 
 
 def join(server: Server, code: str, name: str | None = None) -> dict[str, Any]:
@@ -251,10 +258,23 @@ def join(server: Server, code: str, name: str | None = None) -> dict[str, Any]:
 class Client:
     """A Socket.IO client that records everything it receives, as a phone or console."""
 
-    def __init__(self, url: str, token: str, label: str = "") -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        label: str = "",
+        *,
+        language: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.url = url
         self.token = token
         self.label = label
+        # What a page sends at connect: the language it shows, in `auth`.
+        self.auth: dict[str, str] = {"token": token}
+        if language is not None:
+            self.auth["language"] = language
+        self.headers = headers or {}
         self.received: list[tuple[str, Any]] = []
         self.lock = threading.Lock()
         self.sio = socketio.Client(
@@ -268,7 +288,11 @@ class Client:
 
     def connect(self) -> Client:
         self.sio.connect(
-            self.url, auth={"token": self.token}, transports=["websocket"], wait_timeout=10
+            self.url,
+            auth=self.auth,
+            headers=self.headers,
+            transports=["websocket"],
+            wait_timeout=10,
         )
         return self
 

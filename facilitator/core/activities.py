@@ -7,6 +7,7 @@ from facilitator.core import events as e
 from facilitator.core.deciding import Decider
 from facilitator.core.errors import DomainError
 from facilitator.core.guards import find_role_play, nonempty, not_ended, present_member, running
+from facilitator.core.messages import N_, Listing
 from facilitator.core.spec import RolePlaySpec
 from facilitator.core.state import RolePlay, RolePlayPhase, SessionState
 
@@ -17,7 +18,7 @@ OPEN_SIGNALS_PER_KIND = 3
 
 
 def _push_role_play(state: SessionState, cmd: c.PushRolePlay) -> list[e.Event]:
-    running(state, "push a role-play")
+    running(state, N_("push a role-play"))
     if state.active_role_play is not None:
         raise DomainError("End the role-play under way first.", "illegal_state")
     spec = cmd.spec
@@ -26,34 +27,37 @@ def _push_role_play(state: SessionState, cmd: c.PushRolePlay) -> list[e.Event]:
     for role_id, participant_id in cmd.assignments:
         role = spec.role(role_id)
         if role is None:
-            raise DomainError(f"This role-play has no role {role_id!r}.", "invalid")
+            raise DomainError("This role-play has no role {role}.", "invalid", role=repr(role_id))
         if role.observer:
             raise DomainError(
-                f"{role.name} are everyone not cast: give the role to no one.", "invalid"
+                "{role} are everyone not cast: give the role to no one.", "invalid", role=role.name
             )
         if role_id in assigned:
-            raise DomainError(f"{role.name} is given twice: give each role once.", "invalid")
+            raise DomainError(
+                "{role} is given twice: give each role once.", "invalid", role=role.name
+            )
         if participant_id is not None:
             member = present_member(state, participant_id)
             if participant_id in assigned.values():
-                raise DomainError(f"{member.name} has two roles: give each member one.", "invalid")
+                raise DomainError(
+                    "{name} has two roles: give each member one.", "invalid", name=member.name
+                )
         assigned[role_id] = participant_id
     missing = sorted(cast - assigned.keys())
     if missing:
-        raise DomainError(f"Choose who plays {_names(spec, missing)}.", "invalid")
+        raise DomainError("Choose who plays {roles}.", "invalid", roles=_names(spec, missing))
     role_play_id = f"role-play-{len(state.role_plays) + 1}"
     return [e.RolePlayPushed(role_play_id, spec, tuple(assigned.items()), cmd.at)]
 
 
-def _names(spec: RolePlaySpec, role_ids: list[str]) -> str:
-    names = [role.name for role_id in role_ids if (role := spec.role(role_id)) is not None]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+def _names(spec: RolePlaySpec, role_ids: list[str]) -> Listing:
+    return Listing([role.name for role_id in role_ids if (role := spec.role(role_id)) is not None])
 
 
 def _not_playing(role_play: RolePlay) -> str:
     if role_play.phase is RolePlayPhase.DEBRIEF:
-        return "The debrief has started already."
-    return "This role-play has ended."
+        return N_("The debrief has started already.")
+    return N_("This role-play has ended.")
 
 
 def _start_debrief(state: SessionState, cmd: c.StartDebrief) -> list[e.Event]:
@@ -71,8 +75,8 @@ def _end_role_play(state: SessionState, cmd: c.EndRolePlay) -> list[e.Event]:
 
 
 def _push_prompt(state: SessionState, cmd: c.PushPrompt) -> list[e.Event]:
-    running(state, "push a prompt")
-    text = nonempty(cmd.text, "a prompt")
+    running(state, N_("push a prompt"))
+    text = nonempty(cmd.text, N_("a prompt"))
     return [e.PromptPushed(f"prompt-{len(state.prompts) + 1}", text, cmd.at)]
 
 
@@ -86,7 +90,7 @@ def _signal(state: SessionState, cmd: c.SendSignal) -> list[e.Event]:
     if state.seen(cmd.participant_id, cmd.action_id):
         return []
     member = present_member(state, cmd.participant_id)
-    not_ended(state, "send a signal")
+    not_ended(state, N_("send a signal"))
     waiting = sum(
         1
         for s in state.signals
@@ -94,9 +98,11 @@ def _signal(state: SessionState, cmd: c.SendSignal) -> list[e.Event]:
     )
     if waiting >= OPEN_SIGNALS_PER_KIND:
         raise DomainError(
-            f"The facilitator has {waiting} of your {cmd.kind} signals and has not seen them yet;"
+            "The facilitator has {count} of your {kind} signals and has not seen them yet;"
             " they are still shown.",
             "too_many_signals",
+            count=waiting,
+            kind=cmd.kind,
         )
     signal_id = f"signal-{len(state.signals) + 1}"
     return [e.SignalSent(signal_id, member.id, cmd.action_id, cmd.kind, cmd.at)]
@@ -112,7 +118,7 @@ def _acknowledge(state: SessionState, cmd: c.AcknowledgeSignal) -> list[e.Event]
 
 
 def _note(state: SessionState, cmd: c.AddNote) -> list[e.Event]:
-    text = nonempty(cmd.text, "a note")
+    text = nonempty(cmd.text, N_("a note"))
     return [e.NoteAdded(f"note-{len(state.notes) + 1}", text, cmd.at, cmd.by)]
 
 

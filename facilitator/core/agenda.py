@@ -7,6 +7,7 @@ from facilitator.core import events as e
 from facilitator.core.deciding import Decider
 from facilitator.core.errors import DomainError
 from facilitator.core.guards import not_ended, running
+from facilitator.core.messages import N_
 from facilitator.core.polls import closing, leaving_step
 from facilitator.core.state import SessionPhase, SessionState
 
@@ -21,7 +22,7 @@ def _start(state: SessionState, cmd: c.Start) -> list[e.Event]:
 
 
 def _next(state: SessionState, cmd: c.Next) -> list[e.Event]:
-    running(state, "go to the next step")
+    running(state, N_("go to the next step"))
     assert state.current_step is not None
     if state.current_step + 1 >= len(state.agenda):
         raise DomainError("This is the last step already.", "illegal_state")
@@ -29,7 +30,7 @@ def _next(state: SessionState, cmd: c.Next) -> list[e.Event]:
 
 
 def _previous(state: SessionState, cmd: c.Previous) -> list[e.Event]:
-    running(state, "go to the previous step")
+    running(state, N_("go to the previous step"))
     assert state.current_step is not None
     if state.current_step == 0:
         raise DomainError("This is the first step already.", "illegal_state")
@@ -37,11 +38,13 @@ def _previous(state: SessionState, cmd: c.Previous) -> list[e.Event]:
 
 
 def _jump(state: SessionState, cmd: c.Jump) -> list[e.Event]:
-    running(state, "jump to a step")
+    running(state, N_("jump to a step"))
     if not 0 <= cmd.index < len(state.agenda):
         raise DomainError(
-            f"There is no step {cmd.index + 1}: the agenda has {len(state.agenda)} steps.",
+            "There is no step {step}: the agenda has {count} steps.",
             "invalid",
+            step=cmd.index + 1,
+            count=len(state.agenda),
         )
     if cmd.index == state.current_step:
         raise DomainError("This is the current step already.", "illegal_state")
@@ -49,7 +52,7 @@ def _jump(state: SessionState, cmd: c.Jump) -> list[e.Event]:
 
 
 def _end(state: SessionState, cmd: c.End) -> list[e.Event]:
-    not_ended(state, "end the session")
+    not_ended(state, N_("end the session"))
     # Ending wraps up whatever is under way so that the log closes cleanly.
     events: list[e.Event] = []
     if state.open_poll is not None:

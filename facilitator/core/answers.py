@@ -11,11 +11,13 @@ def check_spec(spec: PollSpec) -> None:
     """Refuse a poll that cannot be answered or that would break a privacy rule."""
     if spec.has_risk_item and spec.anonymous:
         raise DomainError(
-            f"The poll {spec.id!r} has a risk item and cannot be asked anonymously.", "invalid"
+            "The poll {poll} has a risk item and cannot be asked anonymously.",
+            "invalid",
+            poll=repr(spec.id),
         )
     problem = poll_kind(spec.type).spec_problem(spec)
     if problem is not None:
-        raise DomainError(problem, "invalid")
+        raise problem
 
 
 def check_answer(spec: PollSpec, value: Answer) -> Answer:

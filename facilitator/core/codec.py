@@ -86,7 +86,7 @@ def event_from_dict(data: dict[str, Any]) -> e.Event:
     fields = dict(data)
     kind = _EVENT_TYPES.get(fields.pop("type", None))
     if kind is None:
-        raise DomainError(f"Unknown event type {data.get('type')!r}.", "corrupt")
+        raise DomainError("Unknown event type {type}.", "corrupt", type=repr(data.get("type")))
     event: e.Event = decode(kind, fields)
     return event
 

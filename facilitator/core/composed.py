@@ -11,6 +11,7 @@ from facilitator.core import events as e
 from facilitator.core.deciding import Decider
 from facilitator.core.errors import DomainError
 from facilitator.core.guards import find_role_play, nonempty, present_member, running
+from facilitator.core.messages import N_
 from facilitator.core.spec import RolePlaySpec, RoleSpec
 from facilitator.core.state import RolePlayPhase, SessionState
 
@@ -40,20 +41,20 @@ def compose(
 ) -> RolePlaySpec:
     """Return a role-play from what the facilitator wrote: the member's situation in a
     sentence, the other person's role and relation to the member, and both cards."""
-    other = nonempty(other_role, "the other person's role")
+    other = nonempty(other_role, N_("the other person's role"))
     relation = relation.strip()
     number = 1 + len({rp.spec.id for rp in state.role_plays.values() if is_composed(rp.spec)})
     return RolePlaySpec(
         id=f"{COMPOSED}{number}",
         title=f"With {other}" + (f" ({relation})" if relation else ""),
         area=area.strip(),
-        scenario=nonempty(situation, "the member's situation"),
+        scenario=nonempty(situation, N_("the member's situation")),
         roles=(
-            RoleSpec(MEMBER_ROLE, "The member", nonempty(member_card, "the member's card")),
+            RoleSpec(MEMBER_ROLE, "The member", nonempty(member_card, N_("the member's card"))),
             RoleSpec(
                 OTHER_ROLE,
                 f"{other} ({relation})" if relation else other,
-                nonempty(other_card, "the other person's card"),
+                nonempty(other_card, N_("the other person's card")),
             ),
             RoleSpec("observers", "Observers", OBSERVERS_CARD, observer=True),
         ),
@@ -78,7 +79,7 @@ def find_composed(state: SessionState, spec_id: str) -> RolePlaySpec | None:
 
 
 def _reverse(state: SessionState, cmd: c.ReverseRolePlay) -> list[e.Event]:
-    running(state, "reverse a role-play")
+    running(state, N_("reverse a role-play"))
     played = find_role_play(state, cmd.role_play_id)
     if state.active_role_play not in (None, played.id):
         raise DomainError(

@@ -28,6 +28,7 @@ from facilitator.core.course_state import (
 from facilitator.core.errors import DomainError
 from facilitator.core.events import Event
 from facilitator.core.guards import nonempty
+from facilitator.core.messages import N_, starting
 from facilitator.core.state import RiskAction
 
 __all__ = [
@@ -57,7 +58,7 @@ def create_course(command: cc.CreateCourse) -> tuple[CourseState, list[Event]]:
         course_id=command.course_id,
         protocol_id=command.protocol_id,
         protocol_version=command.protocol_version,
-        title=nonempty(command.title, "a course's title"),
+        title=nonempty(command.title, N_("a course's title")),
         clinical_title=command.clinical_title,
         owner=command.owner,
         language=command.language,
@@ -80,7 +81,7 @@ def decide(state: CourseState, command: cc.CourseCommand) -> list[Event]:
     """Return the events `command` causes, or raise DomainError. `state` is not changed."""
     decider = _DECIDERS.get(type(command))
     if decider is None:
-        raise DomainError(f"Unknown command {type(command).__name__}.", "invalid")
+        raise DomainError("Unknown command {command}.", "invalid", command=type(command).__name__)
     return decider(state, command)
 
 
@@ -119,7 +120,7 @@ def last_step(state: CourseState, member_id: str, before_n: int) -> tuple[int, S
 def _meeting(state: CourseState, n: int) -> Meeting:
     meeting = state.meeting(n)
     if meeting is None:
-        raise DomainError(f"This course has no meeting {n}.", "not_found")
+        raise DomainError("This course has no meeting {n}.", "not_found", n=n)
     return meeting
 
 
@@ -140,7 +141,10 @@ def _active(state: CourseState, member_id: str) -> Member:
 def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str:
     if value not in allowed:
         raise DomainError(
-            f"{what[:1].upper()}{what[1:]} is one of: {', '.join(allowed)}.", "invalid"
+            "{what} is one of: {allowed}.",
+            "invalid",
+            what=starting(what),
+            allowed=", ".join(allowed),
         )
     return value
 
@@ -158,15 +162,15 @@ def _plan_meeting(state: CourseState, cmd: cc.PlanMeeting) -> list[Event]:
 def _open_meeting(state: CourseState, cmd: cc.OpenMeeting) -> list[Event]:
     meeting = _meeting(state, cmd.n)
     if meeting.session_id is not None:
-        raise DomainError(f"Meeting {cmd.n} has a session already.", "conflict")
-    session_id = nonempty(cmd.session_id, "a meeting's session id")
+        raise DomainError("Meeting {n} has a session already.", "conflict", n=cmd.n)
+    session_id = nonempty(cmd.session_id, N_("a meeting's session id"))
     return [ce.MeetingOpened(cmd.n, session_id, cmd.at)]
 
 
 def _end_meeting(state: CourseState, cmd: cc.EndMeeting) -> list[Event]:
     meeting = _meeting(state, cmd.n)
     if meeting.session_id is None:
-        raise DomainError(f"Meeting {cmd.n} was never opened.", "illegal_state")
+        raise DomainError("Meeting {n} was never opened.", "illegal_state", n=cmd.n)
     if meeting.ended_at is not None:
         return []  # ended already: its session's end is heard once more after a retry
     return [ce.MeetingEnded(cmd.n, cmd.at)]
@@ -230,9 +234,11 @@ def _enroll(state: CourseState, cmd: cc.Enroll) -> list[Event]:
     if typed and typed.casefold() not in taken:
         return [ce.MemberEnrolled(cmd.member_id, typed, True, cmd.at, *consent)]
     # No name, or one a member has already: the members keep telling each other apart.
-    pseudonym = nonempty(cmd.pseudonym, "a pseudonym")
+    pseudonym = nonempty(cmd.pseudonym, N_("a pseudonym"))
     if pseudonym.casefold() in taken:
-        raise DomainError(f"Someone in this course is called {pseudonym} already.", "conflict")
+        raise DomainError(
+            "Someone in this course is called {name} already.", "conflict", name=pseudonym
+        )
     return [ce.MemberEnrolled(cmd.member_id, pseudonym, False, cmd.at, *consent)]
 
 
@@ -252,7 +258,7 @@ def _erase(state: CourseState, cmd: cc.EraseMember) -> list[Event]:
 
 def _offer_relink(state: CourseState, cmd: cc.OfferRelink) -> list[Event]:
     member = _active(state, cmd.member_id)
-    digest = nonempty(cmd.digest, "a re-link code's digest")
+    digest = nonempty(cmd.digest, N_("a re-link code's digest"))
     if cmd.expires_at <= cmd.at:
         raise DomainError("A re-link code must expire after it is offered.", "invalid")
     if digest in state.relink:
@@ -274,7 +280,7 @@ def _relink(state: CourseState, cmd: cc.Relink) -> list[Event]:
 def _record_attendance(state: CourseState, cmd: cc.RecordAttendance) -> list[Event]:
     _meeting(state, cmd.n)
     member = _member(state, cmd.member_id)
-    status = _one_of(cmd.status, ATTENDANCE, "attendance")
+    status = _one_of(cmd.status, ATTENDANCE, N_("attendance"))
     if not cmd.corrected and state.attendance_corrected.get(cmd.n, {}).get(member.id):
         return []  # a facilitator's correction stands over what the meeting's end recorded
     recorded = state.attendance.get(cmd.n, {}).get(member.id)
@@ -286,7 +292,7 @@ def _record_attendance(state: CourseState, cmd: cc.RecordAttendance) -> list[Eve
 
 def _update_plan(state: CourseState, cmd: cc.UpdatePlan) -> list[Event]:
     member = _member(state, cmd.member_id)
-    areas = tuple(dict.fromkeys(_one_of(a, AREAS, "a problem area") for a in cmd.areas))
+    areas = tuple(dict.fromkeys(_one_of(a, AREAS, N_("a problem area")) for a in cmd.areas))
     people = tuple(dict.fromkeys(p.strip() for p in cmd.key_people if p.strip()))
     return [ce.PlanUpdated(member.id, areas, cmd.goal.strip(), people, cmd.by, cmd.at)]
 
@@ -294,40 +300,42 @@ def _update_plan(state: CourseState, cmd: cc.UpdatePlan) -> list[Event]:
 def _add_plan_note(state: CourseState, cmd: cc.AddPlanNote) -> list[Event]:
     member = _member(state, cmd.member_id)
     _meeting(state, cmd.n)
-    text = nonempty(cmd.text, "a note")
+    text = nonempty(cmd.text, N_("a note"))
     return [ce.PlanNoteAdded(member.id, cmd.n, text, cmd.by, cmd.at)]
 
 
 def _set_step(state: CourseState, cmd: cc.SetStep) -> list[Event]:
     member = _active(state, cmd.member_id)
     _meeting(state, cmd.n)
-    text = nonempty(cmd.text, "a step")
+    text = nonempty(cmd.text, N_("a step"))
     if len(text) > STEP_MAX:
-        raise DomainError(f"A step can be at most {STEP_MAX} characters.", "invalid")
+        raise DomainError("A step can be at most {max} characters.", "invalid", max=STEP_MAX)
     return [ce.StepSet(member.id, cmd.n, text, cmd.at)]
 
 
 def _review_step(state: CourseState, cmd: cc.ReviewStep) -> list[Event]:
     member = _active(state, cmd.member_id)
     if member.id not in state.steps.get(cmd.n, {}):
-        raise DomainError(f"{member.name} set no step at meeting {cmd.n}.", "not_found")
-    tried = _one_of(cmd.tried, TRIED, "how the step went")
+        raise DomainError(
+            "{name} set no step at meeting {n}.", "not_found", name=member.name, n=cmd.n
+        )
+    tried = _one_of(cmd.tried, TRIED, N_("how the step went"))
     return [ce.StepReviewed(member.id, cmd.n, tried, cmd.at)]
 
 
 def _record_measure(state: CourseState, cmd: cc.RecordMeasure) -> list[Event]:
     member = _member(state, cmd.member_id)
     _meeting(state, cmd.n)
-    measure_id = nonempty(cmd.measure_id, "a measure's id")
+    measure_id = nonempty(cmd.measure_id, N_("a measure's id"))
     if isinstance(cmd.score, bool) or not isinstance(cmd.score, int):
         raise DomainError("A score must be a whole number.", "invalid")
     return [ce.MeasureRecorded(member.id, cmd.n, measure_id, cmd.score, cmd.band, cmd.at)]
 
 
 def _invite(state: CourseState, cmd: cc.InviteCourseCoFacilitator) -> list[Event]:
-    user = nonempty(cmd.user, "a co-facilitator's account name")
+    user = nonempty(cmd.user, N_("a co-facilitator's account name"))
     if user == state.owner:
-        raise DomainError(f"{user} owns this course: they need no invitation.", "invalid")
+        raise DomainError("{user} owns this course: they need no invitation.", "invalid", user=user)
     if state.co_facilitators.get(user) == cmd.may_export:
         return []  # invited already, with the same grant
     return [ce.CourseCoFacilitatorInvited(user, cmd.may_export, cmd.at)]
@@ -335,14 +343,16 @@ def _invite(state: CourseState, cmd: cc.InviteCourseCoFacilitator) -> list[Event
 
 def _remove(state: CourseState, cmd: cc.RemoveCourseCoFacilitator) -> list[Event]:
     if cmd.user not in state.co_facilitators:
-        raise DomainError(f"{cmd.user} is not a co-facilitator of this course.", "not_found")
+        raise DomainError(
+            "{user} is not a co-facilitator of this course.", "not_found", user=cmd.user
+        )
     return [ce.CourseCoFacilitatorRemoved(cmd.user, cmd.at)]
 
 
 def _grant(state: CourseState, cmd: cc.GrantSupervisor) -> list[Event]:
-    user = nonempty(cmd.user, "a supervisor's account name")
+    user = nonempty(cmd.user, N_("a supervisor's account name"))
     if user == state.owner:
-        raise DomainError(f"{user} owns this course: they see it already.", "invalid")
+        raise DomainError("{user} owns this course: they see it already.", "invalid", user=user)
     if user in state.supervisors:
         return []
     return [ce.SupervisorGranted(user, cmd.at)]
@@ -350,7 +360,7 @@ def _grant(state: CourseState, cmd: cc.GrantSupervisor) -> list[Event]:
 
 def _revoke(state: CourseState, cmd: cc.RevokeSupervisor) -> list[Event]:
     if cmd.user not in state.supervisors:
-        raise DomainError(f"{cmd.user} is not a supervisor of this course.", "not_found")
+        raise DomainError("{user} is not a supervisor of this course.", "not_found", user=cmd.user)
     return [ce.SupervisorRevoked(cmd.user, cmd.at)]
 
 

@@ -72,5 +72,5 @@ def decide(state: SessionState, command: c.Command) -> list[e.Event]:
     """Return the events `command` causes, or raise DomainError. `state` is not changed."""
     decider = _DECIDERS.get(type(command))
     if decider is None:
-        raise DomainError(f"Unknown command {type(command).__name__}.", "invalid")
+        raise DomainError("Unknown command {command}.", "invalid", command=type(command).__name__)
     return decider(state, command)

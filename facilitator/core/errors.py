@@ -1,10 +1,19 @@
 """The one error the engine raises."""
 
+from __future__ import annotations
 
-class DomainError(Exception):
-    """A command that the session's rules do not allow; nothing was changed."""
+from typing import Any
 
-    def __init__(self, message: str, code: str = "rejected") -> None:
-        super().__init__(message)
+from facilitator.core.messages import Said
+
+
+class DomainError(Said, Exception):
+    """A command that the session's rules do not allow; nothing was changed.
+
+    `message` is an English template with {placeholders}, filled from `params`
+    (core/messages.py): the edge says it again in the reader's language.
+    """
+
+    def __init__(self, message: str, code: str = "rejected", **params: Any) -> None:
+        super().__init__(self._say(message, params))
         self.code = code
-        self.message = message

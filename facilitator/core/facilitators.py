@@ -12,13 +12,16 @@ from facilitator.core import events as e
 from facilitator.core.deciding import Decider
 from facilitator.core.errors import DomainError
 from facilitator.core.guards import nonempty
+from facilitator.core.messages import N_
 from facilitator.core.state import SessionState
 
 
 def _invite(state: SessionState, cmd: c.InviteCoFacilitator) -> list[e.Event]:
-    user = nonempty(cmd.user, "a co-facilitator's account name")
+    user = nonempty(cmd.user, N_("a co-facilitator's account name"))
     if user == state.owner:
-        raise DomainError(f"{user} owns this session: they need no invitation.", "invalid")
+        raise DomainError(
+            "{user} owns this session: they need no invitation.", "invalid", user=user
+        )
     if state.co_facilitators.get(user) == cmd.may_export:
         return []  # invited already, with the same grant: nothing to change
     # Inviting again with another grant logs the new grant, which then holds.
@@ -27,7 +30,9 @@ def _invite(state: SessionState, cmd: c.InviteCoFacilitator) -> list[e.Event]:
 
 def _remove(state: SessionState, cmd: c.RemoveCoFacilitator) -> list[e.Event]:
     if cmd.user not in state.co_facilitators:
-        raise DomainError(f"{cmd.user} is not a co-facilitator of this session.", "not_found")
+        raise DomainError(
+            "{user} is not a co-facilitator of this session.", "not_found", user=cmd.user
+        )
     return [e.CoFacilitatorRemoved(cmd.user, cmd.at)]
 
 

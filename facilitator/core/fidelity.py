@@ -37,7 +37,9 @@ def _record_decision(state: SessionState, cmd: c.RecordDecision) -> list[e.Event
     if cmd.participant_id not in state.participants:
         raise DomainError("This member is not in this session.", "not_found")
     if cmd.decision not in DECISIONS:
-        raise DomainError(f"A decision is one of: {', '.join(DECISIONS)}.", "invalid")
+        raise DomainError(
+            "A decision is one of: {allowed}.", "invalid", allowed=", ".join(DECISIONS)
+        )
     note = cmd.note.strip()
     if cmd.decision == "refer" and not note:
         raise DomainError("Say where the member is referred.", "invalid")

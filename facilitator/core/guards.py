@@ -7,19 +7,26 @@ a capital letter and say what to do where there is something to do.
 from __future__ import annotations
 
 from facilitator.core.errors import DomainError
+from facilitator.core.messages import N_, starting
 from facilitator.core.state import Participant, Poll, RolePlay, SessionPhase, SessionState
 
 
 def not_ended(state: SessionState, doing: str) -> None:
     if state.phase is SessionPhase.ENDED:
-        raise DomainError(f"The session has ended: you cannot {doing} now.", "illegal_state")
+        raise DomainError(
+            "The session has ended: you cannot {doing} now.", "illegal_state", doing=N_(doing)
+        )
 
 
 def not_running(state: SessionState, doing: str) -> DomainError:
     """Return the refusal of `doing` in a session that is not running."""
     if state.phase is SessionPhase.LOBBY:
-        return DomainError(f"Start the session first, then {doing}.", "illegal_state")
-    return DomainError(f"The session has ended: you cannot {doing} now.", "illegal_state")
+        return DomainError(
+            "Start the session first, then {doing}.", "illegal_state", doing=N_(doing)
+        )
+    return DomainError(
+        "The session has ended: you cannot {doing} now.", "illegal_state", doing=N_(doing)
+    )
 
 
 def running(state: SessionState, doing: str) -> None:
@@ -32,7 +39,7 @@ def present_member(state: SessionState, participant_id: str) -> Participant:
     if member is None:
         raise DomainError("This member is not in this session.", "not_found")
     if not member.present:
-        raise DomainError(f"{member.name} has left the session.", "illegal_state")
+        raise DomainError("{name} has left the session.", "illegal_state", name=member.name)
     return member
 
 
@@ -54,5 +61,5 @@ def nonempty(text: str, what: str) -> str:
     """Return `text` trimmed; refuse it when empty. `what` starts the sentence."""
     text = text.strip()
     if not text:
-        raise DomainError(f"{what[:1].upper()}{what[1:]} cannot be empty.", "invalid")
+        raise DomainError("{what} cannot be empty.", "invalid", what=starting(what))
     return text

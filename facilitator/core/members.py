@@ -11,11 +11,12 @@ from facilitator.core import events as e
 from facilitator.core.deciding import Decider
 from facilitator.core.errors import DomainError
 from facilitator.core.guards import nonempty, not_ended, present_member
+from facilitator.core.messages import N_
 from facilitator.core.state import SessionState
 
 
 def _join(state: SessionState, cmd: c.Join) -> list[e.Event]:
-    not_ended(state, "join")
+    not_ended(state, N_("join"))
     if state.locked:
         raise DomainError("This session is locked: no one new can join.", "locked")
     if cmd.participant_id in state.participants:
@@ -28,7 +29,7 @@ def _join(state: SessionState, cmd: c.Join) -> list[e.Event]:
 def _add(state: SessionState, cmd: c.AddMember) -> list[e.Event]:
     # Not refused when joining is locked: the lock keeps out codes typed on phones,
     # and the facilitator adding someone is the one deciding who is in the room.
-    not_ended(state, "add a member")
+    not_ended(state, N_("add a member"))
     typed, name = _free_name(state, cmd.participant_id, cmd.display_name, cmd.pseudonym)
     return [
         e.ParticipantJoined(cmd.participant_id, name, typed, cmd.at, no_phone=True, added_by=cmd.by)
@@ -42,12 +43,12 @@ def _free_name(
     if participant_id in state.participants:
         raise DomainError("This member has joined this session already.", "conflict")
     typed = (display_name or "").strip()
-    name = typed or nonempty(pseudonym, "a pseudonym")
+    name = typed or nonempty(pseudonym, N_("a pseudonym"))
     taken = {m.name.casefold() for m in state.participants.values() if m.present}
     if name.casefold() in taken:
         # Its own code: "conflict" means a race worth retrying, a taken name never is.
         raise DomainError(
-            f"Someone here is called {name} already; choose another name.", "name_taken"
+            "Someone here is called {name} already; choose another name.", "name_taken", name=name
         )
     return bool(typed), name
 
@@ -74,14 +75,14 @@ def _erase(state: SessionState, cmd: c.EraseParticipant) -> list[e.Event]:
 
 
 def _lock(state: SessionState, cmd: c.LockJoining) -> list[e.Event]:
-    not_ended(state, "lock joining")
+    not_ended(state, N_("lock joining"))
     if state.locked:
         raise DomainError("Joining is locked already.", "illegal_state")
     return [e.JoiningLocked(cmd.at)]
 
 
 def _unlock(state: SessionState, cmd: c.UnlockJoining) -> list[e.Event]:
-    not_ended(state, "unlock joining")
+    not_ended(state, N_("unlock joining"))
     if not state.locked:
         raise DomainError("Joining is open already.", "illegal_state")
     return [e.JoiningUnlocked(cmd.at)]

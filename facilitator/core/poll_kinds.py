@@ -41,7 +41,8 @@ class PollKind:
     type: PollType
     # Which of KIND_FIELDS a protocol may give for this kind.
     fields: frozenset[str]
-    spec_problem: Callable[[PollSpec], str | None]
+    # The refusal of a poll spec this kind cannot ask, or None.
+    spec_problem: Callable[[PollSpec], DomainError | None]
     check_answer: Callable[[PollSpec, Answer], Answer]
     tally: Callable[[PollSpec, list[Answer]], Summary]
     question: Callable[[PollSpec], dict[str, Any]]
@@ -65,7 +66,7 @@ def poll_kind(kind: PollType | str) -> PollKind:
     """Return the entry of a poll kind, refusing one that is not registered."""
     entry = KINDS.get(kind) if isinstance(kind, str) else None
     if entry is None:
-        raise DomainError(f"Unknown poll type {kind!r}.", "invalid")
+        raise DomainError("Unknown poll type {type}.", "invalid", type=repr(kind))
     return entry
 
 
@@ -78,16 +79,18 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _invalid(message: str) -> DomainError:
-    return DomainError(message, "invalid")
+def _invalid(message: str, **params: Any) -> DomainError:
+    return DomainError(message, "invalid", **params)
 
 
 def _options_view(spec: PollSpec) -> dict[str, Any]:
     return {"options": list(spec.options)}
 
 
-def _two_options(spec: PollSpec) -> str | None:
-    return None if len(spec.options) >= 2 else f"The poll {spec.id!r} needs at least two options."
+def _two_options(spec: PollSpec) -> DomainError | None:
+    if len(spec.options) >= 2:
+        return None
+    return _invalid("The poll {poll} needs at least two options.", poll=repr(spec.id))
 
 
 def _options_problems(noun: str) -> Callable[[dict[str, Any]], list[FieldProblem]]:
@@ -124,7 +127,9 @@ def _counted_rows(values: list[Cell]) -> list[ExportRow]:
 
 def _check_single(spec: PollSpec, value: Answer) -> Answer:
     if not _is_int(value) or not 0 <= value < len(spec.options):
-        raise _invalid(f"The answer must be an option number from 0 to {len(spec.options) - 1}.")
+        raise _invalid(
+            "The answer must be an option number from 0 to {last}.", last=len(spec.options) - 1
+        )
     return value
 
 
@@ -181,7 +186,9 @@ MULTIPLE_CHOICE = PollKind(
 
 def _check_scale(spec: PollSpec, value: Answer) -> Answer:
     if not _is_int(value) or not spec.min <= value <= spec.max:
-        raise _invalid(f"The answer must be a whole number from {spec.min} to {spec.max}.")
+        raise _invalid(
+            "The answer must be a whole number from {min} to {max}.", min=spec.min, max=spec.max
+        )
     return value
 
 
@@ -203,7 +210,9 @@ SCALE = PollKind(
     type=PollType.SCALE,
     fields=frozenset({"min", "max"}),
     spec_problem=lambda spec: (
-        None if spec.min < spec.max else f"The poll {spec.id!r} needs min below max."
+        None
+        if spec.min < spec.max
+        else _invalid("The poll {poll} needs min below max.", poll=repr(spec.id))
     ),
     check_answer=_check_scale,
     tally=_scale_tally,
@@ -223,7 +232,7 @@ def _check_text(spec: PollSpec, value: Answer) -> Answer:
     if not isinstance(value, str) or not value.strip():
         raise _invalid("Write an answer first.")
     if len(value) > spec.max_length:
-        raise _invalid(f"An answer can be at most {spec.max_length} characters.")
+        raise _invalid("An answer can be at most {max} characters.", max=spec.max_length)
     return value.strip()
 
 
@@ -284,15 +293,18 @@ def _check_instrument(spec: PollSpec, value: Answer) -> Answer:
         or not all(_is_int(v) and 0 <= v < len(spec.options) for v in value)
     ):
         raise _invalid(
-            f"The answer must list one option number (0 to {len(spec.options) - 1}) "
-            f"for each of the {len(spec.items)} items."
+            "The answer must list one option number (0 to {last}) for each of the {count} items.",
+            last=len(spec.options) - 1,
+            count=len(spec.items),
         )
     return list(value)
 
 
-def _instrument_problem(spec: PollSpec) -> str | None:
+def _instrument_problem(spec: PollSpec) -> DomainError | None:
     if not spec.items or not spec.options or len(spec.scores) != len(spec.options):
-        return f"The poll {spec.id!r} needs items, options and one score per option."
+        return _invalid(
+            "The poll {poll} needs items, options and one score per option.", poll=repr(spec.id)
+        )
     return None
 
 
@@ -339,7 +351,9 @@ def _check_ranking(spec: PollSpec, value: Answer) -> Answer:
         or not all(_is_int(v) for v in value)
         or sorted(value) != list(range(n))
     ):
-        raise _invalid(f"Put every option in order: the option numbers 0 to {n - 1}, each once.")
+        raise _invalid(
+            "Put every option in order: the option numbers 0 to {last}, each once.", last=n - 1
+        )
     return list(value)
 
 

@@ -8,13 +8,14 @@ from facilitator.core.answers import check_answer, check_spec, risk_items_touche
 from facilitator.core.deciding import Decider
 from facilitator.core.errors import DomainError
 from facilitator.core.guards import find_poll, not_running, present_member, running
+from facilitator.core.messages import N_
 from facilitator.core.poll_kinds import normalize_word
 from facilitator.core.spec import PollType
 from facilitator.core.state import Answer, Poll, PollPhase, SessionPhase, SessionState
 
 
 def _open_poll(state: SessionState, cmd: c.OpenPoll) -> list[e.Event]:
-    running(state, "open a poll")
+    running(state, N_("open a poll"))
     if state.open_poll is not None:
         raise DomainError("Close the open poll first.", "illegal_state")
     check_spec(cmd.spec)
@@ -63,7 +64,7 @@ def _enter(state: SessionState, cmd: c.EnterAnswer) -> list[e.Event]:
     if poll.phase is not PollPhase.OPEN:
         raise DomainError("This poll is closed.", "illegal_state")
     if member.id in poll.voters:
-        raise DomainError(f"{member.name} has answered this poll already.", "conflict")
+        raise DomainError("{name} has answered this poll already.", "conflict", name=member.name)
     value = check_answer(poll.spec, cmd.value)
     # One entry per member and poll: the action id keeps a retry from counting twice.
     action_id = f"entered-{poll.id}"
@@ -100,13 +101,13 @@ def reveal_refusal(poll: Poll) -> DomainError | None:
     if poll.phase is PollPhase.REVEALED:
         return DomainError("These results are revealed already.", "illegal_state")
     if poll.count < poll.threshold:
-        return DomainError(
-            f"Needs {poll.threshold} answers to show; {poll.count} so far.", "below_threshold"
-        )
+        return _below_threshold(poll)
     if poll.too_few_new:
         return DomainError(
-            f"Needs {poll.threshold} new answers since it was reopened; {poll.new_answers} so far.",
+            "Needs {threshold} new answers since it was reopened; {count} so far.",
             "below_threshold",
+            threshold=poll.threshold,
+            count=poll.new_answers,
         )
     return None
 
@@ -127,10 +128,17 @@ def show_refusal(poll: Poll) -> DomainError | None:
         return DomainError("Reveal the results first.", "illegal_state")
     if poll.count < poll.threshold:
         # Fewer since the reveal: a member's named answers were erased.
-        return DomainError(
-            f"Needs {poll.threshold} answers to show; {poll.count} so far.", "below_threshold"
-        )
+        return _below_threshold(poll)
     return None
+
+
+def _below_threshold(poll: Poll) -> DomainError:
+    return DomainError(
+        "Needs {threshold} answers to show; {count} so far.",
+        "below_threshold",
+        threshold=poll.threshold,
+        count=poll.count,
+    )
 
 
 def _show(state: SessionState, cmd: c.ShowResults) -> list[e.Event]:
@@ -170,7 +178,7 @@ def leaving_step(state: SessionState, at: float) -> list[e.Event]:
 def reopen_refusal(state: SessionState, poll: Poll) -> DomainError | None:
     """Return why `poll` cannot be reopened now, or None when it can."""
     if state.phase is not SessionPhase.RUNNING:
-        return not_running(state, "reopen a poll")
+        return not_running(state, N_("reopen a poll"))
     if poll.phase is PollPhase.OPEN:
         return DomainError("This poll is open already.", "illegal_state")
     if state.open_poll is not None:

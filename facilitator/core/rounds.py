@@ -6,15 +6,16 @@ from facilitator.core import commands as c
 from facilitator.core import events as e
 from facilitator.core.deciding import Decider
 from facilitator.core.errors import DomainError
+from facilitator.core.messages import N_
 from facilitator.core.state import SessionPhase, SessionState
 
 
 def _move(state: SessionState, cmd: c.MoveRound) -> list[e.Event]:
     if state.phase is not SessionPhase.RUNNING:
         raise DomainError(
-            "Start the session first, then go round the members."
+            N_("Start the session first, then go round the members.")
             if state.phase is SessionPhase.LOBBY
-            else "The session has ended: the member round is over.",
+            else N_("The session has ended: the member round is over."),
             "conflict",
         )
     if cmd.count < 1:

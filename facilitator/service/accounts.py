@@ -42,7 +42,9 @@ def add_user(store: AccessStore, name: str, password: str) -> None:
     if not NAME.match(name):
         raise Refused("invalid", "A user name is 2-40 lower-case letters, digits, . _ or -.")
     if name == LOCAL_USER:
-        raise Refused("invalid", f"The name {LOCAL_USER!r} is kept for one-time login links.")
+        raise Refused(
+            "invalid", "The name {name} is kept for one-time login links.", name=repr(LOCAL_USER)
+        )
     _check_new_password(password)
     store.add_user(name, _hasher.hash(password))
 
@@ -50,7 +52,7 @@ def add_user(store: AccessStore, name: str, password: str) -> None:
 def change_password(store: AccessStore, name: str, new_password: str) -> None:
     """Set an account's password and end all its sign-ins, with their console and display links."""
     if store.password_hash(name) is None:
-        raise Refused("not_found", f"There is no account named {name!r}.")
+        raise Refused("not_found", "There is no account named {name}.", name=repr(name))
     _check_new_password(new_password)
     store.set_password(name, _hasher.hash(new_password))
     # Whoever knew the old password may be signed in, or hold a console link, already.
@@ -59,13 +61,15 @@ def change_password(store: AccessStore, name: str, new_password: str) -> None:
 
 def _check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise Refused("invalid", f"A password needs at least {MIN_PASSWORD} characters.")
+        raise Refused(
+            "invalid", "A password needs at least {count} characters.", count=MIN_PASSWORD
+        )
 
 
 def remove_user(store: Store, name: str) -> None:
     """Delete an account so that it no longer signs in; its sessions stay."""
     if not store.remove_user(name):
-        raise Refused("not_found", f"There is no account named {name!r}.")
+        raise Refused("not_found", "There is no account named {name}.", name=repr(name))
     # A removed account's open sign-ins, consoles and displays end with it.
     store.end_signins(name)
 

@@ -21,6 +21,7 @@ from facilitator.core import composed
 from facilitator.core.engine import fold
 from facilitator.core.errors import DomainError
 from facilitator.core.events import ParticipantLeft, SessionEnded
+from facilitator.core.messages import N_
 from facilitator.core.spec import RolePlaySpec
 from facilitator.core.state import RiskAction, SessionState, SignalKind
 from facilitator.errors import Refused
@@ -56,6 +57,10 @@ class Gateway(Protocol):
 
     def send_here(self, event: str, data: dict[str, Any], room: str) -> None:
         """Send to this process's clients in `room` only."""
+
+    def notify(self, event: str, message: str, room: str) -> None:
+        """Send {"message"} to everyone in `room`, on every process, each in the language
+        their connection chose; `message` is English, marked with N_."""
 
     def close_here(self, room: str, delay: float) -> None:
         """Close this process's connections in `room`, `delay` seconds from now."""
@@ -616,7 +621,9 @@ class Service(CourseActions, Withdrawal):
         try:
             protocol = self._catalog.protocol(protocol_id)
         except KeyError:
-            raise Refused("not_found", f"There is no protocol {protocol_id!r}.") from None
+            raise Refused(
+                "not_found", "There is no protocol {protocol}.", protocol=repr(protocol_id)
+            ) from None
         return {
             "id": protocol.id,
             "title": protocol.title,
@@ -684,14 +691,14 @@ class Service(CourseActions, Withdrawal):
     def delete_session(self, user: str, session_id: str, address: str) -> None:
         """Erase a session and everything kept about it; its open screens are told and closed."""
         actor = self._facilitator(user, session_id, address)
-        audience.check_owns(actor, self.sessions.current(session_id), "delete it")
+        audience.check_owns(actor, self.sessions.current(session_id), N_("delete it"))
         self._store.delete(session_id)
         self.sessions.forget(session_id)
         self._audit(audit.SESSION_DELETED, actor, user)
-        notice = {"message": "This session was deleted."}
+        notice = N_("This session was deleted.")
         rooms = audience.session_rooms(session_id)
         for room in rooms:
-            self._gateway.send(audience.SESSION_DELETED, notice, room)
+            self._gateway.notify(audience.SESSION_DELETED, notice, room)
         for room in rooms:
             # The member rooms' phones are in the participants' room too.
             self._gateway.close_here(room, CLOSE_AFTER_NOTICE)
@@ -709,12 +716,16 @@ class Service(CourseActions, Withdrawal):
     ) -> dict[str, Any]:
         """Let another facilitator account run the session (and export it, when granted)."""
         actor = self._facilitator(user, session_id, address)
-        audience.check_owns(actor, self.sessions.current(session_id), "choose who runs it")
+        audience.check_owns(actor, self.sessions.current(session_id), N_("choose who runs it"))
         if self._store.password_hash(invitee) is None:
-            raise Refused("not_found", f"There is no facilitator account named {invitee!r}.")
+            raise Refused(
+                "not_found",
+                "There is no facilitator account named {name}.",
+                name=repr(invitee),
+            )
 
         def inviting(state: SessionState, at: float) -> c.Command:
-            audience.check_owns(actor, state, "choose who runs it")
+            audience.check_owns(actor, state, N_("choose who runs it"))
             return c.InviteCoFacilitator(at, invitee, may_export)
 
         self.sessions.run(actor, inviting)
@@ -727,15 +738,15 @@ class Service(CourseActions, Withdrawal):
         actor = self._facilitator(user, session_id, address)
 
         def removing(state: SessionState, at: float) -> c.Command:
-            audience.check_owns(actor, state, "choose who runs it")
+            audience.check_owns(actor, state, N_("choose who runs it"))
             return c.RemoveCoFacilitator(at, invitee)
 
         self.sessions.run(actor, removing)
         room = audience.facilitator_user_room(session_id, invitee)
         # Through the message queue, to their consoles on every process; those on another
         # process are also closed there within a sweep (see `ended`).
-        notice = {"message": "You no longer run this session."}
-        self._gateway.send(audience.ACCESS_ENDED, notice, room)
+        notice = N_("You no longer run this session.")
+        self._gateway.notify(audience.ACCESS_ENDED, notice, room)
         self._gateway.close_here(room, CLOSE_AFTER_NOTICE)
         state = self.sessions.current(session_id)
         self._audit(audit.FACILITATOR_REMOVED, actor, state.owner, invitee)
@@ -753,7 +764,7 @@ class Service(CourseActions, Withdrawal):
         English codes whatever the language.
         """
         if kind not in EXPORTS:
-            raise Refused("not_found", f"A session exports as {', '.join(EXPORTS)}.")
+            raise Refused("not_found", "A session exports as {names}.", names=", ".join(EXPORTS))
         actor = self._facilitator(user, session_id, address)
         state = self.sessions.current(session_id)
         audience.check_exports(actor, state)

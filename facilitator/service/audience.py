@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from facilitator.core import events as e
 from facilitator.core.course_state import CourseState
+from facilitator.core.messages import N_
 from facilitator.core.state import SessionState
 from facilitator.errors import Refused
 from facilitator.service.tokens import Actor, Role
@@ -102,7 +103,7 @@ SERVER_EVENTS = frozenset({VIEW, PERSONAL, ANSWER_COUNT, SESSION_DELETED, ACCESS
 def check_event(actor: Actor, event: str) -> None:
     """Refuse an event that `actor`'s kind of token may never send."""
     if event not in EVENTS[actor.role]:
-        raise Refused("forbidden", f"A {actor.role} may not send {event}.")
+        raise Refused("forbidden", "A {role} may not send {event}.", role=actor.role, event=event)
 
 
 # -- seats and what they may do -------------------------------------------------------
@@ -145,7 +146,11 @@ def check_runs(actor: Actor, state: SessionState) -> Seat:
 def check_owns(actor: Actor, state: SessionState, what: str) -> None:
     """Refuse anyone but the owner: only they delete a session or choose who runs it."""
     if check_runs(actor, state) is not Seat.OWNER:
-        raise Refused("forbidden", f"Only the facilitator who opened this session may {what}.")
+        raise Refused(
+            "forbidden",
+            "Only the facilitator who opened this session may {what}.",
+            what=N_(what),
+        )
 
 
 def check_exports(actor: Actor, state: SessionState) -> None:
@@ -198,7 +203,9 @@ def check_course_runs(user: str, course: CourseState) -> CourseSeat:
 
 def check_course_owns(user: str, course: CourseState, what: str) -> None:
     if check_course_runs(user, course) is not CourseSeat.OWNER:
-        raise Refused("forbidden", f"Only the facilitator who opened this course may {what}.")
+        raise Refused(
+            "forbidden", "Only the facilitator who opened this course may {what}.", what=N_(what)
+        )
 
 
 def check_course_exports(user: str, course: CourseState) -> None:

@@ -22,6 +22,7 @@ from facilitator.core.course import last_step, missed_in_a_row
 from facilitator.core.course_state import CourseState
 from facilitator.core.errors import DomainError
 from facilitator.core.fidelity import PRE_GROUP
+from facilitator.core.messages import N_
 from facilitator.core.spec import StepKind
 from facilitator.core.state import Decision, Fidelity, RiskAction, SessionPhase, SessionState
 from facilitator.errors import Refused
@@ -147,7 +148,7 @@ class CourseActions:
         audience.check_course_runs(user, course)
         meeting = next((m for m in course.meetings if m.n == n), None)
         if meeting is None:
-            raise Refused("not_found", f"This course has no meeting {n}.")
+            raise Refused("not_found", "This course has no meeting {n}.", n=n)
         if meeting.session_id is not None:
             try:
                 state = self.sessions.current(meeting.session_id)
@@ -179,7 +180,9 @@ class CourseActions:
     ) -> dict[str, Any]:
         """Correct one member's attendance at one meeting."""
         if status not in ATTENDANCE:
-            raise Refused("invalid", f"Attendance is one of: {', '.join(ATTENDANCE)}.")
+            raise Refused(
+                "invalid", "Attendance is one of: {allowed}.", allowed=", ".join(ATTENDANCE)
+            )
         self._course_run(
             user,
             course_id,
@@ -246,9 +249,13 @@ class CourseActions:
         self, user: str, course_id: str, invitee: str, may_export: bool, address: str
     ) -> dict[str, Any]:
         course = self.courses.current(course_id)
-        audience.check_course_owns(user, course, "choose who runs it")
+        audience.check_course_owns(user, course, N_("choose who runs it"))
         if self._store.password_hash(invitee) is None:
-            raise Refused("not_found", f"There is no facilitator account named {invitee!r}.")
+            raise Refused(
+                "not_found",
+                "There is no facilitator account named {name}.",
+                name=repr(invitee),
+            )
         self.courses.run(
             course_id,
             lambda st, at: cc.InviteCourseCoFacilitator(at=at, user=invitee, may_export=may_export),
@@ -265,7 +272,7 @@ class CourseActions:
         self, user: str, course_id: str, invitee: str, address: str
     ) -> dict[str, Any]:
         course = self.courses.current(course_id)
-        audience.check_course_owns(user, course, "choose who runs it")
+        audience.check_course_owns(user, course, N_("choose who runs it"))
         self.courses.run(
             course_id, lambda st, at: cc.RemoveCourseCoFacilitator(at=at, user=invitee)
         )
@@ -279,15 +286,15 @@ class CourseActions:
 
     def grant_supervisor(self, user: str, course_id: str, supervisor: str) -> dict[str, Any]:
         course = self.courses.current(course_id)
-        audience.check_course_owns(user, course, "choose who supervises it")
+        audience.check_course_owns(user, course, N_("choose who supervises it"))
         if self._store.password_hash(supervisor) is None:
-            raise Refused("not_found", f"There is no account named {supervisor!r}.")
+            raise Refused("not_found", "There is no account named {name}.", name=repr(supervisor))
         self.courses.run(course_id, lambda st, at: cc.GrantSupervisor(at=at, user=supervisor))
         return self.course(user, course_id)
 
     def revoke_supervisor(self, user: str, course_id: str, supervisor: str) -> dict[str, Any]:
         course = self.courses.current(course_id)
-        audience.check_course_owns(user, course, "choose who supervises it")
+        audience.check_course_owns(user, course, N_("choose who supervises it"))
         self.courses.run(course_id, lambda st, at: cc.RevokeSupervisor(at=at, user=supervisor))
         return self.course(user, course_id)
 
@@ -358,7 +365,7 @@ class CourseActions:
     def delete_course(self, user: str, course_id: str, address: str) -> None:
         """Erase a course, its meetings and everything kept about them."""
         course = self.courses.current(course_id)
-        audience.check_course_owns(user, course, "delete it")
+        audience.check_course_owns(user, course, N_("delete it"))
         for meeting in course.meetings:
             if meeting.session_id:
                 with suppress(DomainError, Refused):  # erased already
@@ -510,7 +517,7 @@ class CourseActions:
         """A member says whether they tried last time's step."""
         audience.check_event(actor, "review_step")
         if tried not in STEP_REVIEWS:
-            raise Refused("invalid", f"Say how it went: {', '.join(STEP_REVIEWS)}.")
+            raise Refused("invalid", "Say how it went: {allowed}.", allowed=", ".join(STEP_REVIEWS))
         session, course = self._meeting_of(actor)
         found = last_step(course, actor.participant_id, session.session_number)
         if found is None:
@@ -626,7 +633,9 @@ class CourseActions:
     ) -> dict[str, Any]:
         """From the course page: record what was done about a carried risk alert."""
         if action not in RISK_ACTIONS:
-            raise Refused("invalid", f"The action is one of: {', '.join(RISK_ACTIONS)}.")
+            raise Refused(
+                "invalid", "The action is one of: {allowed}.", allowed=", ".join(RISK_ACTIONS)
+            )
         done = RiskAction(action)
         course = self._course_run(
             user,

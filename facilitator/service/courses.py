@@ -105,7 +105,9 @@ class CourseService:
         try:
             protocol = self.catalog.protocol(protocol_id)
         except KeyError:
-            raise Refused("not_found", f"There is no protocol {protocol_id!r}.") from None
+            raise Refused(
+                "not_found", "There is no protocol {protocol}.", protocol=repr(protocol_id)
+            ) from None
         meetings = tuple(
             Meeting(
                 n=session.n,

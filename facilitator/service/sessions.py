@@ -161,11 +161,18 @@ class SessionService:
         try:
             protocol = self.catalog.protocol(protocol_id)
         except KeyError:
-            raise Refused("not_found", f"There is no protocol {protocol_id!r}.") from None
+            raise Refused(
+                "not_found", "There is no protocol {protocol}.", protocol=repr(protocol_id)
+            ) from None
         chosen = next((s for s in protocol.sessions if s.n == session_number), None)
         if chosen is None:
             numbers = ", ".join(str(s.n) for s in protocol.sessions)
-            raise Refused("not_found", f"The protocol {protocol_id!r} has sessions {numbers}.")
+            raise Refused(
+                "not_found",
+                "The protocol {protocol} has sessions {numbers}.",
+                protocol=repr(protocol_id),
+                numbers=numbers,
+            )
         for _ in range(5):
             session_id = secrets.token_urlsafe(9)
             command = c.CreateSession(
@@ -337,13 +344,17 @@ class SessionService:
         try:
             return self.catalog.poll(state.protocol_id, poll_ref)
         except KeyError:
-            raise DomainError(f"This protocol has no poll {poll_ref!r}.", "not_found") from None
+            raise DomainError(
+                "This protocol has no poll {poll}.", "not_found", poll=repr(poll_ref)
+            ) from None
 
     def role_play_spec(self, state: SessionState, ref: str) -> RolePlaySpec:
         """Return the role-play that `ref` names in this session's protocol."""
         spec = self.catalog.protocol(state.protocol_id).role_plays.get(ref)
         if spec is None:
-            raise DomainError(f"This protocol has no role-play {ref!r}.", "not_found")
+            raise DomainError(
+                "This protocol has no role-play {role_play}.", "not_found", role_play=repr(ref)
+            )
         return spec
 
     def clock(self) -> float:
@@ -422,13 +433,17 @@ def _check_version(state: SessionState, expected: int) -> None:
     if expected > state.version:
         raise Refused(
             "stale_version",
-            f"The session is at version {state.version}, not {expected}: resync and try again.",
+            "The session is at version {version}, not {expected}: resync and try again.",
+            version=state.version,
+            expected=expected,
         )
     if expected < state.command_version:
         raise Refused(
             "stale_version",
-            f"A facilitator command changed the session after version {expected}"
-            f" (at version {state.command_version}): resync, check and try again.",
+            "A facilitator command changed the session after version {expected}"
+            " (at version {version}): resync, check and try again.",
+            expected=expected,
+            version=state.command_version,
         )
 
 

@@ -72,6 +72,7 @@ from facilitator.core.events import (
     PollClosed,
     SessionCreated,
 )
+from facilitator.core.messages import N_
 from facilitator.storage.aof_rewrite import AofRewriter
 from facilitator.storage.base import (
     AuditEntry,
@@ -89,7 +90,7 @@ from facilitator.storage.breaker import Breaker
 DEFAULT_PREFIX = "facilitator:"
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-UNAVAILABLE = "the session store is unavailable: nothing was saved; try again in a moment"
+UNAVAILABLE = N_("the session store is unavailable: nothing was saved; try again in a moment")
 # How the course append script is told of a change to a course's access lists.
 _ACCESS_MARKS: dict[type[Event], str] = {
     CourseCoFacilitatorInvited: "i",

@@ -6,13 +6,14 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from facilitator.errors import N_
 from facilitator.lengths import ACTION_ID_MAX, NAME_MAX, TEXT_MAX
 from facilitator.service.api import SIGNAL_KINDS
 from facilitator.service.course_actions import ATTENDANCE, PROBLEM_AREAS, STEP_REVIEWS
 from facilitator.service.safety import RISK_ACTIONS
 
 ID = validate.Length(min=1, max=64)
-NOT_TEXT = "must be text without lone surrogates (\\ud800-\\udfff)"
+NOT_TEXT = N_("must be text without lone surrogates (\\ud800-\\udfff)")
 
 
 def encodable(value: str) -> bool:
@@ -41,7 +42,7 @@ class AnswerValue(fields.Field[Any]):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, bool):
-            raise ValidationError("must be a number, a list of numbers or a text")
+            raise ValidationError(N_("must be a number, a list of numbers or a text"))
         if isinstance(value, int) and -1000 <= value <= 1000:
             return value
         if isinstance(value, str) and len(value) <= TEXT_MAX:

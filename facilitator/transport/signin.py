@@ -25,6 +25,7 @@ from facilitator.transport.web import (
     check_csrf,
     csrf_token,
     json_body,
+    refusal_body,
     service,
     signed_in,
     user,
@@ -51,7 +52,7 @@ def login() -> Any:
             request.cookies.get(DEVICE_COOKIE, ""),
         )
     except Refused as error:
-        return _login_form(error.message, status_of(error))
+        return _login_form(refusal_body(error)["error"]["message"], status_of(error))
     return _start_signin(redirect("/"), granted)
 
 

@@ -17,11 +17,14 @@ from flask_socketio import SocketIO
 from marshmallow import Schema, ValidationError
 from socketio.exceptions import ConnectionRefusedError
 
+from facilitator.catalogs import Catalogs, accepted_languages
 from facilitator.errors import SERVICE_ERRORS, Refused, error_body
+from facilitator.languages import DEFAULT_LANGUAGE
 from facilitator.service.api import Service
 from facilitator.service.limits import TokenBucket
 from facilitator.service.tokens import Actor
 from facilitator.transport import schemas as s
+from facilitator.transport.gateway import language_room
 from facilitator.transport.json_packet import Unreadable
 
 log = logging.getLogger(__name__)
@@ -79,15 +82,25 @@ EVENTS: dict[str, type[Schema]] = {
 }
 
 
-def bind(socketio: SocketIO, service: Service, event_burst: int = 60, event_rate: int = 20) -> None:
+def bind(
+    socketio: SocketIO,
+    service: Service,
+    event_burst: int = 60,
+    event_rate: int = 20,
+    catalogs: Catalogs | None = None,
+) -> None:
     """Attach connect, disconnect and every event of the table to `socketio`.
 
     The handlers sit on the Socket.IO server itself, not on Flask-SocketIO's wrappers:
     those build a Flask request context for every message, which none of these
-    handlers reads, and which cost a tenth of the server's time under load.
+    handlers reads, and which cost a tenth of the server's time under load. So the
+    catalogs that refusals are said from are given here, not read from the app.
     """
     server = socketio.server
     connections: dict[str, Actor] = {}
+    # Each connection's language, chosen at connect: every refusal it gets is in it.
+    languages: dict[str, str] = {}
+    said = _Refusals(catalogs or Catalogs(), languages)
     # Consoles and displays: checked now and then for whether they may stay open.
     signed: dict[str, Actor] = {}
     sweeping: list[bool] = []
@@ -96,14 +109,17 @@ def bind(socketio: SocketIO, service: Service, event_burst: int = 60, event_rate
     buckets: dict[str, TokenBucket] = {}
 
     def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        """Any client connects with {"token"}; the token fixes its role and session."""
+        """Any client connects with {"token", "language"}; the token fixes its role and
+        session, the language (else the handshake's Accept-Language) its refusals'."""
+        languages[sid] = said.language_of(auth, environ.get("HTTP_ACCEPT_LANGUAGE"))
         try:
             if isinstance(auth, Unreadable):
                 raise Refused("invalid", auth.reason)
             token = auth.get("token") if isinstance(auth, dict) else None
             admission = service.admit(token, environ.get("REMOTE_ADDR", ""))
         except KNOWN_ERRORS as error:
-            body = error_body(error)["error"]
+            body = said(sid, error)["error"]
+            languages.pop(sid, None)
             # The client receives {"message": ..., "data": {"code", "message"}}.
             raise ConnectionRefusedError(body["message"], body) from None
         actor = admission.actor
@@ -116,11 +132,14 @@ def bind(socketio: SocketIO, service: Service, event_burst: int = 60, event_rate
                 socketio.start_background_task(sweep)
         for room in admission.rooms:
             server.enter_room(sid, room)
+            # Notices (a session deleted) go to the room's connections by language.
+            server.enter_room(sid, language_room(room, languages[sid]))
         for name, data in service.opened(actor).items():
             server.emit(name, data, to=sid)
 
     def disconnect(sid: str, reason: Any = None) -> None:
         actor = connections.pop(sid, None)
+        languages.pop(sid, None)
         signed.pop(sid, None)
         buckets.pop(sid, None)
         if actor is not None:
@@ -140,14 +159,31 @@ def bind(socketio: SocketIO, service: Service, event_burst: int = 60, event_rate
     def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
         """Any client sends an event this server has not, or one it could not read."""
         if args and isinstance(args[0], Unreadable):
-            return error_body(Refused("invalid", args[0].reason))
-        return error_body(Refused("invalid", "There is no such event."))
+            return said(sid, Refused("invalid", args[0].reason))
+        return said(sid, Refused("invalid", "There is no such event."))
 
     server.on("connect", connect)
     server.on("disconnect", disconnect)
     server.on("*", unknown)
     for name, schema in EVENTS.items():
-        server.on(name, _handler(name, schema(), service, connections, buckets))
+        server.on(name, _handler(name, schema(), service, connections, buckets, said))
+
+
+class _Refusals:
+    """Says a refusal to one connection, in the language it chose at connect."""
+
+    def __init__(self, catalogs: Catalogs, languages: dict[str, str]) -> None:
+        self.catalogs = catalogs
+        self.languages = languages
+
+    def language_of(self, auth: Any, accept_language: str | None) -> str:
+        chosen = auth.get("language") if isinstance(auth, dict) else None
+        wanted = [chosen[:35]] if isinstance(chosen, str) and chosen.strip() else []
+        return self.catalogs.best([*wanted, *accepted_languages(accept_language)])
+
+    def __call__(self, sid: str, error: Exception) -> dict[str, Any]:
+        language = self.languages.get(sid, DEFAULT_LANGUAGE)
+        return error_body(error, language, self.catalogs)
 
 
 def _handler(
@@ -156,6 +192,7 @@ def _handler(
     service: Service,
     connections: dict[str, Actor],
     buckets: dict[str, TokenBucket],
+    said: _Refusals,
 ) -> Callable[..., dict[str, Any]]:
     method: Callable[..., dict[str, Any]] = getattr(service, name)
 
@@ -175,11 +212,11 @@ def _handler(
                 raise Refused("invalid", "The payload must be an object.")
             result = method(actor, **schema.load(payload))
         except KNOWN_ERRORS as error:
-            return error_body(error)
+            return said(sid, error)
         except Exception:
             # Logged without the payload: answers and notes never reach server logs.
             log.exception("event %s failed", name)
-            return error_body(RuntimeError())
+            return said(sid, RuntimeError())
         return {"ok": True, **result}
 
     handle.__name__ = f"on_{name}"

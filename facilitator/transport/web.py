@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, session
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from facilitator.catalogs import Catalogs
 from facilitator.errors import SERVICE_ERRORS, Refused, error_body, status_of
 from facilitator.service.api import Download, Service
 
@@ -98,8 +99,25 @@ def join_url(code: str) -> str:
     return f"{base.rstrip('/')}/j/{code}"
 
 
+def reader_language() -> str:
+    """Return the language of this request's reader, from its Accept-Language header.
+
+    The pages send the language they show in Accept-Language with every fetch, so a
+    refusal reads in the page's language; English where none is shipped.
+    """
+    catalogs: Catalogs = current_app.extensions["facilitator.catalogs"]
+    return catalogs.from_header(request.headers.get("Accept-Language"))
+
+
+def refusal_body(error: Exception) -> dict[str, Any]:
+    """Return the error shape of `error`, its message in the reader's language."""
+    return error_body(error, reader_language())
+
+
 def _refused(error: Exception) -> tuple[Response, int]:
-    return jsonify(error_body(error)), status_of(error)
+    response = jsonify(refusal_body(error))
+    response.vary.add("Accept-Language")
+    return response, status_of(error)
 
 
 # The service's own errors come from core and storage, which the transport does not
@@ -115,7 +133,8 @@ def _http_error(error: HTTPException) -> Any:
     if not request.path.startswith(JSON_PATHS):
         return error
     # A crash (500) was logged by Flask already; its answer says nothing of it.
-    response = jsonify(error_body(error))
+    response = jsonify(refusal_body(error))
+    response.vary.add("Accept-Language")
     response.status_code = status_of(error)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
