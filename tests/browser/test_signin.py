@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.browser.conftest import HERE
 from tests.browser.screens import LAPTOP, PROJECTOR
 from tests.live import Facilitator, Server
 from tests.test_scale_failover import Proxy
@@ -35,9 +36,20 @@ def _context(browser: Browser, size: dict[str, int]) -> BrowserContext:
 
 
 @pytest.fixture
-def proxy(server: Server, tmp_path: Path) -> Iterator[Proxy]:
-    """The shipped nginx config in front of the browser tests' server, logging requests."""
-    started = Proxy(tmp_path / "nginx", [server], access_log=tmp_path / "access.log").start()
+def unset(tmp_path: Path) -> Iterator[Server]:
+    """A server with no account yet, as on its first start: one-time links work only then
+    (the browser tests' shared server has accounts that other tests added)."""
+    started = Server(
+        tmp_path / "data", env={"FACILITATOR_PROTOCOLS_DIR": str(HERE / "protocols")}
+    ).start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def proxy(unset: Server, tmp_path: Path) -> Iterator[Proxy]:
+    """The shipped nginx config in front of a server of its own, logging requests."""
+    started = Proxy(tmp_path / "nginx", [unset], access_log=tmp_path / "access.log").start()
     yield started
     started.stop()
 
@@ -50,9 +62,9 @@ def _open_session(page: Page) -> None:
 
 
 def test_sign_in_and_display_links_keep_their_tokens_out_of_every_log(
-    browser: Browser, server: Server, facilitator: Facilitator, proxy: Proxy
+    browser: Browser, unset: Server, proxy: Proxy
 ) -> None:
-    link = _cli(server, proxy.url, "login-link").strip().rsplit(" ", 1)[1]
+    link = _cli(unset, proxy.url, "login-link").strip().rsplit(" ", 1)[1]
     login_token = link.split("#token=", 1)[1]
     context = _context(browser, LAPTOP)
     display_context = _context(browser, PROJECTOR)
@@ -86,7 +98,7 @@ def test_sign_in_and_display_links_keep_their_tokens_out_of_every_log(
     access_log = proxy.access_log.read_text() if proxy.access_log else ""
     assert "GET /display/" in access_log
     assert "POST /login/link" in access_log
-    server_log = "".join(server.output)
+    server_log = "".join(unset.output)
     for token in (login_token, display_token):
         assert token not in access_log
         assert token not in server_log
