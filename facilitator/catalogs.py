@@ -37,7 +37,9 @@ LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 #: the screen's own page and module.
 SCREENS: dict[str, tuple[str, ...]] = {
     "participant": ("shared", "participant"),
-    "console": ("shared", "console"),
+    # The server's messages too: the console's view says why a poll's results cannot be
+    # revealed yet as a refusal's template and values, put in the facilitator's language.
+    "console": ("shared", "console", "server"),
     "display": ("shared", "display"),
     "home": ("shared", "home"),
     "course": ("shared", "course"),

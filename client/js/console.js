@@ -47,6 +47,11 @@ function content(text, tag = "span", attrs = {}) {
   return h(tag, { ...attrs, "data-content": true, text });
 }
 
+/** A server's sentence, {text, params}, in the page's language; else its English. */
+function said(why, english) {
+  return why ? t(why.text, why.params) : english;
+}
+
 // Refusals after which the same command may simply be sent again: nothing was recorded,
 // or the server cannot tell; the command id keeps a resend from applying twice.
 const RETRYABLE = new Set(["timeout", "offline", "storage_unavailable", "busy", "conflict", "rate_limited", "internal"]);
@@ -467,7 +472,7 @@ function pollControls(poll, place) {
     }
     // Why Reveal is disabled, right under it.
     // The reason is the server's words.
-    controls.push(h("div", { class: "reveal-group" }, h("div", { class: "row" }, reveal), blocked ? content(poll.reveal_blocked, "p", { class: "reason", id: reason }) : null));
+    controls.push(h("div", { class: "reveal-group" }, h("div", { class: "row" }, reveal), blocked ? h("p", { class: "reason", id: reason, text: said(poll.reveal_blocked_why, poll.reveal_blocked) }) : null));
   }
   if (poll.phase === "revealed" && !poll.facilitator_only) {
     if (poll.shown) {
@@ -479,7 +484,7 @@ function pollControls(poll, place) {
   // "Reopen", not "Reopen poll": a name holding "Open poll" would answer for that button too.
   if (poll.can_reopen) controls.push(button("reopen", t("Reopen"), "reopen_poll", { poll_id: id }, { "aria-label": t("Reopen the poll: {question}", { question: poll.question }) }));
   // A facilitator-only poll, once closed: why it never goes to the room.
-  if (poll.facilitator_only && poll.phase !== "open" && poll.reveal_blocked) controls.push(content(poll.reveal_blocked, "p", { class: "reason" }));
+  if (poll.facilitator_only && poll.phase !== "open" && poll.reveal_blocked) controls.push(h("p", { class: "reason", text: said(poll.reveal_blocked_why, poll.reveal_blocked) }));
   return controls.length ? h("div", { class: "row poll-controls" }, controls) : null;
 }
 

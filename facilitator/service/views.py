@@ -13,6 +13,7 @@ from collections.abc import Collection
 from typing import Any
 
 from facilitator.core.composed import is_composed
+from facilitator.core.errors import DomainError
 from facilitator.core.fidelity import PRE_GROUP
 from facilitator.core.poll_kinds import normalize_word, poll_kind
 from facilitator.core.polls import reopen_refusal, reveal_refusal
@@ -316,6 +317,11 @@ def facilitator_polls(state: SessionState) -> list[dict[str, Any]]:
     return [_facilitator_poll(state, poll) for poll in state.polls.values()]
 
 
+def _said(refusal: DomainError) -> dict[str, Any]:
+    params = {k: v if isinstance(v, int | float) else str(v) for k, v in refusal.params.items()}
+    return {"text": refusal.template, "params": params}
+
+
 def _facilitator_poll(state: SessionState, poll: Poll) -> dict[str, Any]:
     refusal = reveal_refusal(poll)
     view: dict[str, Any] = {
@@ -330,6 +336,8 @@ def _facilitator_poll(state: SessionState, poll: Poll) -> dict[str, Any]:
         "shown": _shown(state, poll),
         # Why Reveal would be refused now, in the refusal's own words; None: it would not.
         "reveal_blocked": refusal.message if refusal is not None else None,
+        # The same as its template and values, which the console says in its language.
+        "reveal_blocked_why": _said(refusal) if refusal is not None else None,
         "can_reopen": reopen_refusal(state, poll) is None,
     }
     if poll.spec.anonymous:

@@ -268,6 +268,15 @@ def test_console_speaks_spanish(open_console: OpenScreen, room: Room) -> None:
     expect(page.locator("#polls li.in-hand .answered-count")).to_have_text("3 de 6 respondieron")
     expect(page.locator('#polls li.in-hand [data-key^="close-"]')).to_have_text("Cerrar encuesta")
     expect(page.locator("#tab-notes")).to_have_text("Notas")
+    # Why Reveal is refused, which the server sends as a template, said in Spanish.
+    room.command("close_poll", {"poll_id": poll_id})
+    room.command("next_step")
+    second = room.open_poll("places")
+    room.answer(second, [0, 1])
+    room.command("close_poll", {"poll_id": second})
+    expect(page.locator("#polls li.in-hand .reason")).to_have_text(
+        "Necesita 3 respuestas para mostrarse; por ahora hay 2."
+    )
 
 
 @pytest.mark.parametrize(
