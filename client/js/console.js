@@ -342,8 +342,15 @@ function scoreWords(a) {
   ].flat(Infinity);
 }
 
+/** An instrument's item as the server names it ("item 9"), in the page's language. */
+function itemText(item) {
+  const [, number, rest] = /^item (\d+)(: .*)?$/s.exec(String(item)) || [];
+  if (!number) return [content(String(item))];
+  return [t("item {number}", { number: Number(number) }), rest ? content(rest) : null];
+}
+
 function alertWords(a) {
-  return [content(`${a.instrument}, ${a.item}: ${a.item_text}`), ...scoreWords(a)];
+  return [content(a.instrument), ", ", ...itemText(a.item), ": ", content(a.item_text), ...scoreWords(a)];
 }
 
 function carriedWords(a) {
@@ -351,7 +358,7 @@ function carriedWords(a) {
     t("Meeting {n}", { n: a.n }),
     a.meeting ? content(` (${a.meeting})`) : null,
     ": ",
-    content(`${a.instrument}, ${a.item}`),
+    content(a.instrument), ", ", ...itemText(a.item),
     ...scoreWords(a),
     ".",
   ];

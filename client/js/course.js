@@ -202,10 +202,16 @@ function actionText(action, recorded = false) {
 const riskDrafts = {};
 let riskKey = "";
 
+/** An instrument's item as the server names it ("item 9"), in the page's language. */
+function itemText(item) {
+  const [, number, rest] = /^item (\d+)(: .*)?$/s.exec(String(item)) || [];
+  return number ? t("item {number}", { number: Number(number) }) + (rest || "") : String(item);
+}
+
 /** "Meeting 1 (Title): PHQ-9, item 9: ..., scored 2 of 3 ("More than half the days")". */
 function alertWords(a) {
   const meeting = a.meeting ? t("Meeting {n} ({title})", { n: a.n, title: a.meeting }) : t("Meeting {n}", { n: a.n });
-  const params = { meeting, instrument: a.instrument, item: a.item, score: a.score, max: a.max_score, meaning: a.meaning };
+  const params = { meeting, instrument: a.instrument, item: itemText(a.item), score: a.score, max: a.max_score, meaning: a.meaning };
   if (a.score === null || a.score === undefined) return t("{meeting}: {instrument}, {item}", params);
   if (!a.meaning) return t("{meeting}: {instrument}, {item}, scored {score} of {max}", params);
   return t('{meeting}: {instrument}, {item}, scored {score} of {max} ("{meaning}")', params);
