@@ -3,7 +3,7 @@
 
 import { api, byId, dateText, fill, h, sentence } from "./dom.js";
 import { language, load as loadCatalog, number, parts, t, tn } from "./i18n.js";
-import { Live, loadSocketIo, statusText } from "./live.js";
+import { ENDINGS, Live, loadSocketIo, statusText } from "./live.js";
 import { resultsChart } from "./results.js";
 
 const STORE = "facilitator.participant";
@@ -496,7 +496,8 @@ function startLive() {
     // Only a refusal that ends the membership arrives here (see REFUSALS in live.js).
     onRefused: (error) => forget(TEXT.notInSession(), error.message),
     // The session was deleted: this phone's place in it is gone, and so is its token.
-    onEnded: (event, message) => forget(t("This session has closed"), message),
+    // Said in the page's own words when the phone knows the reason (live.js ENDINGS).
+    onEnded: (event, message) => forget(t("This session has closed"), ENDINGS[event]?.() ?? message),
     onSent: (item, ack) => {
       if (item.event === "submit_answer") {
         if (ack.ok) counted.add(item.payload.poll_id);
