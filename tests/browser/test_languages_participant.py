@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Request, expect
 
-from facilitator.catalogs import PSEUDO_LTR, pseudo_text
+from facilitator.catalogs import PSEUDO_LTR, PSEUDO_RTL, pseudo_text
 from tests.browser.conftest import OpenScreen
 from tests.browser.pseudo import assert_translated
 from tests.browser.room import Room
@@ -268,6 +268,9 @@ def test_a_spanish_phone_speaks_spanish_from_joining_to_results(
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.locator("#crisis-open")).to_have_text("Ayuda ahora")
     expect(page.get_by_role("button", name="Unirme")).to_be_enabled()
+    # What the phone tells the server of its language: on each API call, and on connecting.
+    sent: list[Request] = []
+    phone.context.on("request", lambda request: sent.append(request))
     page.get_by_label("Tu nombre (si quieres)").fill("Lucía")
     page.get_by_label("Lo he leído y estoy de acuerdo").check()
     page.get_by_role("button", name="Unirme").click()
@@ -276,6 +279,11 @@ def test_a_spanish_phone_speaks_spanish_from_joining_to_results(
     expect(page.locator("#phase-note")).to_have_text(
         "Ya estás dentro. Quien facilita empezará pronto."
     )
+    (joined,) = [r for r in sent if r.url.endswith("/api/join")]
+    assert joined.headers["accept-language"] == "es"
+    # Connected (the view came): its CONNECT packet went out with the token and language.
+    (connect,) = [r.post_data for r in sent if '"language":"es"' in (r.post_data or "")]
+    assert connect is not None and connect.startswith("40{") and '"token":' in connect
 
     room.command("start_session")
     expect(page.locator("#step-count")).to_have_text("Paso 1 de 5")
@@ -363,3 +371,83 @@ def test_a_french_phone_chosen_on_the_phone_stays_french_on_a_reload_without_net
         phone.errors[:] = [e for e in phone.errors if OFFLINE_ERRORS not in e]
     finally:
         console.close()
+
+
+# A member's phone hears "not a session's code" (404) and "not meeting" (409) on its way
+# in: Chromium logs each as a console error; these two only are forgiven.
+EXPECTED_REFUSALS = ("status of 404 (NOT FOUND)", "status of 409 (CONFLICT)")
+
+
+def test_a_weekly_group_members_phone_shows_only_catalog_words(
+    open_phone: OpenScreen, server: Server, facilitator: Facilitator
+) -> None:
+    made = facilitator.post("/api/courses", {"protocol_id": "group-ipt-8", "title": "Pseudo group"})
+    assert made.status_code == 201, made.text
+    course_id, code = made.json()["course_id"], made.json()["join_code"]
+
+    # Joined with the group's own code between meetings: the phone waits for a meeting.
+    phone = open_phone("/join", locale=PSEUDO_LTR)
+    page = phone.page
+    page.locator("#code").fill(code)
+    page.locator("#name").fill("Dana")
+    page.locator("#consent-agree").check()
+    page.locator("#join-button").click()
+    expect(page.locator("#waiting-screen")).to_be_visible()
+    expect(page.locator("#waiting-title")).to_have_text(
+        pseudo("Your group is not meeting right now.")
+    )
+    expect(page.locator("#waiting-whoami")).to_contain_text("Dana")
+    assert_translated(page, "waiting between meetings")
+
+    first = facilitator.post(f"/api/courses/{course_id}/meetings/1/open", {}).json()
+    console = Client(server.url, first["console_token"], "meeting 1").connect()
+    try:
+        page.locator("#attend-retry").click()
+        expect(page.locator("#my-name")).to_have_text("Dana")
+        assert console.call("start_session")["ok"]
+        agenda = console.wait_for(lambda v: v["agenda"])["agenda"]
+        closing = next(i for i, step in enumerate(agenda) if step["kind"] == "closing")
+        assert console.call("jump_to_step", {"index": closing})["ok"]
+        expect(page.locator("#step-form")).to_be_visible()
+        assert_translated(page, "choosing a weekly step")
+        page.locator("#step-save").click()
+        expect(page.locator("#step-error")).to_have_text(
+            pseudo("Write one small thing you will try.")
+        )
+        page.locator("#step-text").fill("Call my sister on Sunday")
+        page.locator("#step-save").click()
+        expect(page.locator("#step-note")).to_have_text(
+            pseudo("Your step is saved. Next time you will be asked how it went.")
+        )
+        assert_translated(page, "weekly step saved")
+        assert console.call("end_session")["ok"]
+    finally:
+        console.close()
+
+    second = facilitator.post(f"/api/courses/{course_id}/meetings/2/open", {}).json()
+    console = Client(server.url, second["console_token"], "meeting 2").connect()
+    try:
+        page.goto(f"{phone.origin}/join")
+        expect(page.locator("#review-question")).to_contain_text("Call my sister on Sunday")
+        assert_translated(page, "asked about last week's step")
+        page.locator('[data-tried="partly"]').click()
+        expect(page.locator("#review-note")).to_have_text(pseudo("Thank you. Your answer is in."))
+        assert_translated(page, "last week's step reviewed")
+    finally:
+        console.close()
+    phone.errors[:] = [e for e in phone.errors if not e.endswith(EXPECTED_REFUSALS)]
+
+
+def test_the_phone_lays_out_right_to_left_in_a_right_to_left_language(
+    open_phone: OpenScreen, room: Room
+) -> None:
+    phone = open_phone(f"/j/{room.links['join_code']}", locale=PSEUDO_RTL)
+    page = phone.page
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#join-button")).to_be_enabled()
+    assert_translated(page, "join form, right to left")
+    join_by_ids(phone, "Noor")
+    room.command("start_session")
+    room.open_poll("mood")
+    expect(page.locator("#poll legend")).to_be_visible()
+    assert_translated(page, "scale poll, right to left")
