@@ -1,6 +1,7 @@
 // The phone page's service worker: keeps the page, its modules, styles, the Socket.IO
-// client, the catalog of its words and the crisis text on the phone, so that a reload on bad Wi-Fi shows the last
-// screen (kept by the page in localStorage) and its unsent taps instead of a browser error.
+// client, the catalog of its words and the crisis text on the phone, so that a reload on
+// bad Wi-Fi shows the last screen (kept by the page in localStorage), in its language, and
+// its unsent taps instead of a browser error.
 // Served at /join-worker.js and registered for the scope /join; nothing else passes here.
 
 const CACHE = "facilitator-phone-2";
