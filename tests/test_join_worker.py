@@ -37,16 +37,22 @@ def loaded_by_the_page() -> set[str]:
     linked = set(re.findall(r'<link rel="stylesheet" href="([^"]+)">', page))
     scripts = re.findall(r'<script type="module" src="/assets/js/([^"]+)">', page)
     modules = {f"/assets/js/{m}" for script in scripts for m in modules_of(script)}
-    # Loaded by live.js and participant.js at start: the Socket.IO client, the texts.
+    # Loaded by live.js and participant.js at start: the Socket.IO client, the texts, and
+    # the page's catalog (i18n.js reads /assets/i18n/<screen>.json).
     live = (CLIENT / "js" / "live.js").read_text()
     vendor = set(re.findall(r'"(/assets/vendor/[^"]+)"', live))
-    fetched = set(
-        re.findall(r'api\("(/api/[a-z]+)"\)', (CLIENT / "js" / "participant.js").read_text())
-    )
-    return {"/join"} | linked | modules | vendor | fetched
+    module = (CLIENT / "js" / "participant.js").read_text()
+    fetched = set(re.findall(r'api\("(/api/[a-z]+)"\)', module))
+    catalogs = {f"/assets/i18n/{screen}.json" for screen in re.findall(r'load\w*\("(\w+)"', module)}
+    return {"/join"} | linked | modules | vendor | fetched | catalogs
 
 
 def test_the_worker_keeps_every_file_the_phone_page_loads() -> None:
     loaded = loaded_by_the_page()
-    assert {"/assets/js/live.js", "/assets/vendor/socket.io.min.js", "/api/crisis"} <= loaded
+    assert {
+        "/assets/js/live.js",
+        "/assets/vendor/socket.io.min.js",
+        "/api/crisis",
+        "/assets/i18n/participant.json",
+    } <= loaded
     assert kept_by_the_worker() == loaded

@@ -1,6 +1,6 @@
 // Small DOM helpers. Text always goes in as text nodes, never as markup.
 
-import { dateTime, t } from "./i18n.js";
+import { dateTime, language, t } from "./i18n.js";
 
 /** Create an element; attrs are attributes (class, aria-*, ...), children text or nodes. */
 export function h(tag, attrs = {}, ...children) {
@@ -66,7 +66,8 @@ export function actionId() {
 
 /** Fetch JSON from this app; throws an Error with the server's message on failure. */
 export async function api(path, { method = "GET", body, csrf } = {}) {
-  const headers = { Accept: "application/json" };
+  // The server answers in the page's language: refusals, consent and crisis texts.
+  const headers = { Accept: "application/json", "Accept-Language": language() };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (csrf) headers["X-CSRF-Token"] = csrf;
   const response = await fetch(path, {

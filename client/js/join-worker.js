@@ -1,9 +1,13 @@
 // The phone page's service worker: keeps the page, its modules, styles, the Socket.IO
-// client and the crisis text on the phone, so that a reload on bad Wi-Fi shows the last
-// screen (kept by the page in localStorage) and its unsent taps instead of a browser error.
+// client, the catalog of its words and the crisis text on the phone, so that a reload on
+// bad Wi-Fi shows the last screen (kept by the page in localStorage), in its language, and
+// its unsent taps instead of a browser error.
 // Served at /join-worker.js and registered for the scope /join; nothing else passes here.
 
-const CACHE = "facilitator-phone-1";
+const CACHE = "facilitator-phone-2";
+// The page's words, in the language it read last: kept without its ?languages=, so that
+// a reload offline speaks that language whatever the page asks for.
+const CATALOG = "/assets/i18n/participant.json";
 // Everything the phone page loads. The page's address is kept without its ?code=.
 const KEPT = [
   "/join",
@@ -15,6 +19,7 @@ const KEPT = [
   "/assets/js/results.js",
   "/assets/js/i18n.js",
   "/assets/vendor/socket.io.min.js",
+  "/assets/i18n/participant.json",
   "/api/crisis",
   "/api/consent",
 ];
@@ -40,6 +45,20 @@ self.addEventListener("activate", (event) => {
       .then(() => self.clients.claim()),
   );
 });
+
+// The page that installed this worker read its catalog before the worker could see it:
+// it says which language it reads, and the worker keeps that catalog in place of the
+// one it fetched on install (in the browser's language, not the phone's choice).
+self.addEventListener("message", (event) => {
+  const language = event.data?.keepCatalog;
+  if (typeof language !== "string" || !/^[A-Za-z0-9-]{1,35}$/.test(language)) return;
+  event.waitUntil(keepCatalog(language).catch(() => undefined));
+});
+
+async function keepCatalog(language) {
+  const response = await fetch(`${CATALOG}?languages=${encodeURIComponent(language)}`, { credentials: "same-origin" });
+  if (response.ok) await (await caches.open(CACHE)).put(CATALOG, response);
+}
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;

@@ -5,7 +5,7 @@
 // for it (deleted, or this facilitator no longer runs it), the screen stops for good.
 
 import { actionId, api } from "./dom.js";
-import { t, tn } from "./i18n.js";
+import { language, t, tn } from "./i18n.js";
 
 const ACK_TIMEOUT_MS = 10000;
 // A tap refused as too fast waits this long, without backing off further: the server's
@@ -163,7 +163,7 @@ export class Live {
   }
 
   open() {
-    this.socket = window.io({ auth: { token: this.token }, reconnectionDelayMax: 5000 });
+    this.socket = window.io({ auth: { token: this.token, language: language() }, reconnectionDelayMax: 5000 });
     const socket = this.socket;
     socket.on("connect", () => this.connected());
     socket.on("disconnect", (reason) => {

@@ -2,7 +2,8 @@
 // card, send private signals, and reach the crisis resources from every screen.
 
 import { api, byId, dateText, fill, h, sentence } from "./dom.js";
-import { Live, loadSocketIo, statusText } from "./live.js";
+import { language, load as loadCatalog, number, parts, t, tn } from "./i18n.js";
+import { ENDINGS, Live, loadSocketIo, statusText } from "./live.js";
 import { resultsChart } from "./results.js";
 
 const STORE = "facilitator.participant";
@@ -10,16 +11,29 @@ const STORE = "facilitator.participant";
 const MEMBERSHIP_STORE = "facilitator.membership";
 const CRISIS_STORE = "facilitator.crisis";
 const CONSENT_STORE = "facilitator.consent";
+// The language the person chose on this phone, if any (else the browser's).
+const LANGUAGE_STORE = "facilitator.language";
+// Functions, not strings: the catalog is read after this module is evaluated.
 const SIGNAL_TEXT = {
-  pass: "You passed this turn. The facilitator knows.",
-  break: "The facilitator knows you need a break.",
-  support: "The facilitator knows you need support and will come to you.",
+  pass: () => t("You passed this turn. The facilitator knows."),
+  break: () => t("The facilitator knows you need a break."),
+  support: () => t("The facilitator knows you need support and will come to you."),
 };
 
 const SEEN_TEXT = {
-  pass: "Seen by the facilitator: your pass.",
-  break: "Seen by the facilitator: your break.",
-  support: "Seen by the facilitator: they know you need support.",
+  pass: () => t("Seen by the facilitator: your pass."),
+  break: () => t("Seen by the facilitator: your break."),
+  support: () => t("Seen by the facilitator: they know you need support."),
+};
+
+// Texts said in more than one place.
+const TEXT = {
+  noNetwork: () => t("No network. Try again when you are connected."),
+  thanks: () => t("Thank you for taking part."),
+  leftSession: () => t("You have left the session"),
+  notInSession: () => t("You are no longer in this session"),
+  answerIn: () => t("Thank you. Your answer is in."),
+  notSaved: (error) => t("Not saved: {reason}", { reason: sentence(error.message) }),
 };
 
 let me = load(STORE);
@@ -44,8 +58,40 @@ function load(key) {
   }
 }
 
+/** The language tag chosen on this phone ("es"), or null to follow the browser. */
+function chosenLanguage() {
+  try {
+    const kept = localStorage.getItem(LANGUAGE_STORE);
+    // Kept as a plain tag or as JSON text: either is read.
+    return kept && kept.startsWith('"') ? JSON.parse(kept) : kept;
+  } catch {
+    return null;
+  }
+}
+
 /** A join code without the dashes and spaces people type or see it with. */
 const canonical = (code) => (code || "").toUpperCase().replace(/[^0-9A-Z]/g, "");
+
+/** Put text from the server or a protocol (not a catalog's) into `element`. */
+function content(element, text) {
+  element.textContent = text;
+  element.setAttribute("data-content", "");
+  // Not ours to translate again when the page's language changes.
+  element.removeAttribute("data-i18n");
+}
+
+/** A contact of the crisis resources: its name and how to reach it, as the server wrote them. */
+const contactItem = (c) => h("li", { "data-content": true }, h("strong", { text: c.name }), " ", c.detail);
+
+/** The member's name in "You are {name}", put in place once the catalog is read. */
+function myName() {
+  let name = byId("my-name");
+  if (!name) {
+    name = h("strong", { id: "my-name", "data-content": true });
+    byId("whoami").replaceChildren(...parts("You are {name}", { name }));
+  }
+  return name;
+}
 
 function show(screen) {
   for (const id of ["join-screen", "relink-screen", "waiting-screen", "live-screen", "gone-screen"]) byId(id).hidden = id !== screen;
@@ -57,12 +103,9 @@ function renderCrisis(resources) {
   if (!resources) return;
   crisisResources = resources;
   renderClosedSignals();
-  byId("crisis-title").textContent = resources.title;
-  byId("crisis-text").textContent = resources.text;
-  fill(
-    byId("crisis-contacts"),
-    resources.contacts.map((c) => h("li", {}, h("strong", { text: c.name }), " ", c.detail)),
-  );
+  content(byId("crisis-title"), resources.title);
+  content(byId("crisis-text"), resources.text);
+  fill(byId("crisis-contacts"), resources.contacts.map(contactItem));
 }
 
 async function loadCrisis() {
@@ -85,10 +128,7 @@ function renderClosedSignals() {
   if (!ended || !crisisResources) return;
   byId("closed-crisis-text").textContent = crisisResources.text;
   const reachable = crisisResources.contacts.filter((c) => !/I need support/.test(c.detail));
-  fill(
-    byId("closed-crisis-contacts"),
-    reachable.map((c) => h("li", {}, h("strong", { text: c.name }), " ", c.detail)),
-  );
+  fill(byId("closed-crisis-contacts"), reachable.map(contactItem));
 }
 
 // Says "seen" once the facilitator acknowledged this member's latest signal.
@@ -97,7 +137,7 @@ function renderSignalSeen() {
   const latest = mine[mine.length - 1];
   const seen = byId("signal-seen");
   seen.hidden = !latest || !latest.seen;
-  seen.textContent = latest && latest.seen ? SEEN_TEXT[latest.kind] || "Seen by the facilitator." : "";
+  seen.textContent = latest && latest.seen ? SEEN_TEXT[latest.kind]?.() || t("Seen by the facilitator.") : "";
 }
 
 function openCrisis() {
@@ -109,9 +149,9 @@ function openCrisis() {
 
 function renderConsent(consent) {
   if (!consent) return;
-  byId("consent-title").textContent = consent.title;
-  byId("consent-text").textContent = consent.text;
-  fill(byId("consent-points"), consent.points.map((point) => h("li", { text: point })));
+  content(byId("consent-title"), consent.title);
+  content(byId("consent-text"), consent.text);
+  fill(byId("consent-points"), consent.points.map((point) => h("li", { text: point, "data-content": true })));
 }
 
 async function loadConsent() {
@@ -128,7 +168,7 @@ async function loadConsent() {
 /** True when the member ticked their agreement; otherwise say why they cannot join yet. */
 function agreed() {
   if (byId("consent-agree").checked) return true;
-  byId("join-error").textContent = "Read what the group keeps and who sees it, and tick that you agree, to join.";
+  byId("join-error").textContent = t("Read what the group keeps and who sees it, and tick that you agree, to join.");
   byId("consent-agree").focus();
   return false;
 }
@@ -173,7 +213,7 @@ function wireJoining() {
     const name = byId("name").value.trim();
     const guest = byId("guest").checked;
     if (!codeValue) {
-      byId("join-error").textContent = "Type the code shown in the room.";
+      byId("join-error").textContent = t("Type the code shown in the room.");
       byId("code").focus();
       return;
     }
@@ -189,7 +229,7 @@ function wireJoining() {
     } catch (error) {
       // Not a session's code (the server says "unknown_code"): it may be a weekly group's own code.
       if (error.code === "unknown_code" && !guest && (await joinCourse(codeValue, name))) return;
-      byId("join-error").textContent = navigator.onLine ? sentence(error.message) : "No network. Try again when you are connected.";
+      byId("join-error").textContent = navigator.onLine ? sentence(error.message) : TEXT.noNetwork();
       button.disabled = false;
       return;
     }
@@ -249,8 +289,8 @@ function forgetMembership() {
 /** A member leaves their weekly group for good, and may ask for their data to be erased. */
 async function leaveGroup(erase) {
   const asked = erase
-    ? "Leave the group and erase what it keeps about you? This cannot be undone."
-    : "Leave the group? Your phone stops joining its meetings.";
+    ? t("Leave the group and erase what it keeps about you? This cannot be undone.")
+    : t("Leave the group? Your phone stops joining its meetings.");
   if (!membership || !confirm(asked)) return;
   byId("leave-group-error").textContent = "";
   try {
@@ -258,12 +298,12 @@ async function leaveGroup(erase) {
   } catch (error) {
     // Already gone from the group (moved to another phone, or withdrawn): nothing to keep.
     if (error.code !== "revoked") {
-      byId("leave-group-error").textContent = navigator.onLine ? sentence(error.message) : "No network. Try again when you are connected.";
+      byId("leave-group-error").textContent = navigator.onLine ? sentence(error.message) : TEXT.noNetwork();
       return;
     }
   }
   forgetMembership();
-  forget("You have left the group", erase ? "What the group kept about you is erased. Thank you for taking part." : "Thank you for taking part.");
+  forget(t("You have left the group"), erase ? t("What the group kept about you is erased. Thank you for taking part.") : TEXT.thanks());
 }
 
 /** Drop the seat kept for a meeting that is over, with its unsent taps. */
@@ -278,7 +318,7 @@ function dropSeat() {
 function showWaiting(title, { next = "", error = "", retry = true } = {}) {
   show("waiting-screen");
   byId("waiting-title").textContent = title;
-  byId("waiting-whoami").textContent = membership?.name ? `You are in the group as ${membership.name}.` : "";
+  byId("waiting-whoami").replaceChildren(...(membership?.name ? parts("You are in the group as {name}.", { name: h("span", { text: membership.name, "data-content": true }) }) : []));
   byId("waiting-next").textContent = next;
   byId("waiting-error").textContent = error;
   byId("attend-retry").hidden = !retry;
@@ -291,7 +331,7 @@ function showWaiting(title, { next = "", error = "", retry = true } = {}) {
  * the phone joins with that code instead.
  */
 async function attend(code = "") {
-  showWaiting("Finding your group's meeting…", { retry: false });
+  showWaiting(t("Finding your group's meeting…"), { retry: false });
   const kept = me && (!code || canonical(code) === canonical(me.code));
   let reply;
   try {
@@ -304,22 +344,22 @@ async function attend(code = "") {
       else if (kept) return goLive(code);
       if (code) return showJoin(code);
       const next = dateText(error.data?.error?.next_meeting ?? error.data?.next_meeting);
-      showWaiting(error.code === "not_meeting" ? "Your group is not meeting right now." : sentence(error.message), {
-        next: next ? `The next meeting is on ${next}.` : "",
+      showWaiting(error.code === "not_meeting" ? t("Your group is not meeting right now.") : sentence(error.message), {
+        next: next ? t("The next meeting is on {date}.", { date: next }) : "",
       });
     } else if (error.status === undefined || error.status >= 500 || error.status === 429) {
       // No network, or the server cannot answer now: a seat kept on this phone still
       // shows the session and keeps taps until the connection is back.
       if (kept) return goLive(code);
-      showWaiting("Your group's meeting could not be found just now.", {
-        error: error.status === undefined ? "No network. Try again when you are connected." : sentence(error.message),
+      showWaiting(t("Your group's meeting could not be found just now."), {
+        error: error.status === undefined ? TEXT.noNetwork() : sentence(error.message),
       });
     } else {
       // Refused for good: the membership moved to another phone, ended, or was withdrawn.
       forgetMembership();
       if (me?.course) dropSeat();
       if (kept && me) return goLive(code);
-      showJoin(code, "This phone is no longer linked to your group. Ask your facilitator for a code, or join with the code in the room.");
+      showJoin(code, t("This phone is no longer linked to your group. Ask your facilitator for a code, or join with the code in the room."));
     }
     return undefined;
   }
@@ -345,7 +385,7 @@ async function relink(event) {
   event.preventDefault();
   const code = byId("relink-code").value.trim().toUpperCase();
   if (!code) {
-    byId("relink-error").textContent = "Type the code your facilitator gave you.";
+    byId("relink-error").textContent = t("Type the code your facilitator gave you.");
     byId("relink-code").focus();
     return;
   }
@@ -357,9 +397,9 @@ async function relink(event) {
   } catch (error) {
     byId("relink-error").textContent =
       error.status === undefined
-        ? "No network. Try again when you are connected."
+        ? TEXT.noNetwork()
         : error.code === "not_found"
-          ? "This code does not work. A code works once, for 15 minutes: ask your facilitator for a new one."
+          ? t("This code does not work. A code works once, for {minutes} minutes: ask your facilitator for a new one.", { minutes: 15 })
           : sentence(error.message);
     button.disabled = false;
     return;
@@ -421,7 +461,7 @@ function clearStatus() {
 
 function startLive() {
   show("live-screen");
-  byId("my-name").textContent = me.name;
+  myName().textContent = me.name;
   restoreScreen();
   if (!me) return; // the kept screen said this member is gone
   const connection = new Live({
@@ -454,13 +494,14 @@ function startLive() {
       renderCourseStep();
     },
     // Only a refusal that ends the membership arrives here (see REFUSALS in live.js).
-    onRefused: (error) => forget("You are no longer in this session", error.message),
+    onRefused: (error) => forget(TEXT.notInSession(), error.message),
     // The session was deleted: this phone's place in it is gone, and so is its token.
-    onEnded: (event, message) => forget("This session has closed", message),
+    // Said in the page's own words when the phone knows the reason (live.js ENDINGS).
+    onEnded: (event, message) => forget(t("This session has closed"), ENDINGS[event]?.() ?? message),
     onSent: (item, ack) => {
       if (item.event === "submit_answer") {
         if (ack.ok) counted.add(item.payload.poll_id);
-        else pollError = { pollId: item.payload.poll_id, text: `Not counted: ${sentence(ack.error.message)}` };
+        else pollError = { pollId: item.payload.poll_id, text: t("Not counted: {reason}", { reason: sentence(ack.error.message) }) };
       }
       // The note speaks of the latest tap: while later ones wait, it still says sending.
       const waiting = live.pending().some((p) => p.event === "send_signal");
@@ -478,33 +519,33 @@ function startLive() {
     button.addEventListener("click", () => {
       live.queue("send_signal", { kind: button.dataset.signal });
       // Said only once the server has it (see onSent): until then it is on its way.
-      byId("signal-note").textContent = "Sending…";
+      byId("signal-note").textContent = t("Sending…");
     });
   }
   byId("leave").addEventListener("click", async () => {
-    if (!confirm("Leave this session? You would need the code to join again.")) return;
+    if (!confirm(t("Leave this session? You would need the code to join again."))) return;
     const ack = await live.emit("leave_session", {});
-    if (ack.ok) forget("You have left the session", "Thank you for taking part.");
+    if (ack.ok) forget(TEXT.leftSession(), TEXT.thanks());
     else byId("signal-note").textContent = sentence(ack.error.message);
   });
 }
 
 function signalNote(kind, ack) {
-  if (ack.ok) return SIGNAL_TEXT[kind];
+  if (ack.ok) return SIGNAL_TEXT[kind]();
   // The facilitator has this member's earlier signals of this kind, not yet acknowledged.
-  if (ack.error.code === "too_many_signals") return `${SIGNAL_TEXT[kind]} Your earlier signal is still with them.`;
-  return `Not sent: ${sentence(ack.error.message)}`;
+  if (ack.error.code === "too_many_signals") return `${SIGNAL_TEXT[kind]()} ${t("Your earlier signal is still with them.")}`;
+  return t("Not sent: {reason}", { reason: sentence(ack.error.message) });
 }
 
 function render() {
   if (personal && (personal.removed || !personal.present)) {
     // Not removed: they left, from this phone or another tab of it.
-    if (personal.removed) forget("You are no longer in this session", "The facilitator removed you from this session.");
-    else forget("You have left the session", "Thank you for taking part.");
+    if (personal.removed) forget(TEXT.notInSession(), t("The facilitator removed you from this session."));
+    else forget(TEXT.leftSession(), TEXT.thanks());
     return;
   }
   if (personal) {
-    byId("my-name").textContent = personal.name;
+    myName().textContent = personal.name;
     byId("crisis-banner").hidden = !personal.crisis;
     if (personal.crisis && !crisisShown) {
       crisisShown = true;
@@ -512,17 +553,20 @@ function render() {
     }
   }
   if (!view) return;
-  document.title = view.title;
+  document.title = t("{title} - Group session", { title: view.title });
   const title = byId("session-title");
-  title.textContent = view.title;
+  content(title, view.title);
   // Cut to one line on screen; the whole title on a long press.
   title.title = view.title;
   const ended = view.phase === "ended";
   const step = ended ? null : view.step;
-  byId("step-count").textContent = step ? `Step ${step.index + 1} of ${step.of ?? step.count}` : "";
-  byId("step-title").textContent = step ? step.title : view.phase === "ended" ? "The session has ended" : "Waiting to start";
+  byId("step-count").textContent = step ? t("Step {number} of {count}", { number: step.index + 1, count: step.of ?? step.count }) : "";
+  const stepTitle = byId("step-title");
+  stepTitle.textContent = step ? step.title : view.phase === "ended" ? t("The session has ended") : t("Waiting to start");
+  stepTitle.toggleAttribute("data-content", Boolean(step)); // the protocol's words
+  stepTitle.removeAttribute("data-i18n");
   byId("phase-note").textContent =
-    view.phase === "lobby" ? "You are in. The facilitator will start soon." : view.phase === "ended" ? "Thank you for taking part." : "";
+    view.phase === "lobby" ? t("You are in. The facilitator will start soon.") : view.phase === "ended" ? TEXT.thanks() : "";
   const prompt = byId("prompt");
   prompt.hidden = !view.prompt;
   prompt.textContent = view.prompt ? view.prompt.text : "";
@@ -546,7 +590,7 @@ function renderResults() {
   }
   byId("results-title").textContent = shown.question;
   const count = shown.summary.count;
-  fill(byId("results-body"), chart, h("p", { class: "help", text: count === 1 ? "1 answer" : `${count} answers` }));
+  fill(byId("results-body"), chart, h("p", { class: "help", text: tn("{count} answer", "{count} answers", count) }));
 }
 
 // -- a weekly group: last week's step, and this week's ------------------------------
@@ -565,16 +609,16 @@ function pendingOf(event) {
 
 /** What a tap still on the phone waits for, by the connection's state. */
 function waitingTap() {
-  if (live?.state === "online") return "Sending…";
-  if (live?.state === "retrying") return "Saved on this phone; it will be sent as soon as the server can take it.";
-  return "Saved on this phone; it will be sent when you are back online.";
+  if (live?.state === "online") return t("Sending…");
+  if (live?.state === "retrying") return t("Saved on this phone; it will be sent as soon as the server can take it.");
+  return t("Saved on this phone; it will be sent when you are back online.");
 }
 
 function courseSent(item, ack) {
   if (item.event === "review_step") {
-    reviewDone = ack.ok ? { tried: item.payload.tried } : { error: `Not saved: ${sentence(ack.error.message)}` };
+    reviewDone = ack.ok ? { tried: item.payload.tried } : { error: TEXT.notSaved(ack.error) };
   } else {
-    stepOutcome = ack.ok ? { text: item.payload.text } : { error: `Not saved: ${sentence(ack.error.message)}`, text: item.payload.text };
+    stepOutcome = ack.ok ? { text: item.payload.text } : { error: TEXT.notSaved(ack.error), text: item.payload.text };
     // Refused: the text goes back into the box, so that nothing typed is lost.
     if (!ack.ok) {
       byId("step-text").value = item.payload.text;
@@ -606,13 +650,15 @@ function renderReview(course) {
   box.hidden = false;
   if (toReview) reviewText = toReview.text;
   const text = reviewText;
-  byId("review-question").textContent = text ? `Last time you chose: ${text}. Did you try it?` : "Did you try last time's step?";
+  byId("review-question").replaceChildren(
+    ...(text ? parts("Last time you chose: {step}. Did you try it?", { step: h("span", { text, "data-content": true }) }) : [t("Did you try last time's step?")]),
+  );
   const answered = waiting.length > 0 || (reviewDone && !reviewDone.error);
   byId("review-buttons").hidden = answered;
   const note = byId("review-note");
   if (waiting.length) note.textContent = waitingTap();
   else if (reviewDone?.error) note.textContent = reviewDone.error;
-  else if (reviewDone) note.textContent = "Thank you. Your answer is in.";
+  else if (reviewDone) note.textContent = TEXT.answerIn();
   else note.textContent = "";
   return true;
 }
@@ -630,10 +676,10 @@ function renderStepForm(course) {
   const error = byId("step-error");
   error.textContent = stepOutcome?.error && !waiting.length ? stepOutcome.error : "";
   if (waiting.length) note.textContent = waitingTap();
-  else if (stepOutcome && !stepOutcome.error) note.textContent = "Your step is saved. Next time you will be asked how it went.";
-  else if (saved && !stepEdited) note.textContent = "Your step is saved.";
+  else if (stepOutcome && !stepOutcome.error) note.textContent = t("Your step is saved. Next time you will be asked how it went.");
+  else if (saved && !stepEdited) note.textContent = t("Your step is saved.");
   else note.textContent = "";
-  byId("step-save").textContent = saved ? "Save the change" : "Save my step";
+  byId("step-save").textContent = saved ? t("Save the change") : t("Save my step");
   return true;
 }
 
@@ -655,12 +701,12 @@ function wireCourseStep() {
     event.preventDefault();
     const text = byId("step-text").value.trim();
     if (!text) {
-      byId("step-error").textContent = "Write one small thing you will try.";
+      byId("step-error").textContent = t("Write one small thing you will try.");
       byId("step-text").focus();
       return;
     }
     if (text.length > 500) {
-      byId("step-error").textContent = "Keep it under 500 characters.";
+      byId("step-error").textContent = t("Keep it under {count} characters.", { count: 500 });
       return;
     }
     stepOutcome = null;
@@ -678,9 +724,9 @@ function answeredPoll(pollId) {
 
 /** What the poll says of an answer still on the phone, by the connection's state. */
 function waitingNote() {
-  if (live?.state === "online") return "Sending your answer…";
-  if (live?.state === "retrying") return "Your answer is saved on this phone and will be sent as soon as the server can take it.";
-  return "Your answer is saved on this phone and will be sent when you are back online.";
+  if (live?.state === "online") return t("Sending your answer…");
+  if (live?.state === "retrying") return t("Your answer is saved on this phone and will be sent as soon as the server can take it.");
+  return t("Your answer is saved on this phone and will be sent when you are back online.");
 }
 
 function pendingAnswer(pollId) {
@@ -705,42 +751,43 @@ function renderPoll() {
   if (answered || waiting) {
     fill(
       section,
-      h("h2", { id: "poll-question", text: poll.question }),
-      h("p", { class: "done", id: "poll-note", role: "status", text: answered ? "Thank you. Your answer is in." : waitingNote() }),
+      h("h2", { id: "poll-question", text: poll.question, "data-content": true }),
+      h("p", { class: "done", id: "poll-note", role: "status", text: answered ? TEXT.answerIn() : waitingNote() }),
     );
     return;
   }
   const form = h("form", { class: "poll", novalidate: true });
   const kind = INPUTS[poll.type];
   if (!kind) {
-    fill(section, h("h2", { id: "poll-question", text: poll.question }), h("p", { class: "error", text: "This phone cannot show this kind of poll. Please reload the page." }));
+    fill(section, h("h2", { id: "poll-question", text: poll.question, "data-content": true }), h("p", { class: "error", text: t("This phone cannot show this kind of poll. Please reload the page.") }));
     return;
   }
   const read = kind.build(poll, form);
   const note = h("p", { id: "poll-note", class: "error", role: "alert", text: pollError.pollId === poll.poll_id ? pollError.text : "" });
   pollError = { pollId: "", text: "" };
-  const send = h("button", { type: "submit", class: "primary", text: "Send answer" });
+  const send = h("button", { type: "submit", class: "primary", text: t("Send answer") });
   form.append(note, send);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const value = read();
     if (value === null) {
-      note.textContent = kind.missing || "Choose an answer first.";
+      note.textContent = kind.missing?.() || t("Choose an answer first.");
       return;
     }
     live.queue("submit_answer", { poll_id: poll.poll_id, value });
     renderPoll();
   });
-  const privacy = poll.anonymous ? "Anonymous: nobody sees who gave which answer." : "Seen only by the facilitator.";
-  fill(section, h("h2", { id: "poll-question", text: poll.question }), h("p", { class: "help", text: privacy }), form);
+  const privacy = poll.anonymous ? t("Anonymous: nobody sees who gave which answer.") : t("Seen only by the facilitator.");
+  fill(section, h("h2", { id: "poll-question", text: poll.question, "data-content": true }), h("p", { class: "help", text: privacy }), form);
 }
 
+/** Radio or checkbox tiles; `legend` is a node or text, `labels` the protocol's words. */
 function choiceGroup(name, legend, labels, values, type, className) {
-  const fieldset = h("fieldset", { class: className }, h("legend", { text: legend }));
+  const fieldset = h("fieldset", { class: className }, legend instanceof Node ? legend : h("legend", { text: legend }));
   labels.forEach((label, i) => {
     const id = `${name}-${i}`;
     fieldset.append(
-      h("div", { class: "choice" }, h("input", { type, id, name, value: String(values[i]) }), h("label", { for: id, text: label })),
+      h("div", { class: "choice" }, h("input", { type, id, name, value: String(values[i]) }), h("label", { for: id, text: label, "data-content": true })),
     );
   });
   return fieldset;
@@ -755,15 +802,15 @@ function rankingInputs(poll, form) {
   const order = [];
   const list = h("ol", { class: "ranked", id: "ranked", "aria-live": "polite" });
   const pool = h("div", { class: "rank-pool" });
-  const undo = h("button", { type: "button", class: "quiet", id: "rank-undo", text: "Undo last" });
+  const undo = h("button", { type: "button", class: "quiet", id: "rank-undo", text: t("Undo last") });
   const draw = () => {
-    fill(list, order.map((i) => h("li", { text: poll.options[i] })));
+    fill(list, order.map((i) => h("li", { text: poll.options[i], "data-content": true })));
     fill(
       pool,
       poll.options.map((label, i) =>
         order.includes(i)
           ? null
-          : h("button", { type: "button", class: "rank-option", text: label, on: { click: () => { order.push(i); draw(); } } }),
+          : h("button", { type: "button", class: "rank-option", text: label, "data-content": true, on: { click: () => { order.push(i); draw(); } } }),
       ),
     );
     undo.disabled = !order.length;
@@ -773,7 +820,7 @@ function rankingInputs(poll, form) {
     order.pop();
     draw();
   });
-  const legend = h("legend", { text: "Tap the options in order, most important first" });
+  const legend = h("legend", { text: t("Tap the options in order, most important first") });
   form.append(h("fieldset", { class: "ranking" }, legend, list, pool, undo));
   draw();
   return () => (order.length === poll.options.length ? [...order] : null);
@@ -786,19 +833,19 @@ const INPUTS = {
     build: (poll, form) => {
       const values = [];
       for (let v = poll.min; v <= poll.max; v += 1) values.push(v);
-      form.append(choiceGroup("answer", "Your number", values.map(String), values, "radio", "scale"));
+      form.append(choiceGroup("answer", t("Your number"), values.map((v) => number(v)), values, "radio", "scale"));
       return () => checkedValues(form, "answer")[0] ?? null;
     },
   },
   single_choice: {
     build: (poll, form) => {
-      form.append(choiceGroup("answer", "Choose one", poll.options, poll.options.map((_, i) => i), "radio", "options"));
+      form.append(choiceGroup("answer", t("Choose one"), poll.options, poll.options.map((_, i) => i), "radio", "options"));
       return () => checkedValues(form, "answer")[0] ?? null;
     },
   },
   multiple_choice: {
     build: (poll, form) => {
-      form.append(choiceGroup("answer", "Choose all that fit", poll.options, poll.options.map((_, i) => i), "checkbox", "options"));
+      form.append(choiceGroup("answer", t("Choose all that fit"), poll.options, poll.options.map((_, i) => i), "checkbox", "options"));
       return () => {
         const values = checkedValues(form, "answer");
         return values.length ? values : null;
@@ -808,7 +855,7 @@ const INPUTS = {
   short_text: {
     build: (poll, form) => {
       const area = h("textarea", { id: "answer-text", rows: 3, maxlength: poll.max_length });
-      form.append(h("label", { for: "answer-text", text: "Your answer" }), area);
+      form.append(h("label", { for: "answer-text", text: t("Your answer") }), area);
       return () => area.value.trim() || null;
     },
   },
@@ -816,7 +863,8 @@ const INPUTS = {
   instrument: {
     build: (poll, form) => {
       poll.items.forEach((item, index) => {
-        form.append(choiceGroup(`item${index}`, item.text, poll.options, poll.options.map((_, i) => i), "radio", "options"));
+        const legend = h("legend", { text: item.text, "data-content": true });
+        form.append(choiceGroup(`item${index}`, legend, poll.options, poll.options.map((_, i) => i), "radio", "options"));
       });
       return () => {
         const values = poll.items.map((_, index) => checkedValues(form, `item${index}`)[0]);
@@ -824,7 +872,7 @@ const INPUTS = {
       };
     },
   },
-  ranking: { build: rankingInputs, missing: "Put every option in order first." },
+  ranking: { build: rankingInputs, missing: () => t("Put every option in order first.") },
 };
 
 // -- role card ------------------------------------------------------------------------
@@ -839,22 +887,39 @@ function renderRole() {
     return;
   }
   section.hidden = false;
-  const parts = [h("p", { class: "eyebrow", text: "Role-play" }), h("h2", { id: "role-title", text: rolePlay.title }), h("p", { text: rolePlay.scenario })];
+  const shown = [
+    h("p", { class: "eyebrow", text: t("Role-play") }),
+    h("h2", { id: "role-title", text: rolePlay.title, "data-content": true }),
+    h("p", { text: rolePlay.scenario, "data-content": true }),
+  ];
   if (card && card.role_play_id === rolePlay.id && rolePlay.phase === "playing") {
-    parts.push(
-      h("div", { class: "private-card" }, h("h3", { text: `Your role: ${card.role}` }), h("p", { text: card.setup }), h("p", { class: "help", text: "Only you see this card." })),
+    const role = h("span", { text: card.role, "data-content": true });
+    shown.push(
+      h(
+        "div",
+        { class: "private-card" },
+        h("h3", {}, parts("Your role: {role}", { role })),
+        h("p", { text: card.setup, "data-content": true }),
+        h("p", { class: "help", text: t("Only you see this card.") }),
+      ),
     );
   }
   if (rolePlay.debrief.length) {
-    parts.push(h("h3", { text: "Talking it over" }), h("ul", {}, rolePlay.debrief.map((q) => h("li", { text: q }))));
+    shown.push(h("h3", { text: t("Talking it over") }), h("ul", {}, rolePlay.debrief.map((q) => h("li", { text: q, "data-content": true }))));
   }
-  fill(section, parts);
+  fill(section, shown);
 }
 
 // -- start ----------------------------------------------------------------------------
 
+// The page's words in the person's language before anything is drawn: the one chosen on
+// this phone, else the browser's. The service worker keeps the catalog read last, so a
+// reload without network still speaks it.
+// Help is reachable at once, even while the words are still on their way.
 byId("crisis-open").addEventListener("click", openCrisis);
 byId("crisis-banner-open").addEventListener("click", openCrisis);
+await loadCatalog("participant", [chosenLanguage()]);
+myName();
 loadCrisis();
 loadConsent();
 setUpJoin();
@@ -868,5 +933,11 @@ loadSocketIo()
 function keepPageOnPhone() {
   // Browsers run service workers on HTTPS and localhost only.
   if (!("serviceWorker" in navigator)) return;
+  const controlled = Boolean(navigator.serviceWorker.controller);
   navigator.serviceWorker.register("/join-worker.js", { scope: "/join" }).catch(() => {});
+  // A worker that did not see this page's catalog pass (it was just installed) is told
+  // which language to keep; once it controls the page, it keeps the catalog on its own.
+  if (!controlled) {
+    navigator.serviceWorker.ready.then((registration) => registration.active?.postMessage({ keepCatalog: language() })).catch(() => {});
+  }
 }
