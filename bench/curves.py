@@ -1,0 +1,454 @@
+"""Growth curves: how a facilitator command's latency and the bytes a console is sent per
+change grow with a session's log, on SQLite and on Redis (`python -m bench.run --curves`).
+
+One session of MEMBERS phones runs rounds of a real meeting (polls answered by every
+phone, results revealed and hidden, signals and their acknowledgements, notes, step
+changes) until its log reaches each length in LENGTHS; there it is measured:
+
+- COMMANDS facilitator commands (push_prompt and clear_prompt in turn), one at a time,
+  timed from send to ack on the harness's own core: p50 and p99;
+- the bytes of JSON the console receives for one answer (ANSWERS of them, spaced so
+  that each is sent alone) and for one phone leaving or coming back (PRESENCE of each);
+- the size of the console's whole view, which every change sent before view_patch.
+
+Each figure is also given as a ratio to the one at the first length, measured in the
+same run on the same server process.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+from bench import run as bench
+
+LENGTHS = (100, 1000, 2500, 5000, 10000)
+MEMBERS = 50
+COMMANDS = 100
+ANSWERS = 10
+PRESENCE = 3
+TARGET_RATIO = 1.2
+PATCH_LIMIT = 2048
+AGENDA = 7  # steps of group-ipt-8's session 2, the session bench.Console opens
+
+
+class Socket:
+    """A Socket.IO client (console or phone) that counts what it receives."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.token = token
+        self.sio = socketio.Client(reconnection=False)
+        self.received: list[tuple[str, int]] = []  # (event, bytes of JSON)
+        self.guard = threading.Lock()
+        self.sio.on("*", self._record)
+
+    def _record(self, event: str, data: Any = None) -> None:
+        size = len(json.dumps(data, separators=(",", ":")).encode())
+        with self.guard:
+            self.received.append((event, size))
+
+    def connect(self) -> Socket:
+        self.sio.connect(self.url, auth={"token": self.token}, transports=["websocket"])
+        return self
+
+    def call(self, event: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+        reply: dict[str, Any] = self.sio.call(event, payload or {}, timeout=30)
+        return reply
+
+    def count(self) -> int:
+        with self.guard:
+            return len(self.received)
+
+    def since(self, start: int) -> list[tuple[str, int]]:
+        with self.guard:
+            return self.received[start:]
+
+    def close(self) -> None:
+        if self.sio.connected:
+            self.sio.disconnect()
+
+
+def _wait(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.005)
+
+
+class Meeting:
+    """One session driven through its console and phones."""
+
+    def __init__(self, server: bench.Server) -> None:
+        self.server = server
+        session = bench.Console(server).create_session()
+        self.console = Socket(server.url, session["console_token"]).connect()
+        tokens = bench.join_codes(server, [session["join_code"]] * MEMBERS)
+        self.tokens = [t for t in tokens if t]
+        if len(self.tokens) != MEMBERS:
+            raise RuntimeError(f"only {len(self.tokens)} of {MEMBERS} members joined")
+        self.phones = [Socket(server.url, t).connect() for t in self.tokens]
+        self.version = 0
+        self.rounds = 0
+        self.step, self.direction = 0, 1
+        self.pool = ThreadPoolExecutor(4)
+        self.command("start_session")
+
+    def command(self, event: str, payload: dict[str, Any] | None = None) -> float:
+        """Send a facilitator command; return its milliseconds from send to ack."""
+        body = {**(payload or {}), "command_id": secrets.token_hex(8)}
+        started = time.perf_counter()
+        ack = self.console.call(event, body)
+        took = (time.perf_counter() - started) * 1000
+        if not ack.get("ok"):
+            raise RuntimeError(f"{event} refused: {ack}")
+        self.version = max(self.version, int(ack["version"]))
+        return took
+
+    def answer(self, phone: int, poll_id: str, value: Any) -> None:
+        payload = {"action_id": secrets.token_hex(8), "poll_id": poll_id, "value": value}
+        ack = self.phones[phone].call("submit_answer", payload)
+        if not ack.get("ok"):
+            raise RuntimeError(f"an answer was refused: {ack}")
+
+    def view(self) -> dict[str, Any]:
+        ack = self.console.call("sync", {})
+        view: dict[str, Any] = ack["view"]
+        self.version = max(self.version, int(view["version"]))
+        return view
+
+    def open_poll(self, ref: str) -> str:
+        self.command("open_poll", {"poll": ref})
+        polls = self.view()["polls"]
+        return str(next(p["poll_id"] for p in polls if p["phase"] == "open"))
+
+    def round(self) -> None:
+        """A poll answered by every phone and closed, its results revealed and hidden
+        (anonymous ones), a signal seen, a note, and a step change."""
+        self.rounds += 1
+        anonymous = self.rounds % 2 == 1
+        poll_id = self.open_poll("mood10" if anonymous else "tried_step")
+        values = [(n % 11) if anonymous else (n % 4) for n in range(MEMBERS)]
+        list(self.pool.map(lambda n: self.answer(n, poll_id, values[n]), range(MEMBERS)))
+        self.command("close_poll", {"poll_id": poll_id})
+        if anonymous:
+            self.command("reveal_poll", {"poll_id": poll_id, "show": True})
+            self.command("hide_results")
+        phone = self.rounds % MEMBERS
+        self.phones[phone].call("send_signal", {"action_id": secrets.token_hex(8), "kind": "pass"})
+        for signal in self.view()["signals"]:
+            if not signal["acknowledged"]:
+                self.command("acknowledge_signal", {"signal_id": signal["id"]})
+        self.command("add_note", {"text": f"Round {self.rounds}: noted."})
+        if not 0 <= self.step + self.direction < AGENDA:
+            self.direction = -self.direction
+        self.step += self.direction
+        self.command("next_step" if self.direction > 0 else "previous_step")
+
+    def grow(self, length: int) -> None:
+        while self.version < length:
+            self.round()
+
+    def console_change(self, act: Callable[[], None], timeout: float = 10) -> int:
+        """Do `act` and return the bytes the console receives for it."""
+        before = self.console.count()
+        act()
+        _wait(lambda: self.console.count() > before, timeout, "the console's update")
+        time.sleep(0.25)  # past the console's throttle window: this change's sends only
+        return sum(size for _, size in self.console.since(before))
+
+    def measure(self) -> dict[str, Any]:
+        at = self.version
+        latencies = [
+            self.command("push_prompt", {"text": f"Prompt {n}"})
+            if n % 2 == 0
+            else self.command("clear_prompt")
+            for n in range(COMMANDS)
+        ]
+        poll_id = self.open_poll("mood10")
+        time.sleep(0.25)
+        answers = [
+            self.console_change(lambda n=n: self.answer(n, poll_id, n % 11)) for n in range(ANSWERS)
+        ]
+        self.command("close_poll", {"poll_id": poll_id})
+        presence = []
+        for n in range(PRESENCE):
+            last = MEMBERS - 1 - n
+            presence.append(self.console_change(self.phones[last].close))
+            presence.append(self.console_change(lambda last=last: self.reopen(last)))
+        whole = self.console.call("sync", {})
+        view_bytes = len(json.dumps(whole["view"], separators=(",", ":")).encode())
+        kinds = {event for event, _ in self.console.received}
+        return {
+            "log_events": at,
+            "latency": bench.percentiles(latencies),
+            "answer_bytes": {"mean": round(sum(answers) / len(answers)), "max": max(answers)},
+            "presence_bytes": {"mean": round(sum(presence) / len(presence)), "max": max(presence)},
+            "whole_view_bytes": view_bytes,
+            "console_events": sorted(kinds),
+        }
+
+    def reopen(self, phone: int) -> None:
+        self.phones[phone] = Socket(self.server.url, self.tokens[phone]).connect()
+
+    def close(self) -> None:
+        self.pool.shutdown()
+        for client in [self.console, *self.phones]:
+            client.close()
+
+
+def curve(backend: str, env: dict[str, str]) -> list[dict[str, Any]]:
+    """Grow one session to each length and measure it there; return a point per length."""
+    server = bench.Server("app", env=env)
+    points = []
+    with bench.running(server), bench.on_loadgen_core():
+        meeting = Meeting(server)
+        try:
+            for length in LENGTHS:
+                started = time.monotonic()
+                meeting.grow(length)
+                grown = time.monotonic() - started
+                point = meeting.measure()
+                point["grow_seconds"] = round(grown, 1)
+                point["target_events"] = length
+                bench.log(
+                    f"  {backend} at {point['log_events']} events: command"
+                    f" p50 {point['latency']['p50_ms']} ms p99 {point['latency']['p99_ms']} ms,"
+                    f" answer {point['answer_bytes']['max']} B,"
+                    f" presence {point['presence_bytes']['max']} B,"
+                    f" whole view {point['whole_view_bytes']} B"
+                )
+                points.append(point)
+        finally:
+            meeting.close()
+    first = points[0]
+    for point in points:
+        point["ratio"] = {
+            "p50": bench.ratio(point["latency"]["p50_ms"], first["latency"]["p50_ms"]),
+            "p99": bench.ratio(point["latency"]["p99_ms"], first["latency"]["p99_ms"]),
+            "answer_bytes": bench.ratio(point["answer_bytes"]["max"], first["answer_bytes"]["max"]),
+            "presence_bytes": bench.ratio(
+                point["presence_bytes"]["max"], first["presence_bytes"]["max"]
+            ),
+        }
+    return points
+
+
+def verdicts(curves: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Say per backend whether each target was met at the longest log, and by how much."""
+    found: dict[str, Any] = {}
+    for backend, points in curves.items():
+        if not points:
+            continue
+        last = points[-1]
+        p50 = last["ratio"]["p50"]
+        largest = max(max(p["answer_bytes"]["max"], p["presence_bytes"]["max"]) for p in points)
+        found[backend] = {
+            "command_p50_ratio": p50,
+            "command_p50_target": TARGET_RATIO,
+            "command_p50": "met" if p50 is not None and p50 <= TARGET_RATIO else "missed",
+            "command_p50_by": None if p50 is None else round(p50 - TARGET_RATIO, 2),
+            "largest_change_bytes": largest,
+            "change_bytes_target": PATCH_LIMIT,
+            "change_bytes": "met" if largest <= PATCH_LIMIT else "missed",
+        }
+    return found
+
+
+def run_curves() -> dict[str, Any]:
+    """Measure the curves on SQLite and on Redis; plot them; return the document part."""
+    bench.log(f"curves: one session of {MEMBERS} phones, log lengths {LENGTHS}")
+    curves: dict[str, list[dict[str, Any]]] = {"sqlite": curve("sqlite", {})}
+    notes = {}
+    if bench.shutil.which("redis-server") is None:
+        notes["redis"] = "not measured: redis-server is not installed"
+    else:
+        with bench.redis_server() as url:
+            env = {"FACILITATOR_REDIS_URL": url, "FACILITATOR_SECRET_KEY": "bench-curves"}
+            curves["redis"] = curve("redis", env)
+    plots = plot(curves, bench.BENCH / "results")
+    return {
+        "members": MEMBERS,
+        "lengths": list(LENGTHS),
+        "commands_per_point": COMMANDS,
+        "measured": "facilitator command ack latency (push_prompt / clear_prompt in turn),"
+        " from the harness on the load generator's core; bytes of JSON the console receives"
+        " per answer and per phone leaving or coming back",
+        "curves": curves,
+        "verdicts": verdicts(curves),
+        "notes": notes,
+        "plots": plots,
+    }
+
+
+# -- SVG -------------------------------------------------------------------------------
+
+WIDTH, HEIGHT = 640, 360
+LEFT, RIGHT, TOP, BOTTOM = 64, 160, 30, 46
+COLOURS = {"sqlite": "#1f6fb2", "redis": "#c2410c"}
+
+
+def _x(length: float, lengths: list[int]) -> float:
+    # Evenly spaced by order of magnitude: 100 to 10,000 on a log scale.
+    low, high = math.log10(lengths[0]), math.log10(lengths[-1])
+    return LEFT + (math.log10(length) - low) / (high - low) * (WIDTH - LEFT - RIGHT)
+
+
+def _chart(
+    title: str,
+    y_label: str,
+    series: list[tuple[str, str, str, list[tuple[float, float]]]],
+    lengths: list[int],
+    y_ticks: list[float],
+    y_of: Callable[[float], float],
+    guide: tuple[float, str] | None = None,
+) -> str:
+    """Return an SVG line chart: series of (label, colour, dash, points)."""
+    inner_bottom = HEIGHT - BOTTOM
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}"'
+        f' viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">',
+        f"<title>{title}</title>",
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
+        f'<text x="{LEFT}" y="18" font-size="14" font-weight="bold">{title}</text>',
+        f'<line x1="{LEFT}" y1="{inner_bottom}" x2="{WIDTH - RIGHT}" y2="{inner_bottom}"'
+        ' stroke="#333"/>',
+        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{inner_bottom}" stroke="#333"/>',
+    ]
+    for length in lengths:
+        x = _x(length, lengths)
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{inner_bottom}" x2="{x:.1f}" y2="{inner_bottom + 4}"'
+            ' stroke="#333"/>'
+            f'<text x="{x:.1f}" y="{inner_bottom + 18}" text-anchor="middle">{length:,}</text>'
+        )
+    parts.append(
+        f'<text x="{(LEFT + WIDTH - RIGHT) / 2}" y="{HEIGHT - 8}" text-anchor="middle">'
+        "events in the session's log</text>"
+    )
+    for tick in y_ticks:
+        y = y_of(tick)
+        label = f"{tick:g}" if tick < 1000 else f"{tick / 1000:g}k"
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#eee"/>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>'
+        )
+    parts.append(
+        f'<text x="14" y="{(TOP + inner_bottom) / 2}" text-anchor="middle"'
+        f' transform="rotate(-90 14 {(TOP + inner_bottom) / 2})">{y_label}</text>'
+    )
+    if guide is not None:
+        y = y_of(guide[0])
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#16a34a"'
+            ' stroke-dasharray="2 3"/>'
+            f'<text x="{WIDTH - RIGHT + 6}" y="{y + 4:.1f}" fill="#16a34a">{guide[1]}</text>'
+        )
+    for n, (label, colour, dash, points) in enumerate(series):
+        coords = " ".join(f"{_x(x, lengths):.1f},{y_of(y):.1f}" for x, y in points)
+        dashing = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(
+            f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"{dashing}/>'
+        )
+        for x, y in points:
+            parts.append(
+                f'<circle cx="{_x(x, lengths):.1f}" cy="{y_of(y):.1f}" r="3" fill="{colour}"/>'
+            )
+        legend_y = TOP + 20 + n * 18
+        parts.append(
+            f'<line x1="{WIDTH - RIGHT + 6}" y1="{legend_y - 4}" x2="{WIDTH - RIGHT + 26}"'
+            f' y2="{legend_y - 4}" stroke="{colour}" stroke-width="2"{dashing}/>'
+            f'<text x="{WIDTH - RIGHT + 30}" y="{legend_y}">{label}</text>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def plot(curves: dict[str, list[dict[str, Any]]], folder: Path) -> list[str]:
+    """Write the two charts as SVG files under `folder`; return their names."""
+    lengths = list(LENGTHS)
+    latency = []
+    size = []
+    for backend, points in curves.items():
+        colour = COLOURS.get(backend, "#555")
+        latency.append(
+            (f"{backend} p50", colour, "", [(p["log_events"], p["ratio"]["p50"]) for p in points])
+        )
+        latency.append(
+            (
+                f"{backend} p99",
+                colour,
+                "6 4",
+                [(p["log_events"], p["ratio"]["p99"]) for p in points],
+            )
+        )
+        size.append(
+            (
+                f"{backend} whole view",
+                colour,
+                "2 3",
+                [(p["log_events"], p["whole_view_bytes"]) for p in points],
+            )
+        )
+        size.append(
+            (
+                f"{backend} answer",
+                colour,
+                "",
+                [(p["log_events"], p["answer_bytes"]["max"]) for p in points],
+            )
+        )
+        size.append(
+            (
+                f"{backend} presence",
+                colour,
+                "6 4",
+                [(p["log_events"], p["presence_bytes"]["max"]) for p in points],
+            )
+        )
+    top = max([2.0] + [y for _, _, _, pts in latency for _, y in pts if y is not None])
+    top = math.ceil(top * 2) / 2
+
+    def ratio_y(value: float) -> float:
+        return HEIGHT - BOTTOM - value / top * (HEIGHT - BOTTOM - TOP)
+
+    def bytes_y(value: float) -> float:
+        low, high = 2.0, 6.0  # 100 B to 1 MB
+        share = (math.log10(max(value, 100)) - low) / (high - low)
+        return HEIGHT - BOTTOM - share * (HEIGHT - BOTTOM - TOP)
+
+    ticks = [round(t * 0.5, 1) for t in range(int(top * 2) + 1)]
+    written = {
+        "curve-command-latency.svg": _chart(
+            "Facilitator command latency, as a ratio to 100 events",
+            "x its latency at 100 events",
+            latency,
+            lengths,
+            ticks,
+            ratio_y,
+            (TARGET_RATIO, "target 1.2x p50"),
+        ),
+        "curve-console-bytes.svg": _chart(
+            "Bytes sent to the console per change",
+            "bytes of JSON (log scale)",
+            size,
+            lengths,
+            [100, 1000, 10000, 100000, 1000000],
+            bytes_y,
+            (PATCH_LIMIT, "2 KB target"),
+        ),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in written.items():
+        (folder / name).write_text(text)
+    return [f"bench/results/{name}" for name in written]
