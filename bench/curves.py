@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +34,11 @@ import socketio
 from bench import run as bench
 
 LENGTHS = (100, 1000, 2500, 5000, 10000)
+QUICK_LENGTHS = (100, 400, 800)
 MEMBERS = 50
-COMMANDS = 100
+COMMANDS = 200
 ANSWERS = 10
-PRESENCE = 3
+PRESENCE = 2
 TARGET_RATIO = 1.2
 PATCH_LIMIT = 2048
 AGENDA = 7  # steps of group-ipt-8's session 2, the session bench.Console opens
@@ -44,18 +47,23 @@ AGENDA = 7  # steps of group-ipt-8's session 2, the session bench.Console opens
 class Socket:
     """A Socket.IO client (console or phone) that counts what it receives."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, *, counts: bool = False) -> None:
         self.url = url
         self.token = token
         self.sio = socketio.Client(reconnection=False)
         self.received: list[tuple[str, int]] = []  # (event, bytes of JSON)
         self.guard = threading.Lock()
-        self.sio.on("*", self._record)
+        # Phones take what they are sent and do nothing with it: the harness shares one
+        # core with them, and the console's acks must not wait behind their work.
+        self.sio.on("*", self._record if counts else self._ignore)
 
     def _record(self, event: str, data: Any = None) -> None:
         size = len(json.dumps(data, separators=(",", ":")).encode())
         with self.guard:
             self.received.append((event, size))
+
+    def _ignore(self, event: str, data: Any = None) -> None:
+        pass
 
     def connect(self) -> Socket:
         self.sio.connect(self.url, auth={"token": self.token}, transports=["websocket"])
@@ -86,22 +94,92 @@ def _wait(check: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.005)
 
 
+def _phones(url: str, tokens: list[str], orders: Connection) -> None:
+    """Hold the phones in a process of their own and do what `orders` says: the
+    console's acks, timed in the harness's process, never wait behind their work."""
+    phones = [Socket(url, token).connect() for token in tokens]
+    pool = ThreadPoolExecutor(4)
+
+    def answer(n: int, poll_id: str, value: Any) -> None:
+        payload = {"action_id": secrets.token_hex(8), "poll_id": poll_id, "value": value}
+        ack = phones[n].call("submit_answer", payload)
+        if not ack.get("ok"):
+            raise RuntimeError(f"an answer was refused: {ack}")
+
+    orders.send("ready")
+    while True:
+        order, *args = orders.recv()
+        try:
+            if order == "answer":
+                poll_id, values = args
+                list(pool.map(answer, range(len(values)), [poll_id] * len(values), values))
+            elif order == "answer_one":
+                answer(*args)
+            elif order == "signal":
+                phones[args[0]].call(
+                    "send_signal", {"action_id": secrets.token_hex(8), "kind": "pass"}
+                )
+            elif order == "close":
+                phones[args[0]].close()
+            elif order == "reopen":
+                phones[args[0]] = Socket(url, tokens[args[0]]).connect()
+            elif order == "stop":
+                break
+        except Exception as error:  # told to the harness, which stops
+            orders.send(f"failed: {error!r}")
+            continue
+        orders.send("done")
+    pool.shutdown()
+    for phone in phones:
+        phone.close()
+    orders.send("stopped")
+
+
+class Phones:
+    """The meeting's phones, in their own process on the harness's core."""
+
+    def __init__(self, url: str, tokens: list[str]) -> None:
+        self.orders, theirs = multiprocessing.Pipe()
+        self.process = multiprocessing.get_context("fork").Process(
+            target=_phones, args=(url, tokens, theirs), daemon=True
+        )
+        self.process.start()
+        self._reply("ready")
+
+    def _reply(self, want: str, timeout: float = 120) -> None:
+        if not self.orders.poll(timeout):
+            raise RuntimeError("the phones' process did not answer")
+        said = self.orders.recv()
+        if said != want:
+            raise RuntimeError(f"the phones' process said {said}")
+
+    def do(self, *order: Any) -> None:
+        self.orders.send(order)
+        self._reply("done")
+
+    def stop(self) -> None:
+        self.orders.send(("stop",))
+        try:
+            self._reply("stopped", 30)
+        finally:
+            self.process.join(10)
+
+
 class Meeting:
     """One session driven through its console and phones."""
 
     def __init__(self, server: bench.Server) -> None:
         self.server = server
         session = bench.Console(server).create_session()
-        self.console = Socket(server.url, session["console_token"]).connect()
+        self.console = Socket(server.url, session["console_token"], counts=True).connect()
         tokens = bench.join_codes(server, [session["join_code"]] * MEMBERS)
         self.tokens = [t for t in tokens if t]
         if len(self.tokens) != MEMBERS:
             raise RuntimeError(f"only {len(self.tokens)} of {MEMBERS} members joined")
-        self.phones = [Socket(server.url, t).connect() for t in self.tokens]
+        self.phones = Phones(server.url, self.tokens)
         self.version = 0
         self.rounds = 0
         self.step, self.direction = 0, 1
-        self.pool = ThreadPoolExecutor(4)
         self.command("start_session")
 
     def command(self, event: str, payload: dict[str, Any] | None = None) -> float:
@@ -114,12 +192,6 @@ class Meeting:
             raise RuntimeError(f"{event} refused: {ack}")
         self.version = max(self.version, int(ack["version"]))
         return took
-
-    def answer(self, phone: int, poll_id: str, value: Any) -> None:
-        payload = {"action_id": secrets.token_hex(8), "poll_id": poll_id, "value": value}
-        ack = self.phones[phone].call("submit_answer", payload)
-        if not ack.get("ok"):
-            raise RuntimeError(f"an answer was refused: {ack}")
 
     def view(self) -> dict[str, Any]:
         ack = self.console.call("sync", {})
@@ -139,13 +211,12 @@ class Meeting:
         anonymous = self.rounds % 2 == 1
         poll_id = self.open_poll("mood10" if anonymous else "tried_step")
         values = [(n % 11) if anonymous else (n % 4) for n in range(MEMBERS)]
-        list(self.pool.map(lambda n: self.answer(n, poll_id, values[n]), range(MEMBERS)))
+        self.phones.do("answer", poll_id, values)
         self.command("close_poll", {"poll_id": poll_id})
         if anonymous:
             self.command("reveal_poll", {"poll_id": poll_id, "show": True})
             self.command("hide_results")
-        phone = self.rounds % MEMBERS
-        self.phones[phone].call("send_signal", {"action_id": secrets.token_hex(8), "kind": "pass"})
+        self.phones.do("signal", self.rounds % MEMBERS)
         for signal in self.view()["signals"]:
             if not signal["acknowledged"]:
                 self.command("acknowledge_signal", {"signal_id": signal["id"]})
@@ -169,52 +240,66 @@ class Meeting:
 
     def measure(self) -> dict[str, Any]:
         at = self.version
+        spent = bench.cpu_ms(self.server.pid)
         latencies = [
             self.command("push_prompt", {"text": f"Prompt {n}"})
             if n % 2 == 0
             else self.command("clear_prompt")
             for n in range(COMMANDS)
         ]
+        # The server's own CPU time per command, which other work on the host does not
+        # lengthen the way it lengthens a latency (10 ms ticks over COMMANDS commands).
+        cpu = (bench.cpu_ms(self.server.pid) - spent) / COMMANDS
+        # The same round trip doing no work (`sync` of the version held): the harness's
+        # and the transport's own share, which no log length changes.
+        floor = []
+        for _ in range(COMMANDS):
+            started = time.perf_counter()
+            self.console.call("sync", {"version": self.version})
+            floor.append((time.perf_counter() - started) * 1000)
         poll_id = self.open_poll("mood10")
         time.sleep(0.25)
         answers = [
-            self.console_change(lambda n=n: self.answer(n, poll_id, n % 11)) for n in range(ANSWERS)
+            self.console_change(lambda n=n: self.phones.do("answer_one", n, poll_id, n % 11))
+            for n in range(ANSWERS)
         ]
         self.command("close_poll", {"poll_id": poll_id})
         presence = []
         for n in range(PRESENCE):
             last = MEMBERS - 1 - n
-            presence.append(self.console_change(self.phones[last].close))
-            presence.append(self.console_change(lambda last=last: self.reopen(last)))
+            presence.append(self.console_change(lambda last=last: self.phones.do("close", last)))
+            presence.append(self.console_change(lambda last=last: self.phones.do("reopen", last)))
         whole = self.console.call("sync", {})
         view_bytes = len(json.dumps(whole["view"], separators=(",", ":")).encode())
         kinds = {event for event, _ in self.console.received}
         return {
             "log_events": at,
             "latency": bench.percentiles(latencies),
+            "floor_latency": bench.percentiles(floor),
+            "server_cpu_ms_per_command": round(cpu, 3),
             "answer_bytes": {"mean": round(sum(answers) / len(answers)), "max": max(answers)},
             "presence_bytes": {"mean": round(sum(presence) / len(presence)), "max": max(presence)},
             "whole_view_bytes": view_bytes,
             "console_events": sorted(kinds),
         }
 
-    def reopen(self, phone: int) -> None:
-        self.phones[phone] = Socket(self.server.url, self.tokens[phone]).connect()
-
     def close(self) -> None:
-        self.pool.shutdown()
-        for client in [self.console, *self.phones]:
-            client.close()
+        self.phones.stop()
+        self.console.close()
 
 
-def curve(backend: str, env: dict[str, str]) -> list[dict[str, Any]]:
+# The per-connection flood limit (20 events a second) would refuse the harness's pace.
+UNLIMITED = {"FACILITATOR_EVENT_BURST": "100000", "FACILITATOR_EVENT_RATE": "100000"}
+
+
+def curve(backend: str, env: dict[str, str], lengths: tuple[int, ...]) -> list[dict[str, Any]]:
     """Grow one session to each length and measure it there; return a point per length."""
-    server = bench.Server("app", env=env)
+    server = bench.Server("app", env={**UNLIMITED, **env})
     points = []
     with bench.running(server), bench.on_loadgen_core():
         meeting = Meeting(server)
         try:
-            for length in LENGTHS:
+            for length in lengths:
                 started = time.monotonic()
                 meeting.grow(length)
                 grown = time.monotonic() - started
@@ -223,7 +308,9 @@ def curve(backend: str, env: dict[str, str]) -> list[dict[str, Any]]:
                 point["target_events"] = length
                 bench.log(
                     f"  {backend} at {point['log_events']} events: command"
-                    f" p50 {point['latency']['p50_ms']} ms p99 {point['latency']['p99_ms']} ms,"
+                    f" p50 {point['latency']['p50_ms']} ms p99 {point['latency']['p99_ms']} ms"
+                    f" (no-op p50 {point['floor_latency']['p50_ms']} ms),"
+                    f" server CPU {point['server_cpu_ms_per_command']} ms a command,"
                     f" answer {point['answer_bytes']['max']} B,"
                     f" presence {point['presence_bytes']['max']} B,"
                     f" whole view {point['whole_view_bytes']} B"
@@ -236,6 +323,9 @@ def curve(backend: str, env: dict[str, str]) -> list[dict[str, Any]]:
         point["ratio"] = {
             "p50": bench.ratio(point["latency"]["p50_ms"], first["latency"]["p50_ms"]),
             "p99": bench.ratio(point["latency"]["p99_ms"], first["latency"]["p99_ms"]),
+            "server_cpu": bench.ratio(
+                point["server_cpu_ms_per_command"], first["server_cpu_ms_per_command"]
+            ),
             "answer_bytes": bench.ratio(point["answer_bytes"]["max"], first["answer_bytes"]["max"]),
             "presence_bytes": bench.ratio(
                 point["presence_bytes"]["max"], first["presence_bytes"]["max"]
@@ -258,6 +348,7 @@ def verdicts(curves: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             "command_p50_target": TARGET_RATIO,
             "command_p50": "met" if p50 is not None and p50 <= TARGET_RATIO else "missed",
             "command_p50_by": None if p50 is None else round(p50 - TARGET_RATIO, 2),
+            "server_cpu_ratio": last["ratio"]["server_cpu"],
             "largest_change_bytes": largest,
             "change_bytes_target": PATCH_LIMIT,
             "change_bytes": "met" if largest <= PATCH_LIMIT else "missed",
@@ -265,21 +356,24 @@ def verdicts(curves: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return found
 
 
-def run_curves() -> dict[str, Any]:
-    """Measure the curves on SQLite and on Redis; plot them; return the document part."""
-    bench.log(f"curves: one session of {MEMBERS} phones, log lengths {LENGTHS}")
-    curves: dict[str, list[dict[str, Any]]] = {"sqlite": curve("sqlite", {})}
+def run_curves(quick: bool = False) -> dict[str, Any]:
+    """Measure the curves on SQLite and on Redis; plot them; return the document part.
+
+    `quick`: short logs only, to try the harness (its plots are not written)."""
+    lengths = QUICK_LENGTHS if quick else LENGTHS
+    bench.log(f"curves: one session of {MEMBERS} phones, log lengths {lengths}")
+    curves: dict[str, list[dict[str, Any]]] = {"sqlite": curve("sqlite", {}, lengths)}
     notes = {}
     if bench.shutil.which("redis-server") is None:
         notes["redis"] = "not measured: redis-server is not installed"
     else:
         with bench.redis_server() as url:
             env = {"FACILITATOR_REDIS_URL": url, "FACILITATOR_SECRET_KEY": "bench-curves"}
-            curves["redis"] = curve("redis", env)
-    plots = plot(curves, bench.BENCH / "results")
+            curves["redis"] = curve("redis", env, lengths)
+    plots = [] if quick else plot(curves, bench.BENCH / "results")
     return {
         "members": MEMBERS,
-        "lengths": list(LENGTHS),
+        "lengths": list(lengths),
         "commands_per_point": COMMANDS,
         "measured": "facilitator command ack latency (push_prompt / clear_prompt in turn),"
         " from the harness on the load generator's core; bytes of JSON the console receives"

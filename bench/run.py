@@ -1034,7 +1034,8 @@ def table(results: list[dict[str, Any]]) -> str:
 
 def curves_table(curves: dict[str, Any]) -> str:
     """Return the growth curves as a table: each figure and its ratio to 100 events."""
-    head = ["store", "events", "p50 ms", "p99 ms", "x p50", "x p99", "answer B", "presence B"]
+    head = ["store", "events", "p50 ms", "p99 ms", "x p50", "x p99", "CPU ms", "x CPU"]
+    head += ["answer B", "presence B", "whole view B"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for backend, points in curves["curves"].items():
         for p in points:
@@ -1045,14 +1046,18 @@ def curves_table(curves: dict[str, Any]) -> str:
                 p["latency"]["p99_ms"],
                 p["ratio"]["p50"],
                 p["ratio"]["p99"],
+                p["server_cpu_ms_per_command"],
+                p["ratio"]["server_cpu"],
                 p["answer_bytes"]["max"],
                 p["presence_bytes"]["max"],
+                p["whole_view_bytes"],
             ]
             lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     for backend, verdict in curves["verdicts"].items():
         lines.append(
             f"{backend}: command p50 x{verdict['command_p50_ratio']} at the longest log"
-            f" ({verdict['command_p50']}, target x{verdict['command_p50_target']});"
+            f" ({verdict['command_p50']}, target x{verdict['command_p50_target']}),"
+            f" server CPU x{verdict['server_cpu_ratio']};"
             f" largest change {verdict['largest_change_bytes']} B ({verdict['change_bytes']})"
         )
     return "\n".join(lines)
@@ -1147,7 +1152,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.curves:
         from bench.curves import run_curves
 
-        curves = run_curves()
+        curves = run_curves(args.quick)
     elapsed = time.monotonic() - started
     speeds.append(cpu_loop_seconds())
     speed = f"{min(speeds)}-{max(speeds)}"
