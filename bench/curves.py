@@ -55,7 +55,8 @@ class Socket:
         self.guard = threading.Lock()
         # Phones take what they are sent and do nothing with it: the harness shares one
         # core with them, and the console's acks must not wait behind their work.
-        self.sio.on("*", self._record if counts else self._ignore)
+        self._handler = self._record if counts else self._ignore
+        self.sio.on("*", self._handler)
 
     def _record(self, event: str, data: Any = None) -> None:
         size = len(json.dumps(data, separators=(",", ":")).encode())
@@ -66,7 +67,19 @@ class Socket:
         pass
 
     def connect(self) -> Socket:
-        self.sio.connect(self.url, auth={"token": self.token}, transports=["websocket"])
+        for attempt in range(5):
+            try:
+                self.sio.connect(
+                    self.url, auth={"token": self.token}, transports=["websocket"], wait_timeout=10
+                )
+                return self
+            except socketio.exceptions.ConnectionError:
+                if attempt == 4:
+                    raise
+                # A loaded host can miss the handshake's time: a fresh client, once more.
+                time.sleep(0.5)
+                self.sio = socketio.Client(reconnection=False)
+                self.sio.on("*", self._handler)
         return self
 
     def call(self, event: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:

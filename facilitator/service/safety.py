@@ -16,7 +16,7 @@ from facilitator.library.catalog import Catalog
 from facilitator.library.loader import Instrument
 from facilitator.service import view_memo
 from facilitator.service.audience import Extras
-from facilitator.service.views import erased_count, keyed_polls, risk_alert
+from facilitator.service.views import keyed_polls, risk_alert
 
 #: What a facilitator may record as done about an alert, as the payload names them.
 RISK_ACTIONS = tuple(action.value for action in RiskAction)
@@ -71,6 +71,11 @@ class SafetyExtras:
     def polls(self, state: SessionState) -> list[dict[str, Any]]:
         """Give the console's instrument polls their severity bands and attribution line,
         and each named total its band."""
+        return view_memo.cached(
+            state, "safety polls", state.poll_changes, partial(self._polls, state)
+        )
+
+    def _polls(self, state: SessionState) -> list[dict[str, Any]]:
         shown = []
         for key, poll in keyed_polls(state):
             instrument = self._catalog.instrument_of(state.polls[poll["poll_id"]].spec)
@@ -101,16 +106,10 @@ class SafetyExtras:
     def _suggestions(self, state: SessionState) -> list[dict[str, Any]]:
         """Return the follow-up instruments a member's named screen suggests, e.g. the
         PHQ-9 after a positive PHQ-2, until the member has answered the follow-up."""
-        # Made from instrument polls alone: unchanged while none of them changed.
-        key = (
-            tuple(
-                (poll.id, poll.phase, poll.count, len(poll.answers), len(poll.ballots))
-                for poll in state.polls.values()
-                if poll.spec.instrument_id is not None
-            ),
-            erased_count(state),
+        # Made from the polls and members' names alone (see SessionState.poll_changes).
+        return view_memo.cached(
+            state, "suggestions", state.poll_changes, partial(self._suggested, state)
         )
-        return view_memo.cached(state, "suggestions", key, lambda: self._suggested(state))
 
     def _suggested(self, state: SessionState) -> list[dict[str, Any]]:
         found = []

@@ -32,21 +32,26 @@ _parts: dict[int, dict[Hashable, tuple[Hashable, Any]]] = {}
 def cached(state: SessionState, name: Hashable, key: Hashable, render: Callable[[], T]) -> T:
     """Return the part `name` of `state`'s views rendered under `key`, rendering it anew
     only when its key changed since it was last rendered."""
+    parts = table(state)
+    found = parts.get(name)
+    if found is not None and found[0] == key:
+        value: T = found[1]
+        return value
+    value = render()
+    parts[name] = (key, value)
+    return value
+
+
+def table(state: SessionState) -> dict[Hashable, tuple[Hashable, Any]]:
+    """Return the parts kept for `state`, name -> (key, part), to look many up at once
+    (a long session's polls): reading and writing single entries needs no lock."""
     holder = id(state)
     with _lock:
         parts = _parts.get(holder)
         if parts is None:
             parts = _parts[holder] = {}
             weakref.finalize(state, _drop, holder)
-        found = parts.get(name)
-        if found is not None and found[0] == key:
-            value: T = found[1]
-            return value
-    value = render()
-    with _lock:
-        if _parts.get(holder) is parts:
-            parts[name] = (key, value)
-    return value
+        return parts
 
 
 def forget(state: SessionState) -> None:

@@ -358,19 +358,20 @@ def facilitator_polls(state: SessionState) -> list[dict[str, Any]]:
 def keyed_polls(state: SessionState) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     """Return every poll as the console sees it, each with the key it was rendered under:
     everything its view is made from, so that an unchanged key means an unchanged view."""
+    # Looked at again only after an event that may have changed a poll (see
+    # SessionState.poll_changes): a prompt or a note in a long session visits none.
+    return view_memo.cached(state, "keyed polls", state.poll_changes, partial(_keyed_polls, state))
+
+
+def _keyed_polls(state: SessionState) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     present = phones = 0
     for member in state.participants.values():
         if member.present:
             present += 1
             phones += not member.no_phone
-    around = (
-        present,
-        phones,
-        erased_count(state),
-        state.phase,
-        state.open_poll is None,
-        state.shown_results,
-    )
+    around = (present, phones, erased_count(state), state.phase, state.open_poll is None)
+    shown = state.shown_results
+    parts = view_memo.table(state)
     found = []
     for poll in state.polls.values():
         key = (
@@ -382,14 +383,20 @@ def keyed_polls(state: SessionState) -> list[tuple[tuple[Any, ...], dict[str, An
             len(poll.answers),
             len(poll.entered),
             len(poll.ballots),
-            tuple(poll.hidden_words),
+            tuple(poll.hidden_words) if poll.hidden_words else (),
             poll.seen_count,
             poll.reopened,
+            poll.id == shown,
             around,
         )
-        view = view_memo.cached(
-            state, ("poll", poll.id), key, partial(_facilitator_poll, state, poll)
-        )
+        # Looked up in place, not through view_memo.cached: a long session has hundreds.
+        name = ("poll", poll.id)
+        kept = parts.get(name)
+        if kept is not None and kept[0] == key:
+            view = kept[1]
+        else:
+            view = _facilitator_poll(state, poll)
+            parts[name] = (key, view)
         found.append((key, view))
     return found
 
