@@ -6,13 +6,17 @@ phone, results revealed and hidden, signals and their acknowledgements, notes, s
 changes) until its log reaches each length in LENGTHS; there it is measured:
 
 - COMMANDS facilitator commands (push_prompt and clear_prompt in turn), one at a time,
-  timed from send to ack on the harness's own core: p50 and p99;
+  timed from send to ack on the harness's own core: p50 and p99, and the server's CPU
+  time per command. They are taken in blocks, in turn with the same commands sent to a
+  fresh session of the same size at the shortest length on the same server, so that
+  both meet the host as it is at that moment (other work on a shared host moved
+  latencies by ten times within minutes);
 - the bytes of JSON the console receives for one answer (ANSWERS of them, spaced so
   that each is sent alone) and for one phone leaving or coming back (PRESENCE of each);
 - the size of the console's whole view, which every change sent before view_patch.
 
-Each figure is also given as a ratio to the one at the first length, measured in the
-same run on the same server process.
+Each figure is given as a ratio to that session at the shortest length, measured beside
+it, and also to the first point of the curve itself.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ LENGTHS = (100, 1000, 2500, 5000, 10000)
 QUICK_LENGTHS = (100, 400, 800)
 MEMBERS = 50
 COMMANDS = 200
+BLOCKS = 10  # COMMANDS taken in blocks, in turn with the reference session's
 ANSWERS = 10
 PRESENCE = 2
 TARGET_RATIO = 1.2
@@ -251,18 +256,37 @@ class Meeting:
         time.sleep(0.25)  # past the console's throttle window: this change's sends only
         return sum(size for _, size in self.console.since(before))
 
-    def measure(self) -> dict[str, Any]:
-        at = self.version
+    def commands(self, count: int) -> tuple[list[float], float]:
+        """Send `count` commands (push_prompt and clear_prompt in turn); return their
+        latencies and the server's CPU milliseconds over them."""
         spent = bench.cpu_ms(self.server.pid)
-        latencies = [
-            self.command("push_prompt", {"text": f"Prompt {n}"})
-            if n % 2 == 0
-            else self.command("clear_prompt")
-            for n in range(COMMANDS)
-        ]
+        latencies = []
+        for n in range(count):
+            prompt = self.prompted = not getattr(self, "prompted", False)
+            if prompt:
+                latencies.append(self.command("push_prompt", {"text": f"Prompt {n}"}))
+            else:
+                latencies.append(self.command("clear_prompt"))
+        return latencies, bench.cpu_ms(self.server.pid) - spent
+
+    def measure(self, reference: Meeting) -> dict[str, Any]:
+        """Measure this session against `reference`, a session at the shortest length on
+        the same server, in blocks taken in turn: both see the host as it is then."""
+        at = self.version
+        latencies: list[float] = []
+        beside: list[float] = []
+        cpu = cpu_beside = 0.0
+        for _ in range(BLOCKS):
+            taken, spent = self.commands(COMMANDS // BLOCKS)
+            latencies += taken
+            cpu += spent
+            taken, spent = reference.commands(COMMANDS // BLOCKS)
+            beside += taken
+            cpu_beside += spent
         # The server's own CPU time per command, which other work on the host does not
         # lengthen the way it lengthens a latency (10 ms ticks over COMMANDS commands).
-        cpu = (bench.cpu_ms(self.server.pid) - spent) / COMMANDS
+        cpu /= len(latencies)
+        cpu_beside /= len(beside)
         # The same round trip doing no work (`sync` of the version held): the harness's
         # and the transport's own share, which no log length changes.
         floor = []
@@ -288,8 +312,11 @@ class Meeting:
         return {
             "log_events": at,
             "latency": bench.percentiles(latencies),
+            "reference_events": reference.version,
+            "reference_latency": bench.percentiles(beside),
             "floor_latency": bench.percentiles(floor),
             "server_cpu_ms_per_command": round(cpu, 3),
+            "reference_server_cpu_ms_per_command": round(cpu_beside, 3),
             "answer_bytes": {"mean": round(sum(answers) / len(answers)), "max": max(answers)},
             "presence_bytes": {"mean": round(sum(presence) / len(presence)), "max": max(presence)},
             "whole_view_bytes": view_bytes,
@@ -316,12 +343,21 @@ def curve(backend: str, env: dict[str, str], lengths: tuple[int, ...]) -> list[d
                 started = time.monotonic()
                 meeting.grow(length)
                 grown = time.monotonic() - started
-                point = meeting.measure()
+                # A fresh session at the shortest length, measured in turn with this one.
+                reference = Meeting(server)
+                try:
+                    reference.grow(lengths[0])
+                    point = meeting.measure(reference)
+                finally:
+                    reference.close()
                 point["grow_seconds"] = round(grown, 1)
                 point["target_events"] = length
                 bench.log(
                     f"  {backend} at {point['log_events']} events: command"
                     f" p50 {point['latency']['p50_ms']} ms p99 {point['latency']['p99_ms']} ms"
+                    f" (at {point['reference_events']} events meanwhile: p50"
+                    f" {point['reference_latency']['p50_ms']} ms,"
+                    f" CPU {point['reference_server_cpu_ms_per_command']} ms)"
                     f" (no-op p50 {point['floor_latency']['p50_ms']} ms),"
                     f" server CPU {point['server_cpu_ms_per_command']} ms a command,"
                     f" answer {point['answer_bytes']['max']} B,"
@@ -333,10 +369,16 @@ def curve(backend: str, env: dict[str, str], lengths: tuple[int, ...]) -> list[d
             meeting.close()
     first = points[0]
     for point in points:
+        # To the session at the shortest length measured at the same time (the brief's
+        # "100-event figure"), and below to the first point of this session's own curve.
         point["ratio"] = {
-            "p50": bench.ratio(point["latency"]["p50_ms"], first["latency"]["p50_ms"]),
-            "p99": bench.ratio(point["latency"]["p99_ms"], first["latency"]["p99_ms"]),
+            "p50": bench.ratio(point["latency"]["p50_ms"], point["reference_latency"]["p50_ms"]),
+            "p99": bench.ratio(point["latency"]["p99_ms"], point["reference_latency"]["p99_ms"]),
             "server_cpu": bench.ratio(
+                point["server_cpu_ms_per_command"], point["reference_server_cpu_ms_per_command"]
+            ),
+            "p50_to_first": bench.ratio(point["latency"]["p50_ms"], first["latency"]["p50_ms"]),
+            "server_cpu_to_first": bench.ratio(
                 point["server_cpu_ms_per_command"], first["server_cpu_ms_per_command"]
             ),
             "answer_bytes": bench.ratio(point["answer_bytes"]["max"], first["answer_bytes"]["max"]),
