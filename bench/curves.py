@@ -186,9 +186,9 @@ class Phones:
 class Meeting:
     """One session driven through its console and phones."""
 
-    def __init__(self, server: bench.Server) -> None:
+    def __init__(self, server: bench.Server, desk: bench.Console) -> None:
         self.server = server
-        session = bench.Console(server).create_session()
+        session = desk.create_session()
         self.console = Socket(server.url, session["console_token"], counts=True).connect()
         tokens = bench.join_codes(server, [session["join_code"]] * MEMBERS)
         self.tokens = [t for t in tokens if t]
@@ -337,14 +337,16 @@ def curve(backend: str, env: dict[str, str], lengths: tuple[int, ...]) -> list[d
     server = bench.Server("app", env={**UNLIMITED, **env})
     points = []
     with bench.running(server), bench.on_loadgen_core():
-        meeting = Meeting(server)
+        # Signed in once: the one-time link signs in once.
+        desk = bench.Console(server)
+        meeting = Meeting(server, desk)
         try:
             for length in lengths:
                 started = time.monotonic()
                 meeting.grow(length)
                 grown = time.monotonic() - started
                 # A fresh session at the shortest length, measured in turn with this one.
-                reference = Meeting(server)
+                reference = Meeting(server, desk)
                 try:
                     reference.grow(lengths[0])
                     point = meeting.measure(reference)
@@ -541,6 +543,14 @@ def plot(curves: dict[str, list[dict[str, Any]]], folder: Path) -> list[str]:
                 [(p["log_events"], p["ratio"]["p99"]) for p in points],
             )
         )
+        latency.append(
+            (
+                f"{backend} CPU",
+                colour,
+                "2 3",
+                [(p["log_events"], p["ratio"]["server_cpu"]) for p in points],
+            )
+        )
         size.append(
             (
                 f"{backend} whole view",
@@ -579,8 +589,8 @@ def plot(curves: dict[str, list[dict[str, Any]]], folder: Path) -> list[str]:
     ticks = [round(t * 0.5, 1) for t in range(int(top * 2) + 1)]
     written = {
         "curve-command-latency.svg": _chart(
-            "Facilitator command latency, as a ratio to 100 events",
-            "x its latency at 100 events",
+            "Facilitator command: latency and server CPU, x at 100 events",
+            "x the same at 100 events, measured beside",
             latency,
             lengths,
             ticks,
@@ -601,3 +611,11 @@ def plot(curves: dict[str, list[dict[str, Any]]], folder: Path) -> list[str]:
     for name, text in written.items():
         (folder / name).write_text(text)
     return [f"bench/results/{name}" for name in written]
+
+
+if __name__ == "__main__":
+    # Draw the charts again from a results file: python -m bench.curves [latest.json]
+    import sys
+
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else bench.BENCH / "results" / "latest.json"
+    print(plot(json.loads(source.read_text())["curves"]["curves"], source.parent))
