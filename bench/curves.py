@@ -272,7 +272,7 @@ class Meeting:
     def measure(self, reference: Meeting) -> dict[str, Any]:
         """Measure this session against `reference`, a session at the shortest length on
         the same server, in blocks taken in turn: both see the host as it is then."""
-        at = self.version
+        at, reference_at = self.version, reference.version
         latencies: list[float] = []
         beside: list[float] = []
         cpu = cpu_beside = 0.0
@@ -312,7 +312,9 @@ class Meeting:
         return {
             "log_events": at,
             "latency": bench.percentiles(latencies),
-            "reference_events": reference.version,
+            # Both sessions grow by two events a command while measured.
+            "reference_events": reference_at,
+            "events_added": self.version - at,
             "reference_latency": bench.percentiles(beside),
             "floor_latency": bench.percentiles(floor),
             "server_cpu_ms_per_command": round(cpu, 3),
