@@ -1,6 +1,6 @@
 """Run the benchmark: our server, the framework floor and the Node reference, one table.
 
-Usage: python -m bench.run [--quick] [--only 1,2,...] [--out bench/results/latest.json]
+Usage: python -m bench.run [--quick] [--only 1,2,...] [--curves] [--out bench/results/latest.json]
 
 Each scenario gets fresh server processes (server on core 0, load generator on core 1)
 and the same Node load generator (bench/loadgen.js). Writes one object per scenario.
@@ -1032,6 +1032,37 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def curves_table(curves: dict[str, Any]) -> str:
+    """Return the growth curves as a table: each figure and its ratio to 100 events."""
+    head = ["store", "events", "p50 ms", "p99 ms", "x p50", "x p99", "CPU ms", "x CPU"]
+    head += ["answer B", "presence B", "whole view B"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for backend, points in curves["curves"].items():
+        for p in points:
+            cells = [
+                backend,
+                p["log_events"],
+                p["latency"]["p50_ms"],
+                p["latency"]["p99_ms"],
+                p["ratio"]["p50"],
+                p["ratio"]["p99"],
+                p["server_cpu_ms_per_command"],
+                p["ratio"]["server_cpu"],
+                p["answer_bytes"]["max"],
+                p["presence_bytes"]["max"],
+                p["whole_view_bytes"],
+            ]
+            lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    for backend, verdict in curves["verdicts"].items():
+        lines.append(
+            f"{backend}: command p50 x{verdict['command_p50_ratio']} at the longest log"
+            f" ({verdict['command_p50']}, target x{verdict['command_p50_target']}),"
+            f" server CPU x{verdict['server_cpu_ratio']};"
+            f" largest change {verdict['largest_change_bytes']} B ({verdict['change_bytes']})"
+        )
+    return "\n".join(lines)
+
+
 def loadgen_evidence(results: list[dict[str, Any]]) -> list[str]:
     """Say why the load generator is not what limits the numbers above."""
     rows = {r["scenario"]: r for r in results}
@@ -1078,7 +1109,14 @@ def raise_open_files() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a tenth of the load, to try it")
-    parser.add_argument("--only", default="1,2,3,4,6,7", help="scenarios to run (5 comes with 1)")
+    parser.add_argument(
+        "--only", default=None, help="scenarios to run (5 comes with 1): 1,2,3,4,6,7"
+    )
+    parser.add_argument(
+        "--curves",
+        action="store_true",
+        help="growth curves against log length (bench/curves.py); alone, or with --only",
+    )
     parser.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
     parser.add_argument("--profile", default="", help="a folder: run our server under py-spy")
     parser.add_argument("--clients", type=int, default=0, help="scenario 1's size (5000)")
@@ -1087,7 +1125,9 @@ def main(argv: list[str] | None = None) -> int:
     PROFILE_DIR = args.profile
     if PROFILE_DIR:
         Path(PROFILE_DIR).mkdir(parents=True, exist_ok=True)
-    only = {part.strip() for part in args.only.split(",")}
+    if args.only is None:
+        args.only = "" if args.curves else "1,2,3,4,6,7"
+    only = {part.strip() for part in args.only.split(",") if part.strip()}
     scale = 0.1 if args.quick else 1.0
     big = args.clients or int(5000 * scale)
     sessions = int(300 * scale)
@@ -1108,6 +1148,11 @@ def main(argv: list[str] | None = None) -> int:
         scenario_six(big, 10, sessions, 10, group_seconds, results)
     if "7" in only:
         scenario_seven(sessions, 10, 200, results)
+    curves = None
+    if args.curves:
+        from bench.curves import run_curves
+
+        curves = run_curves(args.quick)
     elapsed = time.monotonic() - started
     speeds.append(cpu_loop_seconds())
     speed = f"{min(speeds)}-{max(speeds)}"
@@ -1129,8 +1174,17 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "scenarios": results,
     }
+    if curves is not None:
+        curves["date"], curves["machine"] = document["date"], document["machine"]
+        curves["seconds"] = document["seconds"]
+        document["curves"] = curves
+        if not only and Path(args.out).exists():
+            # The curves alone: the scenarios of the last full run stay as they were.
+            document = {**json.loads(Path(args.out).read_text()), "curves": curves}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(document, indent=2) + "\n")
+    if curves is not None:
+        print(curves_table(curves))
     print(table(results))
     for line in loadgen_evidence(results):
         print(line)

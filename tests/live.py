@@ -20,7 +20,7 @@ import requests
 import socketio
 import websocket
 
-from facilitator.service import accounts
+from facilitator.service import accounts, view_patch
 from facilitator.service.audience import FACILITATOR_COMMANDS
 from facilitator.storage.sqlite import SQLiteStore
 
@@ -256,7 +256,12 @@ def join(server: Server, code: str, name: str | None = None) -> dict[str, Any]:
 
 
 class Client:
-    """A Socket.IO client that records everything it receives, as a phone or console."""
+    """A Socket.IO client that records everything it receives, as a phone or console.
+
+    As a console does (client/js/console.js), it applies each `view_patch` to the view it
+    holds and records the view that results as a `view`; a patch for another view than
+    the one it holds makes it ask `sync` for the whole view, recorded as a `view` too.
+    """
 
     def __init__(
         self,
@@ -266,6 +271,7 @@ class Client:
         *,
         language: str | None = None,
         headers: dict[str, str] | None = None,
+        patches: bool = True,
     ) -> None:
         self.url = url
         self.token = token
@@ -277,6 +283,11 @@ class Client:
         self.headers = headers or {}
         self.received: list[tuple[str, Any]] = []
         self.lock = threading.Lock()
+        # The console's view patches apply to; `patches` False leaves them unapplied.
+        self.patches = patches
+        self.held: dict[str, Any] | None = None
+        self.resyncs = 0
+        self._resyncing = False
         self.sio = socketio.Client(
             reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1
         )
@@ -285,6 +296,33 @@ class Client:
     def _record(self, event: str, data: Any = None) -> None:
         with self.lock:
             self.received.append((event, data))
+            if event == "view" and isinstance(data, dict) and "revision" in data:
+                self.held = data
+            elif event == "view_patch" and self.patches:
+                self._patch(data)
+
+    def _patch(self, message: dict[str, Any]) -> None:
+        held = self.held
+        if held is None or held["revision"] == message["revision"]:
+            return
+        if held["revision"] == message["base"]:
+            self.held = view_patch.apply(held, message["patch"])
+            self.received.append(("view", self.held))
+        elif not self._resyncing:
+            # Not from the read loop's own thread: it must stay free to take the ack.
+            self._resyncing = True
+            threading.Thread(target=self._resync, daemon=True).start()
+
+    def _resync(self) -> None:
+        try:
+            ack = self.sio.call("sync", {}, timeout=10)
+        finally:
+            self._resyncing = False
+        with self.lock:
+            self.resyncs += 1
+            if ack.get("ok") and ack.get("view"):
+                self.held = ack["view"]
+                self.received.append(("view", ack["view"]))
 
     def connect(self) -> Client:
         self.sio.connect(

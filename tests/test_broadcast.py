@@ -11,7 +11,7 @@ from facilitator.core import commands as c
 from facilitator.core.engine import handle
 from facilitator.core.events import Event
 from facilitator.core.state import SessionState
-from facilitator.service import broadcast
+from facilitator.service import broadcast, view_patch
 from facilitator.service.audience import facilitator_room, member_room, participants_room
 from facilitator.service.broadcast import CONSOLE_MIN_WINDOW, Broadcaster
 from facilitator.service.views import facilitator_view
@@ -45,7 +45,17 @@ class Room:
             call()
 
     def console_views(self) -> list[dict[str, Any]]:
-        return [data for room, data in self.sent if room == facilitator_room(self.state.id)]
+        """Return each view the consoles held in turn: the first whole, then patched."""
+        views: list[dict[str, Any]] = []
+        for room, data in self.sent:
+            if room != facilitator_room(self.state.id):
+                continue
+            if "patch" in data:
+                assert data["base"] == views[-1]["revision"]
+                views.append(view_patch.apply(views[-1], data["patch"]))
+            else:
+                views.append(data)
+        return views
 
     def broadcaster(self) -> Broadcaster:
         return Broadcaster(self.send, self.defer, self.with_state, clock=lambda: self.now)

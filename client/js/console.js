@@ -7,6 +7,7 @@ import { dateTime, load, number, parts, t, tn } from "./i18n.js";
 import { Live, serverClock, statusText } from "./live.js";
 import { drawQr } from "./qr.js";
 import { answerText, resultsChart, wordCloud } from "./results.js";
+import { patched } from "./view_patch.js";
 
 const sessionId = decodeURIComponent(location.pathname.split("/").pop());
 
@@ -162,6 +163,20 @@ async function send(event, payload, place) {
 async function resync() {
   const ack = await live.emit("sync", {});
   if (ack.ok && ack.view) live.applyView(ack.view, true);
+}
+
+// The whole view asked for after a patch that did not fit, while it is on its way.
+let resyncing = null;
+
+/**
+ * Apply a `view_patch` to the view on screen; one made for another view than this one
+ * (a patch was missed) fetches the whole view instead.
+ */
+function onPatch(message) {
+  if (!view || message.revision === view.revision) return;
+  const next = patched(view, message);
+  if (next) live.applyView(next, true);
+  else if (!resyncing) resyncing = resync().finally(() => (resyncing = null));
 }
 
 /** Re-render `fn` but give keyboard focus back to the control that had it. */
@@ -1435,6 +1450,7 @@ async function start() {
   let loaded = null;
   live = new Live({
     token: links.console_token,
+    on: { view_patch: onPatch },
     onView: async (v) => {
       view = v;
       if (loaded === null) {

@@ -62,6 +62,20 @@ def apply(state: SessionState, event: e.Event) -> None:
         state.version += 1
     if event.public:
         state.public_version += 1
+    # Not ballots: they are kept apart from the log, and come with a counted vote.
+    if not event.ballot and not isinstance(event, _POLLS_UNTOUCHED):
+        state.poll_changes += 1
+
+
+# Events that change nothing of any poll, nor who is present, nor the session's phase.
+_POLLS_UNTOUCHED = (
+    e.PromptPushed,
+    e.PromptCleared,
+    e.NoteAdded,
+    e.SignalSent,
+    e.SignalAcknowledged,
+    e.CommandRecorded,
+)
 
 
 def _leave_step(state: SessionState, at: float) -> None:
@@ -180,7 +194,8 @@ def _apply_role_play_ended(state: SessionState, ev: e.RolePlayEnded) -> None:
 
 
 def _apply_prompt_cleared(state: SessionState, ev: e.PromptCleared) -> None:
-    next(p for p in state.prompts if p.id == ev.prompt_id).cleared_at = ev.at
+    # From the newest: the prompt cleared is the last one, in a log of thousands.
+    next(p for p in reversed(state.prompts) if p.id == ev.prompt_id).cleared_at = ev.at
 
 
 def _apply_signal(state: SessionState, ev: e.SignalSent) -> None:
@@ -189,7 +204,7 @@ def _apply_signal(state: SessionState, ev: e.SignalSent) -> None:
 
 
 def _apply_acknowledged(state: SessionState, ev: e.SignalAcknowledged) -> None:
-    signal = next(s for s in state.signals if s.id == ev.signal_id)
+    signal = next(s for s in reversed(state.signals) if s.id == ev.signal_id)
     signal.acknowledged, signal.acknowledged_at = True, ev.at
 
 

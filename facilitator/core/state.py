@@ -272,6 +272,11 @@ class SessionState:
     # is stale only when it is older than this: members' answers and presence move the
     # session's version all the time, and must not refuse the facilitator's next click.
     command_version: int = 0
+    # Counts the events that may have changed a poll, or what is shown of every poll (who
+    # is present, the session's phase): views keep what they made of the polls while it
+    # stays. Events that never touch a poll (prompts, notes, signals) leave it. Not part
+    # of what the session is, so not compared.
+    poll_changes: int = field(default=0, compare=False)
 
     @property
     def prompt(self) -> Prompt | None:

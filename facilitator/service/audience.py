@@ -94,10 +94,12 @@ ALL_EVENTS = frozenset().union(*EVENTS.values())
 #: What the server sends: views, the display's answer count, and the two notices that a
 #: screen must stop.
 VIEW, PERSONAL = "view", "personal"
+# To consoles after each change: what changed since the view they hold (service/view_patch.py).
+VIEW_PATCH = "view_patch"
 ANSWER_COUNT = "answer_count"  # to the room display after each answer to the open poll
 SESSION_DELETED = "session_deleted"  # to every screen of a session as it is erased
 ACCESS_ENDED = "access_ended"  # to a co-facilitator's consoles as they are removed
-SERVER_EVENTS = frozenset({VIEW, PERSONAL, ANSWER_COUNT, SESSION_DELETED, ACCESS_ENDED})
+SERVER_EVENTS = frozenset({VIEW, VIEW_PATCH, PERSONAL, ANSWER_COUNT, SESSION_DELETED, ACCESS_ENDED})
 
 
 def check_event(actor: Actor, event: str) -> None:
@@ -272,6 +274,10 @@ class Extras(Protocol):
     def personal(self, state: SessionState, participant_id: str) -> dict[str, Any]:
         """Return fields one member's personal view adds; {} when there are none."""
 
+    def console_mark(self, state: SessionState) -> str:
+        """Return what the console's fields depend on beyond the session (a course's
+        version): two views of one session version under one mark are the same."""
+
 
 class NoExtras:
     def console(self, state: SessionState) -> dict[str, Any]:
@@ -279,6 +285,9 @@ class NoExtras:
 
     def personal(self, state: SessionState, participant_id: str) -> dict[str, Any]:
         return {}
+
+    def console_mark(self, state: SessionState) -> str:
+        return ""
 
 
 NO_EXTRAS = NoExtras()

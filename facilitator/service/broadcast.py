@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -11,9 +12,11 @@ from typing import Any, Protocol
 
 from facilitator.core import events as e
 from facilitator.core.state import SessionState
+from facilitator.service import view_patch
 from facilitator.service.audience import (
     ANSWER_COUNT,
     NO_EXTRAS,
+    VIEW_PATCH,
     Extras,
     console_view,
     display_answer_count,
@@ -42,9 +45,9 @@ class Sender(Protocol):
 
 # Run a callable after a delay, off the caller's stack (a greenlet or thread).
 Defer = Callable[[float, Callable[[], None]], None]
-Render = Callable[[SessionState], dict[str, Any]]
+Render = Callable[[SessionState], Any]
 # Call a renderer with the session as it stands now, under its lock; None once erased.
-WithState = Callable[[str, Render], "dict[str, Any] | None"]
+WithState = Callable[[str, Render], Any]
 # Return the members of a session with a live connection now.
 Online = Callable[[str], Collection[str]]
 
@@ -54,6 +57,10 @@ class _ConsoleFeed:
     sent_at: float = float("-inf")
     window: float = CONSOLE_MIN_WINDOW
     pending: bool = False
+    # The view this process last sent the session's consoles (or, before it sent any,
+    # gave one that connected): the base of the next patch. Touched under the session's
+    # lock only, so that patches leave in the order of the views they lead to.
+    basis: dict[str, Any] | None = None
 
 
 class Broadcaster:
@@ -64,6 +71,12 @@ class Broadcaster:
     start of the burst and one with the latest state at the end of each window,
     instead of re-rendering the whole roster per change: at a thousand members that
     render costs several milliseconds, and the burst would queue behind it.
+
+    Consoles are sent what changed (`view_patch`, from the view last sent to the one
+    now), not the whole view: a view carries a `revision` naming its content, and a
+    console applies a patch only to the view of its base revision, asking `sync` for a
+    whole view otherwise. Whole views go out on connect and sync, and the first time a
+    process speaks to a session's consoles.
     """
 
     def __init__(
@@ -128,9 +141,25 @@ class Broadcaster:
         """
         if self._with_state is None:
             return
-        view = self._with_state(session_id, self._render)
-        if view is not None:
-            self._send_here("view", view, facilitator_room(session_id))
+        self._with_state(session_id, lambda state: self._send_console(state, here=True))
+
+    def console_full(self, state: SessionState) -> dict[str, Any]:
+        """Return the whole view for a console opening or asking `sync`, under the
+        session's lock; the first one is the base of this process's next patch."""
+        view = self._render(state)
+        with self._guard:
+            feed = self._feeds.setdefault(state.id, _ConsoleFeed())
+            if feed.basis is None:
+                feed.basis = view
+        return view
+
+    def console_resent(self, state: SessionState) -> dict[str, Any]:
+        """Return the whole view this process's consoles are sent again after the message
+        queue was away, under the session's lock: the base of the next patch."""
+        view = self._render(state)
+        with self._guard:
+            self._feeds.setdefault(state.id, _ConsoleFeed()).basis = view
+        return view
 
     def forget(self, session_id: str) -> None:
         """Drop what is kept about a session's console feed."""
@@ -152,7 +181,7 @@ class Broadcaster:
             assert self._defer is not None
             self._defer(max(wait, 0.0), lambda: self._flush(state.id))
         else:
-            self._send_console(state.id, self._render(state))
+            self._send_console(state)
 
     def _flush(self, session_id: str) -> None:
         with self._guard:
@@ -162,9 +191,8 @@ class Broadcaster:
             feed.pending = False
         assert self._with_state is not None
         try:
-            view = self._with_state(session_id, self._render)
-            if view is not None:
-                self._send_console(session_id, view)
+            # Rendered and sent under the session's lock, like every console send.
+            self._with_state(session_id, self._send_console)
         except Exception:
             # A background send has no one to report to; the next change sends again.
             log.exception("the console view of a session could not be sent")
@@ -174,16 +202,43 @@ class Broadcaster:
         # Timed alone: waiting for the session's lock or the store is not rendering.
         started = self._clock()
         view = console_view(state, online, self._extras)
+        view["revision"] = revision(state, view, self._extras.console_mark(state))
         cost = self._clock() - started
         with self._guard:
             feed = self._feeds.setdefault(state.id, _ConsoleFeed())
             feed.window = max(CONSOLE_MIN_WINDOW, CONSOLE_COST_SHARE * cost)
         return view
 
-    def _send_console(self, session_id: str, view: dict[str, Any]) -> None:
+    def _send_console(self, state: SessionState, *, here: bool = False) -> None:
+        """Send the consoles what changed since the view last sent them (under the
+        session's lock); `here`: to this process's consoles only."""
+        view = self._render(state)
         with self._guard:
-            self._feeds.setdefault(session_id, _ConsoleFeed()).sent_at = self._clock()
-        self._send("view", view, facilitator_room(session_id))
+            feed = self._feeds.setdefault(state.id, _ConsoleFeed())
+            feed.sent_at = self._clock()
+            basis, feed.basis = feed.basis, view
+        send = self._send_here if here else self._send
+        room = facilitator_room(state.id)
+        if basis is None:
+            send("view", view, room)
+            return
+        patch = view_patch.diff(basis, view)
+        if patch:
+            body = {
+                "base": basis["revision"],
+                "revision": view["revision"],
+                "version": view["version"],
+                "patch": patch,
+            }
+            send(VIEW_PATCH, body, room)
+
+
+def revision(state: SessionState, view: dict[str, Any], mark: str) -> str:
+    """Name the content of a console's view: its session version, who is connected and
+    what it shows from beyond the session. Any process renders the same view under it."""
+    connected = "\n".join(m["id"] for m in view["participants"] if m["connected"])
+    digest = hashlib.blake2b(f"{mark}\n{connected}".encode(), digest_size=6).hexdigest()
+    return f"{state.version}.{digest}"
 
 
 # In a meeting of a course a member's own part says whether this week's step may be

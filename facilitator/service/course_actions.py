@@ -786,6 +786,14 @@ class CourseExtras:
             return {}
         return {"course": console_course(course, state)}
 
+    def console_mark(self, state: SessionState) -> str:
+        if not state.course_id:
+            return ""
+        try:
+            return str(self._courses.current(state.course_id).version)
+        except DomainError:
+            return "gone"
+
     def personal(self, state: SessionState, participant_id: str) -> dict[str, Any]:
         if not state.course_id:
             return {}

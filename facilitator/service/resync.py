@@ -74,16 +74,18 @@ def sends_for(
     audience: Audience,
     online: Collection[str],
     extras: Extras = NO_EXTRAS,
+    console: dict[str, Any] | None = None,
 ) -> list[Send]:
     """Return each view `audience` should hold now, with the room it goes to.
 
     `online` holds the members with a live connection (service/presence.py), for the
-    console's roster.
+    console's roster; `console`, the console's view when it is rendered already.
     """
     sid = state.id
     sends: list[Send] = []
     if audience.facilitator:
-        sends.append(("view", console_view(state, online, extras), facilitator_room(sid)))
+        view = console if console is not None else console_view(state, online, extras)
+        sends.append(("view", view, facilitator_room(sid)))
     if audience.participants:
         sends.append(("view", room_view(state), participants_room(sid)))
     if audience.display:
@@ -145,7 +147,10 @@ class Resync:
         # Under the session's lock, as the broadcasts of its commands are: a view of
         # this version never goes out after the view of a command that follows it.
         online = self._service.online(state.id) if audience.facilitator else frozenset()
-        for event, data, room in sends_for(state, audience, online, self._service.extras):
+        # The consoles here hold this view next: the base of this process's next patch.
+        console = self._service.console_resent(state) if audience.facilitator else None
+        extras = self._service.extras
+        for event, data, room in sends_for(state, audience, online, extras, console):
             self._send_here(event, data, room)
         return True
 

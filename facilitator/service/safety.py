@@ -7,14 +7,16 @@ see an alert, a score or a script.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from facilitator.core.poll_kinds import instrument_total
 from facilitator.core.state import Poll, PollPhase, RiskAction, RiskAlert, SessionState
 from facilitator.library.catalog import Catalog
 from facilitator.library.loader import Instrument
+from facilitator.service import view_memo
 from facilitator.service.audience import Extras
-from facilitator.service.views import facilitator_polls, risk_alert
+from facilitator.service.views import keyed_polls, risk_alert
 
 #: What a facilitator may record as done about an alert, as the payload names them.
 RISK_ACTIONS = tuple(action.value for action in RiskAction)
@@ -62,34 +64,54 @@ class SafetyExtras:
             "suggestions": self._suggestions(state),
         }
 
+    def console_mark(self, state: SessionState) -> str:
+        # What this adds comes from the session and the catalog alone.
+        return self._inner.console_mark(state)
+
     def polls(self, state: SessionState) -> list[dict[str, Any]]:
         """Give the console's instrument polls their severity bands and attribution line,
         and each named total its band."""
+        return view_memo.cached(
+            state, "safety polls", state.poll_changes, partial(self._polls, state)
+        )
+
+    def _polls(self, state: SessionState) -> list[dict[str, Any]]:
         shown = []
-        for poll in facilitator_polls(state):
+        for key, poll in keyed_polls(state):
             instrument = self._catalog.instrument_of(state.polls[poll["poll_id"]].spec)
             if instrument is None:
                 shown.append(poll)
                 continue
-            answers = [
-                {**a, "band": _band(instrument, a.get("total"))} for a in poll.get("answers", [])
-            ]
-            shown.append(
-                poll
-                | {
-                    "title": instrument.title,
-                    "attribution": instrument.attribution,
-                    "bands": [
-                        {"min": b.min, "max": b.max, "label": b.label} for b in instrument.severity
-                    ],
-                }
-                | ({"answers": answers} if "answers" in poll else {})
-            )
+            name = ("instrument poll", poll["poll_id"])
+            render = partial(self._instrument_poll, poll, instrument)
+            shown.append(view_memo.cached(state, name, key, render))
         return shown
+
+    def _instrument_poll(self, poll: dict[str, Any], instrument: Instrument) -> dict[str, Any]:
+        answers = [
+            {**a, "band": _band(instrument, a.get("total"))} for a in poll.get("answers", [])
+        ]
+        return (
+            poll
+            | {
+                "title": instrument.title,
+                "attribution": instrument.attribution,
+                "bands": [
+                    {"min": b.min, "max": b.max, "label": b.label} for b in instrument.severity
+                ],
+            }
+            | ({"answers": answers} if "answers" in poll else {})
+        )
 
     def _suggestions(self, state: SessionState) -> list[dict[str, Any]]:
         """Return the follow-up instruments a member's named screen suggests, e.g. the
         PHQ-9 after a positive PHQ-2, until the member has answered the follow-up."""
+        # Made from the polls and members' names alone (see SessionState.poll_changes).
+        return view_memo.cached(
+            state, "suggestions", state.poll_changes, partial(self._suggested, state)
+        )
+
+    def _suggested(self, state: SessionState) -> list[dict[str, Any]]:
         found = []
         for poll in state.polls.values():
             screen = self._catalog.instrument_of(poll.spec)

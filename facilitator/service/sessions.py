@@ -133,6 +133,15 @@ class SessionService:
                     poll.ballots = sorted(ballots, key=ballot_key)
         return state
 
+    def console_view(self, session_id: str) -> dict[str, Any]:
+        """Return the whole view of a console opening now or asking `sync`."""
+        with self._lock(session_id):
+            return self._broadcast.console_full(self._caught_up(session_id))
+
+    def console_resent(self, state: SessionState) -> dict[str, Any]:
+        """Return the whole view sent again to this process's consoles, under the lock."""
+        return self._broadcast.console_resent(state)
+
     def online(self, session_id: str) -> Collection[str]:
         """Return the session's members with a live connection now."""
         return self._online(session_id)

@@ -1,15 +1,19 @@
 """What each audience may see of a session, rendered from state.
 
-Pure functions. The facilitator sees everything but anonymous answers before
+Functions of the state alone. The facilitator sees everything but anonymous answers before
 reveal; the room display and the participants see nothing that names who answered
 what, no results before they are revealed and shown, and no one's private card or
 signal. The display alone sees how many have answered the open poll: a count holds
 no answer, and phones are not sent it, so that no phone learns when another answered.
+
+The console's long lists (polls, signals, notes) are rendered part by part through
+view_memo: a part whose inputs did not change is the one rendered before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import partial
 from typing import Any
 
 from facilitator.core.composed import is_composed
@@ -27,6 +31,7 @@ from facilitator.core.state import (
     SessionState,
     poll_answer_summary,
 )
+from facilitator.service import view_memo
 from facilitator.service.codes import grouped_code
 
 
@@ -50,7 +55,7 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
             for user, may_export in sorted(state.co_facilitators.items())
         ],
         "locked": state.locked,
-        "step_seconds": state.step_seconds,
+        "step_seconds": list(state.step_seconds),  # copied: the state changes it in place
         "agenda": [
             {
                 "kind": step.kind.value,
@@ -87,7 +92,23 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
             }
             for rp in state.role_plays.values()
         ],
-        "signals": [
+        "signals": _signals(state),
+        "risk_alerts": [risk_alert(state, a) for a in state.risk_alerts],
+        "notes": _notes(state),
+        **fidelity_view(state),
+    }
+
+
+def _signals(state: SessionState) -> list[dict[str, Any]]:
+    # A signal changes only when acknowledged (one more acknowledged each time), and its
+    # member's name only when they are erased.
+    acknowledged = sum(1 for s in state.signals if s.acknowledged)
+    key = (len(state.signals), acknowledged, erased_count(state))
+    return view_memo.cached(
+        state,
+        "signals",
+        key,
+        lambda: [
             {
                 "id": s.id,
                 "participant_id": s.participant_id,
@@ -99,13 +120,25 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
             }
             for s in state.signals
         ],
-        "risk_alerts": [risk_alert(state, a) for a in state.risk_alerts],
-        "notes": [
+    )
+
+
+def _notes(state: SessionState) -> list[dict[str, Any]]:
+    # Notes are only ever added.
+    return view_memo.cached(
+        state,
+        "notes",
+        len(state.notes),
+        lambda: [
             {"id": n.id, "text": n.text, "at": n.at, "step": n.step, "by": n.by}
             for n in state.notes
         ],
-        **fidelity_view(state),
-    }
+    )
+
+
+def erased_count(state: SessionState) -> int:
+    """Return how many members were erased: names change, and answers go, only then."""
+    return sum(1 for member in state.participants.values() if member.erased)
 
 
 def fidelity_view(state: SessionState) -> dict[str, Any]:
@@ -253,8 +286,14 @@ def _common(state: SessionState) -> dict[str, Any]:
         },
         "role_play": _role_play(active) if active else None,
         "prompt": {"id": prompt.id, "text": prompt.text} if prompt else None,
-        "results": [_revealed(state, poll) for poll in state.polls.values() if _shown(state, poll)],
+        "results": _results(state),
     }
+
+
+def _results(state: SessionState) -> list[dict[str, Any]]:
+    # Only the poll put up can be shown: looked up, not searched for among every poll.
+    poll = state.polls.get(state.shown_results or "")
+    return [_revealed(state, poll)] if poll is not None and _shown(state, poll) else []
 
 
 def _shown(state: SessionState, poll: Poll) -> bool:
@@ -314,7 +353,53 @@ def _spec(spec: PollSpec) -> dict[str, Any]:
 
 def facilitator_polls(state: SessionState) -> list[dict[str, Any]]:
     """Return every poll of the session as the console sees it."""
-    return [_facilitator_poll(state, poll) for poll in state.polls.values()]
+    return [view for _, view in keyed_polls(state)]
+
+
+def keyed_polls(state: SessionState) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """Return every poll as the console sees it, each with the key it was rendered under:
+    everything its view is made from, so that an unchanged key means an unchanged view."""
+    # Looked at again only after an event that may have changed a poll (see
+    # SessionState.poll_changes): a prompt or a note in a long session visits none.
+    return view_memo.cached(state, "keyed polls", state.poll_changes, partial(_keyed_polls, state))
+
+
+def _keyed_polls(state: SessionState) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    present = phones = 0
+    for member in state.participants.values():
+        if member.present:
+            present += 1
+            phones += not member.no_phone
+    around = (present, phones, erased_count(state), state.phase, state.open_poll is None)
+    shown = state.shown_results
+    parts = view_memo.table(state)
+    found = []
+    for poll in state.polls.values():
+        key = (
+            id(poll.spec),  # never replaced while the state lives
+            poll.phase,
+            poll.closed_at,
+            poll.step,
+            poll.count,
+            len(poll.answers),
+            len(poll.entered),
+            len(poll.ballots),
+            tuple(poll.hidden_words) if poll.hidden_words else (),
+            poll.seen_count,
+            poll.reopened,
+            poll.id == shown,
+            around,
+        )
+        # Looked up in place, not through view_memo.cached: a long session has hundreds.
+        name = ("poll", poll.id)
+        kept = parts.get(name)
+        if kept is not None and kept[0] == key:
+            view = kept[1]
+        else:
+            view = _facilitator_poll(state, poll)
+            parts[name] = (key, view)
+        found.append((key, view))
+    return found
 
 
 def _said(refusal: DomainError) -> dict[str, Any]:

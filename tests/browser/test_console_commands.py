@@ -28,6 +28,8 @@ class Relay:
         self.lost: list[str] = []
         self.hold_views = False
         self.held: list[str] = []
+        # Lose the next view_patch the server sends, as a dropped frame would.
+        self.lose_patch = False
         self.acks = 0
         # Socket.IO starts on HTTP long-polling and moves to the WebSocket only then:
         # frames sent before that pass no relay, so a test waits for it (`wait_upgraded`).
@@ -61,7 +63,12 @@ class Relay:
                         self._doomed.discard(found.group(1))
                         self.lost.append(message)
                         return
-                    if self.hold_views and message.startswith('42["view"'):
+                    if self.lose_patch and message.startswith('42["view_patch"'):
+                        self.lose_patch = False
+                        self.lost.append(message)
+                        return
+                    # Whole views and patches alike.
+                    if self.hold_views and message.startswith(('42["view"', '42["view_patch"')):
                         self.held.append(message)
                         return
             ws.send(message)
@@ -181,3 +188,29 @@ def test_a_click_before_the_last_command_came_back_carries_the_version_it_reache
         expect(desk.locator(said)).to_have_text("")
     start, poll = relay.commands("start_session")[0], relay.commands("open_poll")[0]
     assert poll["version"] > start["version"]
+
+
+def test_a_console_that_missed_a_patch_asks_for_the_whole_view_and_shows_the_session(
+    open_console: OpenScreen, facilitator: Facilitator, server: Server
+) -> None:
+    desk, relay, links = _console(open_console, facilitator)
+    syncs_before = len(relay.commands("sync"))
+    relay.lose_patch = True
+    other = Client(server.url, links["console_token"], "other console").connect()
+    try:
+        assert other.call("push_prompt", {"text": "A prompt this console never saw"})["ok"]
+        for _ in range(100):  # the relay runs only while Playwright is called
+            if relay.lost:
+                break
+            desk.wait_for_timeout(50)
+        assert relay.lost, "the prompt's patch never reached the console's socket"
+        expect(desk.locator("#prompt-now")).to_have_text("No prompt is showing.")
+        assert other.call("lock_joining")["ok"]
+    finally:
+        other.close()
+    # The lock's patch does not fit the view on screen: the whole view is fetched, and
+    # with it the prompt whose patch was lost.
+    expect(desk.locator("#lock")).to_have_text("Unlock joining")
+    expect(desk.locator("#prompt-now")).to_have_text("Showing now: A prompt this console never saw")
+    wait_until(lambda: len(relay.commands("sync")) > syncs_before, 5, "a sync")
+    assert relay.commands("sync")[-1] == {}
