@@ -140,7 +140,9 @@ def test_the_window_grows_with_the_cost_of_rendering_a_large_roster(
 ) -> None:
     room = Room(_open_poll(2))
 
-    def slow_view(state: SessionState, online: frozenset[str], extras: Any) -> dict[str, Any]:
+    def slow_view(
+        state: SessionState, online: frozenset[str], extras: Any, wording: Any
+    ) -> dict[str, Any]:
         room.now += 0.1  # as if the roster took 100 ms to render
         return facilitator_view(state, online)
 

@@ -46,6 +46,7 @@ def fold(events: Iterable[e.Event]) -> SessionState:
         owner=first.owner,
         course_id=first.course_id,
         checklist=list(first.checklist),
+        language=first.language,
         version=1,
         public_version=1,
         step_seconds=[0.0] * len(first.agenda),
@@ -82,7 +83,12 @@ def _apply_joined(state: SessionState, ev: e.ParticipantJoined) -> None:
         consented_at=ev.consented_at,
         consent_version=ev.consent_version,
         no_phone=ev.no_phone,
+        language=ev.language,
     )
+
+
+def _apply_member_language(state: SessionState, ev: e.MemberLanguageSet) -> None:
+    state.participants[ev.participant_id].language = ev.language
 
 
 def _apply_erased(state: SessionState, ev: e.ParticipantErased) -> None:
@@ -319,4 +325,6 @@ _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.DecisionRecorded: _apply_decision,
     e.ParticipantErased: _apply_erased,
     e.Erased: _ignore,
+    e.SessionLanguageSet: lambda state, ev: setattr(state, "language", ev.language),
+    e.MemberLanguageSet: _apply_member_language,
 }

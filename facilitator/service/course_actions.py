@@ -151,6 +151,8 @@ class CourseActions:
             meeting.session_number,
             title=f"{course.title}: {meeting.title}",
             course_id=course.id,
+            # The course's language, or the protocol's own if it is not offered in it.
+            accepted=(course.language,),
         )
         owner = Actor(Role.FACILITATOR, state.id, user=course.owner)
         # The course's co-facilitators run its meetings too.

@@ -26,11 +26,12 @@ from facilitator.service.audience import (
     facilitator_room,
     member_room,
     member_view,
-    participants_room,
+    phone_rooms,
     room_view,
     screen_view,
 )
 from facilitator.service.sessions import SessionService
+from facilitator.service.wording import Wording
 from facilitator.storage.base import StorageError
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ def audiences(rooms: Iterable[object]) -> dict[str, Audience]:
         parts = room.split(":")
         if len(parts) == 2 and parts[1] in ("facilitator", "participants", "display"):
             setattr(found.setdefault(parts[0], Audience()), parts[1], True)
+        elif len(parts) == 3 and parts[1] == "participants":
+            # The phones of one language: every language's view is sent again.
+            found.setdefault(parts[0], Audience()).participants = True
         elif len(parts) == 3 and parts[1] == "member":
             found.setdefault(parts[0], Audience()).members.add(parts[2])
     return found
@@ -74,6 +78,7 @@ def sends_for(
     audience: Audience,
     online: Collection[str],
     extras: Extras = NO_EXTRAS,
+    wording: Wording | None = None,
 ) -> list[Send]:
     """Return each view `audience` should hold now, with the room it goes to.
 
@@ -83,14 +88,17 @@ def sends_for(
     sid = state.id
     sends: list[Send] = []
     if audience.facilitator:
-        sends.append(("view", console_view(state, online, extras), facilitator_room(sid)))
+        sends.append(("view", console_view(state, online, extras, wording), facilitator_room(sid)))
     if audience.participants:
-        sends.append(("view", room_view(state), participants_room(sid)))
+        # Per language phones read, to that language's rooms (see broadcast.send_phones).
+        for language, rooms in phone_rooms(state).items():
+            view = room_view(state, language, wording)
+            sends.extend(("view", view, room) for room in rooms)
     if audience.display:
-        sends.append(("view", screen_view(state), display_room(sid)))
+        sends.append(("view", screen_view(state, wording), display_room(sid)))
     for participant_id in sorted(audience.members):
         if participant_id in state.participants:
-            personal = member_view(state, participant_id, extras)
+            personal = member_view(state, participant_id, extras, wording)
             sends.append(("personal", personal, member_room(sid, participant_id)))
     return sends
 
@@ -145,7 +153,10 @@ class Resync:
         # Under the session's lock, as the broadcasts of its commands are: a view of
         # this version never goes out after the view of a command that follows it.
         online = self._service.online(state.id) if audience.facilitator else frozenset()
-        for event, data, room in sends_for(state, audience, online, self._service.extras):
+        service = self._service
+        for event, data, room in sends_for(
+            state, audience, online, service.extras, service.wording
+        ):
             self._send_here(event, data, room)
         return True
 

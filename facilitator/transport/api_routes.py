@@ -68,7 +68,12 @@ def create_session() -> Any:
     """Open a new live session of one protocol session."""
     data = s.CreateSession().load(json_body())
     links = service().create_session(
-        user(), data["protocol_id"], data["session_number"], signin_reference()
+        user(),
+        data["protocol_id"],
+        data["session_number"],
+        signin_reference(),
+        language=data.get("language"),
+        accepted=[tag for tag, _ in request.accept_languages],
     )
     return jsonify(ok=True, **_with_join_url(links)), 201
 
@@ -161,7 +166,12 @@ def join() -> Any:
     """A phone joins with a code and an optional name; it keeps the returned token."""
     data = s.Join().load(json_body())
     joined = service().join(
-        data["code"], data.get("name"), address(), data["guest"], consent=data["consent"]
+        data["code"],
+        data.get("name"),
+        address(),
+        data["guest"],
+        consent=data["consent"],
+        language=data.get("language"),
     )
     return jsonify(ok=True, **joined), 201
 

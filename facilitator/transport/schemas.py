@@ -195,8 +195,22 @@ class Empty(Schema):
     """An event that takes no fields."""
 
 
+#: A language tag as a client sends it (es, fr, pt-BR); the service checks it is offered.
+LANGUAGE = validate.Length(min=1, max=35)
+
+
+class SetLanguage(Versioned):
+    language = Str(required=True, validate=LANGUAGE)
+
+
+class ChooseLanguage(Schema):
+    language = Str(required=True, validate=LANGUAGE)
+
+
 class Join(Schema):
     code = Str(required=True, validate=validate.Length(min=1, max=32))
+    # The language the phone reads the protocol in; absent: the session's.
+    language = Str(validate=LANGUAGE, allow_none=True)
     name = Str(validate=validate.Length(max=NAME_MAX), allow_none=True)
     # A meeting of a course: join this meeting only, without a place in the course.
     guest = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
@@ -207,6 +221,8 @@ class Join(Schema):
 class CreateSession(Schema):
     protocol_id = Str(required=True, validate=ID)
     session_number = fields.Integer(strict=True, required=True)
+    # Absent: the first of the browser's Accept-Language the protocol offers.
+    language = Str(validate=LANGUAGE, allow_none=True)
 
 
 class Invite(Schema):

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 REVOCATION_SWEEP = 2.0
 KNOWN_ERRORS: tuple[type[Exception], ...] = (Refused, ValidationError, *SERVICE_ERRORS)
 
+#: Events after which the sender's connection listens in other rooms (its language's).
+MOVES_ROOMS = frozenset({"choose_language"})
+
 #: Every event a client may send, and the schema of its payload.
 EVENTS: dict[str, type[Schema]] = {
     # the console's commands
@@ -68,12 +71,14 @@ EVENTS: dict[str, type[Schema]] = {
     "reverse_role_play": s.RolePlayRef,
     "record_fidelity": s.RecordFidelity,
     "record_decision": s.RecordDecision,
+    "set_language": s.SetLanguage,
     # members
     "submit_answer": s.SubmitAnswer,
     "send_signal": s.SendSignal,
     "leave_session": s.Empty,
     "set_step": s.SetStep,
     "review_step": s.ReviewStep,
+    "choose_language": s.ChooseLanguage,
     # everyone
     "sync": s.Sync,
 }
@@ -147,7 +152,8 @@ def bind(socketio: SocketIO, service: Service, event_burst: int = 60, event_rate
     server.on("disconnect", disconnect)
     server.on("*", unknown)
     for name, schema in EVENTS.items():
-        server.on(name, _handler(name, schema(), service, connections, buckets))
+        handle = _handler(name, schema(), service, connections, buckets)
+        server.on(name, _moving_rooms(server, handle) if name in MOVES_ROOMS else handle)
 
 
 def _handler(
@@ -184,3 +190,25 @@ def _handler(
 
     handle.__name__ = f"on_{name}"
     return handle
+
+
+def _moving_rooms(server: Any, handle: Callable[..., dict[str, Any]]) -> Callable[..., Any]:
+    """Wrap a handler whose result names the rooms the connection listens in from now on:
+    leave the others, enter those, and send the connection its views as they now read."""
+
+    def moving(sid: str, *args: Any) -> dict[str, Any]:
+        result = handle(sid, *args)
+        rooms = result.pop("rooms", None)
+        views = result.pop("views", {})
+        if result.get("ok") and rooms is not None:
+            for room in server.rooms(sid):
+                if room not in rooms and room != sid:
+                    server.leave_room(sid, room)
+            for room in rooms:
+                server.enter_room(sid, room)
+            for name, data in views.items():
+                server.emit(name, data, to=sid)
+        return result
+
+    moving.__name__ = handle.__name__
+    return moving
