@@ -22,7 +22,7 @@ def main() -> None:
     patch_for(Settings.from_env().async_mode)
     from facilitator.service import broadcast
 
-    build = broadcast.room_view
+    build = broadcast.room_view  # type: ignore[attr-defined]
     path = os.environ["FACILITATOR_TEST_BUILDS"]
 
     def counted(state: Any, language: str | None = None, wording: Any = None) -> Any:
@@ -30,7 +30,7 @@ def main() -> None:
             out.write(f"{state.id} {state.public_version} {language}\n")
         return build(state, language, wording)
 
-    broadcast.room_view = counted
+    broadcast.room_view = counted  # type: ignore[attr-defined]
     from facilitator.cli import main as cli
 
     cli()

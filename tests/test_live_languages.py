@@ -109,7 +109,7 @@ def test_a_session_in_spanish_shows_the_protocol_in_spanish_to_the_console_and_d
 def test_without_a_language_the_first_offered_of_accept_language_is_taken(
     facilitator: Facilitator,
 ) -> None:
-    body = {"protocol_id": PROTOCOL.id, "session_number": 2}
+    body: dict[str, Any] = {"protocol_id": PROTOCOL.id, "session_number": 2}
     asked = facilitator.http.post(
         facilitator.server.url + "/api/sessions",
         json=body,
