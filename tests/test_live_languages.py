@@ -262,3 +262,38 @@ def _builds(path: Path, session_id: str) -> list[tuple[str, str]]:
         if sid == session_id:
             found.append((version, language))
     return found
+
+
+def test_a_course_meeting_reads_the_course_language_and_follows_its_change(
+    server: Server, facilitator: Facilitator, clients: list[Client]
+) -> None:
+    made = facilitator.post(
+        "/api/courses", {"protocol_id": PROTOCOL.id, "title": "Martes", "language": "fr"}
+    )
+    assert made.status_code == 201, made.text
+    course = made.json()["course_id"]
+    opened = facilitator.post(f"/api/courses/{course}/meetings/2/open", {})
+    assert opened.status_code in (200, 201), opened.text
+    links = opened.json()
+    assert links["language"] == "fr"
+    console = Client(server.url, links["console_token"], "console").connect()
+    display = Client(server.url, links["display_token"], "display").connect()
+    clients += [console, display]
+    assert console.wait_for(lambda v: v["language"] == "fr")["agenda"][0]["title"] == (
+        FR.session(2).steps[0].title
+    )
+
+    refused = facilitator.put(f"/api/courses/{course}/language", {"language": "de"})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"]["code"] == "invalid"
+    assert facilitator.get(f"/api/courses/{course}").json()["course"]["language"] == "fr"
+
+    changed = facilitator.put(f"/api/courses/{course}/language", {"language": "es"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["course"]["language"] == "es"
+    assert changed.json()["course"]["languages"] == ["en", "es", "fr"]
+    # The meeting on now follows: its console and its room display read Spanish.
+    assert console.wait_for(lambda v: v["language"] == "es")
+    first = ES.session(2).steps[0].title
+    assert display.wait_for(lambda v: v["language"] == "es")["title"]
+    assert console.latest()["agenda"][0]["title"] == first

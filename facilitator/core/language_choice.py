@@ -18,8 +18,7 @@ def offered(language: str, languages: tuple[str, ...]) -> str:
     """Return `language` if it is one of `languages`, or refuse it naming those that are."""
     if language not in languages:
         raise DomainError(
-            f"This session's protocol is not offered in {language!r}; "
-            f"choose one of {', '.join(languages)}.",
+            f"This protocol is not offered in {language}; choose one of {', '.join(languages)}.",
             "invalid",
         )
     return language

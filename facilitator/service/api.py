@@ -23,7 +23,6 @@ from facilitator.core.events import ParticipantLeft, SessionEnded
 from facilitator.core.spec import RolePlaySpec
 from facilitator.core.state import RiskAction, SessionState, SignalKind
 from facilitator.errors import Refused
-from facilitator.languages import language_tag
 from facilitator.library.catalog import Catalog
 from facilitator.library.loader import Instrument
 from facilitator.service import audience, audit, exports
@@ -38,6 +37,7 @@ from facilitator.service.sessions import MakeCommand, Outcome, SessionService
 from facilitator.service.signins import SignIns
 from facilitator.service.tokens import Actor, MembershipSigner, Role, TokenSigner
 from facilitator.service.withdrawal import Withdrawal
+from facilitator.service.wording import requested_tag
 from facilitator.storage.base import Store
 
 #: The kinds of signal a member may send, as the payload names them.
@@ -499,7 +499,7 @@ class Service(CourseActions, Withdrawal):
     ) -> dict[str, Any]:
         """A facilitator sets the language the consoles, the room display and the phones
         that chose none read the protocol's texts in; one the protocol offers."""
-        tag = _tag(language)
+        tag = requested_tag(language)
 
         def setting(state: SessionState, at: float) -> c.Command:
             return c.SetSessionLanguage(at, tag, self.sessions.wording.languages(state))
@@ -551,7 +551,7 @@ class Service(CourseActions, Withdrawal):
         to the room of its language (see audience.phone_rooms).
         """
         audience.check_event(actor, "choose_language")
-        tag, member = _tag(language), actor.participant_id
+        tag, member = requested_tag(language), actor.participant_id
         self.sessions.run(
             actor,
             lambda st, at: c.SetMemberLanguage(
@@ -937,14 +937,6 @@ class Service(CourseActions, Withdrawal):
             session_id=actor.session_id,
             detail=detail,
         )
-
-
-def _tag(language: str) -> str:
-    """Return a language tag in its usual spelling, or refuse it in the one error shape."""
-    try:
-        return language_tag(language)
-    except ValueError as error:
-        raise Refused("invalid", f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
 
 
 def _listed(state: SessionState, user: str) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from facilitator.service.safety import RISK_ACTIONS
 from facilitator.service.sessions import MakeCommand
 from facilitator.service.tokens import Actor, Membership, MembershipSigner, Role
 from facilitator.service.views import risk_alert
+from facilitator.service.wording import requested_tag
 
 if TYPE_CHECKING:
     from facilitator.library.catalog import Catalog
@@ -126,6 +127,9 @@ class CourseActions:
         state = self.courses.current(course_id)
         seat = audience.check_course_reads(user, state)
         view = {**course_view(state, self._instruments()), "seat": seat.value, "role": seat.value}
+        with suppress(KeyError):
+            # The languages its meetings may read the protocol in.
+            view["languages"] = list(self.sessions.catalog.protocol(state.protocol_id).languages)
         if seat is not audience.CourseSeat.SUPERVISOR:
             # Those who run the meetings hand the code out; a supervisor needs none.
             view["join_code"] = grouped_code(state.join_code)
@@ -179,6 +183,27 @@ class CourseActions:
                 at=at, n=n, member_id=member_id, status=status, corrected=True, by=user
             ),
         )
+        return self.course(user, course_id)
+
+    def set_course_language(self, user: str, course_id: str, language: str) -> dict[str, Any]:
+        """Set the language the course's meetings read the protocol in: from the next
+        meeting opened, and in the meeting running now, whose screens follow at once."""
+        tag = requested_tag(language)
+        try:
+            offered = self.sessions.catalog.protocol(
+                self.courses.current(course_id).protocol_id
+            ).languages
+        except KeyError:
+            raise Refused("not_found", "This course's protocol is no longer installed.") from None
+        state = self._course_run(
+            user,
+            course_id,
+            lambda st, at: cc.SetCourseLanguage(at=at, language=tag, offered=offered, by=user),
+        )
+        meeting = _running(state)
+        if meeting is not None:
+            owner = Actor(Role.FACILITATOR, meeting.session_id, user=state.owner)
+            self.sessions.run(owner, lambda st, at: c.SetSessionLanguage(at, tag, offered))
         return self.course(user, course_id)
 
     def update_plan(

@@ -90,13 +90,19 @@ class Wording:
         return replace(spec, question=other.question, options=other.options, items=other.items)
 
 
+def requested_tag(language: object) -> str:
+    """Return a language tag in its usual spelling, or refuse it in the one error shape."""
+    try:
+        return language_tag(language)
+    except ValueError as error:
+        text = str(error)
+        raise Refused("invalid", f"{text[:1].upper()}{text[1:]}.") from None
+
+
 def offered_language(protocol: Protocol, language: object) -> str:
     """Return `language` in its usual spelling if `protocol` is offered in it, or refuse
     it with the one error shape (nothing is changed)."""
-    try:
-        tag = language_tag(language)
-    except ValueError as error:
-        raise Refused("invalid", f"{error}.") from None
+    tag = requested_tag(language)
     if tag not in protocol.languages:
         raise Refused(
             "invalid",

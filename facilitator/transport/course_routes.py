@@ -91,6 +91,16 @@ def risk_action(course_id: str, alert_id: str) -> Any:
     return jsonify(ok=True, course=found)
 
 
+@bp.put(COURSE + "/language")
+@signed_in
+def course_language(course_id: str) -> Any:
+    """Set the language the course's meetings read the protocol in (the meeting on now too)."""
+    data = s.CourseLanguage().load(json_body())
+    return jsonify(
+        ok=True, course=service().set_course_language(user(), course_id, data["language"])
+    )
+
+
 @bp.put(MEMBER + "/plan")
 @signed_in
 def plan(course_id: str, member_id: str) -> Any:

@@ -241,6 +241,10 @@ class CreateCourse(Schema):
     planned = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=20))
 
 
+class CourseLanguage(Schema):
+    language = Str(required=True, validate=LANGUAGE)
+
+
 class Attendance(Schema):
     status = Str(required=True, validate=validate.OneOf(ATTENDANCE))
 
