@@ -63,7 +63,8 @@ def test_a_member_who_left_cannot_choose_a_language() -> None:
 def test_a_member_joins_with_a_language_and_older_logs_read_as_english() -> None:
     state = new_session(0)
     (joined,) = handle(state, c.Join(T0 + 1, "p9", None, "Blue", T0, "v1", "es"))
-    assert joined.language == "es"
+    assert isinstance(joined, e.ParticipantJoined) and joined.language == "es"
     assert state.language_of("p9") == "es"
     older = {key: value for key, value in event_to_dict(joined).items() if key != "language"}
-    assert event_from_dict(older).language == ""
+    read_back = event_from_dict(older)
+    assert isinstance(read_back, e.ParticipantJoined) and read_back.language == ""

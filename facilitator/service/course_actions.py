@@ -188,11 +188,11 @@ class CourseActions:
     def set_course_language(self, user: str, course_id: str, language: str) -> dict[str, Any]:
         """Set the language the course's meetings read the protocol in: from the next
         meeting opened, and in the meeting running now, whose screens follow at once."""
+        course = self.courses.current(course_id)
+        audience.check_course_runs(user, course)
         tag = requested_tag(language)
         try:
-            offered = self.sessions.catalog.protocol(
-                self.courses.current(course_id).protocol_id
-            ).languages
+            offered = self.sessions.catalog.protocol(course.protocol_id).languages
         except KeyError:
             raise Refused("not_found", "This course's protocol is no longer installed.") from None
         state = self._course_run(
