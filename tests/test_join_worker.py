@@ -41,7 +41,10 @@ def loaded_by_the_page() -> set[str]:
     live = (CLIENT / "js" / "live.js").read_text()
     vendor = set(re.findall(r'"(/assets/vendor/[^"]+)"', live))
     fetched = set(
-        re.findall(r'api\("(/api/[a-z]+)"\)', (CLIENT / "js" / "participant.js").read_text())
+        # The path alone: a query (the crisis text's language) is no other file to keep.
+        re.findall(
+            r'api\("(/api/[a-z]+)"(?:\)| \+)', (CLIENT / "js" / "participant.js").read_text()
+        )
     )
     return {"/join"} | linked | modules | vendor | fetched
 

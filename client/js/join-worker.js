@@ -3,7 +3,7 @@
 // screen (kept by the page in localStorage) and its unsent taps instead of a browser error.
 // Served at /join-worker.js and registered for the scope /join; nothing else passes here.
 
-const CACHE = "facilitator-phone-1";
+const CACHE = "facilitator-phone-2";
 // Everything the phone page loads. The page's address is kept without its ?code=.
 const KEPT = [
   "/join",
@@ -16,6 +16,7 @@ const KEPT = [
   "/assets/vendor/socket.io.min.js",
   "/api/crisis",
   "/api/consent",
+  "/api/languages",
 ];
 // A slow network answers first if it can; past this, the kept copy is shown at once
 // (and the network's answer, when it comes, still refreshes the copy).

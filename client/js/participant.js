@@ -10,6 +10,10 @@ const STORE = "facilitator.participant";
 const MEMBERSHIP_STORE = "facilitator.membership";
 const CRISIS_STORE = "facilitator.crisis";
 const CONSENT_STORE = "facilitator.consent";
+// The language this phone chose (a tag), kept for every later session; none: the group's.
+const LANGUAGE_STORE = "facilitator.language";
+// Every language the server's protocols offer, named in itself: [{tag, name, direction}].
+const LANGUAGES_STORE = "facilitator.languages";
 const SIGNAL_TEXT = {
   pass: "You passed this turn. The facilitator knows.",
   break: "The facilitator knows you need a break.",
@@ -23,6 +27,12 @@ const SEEN_TEXT = {
 };
 
 let me = load(STORE);
+let chosenLanguage = localStorage.getItem(LANGUAGE_STORE) || "";
+let knownLanguages = load(LANGUAGES_STORE) || [];
+// The language whose crisis text is shown, so that it is fetched again only on a change.
+let crisisLanguage = null;
+// The kept choice this page has asked the server for, so that it asks once.
+let languageAsked = "";
 let membership = load(MEMBERSHIP_STORE);
 let live = null;
 let view = null;
@@ -65,10 +75,13 @@ function renderCrisis(resources) {
   );
 }
 
-async function loadCrisis() {
+async function loadCrisis(language = chosenLanguage) {
+  if (language === crisisLanguage) return;
+  crisisLanguage = language;
   renderCrisis(load(CRISIS_STORE));
+  const query = language ? `?language=${encodeURIComponent(language)}` : "";
   try {
-    const data = await api("/api/crisis");
+    const data = await api("/api/crisis" + query);
     localStorage.setItem(CRISIS_STORE, JSON.stringify(data));
     renderCrisis(data);
   } catch {
@@ -103,6 +116,85 @@ function renderSignalSeen() {
 function openCrisis() {
   const dialog = byId("crisis");
   if (!dialog.open) dialog.showModal();
+}
+
+// -- language: the phone's own, among those the protocol offers -------------------------
+
+function languageName(tag) {
+  return knownLanguages.find((l) => l.tag === tag)?.name || tag;
+}
+
+/** Show the page in `tag`'s language and direction, as far as the texts shown are in it. */
+function markLanguage(tag) {
+  if (!tag) return;
+  document.documentElement.lang = tag;
+  const known = knownLanguages.find((l) => l.tag === tag);
+  document.documentElement.dir = known?.direction || "ltr";
+}
+
+function renderJoinLanguages() {
+  const select = byId("join-language");
+  const first = select.options[0];
+  fill(select, first, ...knownLanguages.map((l) => h("option", { value: l.tag, text: l.name })));
+  select.value = knownLanguages.some((l) => l.tag === chosenLanguage) ? chosenLanguage : "";
+}
+
+async function loadLanguages() {
+  renderJoinLanguages();
+  try {
+    const data = await api("/api/languages");
+    knownLanguages = data.languages;
+    localStorage.setItem(LANGUAGES_STORE, JSON.stringify(knownLanguages));
+    renderJoinLanguages();
+    if (view) renderLanguage();
+  } catch {
+    // Offline: the kept list stays.
+  }
+}
+
+function keepLanguage(tag) {
+  chosenLanguage = tag;
+  if (tag) localStorage.setItem(LANGUAGE_STORE, tag);
+  else localStorage.removeItem(LANGUAGE_STORE);
+  markLanguage(tag);
+}
+
+function wireLanguages() {
+  byId("join-language").addEventListener("change", (event) => keepLanguage(event.target.value));
+  byId("live-language").addEventListener("change", async (event) => {
+    const tag = event.target.value;
+    keepLanguage(tag);
+    byId("language-note").textContent = "";
+    const ack = await live.emit("choose_language", { language: tag });
+    // The server sends this phone its screen in the new language; a refusal is said here.
+    if (!ack.ok) byId("language-note").textContent = `Not changed: ${sentence(ack.error.message)}`;
+  });
+}
+
+/** The live picker lists the languages this session's protocol offers; the one shown is selected. */
+function renderLanguage() {
+  const offered = view?.languages || [];
+  const card = byId("language-card");
+  card.hidden = offered.length < 2;
+  const select = byId("live-language");
+  const key = `${offered.join(",")}:${knownLanguages.length}`;
+  if (select.dataset.offered !== key) {
+    select.dataset.offered = key;
+    fill(select, ...offered.map((tag) => h("option", { value: tag, text: languageName(tag) })));
+  }
+  select.value = view.language;
+  markLanguage(view.language);
+  loadCrisis(view.language);
+}
+
+/** Send a choice kept on this phone that the server does not have yet (a later meeting, say). */
+function sendKeptLanguage() {
+  if (!chosenLanguage || !personal || !view || !live || languageAsked === chosenLanguage) return;
+  if (personal.chosen_language === chosenLanguage || !(view.languages || []).includes(chosenLanguage)) return;
+  languageAsked = chosenLanguage;
+  live.emit("choose_language", { language: chosenLanguage }).then((ack) => {
+    if (!ack.ok) languageAsked = ""; // asked again with the next personal view
+  });
 }
 
 // -- consent: shown on the join form, agreed to before the server lets a phone in ------
@@ -182,6 +274,7 @@ function wireJoining() {
     byId("join-error").textContent = "";
     const body = { code: codeValue, consent: true };
     if (name) body.name = name;
+    if (chosenLanguage) body.language = chosenLanguage;
     if (guest) body.guest = true;
     let reply;
     try {
@@ -441,6 +534,7 @@ function startLive() {
       personal = p;
       keepScreen();
       render();
+      sendKeptLanguage();
     },
     onStatus: (state, pending, trouble) => {
       // Stopped (left, removed, or the session closed) or ended: the screen that replaces
@@ -532,6 +626,7 @@ function render() {
   renderCourseStep();
   renderClosedSignals();
   renderSignalSeen();
+  renderLanguage();
 }
 
 // The results the facilitator shows the room: at most one poll's, gone once hidden.
@@ -699,7 +794,8 @@ function renderPoll() {
   section.hidden = false;
   const answered = answeredPoll(poll.poll_id);
   const waiting = pendingAnswer(poll.poll_id);
-  const key = `${poll.poll_id}:${answered}:${waiting}:${waiting ? waitingNote() : ""}`;
+  // With the language: the same poll in another language is drawn again.
+  const key = `${view.language}:${poll.poll_id}:${answered}:${waiting}:${waiting ? waitingNote() : ""}`;
   if (key === renderedPoll) return;
   renderedPoll = key;
   if (answered || waiting) {
@@ -855,8 +951,11 @@ function renderRole() {
 
 byId("crisis-open").addEventListener("click", openCrisis);
 byId("crisis-banner-open").addEventListener("click", openCrisis);
+markLanguage(chosenLanguage);
 loadCrisis();
 loadConsent();
+wireLanguages();
+loadLanguages();
 setUpJoin();
 // Fetched after the join screen works, so that a slow link does not hold up the Join button.
 // The service worker registers last, once the page's files are in the browser's cache.

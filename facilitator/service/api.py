@@ -23,6 +23,7 @@ from facilitator.core.events import ParticipantLeft, SessionEnded
 from facilitator.core.spec import RolePlaySpec
 from facilitator.core.state import RiskAction, SessionState, SignalKind
 from facilitator.errors import Refused
+from facilitator.languages import direction, own_name
 from facilitator.library.catalog import Catalog
 from facilitator.library.loader import Instrument
 from facilitator.service import audience, audit, exports
@@ -887,6 +888,14 @@ class Service(CourseActions, Withdrawal):
                 "Read what the group keeps and who sees it, and agree, before you join.",
             )
         return self.sessions.clock(), self.consent()["version"]
+
+    def languages(self) -> list[dict[str, str]]:
+        """Return every language a protocol here is offered in, each named in itself, for
+        the phone's language picker (before a phone joins it knows no session's protocol)."""
+        tags = {tag for protocol in self._catalog.protocols() for tag in protocol.languages}
+        return [
+            {"tag": tag, "name": own_name(tag), "direction": direction(tag)} for tag in sorted(tags)
+        ]
 
     def crisis(self, language: str | None = None, region: str | None = None) -> dict[str, Any]:
         """Return the crisis resources every phone shows, for a course's language and region."""

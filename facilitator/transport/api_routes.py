@@ -198,6 +198,12 @@ def public_join_url(code: str) -> Any:
     return jsonify(ok=True, url=join_url(code))
 
 
+@bp.get("/api/languages")
+def languages() -> Any:
+    """Return every language the protocols are offered in, each named in itself."""
+    return jsonify(ok=True, languages=service().languages())
+
+
 @bp.get("/api/crisis")
 def crisis() -> Any:
     """Return the crisis resources shown on every participant screen, in the course's
