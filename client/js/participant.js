@@ -164,10 +164,16 @@ function wireLanguages() {
   byId("live-language").addEventListener("change", async (event) => {
     const tag = event.target.value;
     keepLanguage(tag);
-    byId("language-note").textContent = "";
+    const note = byId("language-note");
+    note.textContent = "";
+    languageAsked = tag;
     const ack = await live.emit("choose_language", { language: tag });
     // The server sends this phone its screen in the new language; a refusal is said here.
-    if (!ack.ok) byId("language-note").textContent = `Not changed: ${sentence(ack.error.message)}`;
+    if (ack.ok) return;
+    languageAsked = "";
+    const later = ["offline", "timeout"].includes(ack.error.code);
+    // Kept on the phone: sent with the next connection (see sendKeptLanguage).
+    note.textContent = later ? "Saved on this phone: it changes once the phone is connected." : `Not changed: ${sentence(ack.error.message)}`;
   });
 }
 
@@ -183,6 +189,7 @@ function renderLanguage() {
     fill(select, ...offered.map((tag) => h("option", { value: tag, text: languageName(tag) })));
   }
   select.value = view.language;
+  if (view.language === chosenLanguage) byId("language-note").textContent = "";
   markLanguage(view.language);
   loadCrisis(view.language);
 }
