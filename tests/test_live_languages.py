@@ -297,3 +297,17 @@ def test_a_course_meeting_reads_the_course_language_and_follows_its_change(
     first = ES.session(2).steps[0].title
     assert display.wait_for(lambda v: v["language"] == "es")["title"]
     assert console.latest()["agenda"][0]["title"] == first
+
+
+def test_a_course_without_a_language_takes_the_first_offered_of_accept_language(
+    facilitator: Facilitator,
+) -> None:
+    made = facilitator.http.post(
+        facilitator.server.url + "/api/courses",
+        json={"protocol_id": PROTOCOL.id, "title": "Jeudi"},
+        headers={"X-CSRF-Token": facilitator.csrf, "Accept-Language": "de, fr-BE;q=0.8"},
+        timeout=5,
+    )
+    assert made.status_code == 201, made.text
+    course = facilitator.get(f"/api/courses/{made.json()['course_id']}").json()["course"]
+    assert course["language"] == "fr"

@@ -40,7 +40,7 @@ from facilitator.service.safety import RISK_ACTIONS
 from facilitator.service.sessions import MakeCommand
 from facilitator.service.tokens import Actor, Membership, MembershipSigner, Role
 from facilitator.service.views import risk_alert
-from facilitator.service.wording import requested_tag
+from facilitator.service.wording import first_offered, requested_tag
 
 if TYPE_CHECKING:
     from facilitator.library.catalog import Catalog
@@ -86,10 +86,20 @@ class CourseActions:
         user: str,
         protocol_id: str,
         title: str,
-        language: str = "en",
+        language: str | None = "en",
         planned: Sequence[date] = (),
+        accepted: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """Open a course of a protocol, with a neutral title phones and the display show."""
+        """Open a course of a protocol, with a neutral title phones and the display show.
+
+        Without a `language`, the course takes the first of `accepted` (the browser's
+        Accept-Language) the protocol offers, else the protocol's own.
+        """
+        if language is None:
+            try:
+                language = first_offered(self.sessions.catalog.protocol(protocol_id), accepted)
+            except KeyError:
+                raise Refused("not_found", f"There is no protocol {protocol_id!r}.") from None
         when = [datetime(d.year, d.month, d.day, 12, tzinfo=UTC).timestamp() for d in planned]
         state = self.courses.create(user, protocol_id, title.strip(), language, when)
         return {

@@ -36,7 +36,12 @@ def create_course() -> Any:
     """Open a course of a protocol: its sessions become the course's weekly meetings."""
     data = s.CreateCourse().load(json_body())
     made = service().create_course(
-        user(), data["protocol_id"], data["title"], data["language"], data["planned"]
+        user(),
+        data["protocol_id"],
+        data["title"],
+        data["language"],
+        data["planned"],
+        accepted=[tag for tag, _ in request.accept_languages],
     )
     return jsonify(ok=True, **made, join_url=join_url(made["join_code"])), 201
 

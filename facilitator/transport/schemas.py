@@ -237,7 +237,8 @@ class CreateCourse(Schema):
     protocol_id = Str(required=True, validate=ID)
     # The neutral title phones and the room display show, e.g. "Tuesday group".
     title = Str(required=True, validate=validate.Length(min=1, max=NAME_MAX))
-    language = Str(load_default="en", validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"))
+    # Absent: the first of the browser's Accept-Language the protocol offers.
+    language = Str(load_default=None, validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"))
     planned = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=20))
 
 
