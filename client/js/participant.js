@@ -172,7 +172,7 @@ function wireLanguages() {
     if (ack.ok) return;
     languageAsked = "";
     const later = ["offline", "timeout"].includes(ack.error.code);
-    // Kept on the phone: sent with the next connection (see sendKeptLanguage).
+    // Kept on the phone: sent with the next connection (see settleLanguage).
     note.textContent = later ? "Saved on this phone: it changes once the phone is connected." : `Not changed: ${sentence(ack.error.message)}`;
   });
 }
@@ -194,12 +194,27 @@ function renderLanguage() {
   loadCrisis(view.language);
 }
 
-/** Send a choice kept on this phone that the server does not have yet (a later meeting, say). */
-function sendKeptLanguage() {
-  if (!chosenLanguage || !personal || !view || !live || languageAsked === chosenLanguage) return;
-  if (personal.chosen_language === chosenLanguage || !(view.languages || []).includes(chosenLanguage)) return;
-  languageAsked = chosenLanguage;
-  live.emit("choose_language", { language: chosenLanguage }).then((ack) => {
+/**
+ * Bring this page and the server to one language: send a choice kept on this phone that
+ * the server does not have yet (a later meeting, say), or follow a choice made on another
+ * page of this member, whose views this page's connection must now be sent.
+ */
+function settleLanguage() {
+  if (!personal || !view || !live) return;
+  const theirs = personal.chosen_language;
+  if (theirs && theirs !== languageAsked && view.language !== personal.language) {
+    keepLanguage(theirs);
+    askLanguage(theirs);
+    return;
+  }
+  if (!chosenLanguage || languageAsked === chosenLanguage || theirs === chosenLanguage) return;
+  if (!(view.languages || []).includes(chosenLanguage)) return;
+  askLanguage(chosenLanguage);
+}
+
+function askLanguage(tag) {
+  languageAsked = tag;
+  live.emit("choose_language", { language: tag }).then((ack) => {
     if (!ack.ok) languageAsked = ""; // asked again with the next personal view
   });
 }
@@ -541,7 +556,7 @@ function startLive() {
       personal = p;
       keepScreen();
       render();
-      sendKeptLanguage();
+      settleLanguage();
     },
     onStatus: (state, pending, trouble) => {
       // Stopped (left, removed, or the session closed) or ended: the screen that replaces

@@ -53,6 +53,11 @@ def test_the_phone_picks_its_language_keeps_it_and_reads_the_poll_in_it(
         expect(page.locator("#poll-question")).to_have_text(question.question)
         expect(page.locator("#live-language")).to_have_value("es")
 
+        # A second page of the same member (another tab), open while the choice changes.
+        other = phone.context.new_page()
+        other.goto(phone.origin + "/join")
+        expect(other.locator("#poll-question")).to_have_text(question.question)
+
         # The phone's menu changes it: French from now on, kept for later.
         page.locator("#live-language").select_option(label="Français")
         french = FR.polls["tried_step"]
@@ -60,6 +65,14 @@ def test_the_phone_picks_its_language_keeps_it_and_reads_the_poll_in_it(
         expect(page.locator("#poll label")).to_have_text(list(french.options))
         expect(page.locator("html")).to_have_attribute("lang", "fr")
         assert page.evaluate("localStorage.getItem('facilitator.language')") == "fr"
+        # The other page follows, and is sent the next step in French too.
+        expect(other.locator("#poll-question")).to_have_text(french.question)
+        assert console.call("next_step")["ok"]
+        expect(other.locator("#step-title")).to_have_text(FR.session(2).steps[1].title)
+        expect(page.locator("#step-title")).to_have_text(FR.session(2).steps[1].title)
+        assert console.call("previous_step")["ok"]
+        expect(page.locator("#poll-question")).to_have_text(french.question)
+        other.close()
 
         # Its answer is an option, counted with everyone's whatever the language.
         choose(phone, "answer-0")
