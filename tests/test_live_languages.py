@@ -311,3 +311,17 @@ def test_a_course_without_a_language_takes_the_first_offered_of_accept_language(
     assert made.status_code == 201, made.text
     course = facilitator.get(f"/api/courses/{made.json()['course_id']}").json()["course"]
     assert course["language"] == "fr"
+
+
+def test_the_consoles_library_reads_in_the_language_asked(facilitator: Facilitator) -> None:
+    spanish = facilitator.get(f"/api/protocols/{PROTOCOL.id}?language=es").json()
+    assert (spanish["language"], spanish["languages"]) == ("es", ["en", "es", "fr"])
+    titles = {play["id"]: play["title"] for play in spanish["role_plays"]}
+    assert titles["dispute_need"] == ES.role_plays["dispute_need"].title
+    questions = {poll["id"]: poll["question"] for poll in spanish["polls"]}
+    assert questions["tried_step"] == ES.polls["tried_step"].question
+    own = facilitator.get(f"/api/protocols/{PROTOCOL.id}").json()
+    assert own["language"] == PROTOCOL.language
+    refused = facilitator.get(f"/api/protocols/{PROTOCOL.id}?language=de")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "invalid"

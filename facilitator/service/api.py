@@ -38,7 +38,7 @@ from facilitator.service.sessions import MakeCommand, Outcome, SessionService
 from facilitator.service.signins import SignIns
 from facilitator.service.tokens import Actor, MembershipSigner, Role, TokenSigner
 from facilitator.service.withdrawal import Withdrawal
-from facilitator.service.wording import requested_tag
+from facilitator.service.wording import offered_language, requested_tag
 from facilitator.storage.base import Store
 
 #: The kinds of signal a member may send, as the payload names them.
@@ -648,18 +648,23 @@ class Service(CourseActions, Withdrawal):
             for p in self._catalog.protocols()
         ]
 
-    def protocol(self, protocol_id: str) -> dict[str, Any]:
-        """Return a protocol's polls and its role-play library with roles."""
+    def protocol(self, protocol_id: str, language: str | None = None) -> dict[str, Any]:
+        """Return a protocol's polls and its role-play library with roles, in `language`
+        (one it offers) or its own."""
         try:
-            protocol = self._catalog.protocol(protocol_id)
+            original = self._catalog.protocol(protocol_id)
         except KeyError:
             raise Refused("not_found", f"There is no protocol {protocol_id!r}.") from None
+        protocol = original.in_language(offered_language(original, language or original.language))
+        polls = {**self._catalog.polls_for(protocol_id), **protocol.polls}
         return {
             "id": protocol.id,
             "title": protocol.title,
+            "language": protocol.language,
+            "languages": list(original.languages),
             "polls": [
                 {"id": key, "question": p.question, "type": p.type.value, "anonymous": p.anonymous}
-                for key, p in self._catalog.polls_for(protocol_id).items()
+                for key, p in polls.items()
             ],
             "role_plays": [
                 {

@@ -48,8 +48,8 @@ def protocols() -> Any:
 @bp.get("/api/protocols/<protocol_id>")
 @signed_in
 def protocol_detail(protocol_id: str) -> Any:
-    """Return a protocol's polls and its role-play library with roles."""
-    return jsonify(ok=True, **service().protocol(protocol_id))
+    """Return a protocol's polls and its role-play library with roles (?language=es)."""
+    return jsonify(ok=True, **service().protocol(protocol_id, request.args.get("language")))
 
 
 # -- sessions -------------------------------------------------------------------------
