@@ -175,3 +175,27 @@ def test_without_deferral_every_change_sends_the_console_a_view() -> None:
     for n in range(1, 4):
         broadcaster.publish(room.state, _answer(room.state, n))
     assert [_count(v) for v in room.console_views()] == [1, 2, 3]
+
+
+def test_the_phones_view_is_built_once_per_language_in_use_not_per_phone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state = new_session(30, start=True)
+    offered = ("en", "es", "fr")
+    for n in range(1, 31):
+        language = ("", "es", "fr")[n % 3]
+        if language:
+            handle(state, c.SetMemberLanguage(T0 + 200 + n, f"p{n}", language, offered))
+    built: list[str | None] = []
+    build = broadcast.room_view
+
+    def counted(state: SessionState, language: str | None = None, wording: Any = None) -> Any:
+        built.append(language)
+        return build(state, language, wording)
+
+    monkeypatch.setattr(broadcast, "room_view", counted)
+    room = Room(state)
+    room.broadcaster().publish(state, handle(state, c.Next(T0 + 400)))
+    assert sorted(built) == ["en", "es", "fr"]
+    to_phones = sorted(r for r, _ in room.sent if r.startswith("s1:participants"))
+    assert to_phones == ["s1:participants", "s1:participants:es", "s1:participants:fr"]
