@@ -11,7 +11,7 @@ from facilitator.core import commands as c
 from facilitator.core.engine import handle
 from facilitator.core.events import Event
 from facilitator.core.state import SessionState
-from facilitator.service import broadcast
+from facilitator.service import audience, broadcast
 from facilitator.service.audience import facilitator_room, member_room, participants_room
 from facilitator.service.broadcast import CONSOLE_MIN_WINDOW, Broadcaster
 from facilitator.service.views import facilitator_view
@@ -186,11 +186,11 @@ def test_the_phones_view_is_built_once_per_language_in_use_not_per_phone(
         language = ("", "es", "fr")[n % 3]
         if language:
             handle(state, c.SetMemberLanguage(T0 + 200 + n, f"p{n}", language, offered))
-    built: list[str | None] = []
-    build = broadcast.room_view
+    built: list[str] = []
+    build = audience.room_view
 
     def counted(state: SessionState, language: str | None = None, wording: Any = None) -> Any:
-        built.append(language)
+        built.append(language or "")
         return build(state, language, wording)
 
     monkeypatch.setattr(broadcast, "room_view", counted)
