@@ -7,7 +7,7 @@ DEV_READY := $(VENV)/.dev-ready
 
 CLIENT := client/node_modules/.ready
 
-.PHONY: run test lint setup browser-setup services bench lock wheel clean
+.PHONY: run test lint setup browser-setup services bench lock wheel clean messages
 
 run: $(READY) $(CLIENT)  ## Set up and start the app on its embedded default (SQLite, no Redis).
 	$(BIN)/facilitator serve
@@ -39,6 +39,11 @@ lint: $(DEV_READY)
 	$(BIN)/mypy
 
 setup: $(DEV_READY)
+
+# Extract every marked string into facilitator/locales/*.pot and bring each language's
+# .po files up to date (new strings untranslated, changed ones fuzzy): translate those next.
+messages: $(DEV_READY)
+	$(BIN)/python -m facilitator.message_sources
 
 # What the app needs to run, and nothing else: the runtime lock, every file by its hash.
 $(READY): pyproject.toml requirements.lock

@@ -74,6 +74,20 @@ class BuildWithShippedFiles(build_py):
             if path.is_file():
                 _copy(path, shipped / "protocols" / path.relative_to(HERE / "protocols"))
         _install_vendor_files(shipped / "client" / "node_modules")
+        _compile_catalogs(Path(self.build_lib) / "facilitator" / "locales")
+
+
+def _compile_catalogs(locales: Path) -> None:
+    # Each language's .po files compiled to .mo beside them: the app reads the .mo files
+    # of a wheel, and compiles a checkout's .po files itself when it starts.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for source in sorted(locales.glob("*/LC_MESSAGES/*.po")):
+        with source.open("rb") as handle:
+            catalog = read_po(handle, locale=source.parent.parent.name.replace("-", "_"))
+        with source.with_suffix(".mo").open("wb") as handle:
+            write_mo(handle, catalog)
 
 
 setup(cmdclass={"build_py": BuildWithShippedFiles})

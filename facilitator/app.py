@@ -9,6 +9,7 @@ from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from facilitator import logs
+from facilitator.catalogs import Catalogs
 from facilitator.config import Settings
 from facilitator.library.catalog import Catalog
 from facilitator.service import accounts
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         time_zone=settings.zone(),
     )
     app.extensions["facilitator.api"] = service
+    app.extensions["facilitator.catalogs"] = Catalogs(pseudo=settings.pseudo_languages)
     app.extensions["facilitator.service"] = sessions
     app.extensions["facilitator.socketio"] = socketio
     for blueprint in (web.errors, signin.bp, api_routes.bp, course_routes.bp, pages.bp):

@@ -78,6 +78,9 @@ class Settings:
     # The zone of the times in the printed summaries (e.g. "Africa/Nairobi"): a server
     # kept in UTC would otherwise print UTC times. Empty: the host's own zone.
     time_zone: str = ""
+    # Two made-up languages that wrap every translated string (en-XA, and ar-XB right to
+    # left): for checking that a page takes all its words from the catalogs.
+    pseudo_languages: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -26,6 +26,7 @@ SAMPLES = {
     "n": "1",
     "participant_id": "m-none",
     "alert_id": "m1-alert-1",
+    "screen": "participant",
 }
 CHANGING = ("POST", "DELETE", "PUT", "PATCH")
 

@@ -201,6 +201,7 @@ def _path(
         "user": "bob",
         "participant_id": "m-none",
         "alert_id": "m1-alert-1",
+        "screen": "participant",
     }
     return method, re.sub(r"<([a-z_]+)>", lambda m: values[m.group(1)], path)
 

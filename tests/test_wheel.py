@@ -139,3 +139,16 @@ def test_a_one_time_link_signs_in_and_the_protocols_are_listed(served: Server) -
     assert handshake.status_code == 200
     assert handshake.text.startswith("0{")
     assert facilitator.post_link_token(served.login_link.split("#token=")[1]).status_code >= 400
+
+
+def test_the_wheel_carries_compiled_catalogs_and_serves_them(
+    installed: Path, served: Server
+) -> None:
+    compiled = sorted(
+        installed.glob("venv/lib/python*/site-packages/facilitator/locales/*/LC_MESSAGES/*.mo")
+    )
+    assert {p.parent.parent.name for p in compiled} == {"es", "fr"}
+    assert {p.stem for p in compiled} >= {"shared", "display", "server"}
+    found = requests.get(served.url + "/assets/i18n/display.json?languages=es", timeout=5).json()
+    assert found["language"] == "es"
+    assert found["messages"]["Welcome"] == "Bienvenida"

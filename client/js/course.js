@@ -6,14 +6,45 @@
 // answered ok, and reads the course again from the server to show it.
 
 import { api, byId, dateText, fill, h } from "./dom.js";
+import { dateTime, load, number, parts, t, tn } from "./i18n.js";
 
 const courseId = decodeURIComponent(location.pathname.split("/").pop());
 const base = `/api/courses/${encodeURIComponent(courseId)}`;
 
-const STATUS_TEXT = { present: "Present", late: "Late", left_early: "Left early", absent: "Absent" };
-const AREA_TEXT = { grief: "Grief", disputes: "Disputes", transitions: "Life changes (transitions)", isolation: "Isolation" };
-const TRIED_TEXT = { yes: "tried it", partly: "tried it partly", no: "did not try it" };
-const ROLE_TEXT = { owner: "owner", co_facilitator: "co-facilitator", supervisor: "supervisor" };
+// Words for the server's codes. Functions, not tables of text: the catalog is read after
+// this module is evaluated.
+const STATUSES = ["present", "late", "left_early", "absent"];
+function statusText(status) {
+  return { present: t("Present"), late: t("Late"), left_early: t("Left early"), absent: t("Absent") }[status] ?? status;
+}
+/** "Saved: Eli at meeting 1, late.": one whole sentence per status, for word order. */
+function savedText(status, name, n) {
+  const params = { name, n };
+  switch (status) {
+    case "present":
+      return t("Saved: {name} at meeting {n}, present.", params);
+    case "late":
+      return t("Saved: {name} at meeting {n}, late.", params);
+    case "left_early":
+      return t("Saved: {name} at meeting {n}, left early.", params);
+    case "absent":
+      return t("Saved: {name} at meeting {n}, absent.", params);
+    default:
+      return t("Saved: {name} at meeting {n}.", params);
+  }
+}
+const AREAS = ["grief", "disputes", "transitions", "isolation"];
+function areaText(area) {
+  return { grief: t("Grief"), disputes: t("Disputes"), transitions: t("Life changes (transitions)"), isolation: t("Isolation") }[area] ?? area;
+}
+function triedText(tried) {
+  return { yes: t("tried it"), partly: t("tried it partly"), no: t("did not try it") }[tried] ?? tried;
+}
+function roleText(role) {
+  return { owner: t("owner"), co_facilitator: t("co-facilitator"), supervisor: t("supervisor") }[role] ?? "";
+}
+/** Text that comes from people or the protocol, not from a catalog. */
+const content = (tag, attrs = {}) => h(tag, { ...attrs, "data-content": true });
 
 let me = null;
 let course = null;
@@ -40,11 +71,11 @@ function team() {
 /** This user's part in the course: "owner", "co_facilitator", "supervisor" or "". */
 function myRole() {
   if (course.role) return course.role;
-  const t = team();
+  const who = team();
   if (!me?.user) return "";
-  if (me.user === t.owner) return "owner";
-  if (t.co_facilitators.some((c) => c.user === me.user)) return "co_facilitator";
-  if (t.supervisors.includes(me.user)) return "supervisor";
+  if (me.user === who.owner) return "owner";
+  if (who.co_facilitators.some((c) => c.user === me.user)) return "co_facilitator";
+  if (who.supervisors.includes(me.user)) return "supervisor";
   return "";
 }
 
@@ -72,11 +103,6 @@ function attendanceAt(member, n) {
   return found?.status ?? "";
 }
 
-function meetingName(n) {
-  const meeting = course.meetings.find((m) => m.n === n);
-  return meeting ? `meeting ${n} (${meeting.title})` : `meeting ${n}`;
-}
-
 function plan(member) {
   const p = member.plan ?? {};
   return {
@@ -101,21 +127,21 @@ function sentence(text) {
 
 /** Why a change was refused, in words (by the error shape's code). */
 function refusal(error, notFound = "") {
-  if (error.status === undefined) return "No answer from the server. Check your connection, then try again.";
+  if (error.status === undefined) return t("No answer from the server. Check your connection, then try again.");
   switch (error.code) {
     case "unauthenticated":
     case "401":
-      return "Your sign-in has ended. Sign in again, then try again.";
+      return t("Your sign-in has ended. Sign in again, then try again.");
     case "csrf":
-      return "This page has expired. Reload it and try again.";
+      return t("This page has expired. Reload it and try again.");
     case "forbidden":
-      return myRole() === "supervisor" ? "Supervisors read this course but cannot change it." : `Not allowed: ${sentence(error.message)}`;
+      return myRole() === "supervisor" ? t("Supervisors read this course but cannot change it.") : t("Not allowed: {reason}", { reason: sentence(error.message) });
     case "not_found":
-      return notFound || `Not found: ${sentence(error.message)}`;
+      return notFound || t("Not found: {reason}", { reason: sentence(error.message) });
     case "rate_limited":
-      return "Too many changes at once. Wait a moment and try again.";
+      return t("Too many changes at once. Wait a moment and try again.");
     default:
-      return `Not saved: ${sentence(error.message)}`;
+      return t("Not saved: {reason}", { reason: sentence(error.message) });
   }
 }
 
@@ -129,17 +155,22 @@ function keepingFocus(fn) {
 }
 
 function render() {
-  document.title = `${course.title} - Course`;
-  byId("course-bar-title").textContent = course.title;
-  byId("course-title").textContent = course.title;
-  byId("clinical-title").textContent = course.clinical_title ? `Protocol: ${course.clinical_title}` : "";
+  document.title = t("{title} - Course", { title: course.title });
+  // The course's own title from now on, no longer the page's word "Course".
+  for (const id of ["course-bar-title", "course-title"]) {
+    byId(id).textContent = course.title;
+    byId(id).setAttribute("data-content", "");
+  }
+  byId("clinical-title").textContent = course.clinical_title ? t("Protocol: {title}", { title: course.clinical_title }) : "";
   byId("course-code").textContent = course.join_code ?? "";
   const joinUrl = course.join_url || `${location.origin}/j/${encodeURIComponent(String(course.join_code ?? "").replace(/[^0-9A-Za-z]/g, ""))}`;
-  byId("course-join-url").textContent = joinUrl;
-  byId("course-join-url").href = joinUrl;
+  const link = byId("course-join-url");
+  link.textContent = joinUrl;
+  link.href = joinUrl;
+  byId("course-join").replaceChildren(...parts("Members join once with the course code at {address}. After that their phone finds each meeting by itself.", { address: link }));
   const role = myRole();
   byId("my-role").hidden = !role;
-  byId("my-role").textContent = ROLE_TEXT[role] ?? "";
+  byId("my-role").textContent = roleText(role);
   keepingFocus(() => {
     renderRisk();
     renderMeetings();
@@ -148,24 +179,36 @@ function render() {
     renderTeam();
   });
   byId("exports-card").hidden = !mayExport();
+  for (const [id, file] of Object.entries(EXPORTS)) byId(id).href = `${base}/export/${file}`;
   byId("delete-card").hidden = role !== "owner";
 }
 
-const ACTION_TEXT = {
-  spoke_with_them: "Spoke with them",
-  safety_plan: "Safety plan made",
-  referred: "Referred",
-  emergency_services: "Emergency services",
-  other: "Other (say what)",
+// Each export link and the file it fetches (facilitator/transport/course_routes.py).
+const EXPORTS = {
+  "export-summary": "summary.html",
+  "export-attendance": "attendance.csv",
+  "export-measures": "measures.csv",
+  "export-steps": "steps.csv",
+  "export-xlsx": "course.xlsx",
 };
+
+const ACTIONS = ["spoke_with_them", "safety_plan", "referred", "emergency_services", "other"];
+/** An action's name: in the form's choices ("Other (say what)"), or once recorded ("Other"). */
+function actionText(action, recorded = false) {
+  if (action === "other") return recorded ? t("Other") : t("Other (say what)");
+  return { spoke_with_them: t("Spoke with them"), safety_plan: t("Safety plan made"), referred: t("Referred"), emergency_services: t("Emergency services") }[action] ?? action;
+}
 // What is typed into each open alert's form, kept across the redraws of the page.
 const riskDrafts = {};
 let riskKey = "";
 
+/** "Meeting 1 (Title): PHQ-9, item 9: ..., scored 2 of 3 ("More than half the days")". */
 function alertWords(a) {
-  const score = a.score === null ? "" : `, scored ${a.score} of ${a.max_score}`;
-  const meaning = a.meaning ? ` ("${a.meaning}")` : "";
-  return `Meeting ${a.n}${a.meeting ? ` (${a.meeting})` : ""}: ${a.instrument}, ${a.item}${score}${meaning}`;
+  const meeting = a.meeting ? t("Meeting {n} ({title})", { n: a.n, title: a.meeting }) : t("Meeting {n}", { n: a.n });
+  const params = { meeting, instrument: a.instrument, item: a.item, score: a.score, max: a.max_score, meaning: a.meaning };
+  if (a.score === null || a.score === undefined) return t("{meeting}: {instrument}, {item}", params);
+  if (!a.meaning) return t("{meeting}: {instrument}, {item}, scored {score} of {max}", params);
+  return t('{meeting}: {instrument}, {item}, scored {score} of {max} ("{meaning}")', params);
 }
 
 /** The risk alerts meetings ended with: open ones at the top until an action is recorded. */
@@ -179,33 +222,46 @@ function renderRisk() {
   byId("course-risk").hidden = alerts.length === 0;
   byId("course-risk").classList.toggle("alert", open.length > 0);
   byId("course-risk").setAttribute("role", open.length ? "alert" : "region");
-  byId("course-risk-title").textContent = open.length ? "Risk alerts from earlier meetings: nothing recorded yet" : "Risk alerts from earlier meetings: an action is recorded for each";
+  byId("course-risk-title").textContent = open.length ? t("Risk alerts from earlier meetings: nothing recorded yet") : t("Risk alerts from earlier meetings: an action is recorded for each");
   fill(byId("course-risk-list"), open.map(riskItem));
   byId("course-risk-done-box").hidden = done.length === 0;
-  byId("course-risk-done-title").textContent = `Recorded (${done.length})`;
+  byId("course-risk-done-title").textContent = t("Recorded ({count})", { count: done.length });
   fill(
     byId("course-risk-done"),
-    done.map((a) => h("li", { "data-alert": a.id }, h("strong", { text: a.name }), ` ${alertWords(a)} · ${a.action === "other" ? "Other" : ACTION_TEXT[a.action] || a.action}${a.note ? `: ${a.note}` : ""} · ${a.acted_by}`)),
+    done.map((a) => {
+      const action = actionText(a.action, true);
+      return h(
+        "li",
+        { "data-alert": a.id },
+        content("strong", { text: a.name }),
+        " ",
+        h("span", { text: alertWords(a) }),
+        " · ",
+        h("span", { text: a.note ? t("{action}: {note}", { action, note: a.note }) : action }),
+        " · ",
+        content("span", { text: a.acted_by }),
+      );
+    }),
   );
 }
 
 function riskItem(a) {
-  const parts = [h("p", {}, h("strong", { text: a.name }), ` · ${alertWords(a)}.`)];
-  if (!runs()) return h("li", { "data-alert": a.id }, parts);
+  const about = [h("p", {}, content("strong", { text: a.name }), " · ", h("span", { text: alertWords(a) }))];
+  if (!runs()) return h("li", { "data-alert": a.id }, about);
   const draft = (riskDrafts[a.id] ||= { action: "spoke_with_them", note: "" });
   const error = h("p", { class: "error", role: "alert" });
   const form = h(
     "form",
     {
       class: "row",
-      "aria-label": `What was done for ${a.name}`,
+      "aria-label": t("What was done for {name}", { name: a.name }),
       on: {
         submit: async (event) => {
           event.preventDefault();
           try {
             await api(`${base}/risk-alerts/${encodeURIComponent(a.id)}/action`, { method: "POST", body: draft, csrf: me.csrf_token });
           } catch (failure) {
-            error.textContent = failure.message;
+            error.textContent = refusal(failure, t("This alert is no longer in the course."));
             return;
           }
           delete riskDrafts[a.id];
@@ -213,17 +269,17 @@ function riskItem(a) {
         },
       },
     },
-    h("label", { for: `course-risk-action-${a.id}`, text: "What was done" }),
+    h("label", { for: `course-risk-action-${a.id}`, text: t("What was done") }),
     h(
       "select",
       { id: `course-risk-action-${a.id}`, on: { change: (event) => (draft.action = event.target.value) } },
-      Object.entries(ACTION_TEXT).map(([value, text]) => h("option", { value, text, selected: value === draft.action })),
+      ACTIONS.map((value) => h("option", { value, text: actionText(value), selected: value === draft.action })),
     ),
-    h("label", { for: `course-risk-note-${a.id}`, text: "Note" }),
+    h("label", { for: `course-risk-note-${a.id}`, text: t("Note") }),
     h("input", { id: `course-risk-note-${a.id}`, maxlength: "500", value: draft.note, on: { input: (event) => (draft.note = event.target.value) } }),
-    h("button", { type: "submit", class: "primary", text: "Record" }),
+    h("button", { type: "submit", class: "primary", text: t("Record") }),
   );
-  return h("li", { "data-alert": a.id }, parts, form, error);
+  return h("li", { "data-alert": a.id }, about, form, error);
 }
 
 function renderMeetings() {
@@ -231,29 +287,39 @@ function renderMeetings() {
     byId("meetings"),
     course.meetings.map((meeting) => {
       const status = meetingStatus(meeting);
-      const planned = dateText(meeting.planned_at);
-      const about = {
-        planned: planned ? `Planned for ${planned}` : "Not planned yet",
-        running: `Running since ${dateText(meeting.started_at) || "now"}`,
-        ended: `Ended ${dateText(meeting.ended_at)}`.trim(),
-      }[status] ?? status;
-      const label = `Meeting ${meeting.n}: ${meeting.title}`;
+      const about = meetingAbout(meeting, status);
+      const params = { n: meeting.n, title: meeting.title };
       let action = null;
       if (status === "running" && meeting.session_id && runs()) {
-        action = h("a", { class: "button", href: `/console/${encodeURIComponent(meeting.session_id)}`, text: "Go to the console", "aria-label": `Go to the console of ${label}` });
+        action = h("a", { class: "button", href: `/console/${encodeURIComponent(meeting.session_id)}`, text: t("Go to the console"), "aria-label": t("Go to the console of Meeting {n}: {title}", params) });
       } else if (status === "planned" && runs()) {
-        action = h("button", { type: "button", class: "primary", "data-key": `open-${meeting.n}`, text: "Open meeting", "aria-label": `Open ${label}`, on: { click: (event) => openMeeting(meeting, event.currentTarget) } });
+        action = h("button", { type: "button", class: "primary", "data-key": `open-${meeting.n}`, text: t("Open meeting"), "aria-label": t("Open Meeting {n}: {title}", params), on: { click: (event) => openMeeting(meeting, event.currentTarget) } });
       }
+      const tag = { running: t("running"), ended: t("ended"), planned: t("planned") }[status];
       return h(
         "li",
         { "data-meeting": String(meeting.n), "data-status": status },
-        h("p", { class: "row" }, h("strong", { text: label }), h("span", { class: `tag ${status === "ended" ? "gone" : ""}`, text: status === "running" ? "running" : status === "ended" ? "ended" : "planned" })),
+        h("p", { class: "row" }, h("strong", { text: t("Meeting {n}: {title}", params) }), h("span", { class: `tag ${status === "ended" ? "gone" : ""}`, text: tag })),
         h("p", { class: "help", text: about }),
         action ? h("p", {}, action) : null,
         h("p", { class: "error", role: "alert", id: `meeting-${meeting.n}-error` }),
       );
     }),
   );
+}
+
+/** When a meeting is planned for, has run since, or ended. */
+function meetingAbout(meeting, status) {
+  if (status === "running") {
+    const since = dateText(meeting.started_at);
+    return since ? t("Running since {date}", { date: since }) : t("Running now");
+  }
+  if (status === "ended") {
+    const ended = dateText(meeting.ended_at);
+    return ended ? t("Ended {date}", { date: ended }) : t("Ended");
+  }
+  const planned = dateText(meeting.planned_at);
+  return planned ? t("Planned for {date}", { date: planned }) : t("Not planned yet");
 }
 
 async function openMeeting(meeting, button) {
@@ -265,7 +331,7 @@ async function openMeeting(meeting, button) {
     // The console's token travels in the address's fragment, which browsers never send.
     location.assign(`/console/${encodeURIComponent(links.session_id)}#token=${encodeURIComponent(links.console_token)}`);
   } catch (failure) {
-    error.textContent = failure.code === "conflict" ? "This meeting is open already. Reload the page to go to its console." : refusal(failure, "This meeting is not part of the course.");
+    error.textContent = failure.code === "conflict" ? t("This meeting is open already. Reload the page to go to its console.") : refusal(failure, t("This meeting is not part of the course."));
     button.disabled = false;
   }
 }
@@ -276,9 +342,10 @@ function renderAttendance() {
   byId("attendance").hidden = list.length === 0;
   fill(
     byId("attendance-head"),
-    h("th", { scope: "col", text: "Member" }),
-    course.meetings.map((m) => h("th", { scope: "col", title: m.title, text: String(m.n) })),
-    h("th", { scope: "col", text: "Check in" }),
+    h("th", { scope: "col", text: t("Member") }),
+    // A meeting's number, with its title (the protocol's words) as a tooltip.
+    course.meetings.map((m) => content("th", { scope: "col", title: m.title, text: number(m.n) })),
+    h("th", { scope: "col", text: t("Check in") }),
   );
   fill(
     byId("attendance-body"),
@@ -286,9 +353,9 @@ function renderAttendance() {
       h(
         "tr",
         { "data-member": member.id },
-        h("th", { scope: "row" }, member.name, member.withdrawn ? h("span", { class: "tag gone", text: "withdrawn" }) : null),
+        h("th", { scope: "row" }, content("span", { text: member.name }), member.withdrawn ? [" ", h("span", { class: "tag gone", text: t("withdrawn") })] : null),
         course.meetings.map((meeting) => h("td", {}, attendanceCell(member, meeting))),
-        h("td", {}, member.flag ? h("strong", { class: "flag", text: "Check in with this member" }) : null, member.missed_in_a_row >= 1 ? h("span", { class: "help block", text: `Missed ${member.missed_in_a_row} in a row` }) : null),
+        h("td", {}, member.flag ? h("strong", { class: "flag", text: t("Check in with this member") }) : null, member.missed_in_a_row >= 1 ? h("span", { class: "help block", text: tn("Missed {count} in a row", "Missed {count} in a row", member.missed_in_a_row) }) : null),
       ),
     ),
   );
@@ -297,14 +364,14 @@ function renderAttendance() {
 function attendanceCell(member, meeting) {
   const status = attendanceAt(member, meeting.n);
   if (!runs() || member.withdrawn || (!started(meeting) && !status)) {
-    return status ? h("span", { text: STATUS_TEXT[status] ?? status }) : h("span", { class: "help", "aria-label": "Not recorded", text: "·" });
+    return status ? h("span", { text: statusText(status) }) : h("span", { class: "help", "aria-label": t("Not recorded"), text: "·" });
   }
   const key = `attendance-${member.id}-${meeting.n}`;
   const select = h(
     "select",
-    { "data-key": key, class: "compact", "aria-label": `Attendance of ${member.name} at meeting ${meeting.n}` },
-    status ? null : h("option", { value: "", text: "Not recorded" }),
-    Object.entries(STATUS_TEXT).map(([value, text]) => h("option", { value, text })),
+    { "data-key": key, class: "compact", "aria-label": t("Attendance of {name} at meeting {n}", { name: member.name, n: meeting.n }) },
+    status ? null : h("option", { value: "", text: t("Not recorded") }),
+    STATUSES.map((value) => h("option", { value, text: statusText(value) })),
   );
   select.value = status;
   select.addEventListener("change", () => setAttendance(member, meeting, select, status));
@@ -319,12 +386,12 @@ async function setAttendance(member, meeting, select, before) {
   select.removeAttribute("aria-invalid");
   try {
     await api(`${base}/attendance/${meeting.n}/${encodeURIComponent(member.id)}`, { method: "PUT", body: { status }, csrf: me.csrf_token });
-    byId("attendance-done").textContent = `Saved: ${member.name} at meeting ${meeting.n}, ${STATUS_TEXT[status].toLowerCase()}.`;
+    byId("attendance-done").textContent = savedText(status, member.name, meeting.n);
     await refresh(member.id);
   } catch (error) {
     select.value = before;
     select.setAttribute("aria-invalid", "true");
-    byId("attendance-error").textContent = `${member.name} at meeting ${meeting.n}: ${refusal(error, "This member or meeting is not in the course.")}`;
+    byId("attendance-error").textContent = t("{name} at meeting {n}: {reason}", { name: member.name, n: meeting.n, reason: refusal(error, t("This member or meeting is not in the course.")) });
   }
 }
 
@@ -348,7 +415,7 @@ function renderDetails(memberId) {
 
 function memberDetails(member, open) {
   const id = (part) => `m-${member.id}-${part}`;
-  const summary = h("summary", {}, h("strong", { text: member.name }), member.flag ? h("span", { class: "tag away", text: "check in" }) : null, member.withdrawn ? h("span", { class: "tag gone", text: "withdrawn" }) : null);
+  const summary = h("summary", {}, content("strong", { text: member.name }), member.flag ? h("span", { class: "tag away", text: t("check in") }) : null, member.withdrawn ? h("span", { class: "tag gone", text: t("withdrawn") }) : null);
   const editable = runs() && !member.withdrawn;
   return h(
     "details",
@@ -368,10 +435,10 @@ function planSection(member, id, editable) {
     return h(
       "div",
       {},
-      h("h3", { text: "Plan" }),
-      h("p", { text: `Areas: ${p.areas.map((a) => AREA_TEXT[a] ?? a).join(", ") || "none chosen"}` }),
-      h("p", { text: `Goal: ${p.goal || "none yet"}` }),
-      h("p", { text: `Key people: ${p.key_people.join(", ") || "none named"}` }),
+      h("h3", { text: t("Plan") }),
+      h("p", { text: p.areas.length ? t("Areas: {areas}", { areas: p.areas.map(areaText).join(", ") }) : t("Areas: none chosen") }),
+      h("p", { text: p.goal ? t("Goal: {goal}", { goal: p.goal }) : t("Goal: none yet") }),
+      h("p", { text: p.key_people.length ? t("Key people: {people}", { people: p.key_people.join(", ") }) : t("Key people: none named") }),
     );
   }
   const error = h("p", { class: "error", role: "alert", id: id("plan-error") });
@@ -379,26 +446,26 @@ function planSection(member, id, editable) {
   const form = h(
     "form",
     { class: "plan" },
-    h("h3", { text: "Plan" }),
+    h("h3", { text: t("Plan") }),
     h(
       "fieldset",
       {},
-      h("legend", { text: "Areas to work on" }),
-      Object.entries(AREA_TEXT).map(([area, text]) =>
-        h("p", { class: "check" }, h("input", { type: "checkbox", id: id(`area-${area}`), name: "area", value: area, checked: p.areas.includes(area) }), h("label", { for: id(`area-${area}`), text })),
+      h("legend", { text: t("Areas to work on") }),
+      AREAS.map((area) =>
+        h("p", { class: "check" }, h("input", { type: "checkbox", id: id(`area-${area}`), name: "area", value: area, checked: p.areas.includes(area) }), h("label", { for: id(`area-${area}`), text: areaText(area) })),
       ),
     ),
-    h("p", {}, h("label", { for: id("goal"), text: "Goal" }), h("textarea", { id: id("goal"), rows: "2", maxlength: "500", text: p.goal })),
+    h("p", {}, h("label", { for: id("goal"), text: t("Goal") }), content("textarea", { id: id("goal"), rows: "2", maxlength: "500", text: p.goal })),
     h(
       "p",
       {},
-      h("label", { for: id("people"), text: "Key people" }),
+      h("label", { for: id("people"), text: t("Key people") }),
       h("input", { id: id("people"), maxlength: "500", autocomplete: "off", value: p.key_people.join(", "), "aria-describedby": id("people-help") }),
-      h("span", { class: "help", id: id("people-help"), text: "Separate them with commas. Use first names or roles, such as \"sister\"." }),
+      h("span", { class: "help", id: id("people-help"), text: t('Separate them with commas. Use first names or roles, such as "sister".') }),
     ),
     error,
     done,
-    h("p", {}, h("button", { type: "submit", "data-key": id("plan-save"), text: "Save plan" })),
+    h("p", {}, h("button", { type: "submit", "data-key": id("plan-save"), text: t("Save plan") })),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -412,9 +479,9 @@ function planSection(member, id, editable) {
     try {
       await api(`${base}/members/${encodeURIComponent(member.id)}/plan`, { method: "PUT", body, csrf: me.csrf_token });
       await refresh(member.id);
-      byId(id("plan-done")).textContent = `${member.name}'s plan is saved.`;
+      byId(id("plan-done")).textContent = t("{name}'s plan is saved.", { name: member.name });
     } catch (failure) {
-      error.textContent = refusal(failure, "This member is no longer in the course.");
+      error.textContent = refusal(failure, t("This member is no longer in the course."));
     }
   });
   return form;
@@ -425,23 +492,23 @@ function notesSection(member, id, editable) {
   const list = h(
     "ul",
     { class: "plain" },
-    notes.map((note) => h("li", {}, h("span", { class: "help", text: `Meeting ${note.n ?? note.meeting}${note.by ? `, ${note.by}` : ""}${note.at ? `, ${dateText(note.at)}` : ""}: ` }), h("span", { class: "note-text", text: note.text }))),
+    notes.map((note) => h("li", {}, h("span", { class: "help", text: noteHeading(note) }), " ", content("span", { class: "note-text", text: note.text }))),
   );
-  const parts = [h("h3", { text: "Notes" }), notes.length ? list : h("p", { class: "help", text: "No notes yet." })];
-  if (!editable) return h("div", {}, parts);
+  const shown = [h("h3", { text: t("Notes") }), notes.length ? list : h("p", { class: "help", text: t("No notes yet.") })];
+  if (!editable) return h("div", {}, shown);
   const latest = [...course.meetings].reverse().find(started) ?? course.meetings[0];
-  const meetingSelect = h("select", { id: id("note-meeting") }, course.meetings.map((m) => h("option", { value: String(m.n), text: `${m.n}. ${m.title}` })));
+  const meetingSelect = h("select", { id: id("note-meeting") }, course.meetings.map((m) => content("option", { value: String(m.n), text: `${number(m.n)}. ${m.title}` })));
   if (latest) meetingSelect.value = String(latest.n);
   const error = h("p", { class: "error", role: "alert" });
   const done = h("p", { class: "done", role: "status", "aria-live": "polite", id: id("note-done") });
   const form = h(
     "form",
     {},
-    h("p", {}, h("label", { for: id("note-meeting"), text: "About meeting" }), meetingSelect),
-    h("p", {}, h("label", { for: id("note"), text: `Note about ${member.name} (only the course's facilitators and supervisors see it)` }), h("textarea", { id: id("note"), rows: "3", maxlength: "500" })),
+    h("p", {}, h("label", { for: id("note-meeting"), text: t("About meeting") }), meetingSelect),
+    h("p", {}, h("label", { for: id("note"), text: t("Note about {name} (only the course's facilitators and supervisors see it)", { name: member.name }) }), content("textarea", { id: id("note"), rows: "3", maxlength: "500" })),
     error,
     done,
-    h("p", {}, h("button", { type: "submit", "data-key": id("note-add"), text: "Add note" })),
+    h("p", {}, h("button", { type: "submit", "data-key": id("note-add"), text: t("Add note") })),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -449,19 +516,28 @@ function notesSection(member, id, editable) {
     error.textContent = "";
     done.textContent = "";
     if (!text) {
-      error.textContent = "Write the note first.";
+      error.textContent = t("Write the note first.");
       byId(id("note")).focus();
       return;
     }
     try {
       await api(`${base}/members/${encodeURIComponent(member.id)}/notes`, { method: "POST", body: { n: Number(meetingSelect.value), text }, csrf: me.csrf_token });
       await refresh(member.id);
-      byId(id("note-done")).textContent = "Note added.";
+      byId(id("note-done")).textContent = t("Note added.");
     } catch (failure) {
-      error.textContent = refusal(failure, "This member is no longer in the course.");
+      error.textContent = refusal(failure, t("This member is no longer in the course."));
     }
   });
-  return h("div", {}, parts, form);
+  return h("div", {}, shown, form);
+}
+
+/** "Meeting 2, asha, Tue 3 Mar 10:00:" before a note; who and when when known. */
+function noteHeading(note) {
+  const params = { n: note.n ?? note.meeting, by: note.by, date: dateText(note.at) };
+  if (params.by && params.date) return t("Meeting {n}, {by}, {date}:", params);
+  if (params.by) return t("Meeting {n}, {by}:", params);
+  if (params.date) return t("Meeting {n}, {date}:", params);
+  return t("Meeting {n}:", params);
 }
 
 function stepsSection(member) {
@@ -469,14 +545,14 @@ function stepsSection(member) {
   return h(
     "div",
     {},
-    h("h3", { text: "Weekly steps" }),
+    h("h3", { text: t("Weekly steps") }),
     steps.length
       ? h(
           "ul",
           { class: "plain" },
-          steps.map(([n, step]) => h("li", {}, h("span", { class: "help", text: `Meeting ${n}: ` }), h("span", { class: "note-text", text: step.text }), " ", h("span", { class: "tag", text: step.tried ? TRIED_TEXT[step.tried] ?? step.tried : "not reviewed yet" }))),
+          steps.map(([n, step]) => h("li", {}, h("span", { class: "help", text: t("Meeting {n}:", { n }) }), " ", content("span", { class: "note-text", text: step.text }), " ", h("span", { class: "tag", text: step.tried ? triedText(step.tried) : t("not reviewed yet") }))),
         )
-      : h("p", { class: "help", text: "No steps yet." }),
+      : h("p", { class: "help", text: t("No steps yet.") }),
   );
 }
 
@@ -492,7 +568,7 @@ function measuresSection(member) {
   return h(
     "div",
     {},
-    h("h3", { text: "Measures" }),
+    h("h3", { text: t("Measures") }),
     ids.length
       ? ids.map((measureId) => {
           const title = measureTitle(measureId);
@@ -500,73 +576,79 @@ function measuresSection(member) {
           return h(
             "figure",
             { class: "trend", "data-measure": measureId },
-            h("img", { src, alt: `Line chart of ${member.name}'s ${title} scores by meeting; the table below gives the same numbers.`, loading: "lazy", class: "chart" }),
-            h("figcaption", { text: `${title}: ${member.name}` }),
+            h("img", { src, alt: t("Line chart of {name}'s {measure} scores by meeting; the table below gives the same numbers.", { name: member.name, measure: title }), loading: "lazy", class: "chart" }),
+            // The measure's title and the member's name: no words of the page's own.
+            content("figcaption", { text: `${title}: ${member.name}` }),
             h(
               "table",
               { class: "grid-table" },
-              h("caption", { class: "help", text: `${title} scores of ${member.name}` }),
-              h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Meeting" }), h("th", { scope: "col", text: "Score" }), h("th", { scope: "col", text: "Band" }))),
+              h("caption", { class: "help", text: t("{measure} scores of {name}", { measure: title, name: member.name }) }),
+              h("thead", {}, h("tr", {}, h("th", { scope: "col", text: t("Meeting") }), h("th", { scope: "col", text: t("Score") }), h("th", { scope: "col", text: t("Band") }))),
               h(
                 "tbody",
                 {},
-                rowsOf(measureId).map(([n, m]) => h("tr", {}, h("th", { scope: "row", text: String(n) }), h("td", { text: String(m.score) }), h("td", { text: m.band ?? "" }))),
+                rowsOf(measureId).map(([n, m]) => h("tr", {}, h("th", { scope: "row", text: number(n) }), h("td", { text: typeof m.score === "number" ? number(m.score) : String(m.score) }), content("td", { text: m.band ?? "" }))),
               ),
             ),
           );
         })
-      : h("p", { class: "help", text: "No scores yet." }),
+      : h("p", { class: "help", text: t("No scores yet.") }),
   );
 }
 
 function phoneSection(member, id) {
   const shown = h("p", { class: "relink-code", role: "status", "aria-live": "polite", id: id("relink-code") });
   const error = h("p", { class: "error", role: "alert" });
-  const relink = h("button", { type: "button", "data-key": id("relink"), text: "Re-link phone", "aria-label": `Re-link phone of ${member.name}` });
+  const relink = h("button", { type: "button", "data-key": id("relink"), text: t("Re-link phone"), "aria-label": t("Re-link phone of {name}", { name: member.name }) });
   relink.addEventListener("click", async () => {
     error.textContent = "";
     shown.textContent = "";
     relink.disabled = true;
     try {
       const reply = await api(`${base}/members/${encodeURIComponent(member.id)}/relink`, { method: "POST", body: {}, csrf: me.csrf_token });
-      const until = reply.expires_at ? new Date(reply.expires_at * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+      const until = reply.expires_at ? dateTime(new Date(reply.expires_at * 1000), { hour: "2-digit", minute: "2-digit" }) : "";
+      const code = content("strong", { class: "code", text: reply.code });
       // Shown once and kept nowhere: a reload of this page does not show it again.
-      fill(shown, "Code for the new phone: ", h("strong", { class: "code", text: reply.code }), `. It works once${until ? `, until ${until}` : ""}. On the new phone: "New phone? Enter the code your facilitator gives you". The old phone stops working.`);
+      shown.replaceChildren(
+        ...(until
+          ? parts('Code for the new phone: {code}. It works once, until {time}. On the new phone: "New phone? Enter the code your facilitator gives you". The old phone stops working.', { code, time: until })
+          : parts('Code for the new phone: {code}. It works once. On the new phone: "New phone? Enter the code your facilitator gives you". The old phone stops working.', { code })),
+      );
     } catch (failure) {
-      error.textContent = refusal(failure, "This member is no longer in the course.");
+      error.textContent = refusal(failure, t("This member is no longer in the course."));
     } finally {
       relink.disabled = false;
     }
   });
-  const withdraw = h("button", { type: "button", class: "danger", "data-key": id("withdraw"), text: "Withdraw from the course", "aria-label": `Withdraw from the course: ${member.name}` });
+  const withdraw = h("button", { type: "button", class: "danger", "data-key": id("withdraw"), text: t("Withdraw from the course"), "aria-label": t("Withdraw from the course: {name}", { name: member.name }) });
   withdraw.addEventListener("click", async () => {
-    if (!confirm(`Withdraw ${member.name} from this course? Their phone stops joining its meetings.`)) return;
+    if (!confirm(t("Withdraw {name} from this course? Their phone stops joining its meetings.", { name: member.name }))) return;
     error.textContent = "";
     try {
       await api(`${base}/members/${encodeURIComponent(member.id)}`, { method: "DELETE", csrf: me.csrf_token });
       await refresh();
-      byId("attendance-done").textContent = `${member.name} is withdrawn from the course.`;
+      byId("attendance-done").textContent = t("{name} is withdrawn from the course.", { name: member.name });
     } catch (failure) {
-      error.textContent = refusal(failure, "This member is no longer in the course.");
+      error.textContent = refusal(failure, t("This member is no longer in the course."));
     }
   });
-  const erase = h("button", { type: "button", class: "danger", "data-key": id("erase"), text: "Erase their data", "aria-label": `Erase their data: ${member.name}` });
+  const erase = h("button", { type: "button", class: "danger", "data-key": id("erase"), text: t("Erase their data"), "aria-label": t("Erase their data: {name}", { name: member.name }) });
   erase.addEventListener("click", async () => {
-    if (!confirm(`Erase ${member.name}'s data? They are withdrawn, and their name, plan, notes, steps, scores and named answers are removed for good. Attendance and anonymous results stay.`)) return;
+    if (!confirm(t("Erase {name}'s data? They are withdrawn, and their name, plan, notes, steps, scores and named answers are removed for good. Attendance and anonymous results stay.", { name: member.name }))) return;
     error.textContent = "";
     try {
       await api(`${base}/members/${encodeURIComponent(member.id)}/erase`, { method: "POST", body: {}, csrf: me.csrf_token });
       await refresh();
-      byId("attendance-done").textContent = "The member's data is erased.";
+      byId("attendance-done").textContent = t("The member's data is erased.");
     } catch (failure) {
-      error.textContent = refusal(failure, "This member was erased already.");
+      error.textContent = refusal(failure, t("This member was erased already."));
     }
   });
   return h(
     "div",
     {},
-    h("h3", { text: "Phone" }),
-    h("p", { class: "help", text: "A new phone? Give the member a one-time code to link it." }),
+    h("h3", { text: t("Phone") }),
+    h("p", { class: "help", text: t("A new phone? Give the member a one-time code to link it.") }),
     h("p", { class: "row" }, relink, withdraw, member.erased ? null : erase),
     shown,
     error,
@@ -576,43 +658,48 @@ function phoneSection(member, id) {
 // -- facilitators and supervisors -----------------------------------------------------
 
 function renderTeam() {
-  const t = team();
+  const who = team();
   const owner = myRole() === "owner";
-  const you = (user) => (me?.user === user ? h("span", { class: "tag", text: "you" }) : null);
+  const you = (user) => (me?.user === user ? h("span", { class: "tag", text: t("you") }) : null);
   const button = (key, text, label, click) => h("button", { type: "button", class: "quiet", "data-key": key, text, "aria-label": label, on: { click } });
   fill(
     byId("facilitator-list"),
-    t.owner ? h("li", { class: "row", "data-user": t.owner }, h("span", { text: t.owner }), h("span", { class: "tag", text: "owner" }), you(t.owner)) : null,
-    t.co_facilitators.map((c) =>
-      h(
+    who.owner ? h("li", { class: "row", "data-user": who.owner }, content("span", { text: who.owner }), h("span", { class: "tag", text: t("owner") }), you(who.owner)) : null,
+    who.co_facilitators.map((c) => {
+      const user = c.user;
+      return h(
         "li",
-        { class: "row", "data-user": c.user },
-        h("span", { text: c.user }),
-        h("span", { class: "tag", text: "co-facilitator" }),
-        c.may_export ? h("span", { class: "tag", text: "may export" }) : null,
-        you(c.user),
+        { class: "row", "data-user": user },
+        content("span", { text: user }),
+        h("span", { class: "tag", text: t("co-facilitator") }),
+        c.may_export ? h("span", { class: "tag", text: t("may export") }) : null,
+        you(user),
         owner
           ? [
-              button(`facilitator-export-${c.user}`, c.may_export ? "Stop exports" : "Allow exports", `${c.may_export ? "Stop exports for" : "Allow exports for"} ${c.user}`, () =>
-                changeTeam("PUT", "facilitators", c.user, { may_export: !c.may_export }, c.may_export ? `${c.user} may no longer export this course.` : `${c.user} may now export this course.`),
-              ),
-              button(`facilitator-remove-${c.user}`, "Remove", `Remove ${c.user} as a facilitator`, () => {
-                if (confirm(`Remove ${c.user} as a facilitator of this course?`)) changeTeam("DELETE", "facilitators", c.user, undefined, `${c.user} no longer runs this course.`);
+              c.may_export
+                ? button(`facilitator-export-${user}`, t("Stop exports"), t("Stop exports for {user}", { user }), () =>
+                    changeTeam("PUT", "facilitators", user, { may_export: false }, t("{user} may no longer export this course.", { user })),
+                  )
+                : button(`facilitator-export-${user}`, t("Allow exports"), t("Allow exports for {user}", { user }), () =>
+                    changeTeam("PUT", "facilitators", user, { may_export: true }, t("{user} may now export this course.", { user })),
+                  ),
+              button(`facilitator-remove-${user}`, t("Remove"), t("Remove {user} as a facilitator", { user }), () => {
+                if (confirm(t("Remove {user} as a facilitator of this course?", { user }))) changeTeam("DELETE", "facilitators", user, undefined, t("{user} no longer runs this course.", { user }));
               }),
             ]
           : null,
-      ),
-    ),
-    t.supervisors.map((user) =>
+      );
+    }),
+    who.supervisors.map((user) =>
       h(
         "li",
         { class: "row", "data-user": user },
-        h("span", { text: user }),
-        h("span", { class: "tag", text: "supervisor" }),
+        content("span", { text: user }),
+        h("span", { class: "tag", text: t("supervisor") }),
         you(user),
         owner
-          ? button(`supervisor-remove-${user}`, "Remove", `Remove ${user} as a supervisor`, () => {
-              if (confirm(`Remove ${user} as a supervisor of this course?`)) changeTeam("DELETE", "supervisors", user, undefined, `${user} no longer supervises this course.`);
+          ? button(`supervisor-remove-${user}`, t("Remove"), t("Remove {user} as a supervisor", { user }), () => {
+              if (confirm(t("Remove {user} as a supervisor of this course?", { user }))) changeTeam("DELETE", "supervisors", user, undefined, t("{user} no longer supervises this course.", { user }));
             })
           : null,
       ),
@@ -620,14 +707,14 @@ function renderTeam() {
   );
   byId("invite-form").hidden = !owner;
   byId("supervisor-form").hidden = !owner;
-  byId("team-note").textContent = teamNote(t);
+  byId("team-note").textContent = teamNote(who);
 }
 
-function teamNote(t) {
+function teamNote(who) {
   const role = myRole();
-  if (role === "owner") return t.co_facilitators.length || t.supervisors.length ? "" : "Nobody else runs or supervises this course.";
-  if (role === "co_facilitator") return `You run this course with ${t.owner}. Only ${t.owner} can delete it or change who runs it.`;
-  if (role === "supervisor") return `You supervise this course: you read its records and exports, and change nothing.`;
+  if (role === "owner") return who.co_facilitators.length || who.supervisors.length ? "" : t("Nobody else runs or supervises this course.");
+  if (role === "co_facilitator") return t("You run this course with {owner}. Only {owner} can delete it or change who runs it.", { owner: who.owner });
+  if (role === "supervisor") return t("You supervise this course: you read its records and exports, and change nothing.");
   return "";
 }
 
@@ -644,8 +731,8 @@ async function changeTeam(method, kind, user, body, done) {
     byId("team-done").textContent = done;
     return true;
   } catch (error) {
-    const missing = method === "PUT" ? `There is no account called ${user}.` : `${user} is not on this course's list.`;
-    byId("team-error").textContent = error.code === "invalid" && user === team().owner ? "You own this course already. Add another account." : refusal(error, missing);
+    const missing = method === "PUT" ? t("There is no account called {user}.", { user }) : t("{user} is not on this course's list.", { user });
+    byId("team-error").textContent = error.code === "invalid" && user === team().owner ? t("You own this course already. Add another account.") : refusal(error, missing);
     return false;
   } finally {
     teamBusy = false;
@@ -658,11 +745,11 @@ async function invite(event) {
   const mayExportToo = byId("invite-export").checked;
   if (!user) {
     byId("team-done").textContent = "";
-    byId("team-error").textContent = "Type the user name of a facilitator account.";
+    byId("team-error").textContent = t("Type the user name of a facilitator account.");
     byId("invite-user").focus();
     return;
   }
-  const done = `${user} now runs this course with you${mayExportToo ? " and may export it" : ""}.`;
+  const done = mayExportToo ? t("{user} now runs this course with you and may export it.", { user }) : t("{user} now runs this course with you.", { user });
   if (await changeTeam("PUT", "facilitators", user, { may_export: mayExportToo }, done)) {
     byId("invite-user").value = "";
     byId("invite-export").checked = false;
@@ -674,21 +761,21 @@ async function addSupervisor(event) {
   const user = byId("supervisor-user").value.trim();
   if (!user) {
     byId("team-done").textContent = "";
-    byId("team-error").textContent = "Type the user name of a supervisor's account.";
+    byId("team-error").textContent = t("Type the user name of a supervisor's account.");
     byId("supervisor-user").focus();
     return;
   }
-  if (await changeTeam("PUT", "supervisors", user, {}, `${user} now supervises this course.`)) byId("supervisor-user").value = "";
+  if (await changeTeam("PUT", "supervisors", user, {}, t("{user} now supervises this course.", { user }))) byId("supervisor-user").value = "";
 }
 
 async function deleteCourse() {
-  if (!confirm(`Delete the course "${course.title}" with every meeting and every member's records? This cannot be undone.`)) return;
+  if (!confirm(t('Delete the course "{title}" with every meeting and every member\'s records? This cannot be undone.', { title: course.title }))) return;
   byId("delete-error").textContent = "";
   try {
     await api(base, { method: "DELETE", csrf: me.csrf_token });
     location.assign("/");
   } catch (error) {
-    byId("delete-error").textContent = error.code === "forbidden" ? "Only the owner of this course can delete it." : refusal(error);
+    byId("delete-error").textContent = error.code === "forbidden" ? t("Only the owner of this course can delete it.") : refusal(error);
   }
 }
 
@@ -720,12 +807,15 @@ async function refresh(memberId) {
   try {
     await reload(memberId);
   } catch {
-    byId("message").textContent = "Saved. The page could not read the course again: reload it to see the change.";
+    byId("message").textContent = t("Saved. The page could not read the course again: reload it to see the change.");
   }
 }
 
+// The page's words, in the browser's language: read while the course is, drawn after.
+const words = load("course");
+
 async function start() {
-  const [signedIn, data] = await Promise.all([api("/api/me"), api(base)]);
+  const [signedIn, data] = await Promise.all([api("/api/me"), api(base), words]);
   me = signedIn;
   course = data.course;
   render();
@@ -734,10 +824,11 @@ async function start() {
   byId("delete-course").addEventListener("click", deleteCourse);
 }
 
-start().catch((error) => {
+start().catch(async (error) => {
+  await words;
   if (error.status === 401) location.assign("/login");
   else {
     byId("course-grid").hidden = true;
-    byId("message").textContent = error.code === "forbidden" || error.code === "not_found" ? "This course is not there, or you do not run or supervise it." : error.message;
+    byId("message").textContent = error.code === "forbidden" || error.code === "not_found" ? t("This course is not there, or you do not run or supervise it.") : t("The course could not be read: {reason}", { reason: sentence(error.message) });
   }
 });

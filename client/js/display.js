@@ -4,22 +4,23 @@
 // server's). Everything fits the screen without scrolling: see fit() below.
 
 import { byId, clockText, fill, h } from "./dom.js";
+import { load, parts, t, tn } from "./i18n.js";
 import { Live, serverClock, statusText } from "./live.js";
 import { drawQr, joinUrl } from "./qr.js";
 import { resultsChart } from "./results.js";
 
 // Every text this screen makes up (the rest is in display.html or comes from the server).
 const TEXT = {
-  welcome: "Welcome",
-  thanks: "Thank you",
-  planned: (minutes) => `of ${minutes} min`,
-  roles: (names) => `Roles: ${names.join(", ")}`,
-  answered: (count, of) => `${count} of ${of} answered`,
-  answers: (count) => (count === 1 ? "1 answer" : `${count} answers`),
-  noWords: "No words to show.",
-  qr: (url) => `QR code for ${url}`,
-  title: (title) => `${title} - Room display`,
-  brokenLink: (message) => `This display link does not work: ${message}`,
+  welcome: () => t("Welcome"),
+  thanks: () => t("Thank you"),
+  planned: (minutes) => tn("of {count} min", "of {count} min", minutes),
+  roles: (names) => t("Roles: {names}", { names: names.join(", ") }),
+  answered: (count, of) => tn("{count} of {of} answered", "{count} of {of} answered", count, { of }),
+  answers: (count) => tn("{count} answer", "{count} answers", count),
+  noWords: () => t("No words to show."),
+  qr: (url) => t("QR code for {url}", { url }),
+  title: (title) => t("{title} - Room display", { title }),
+  brokenLink: (message) => t("This display link does not work: {message}", { message }),
 };
 
 // In the fragment (#token=...): browsers never send it, so no log or proxy sees it.
@@ -31,7 +32,10 @@ async function showJoin(code) {
   if (qrFor === code) return;
   qrFor = code;
   const url = await joinUrl(code);
-  for (const place of document.querySelectorAll(".join-address")) place.textContent = new URL("/join", url).href;
+  const address = new URL("/join", url).href;
+  const strong = () => h("strong", { class: "join-address", text: address, "data-content": true });
+  byId("join-how-big").replaceChildren(...parts("Scan the code, or open {address} and type", { address: strong() }));
+  byId("join-how-small").replaceChildren(...parts("Open {address} and type", { address: strong() }));
   drawQr(byId("qr"), url, TEXT.qr(url));
   fit();
 }
@@ -50,7 +54,8 @@ function render() {
   byId("join").hidden = mode === "join-none";
   byId("session-title").textContent = view.title;
   const step = view.phase === "ended" ? null : view.step;
-  byId("step-title").textContent = step ? step.title : view.phase === "ended" ? TEXT.thanks : TEXT.welcome;
+  byId("step-title").textContent = step ? step.title : view.phase === "ended" ? TEXT.thanks() : TEXT.welcome();
+  byId("step-title").toggleAttribute("data-content", Boolean(step)); // the protocol's words
   byId("planned").textContent = step ? TEXT.planned(step.minutes) : "";
   byId("prompt").hidden = !view.prompt;
   byId("prompt").textContent = view.prompt ? view.prompt.text : "";
@@ -94,7 +99,7 @@ function renderResults(result) {
   const chart = resultsChart(result, result.summary);
   const empty = chart?.classList.contains("cloud") && !chart.children.length;
   byId("results").dataset.type = result.type;
-  fill(byId("results-body"), empty ? document.createTextNode(TEXT.noWords) : chart);
+  fill(byId("results-body"), empty ? document.createTextNode(TEXT.noWords()) : chart);
 }
 
 // Shrink steps for fit(), as [chart, all type]: the chart alone a little, then both.
@@ -162,10 +167,18 @@ function answerCount(event) {
 
 addEventListener("resize", () => fit());
 
+// The room reads the session's language once the view names it; until then the
+// browser's (the view is not known before the connection).
+let shownLanguage = await load("display");
+
 new Live({
   token,
-  onView: (v) => {
+  onView: async (v) => {
     view = v;
+    if (v.language && v.language !== shownLanguage) {
+      shownLanguage = await load("display", [v.language]);
+      qrFor = ""; // the join lines are drawn again in the new language
+    }
     render();
   },
   on: { answer_count: answerCount },

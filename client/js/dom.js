@@ -1,5 +1,7 @@
 // Small DOM helpers. Text always goes in as text nodes, never as markup.
 
+import { dateTime, t } from "./i18n.js";
+
 /** Create an element; attrs are attributes (class, aria-*, ...), children text or nodes. */
 export function h(tag, attrs = {}, ...children) {
   const element = document.createElement(tag);
@@ -44,7 +46,7 @@ export function dateText(value) {
   if (value === null || value === undefined || value === "") return "";
   const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
   if (Number.isNaN(date.getTime())) return "";
-  return date.toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  return dateTime(date, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 }
 
 /** A server message as a sentence: a capital first, a full stop last. */
@@ -80,7 +82,7 @@ export async function api(path, { method = "GET", body, csrf } = {}) {
     data = null;
   }
   if (!response.ok || !data || data.ok === false) {
-    const error = new Error(data?.error?.message || `The server answered ${response.status}.`);
+    const error = new Error(data?.error?.message || t("The server answered {status}.", { status: String(response.status) }));
     error.code = data?.error?.code || String(response.status);
     error.status = response.status;
     // The whole answer, for refusals that carry more than a message (say, a next date).

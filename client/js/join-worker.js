@@ -13,6 +13,7 @@ const KEPT = [
   "/assets/js/dom.js",
   "/assets/js/live.js",
   "/assets/js/results.js",
+  "/assets/js/i18n.js",
   "/assets/vendor/socket.io.min.js",
   "/api/crisis",
   "/api/consent",

@@ -5,6 +5,7 @@
 // for it (deleted, or this facilitator no longer runs it), the screen stops for good.
 
 import { actionId, api } from "./dom.js";
+import { t, tn } from "./i18n.js";
 
 const ACK_TIMEOUT_MS = 10000;
 // A tap refused as too fast waits this long, without backing off further: the server's
@@ -53,8 +54,8 @@ export function verdict(kind, code) {
  * said in these words when the event carries no message of its own.
  */
 export const ENDINGS = {
-  session_deleted: "This session was deleted.",
-  access_ended: "You no longer run this session.",
+  session_deleted: () => t("This session was deleted."),
+  access_ended: () => t("You no longer run this session."),
 };
 
 /** Pauses between tries: 1 s doubling to 15 s, each a random half to whole of that. */
@@ -107,7 +108,7 @@ export function loadSocketIo() {
       script.addEventListener("load", () => resolve(window.io));
       script.addEventListener("error", () => {
         socketIoLoading = null;
-        reject(new Error("The connection code could not be loaded."));
+        reject(new Error(t("The connection code could not be loaded.")));
       });
       document.head.append(script);
     });
@@ -228,7 +229,7 @@ export class Live {
     if (this.stopped) return;
     this.stop();
     this.status("ended");
-    const message = typeof data?.message === "string" && data.message.trim() ? data.message.trim() : ENDINGS[event];
+    const message = typeof data?.message === "string" && data.message.trim() ? data.message.trim() : ENDINGS[event]();
     this.handlers.onEnded?.(event, message);
   }
 
@@ -281,11 +282,11 @@ export class Live {
   emit(event, payload = {}) {
     return new Promise((resolve) => {
       if (!this.socket || !this.socket.connected) {
-        resolve({ ok: false, error: { code: "offline", message: "Not connected; trying again." } });
+        resolve({ ok: false, error: { code: "offline", message: t("Not connected; trying again.") } });
         return;
       }
       this.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (error, ack) => {
-        resolve(error ? { ok: false, error: { code: "timeout", message: "No answer from the server." } } : ack);
+        resolve(error ? { ok: false, error: { code: "timeout", message: t("No answer from the server.") } } : ack);
       });
     });
   }
@@ -350,32 +351,32 @@ export class Live {
 
 // Said while a refusal is retried, by its code; any other code gets the last line.
 const TROUBLE = {
-  storage_unavailable: "The server cannot save right now.",
-  corrupt: "The server cannot read this session right now.",
-  rate_limited: "The server asked for a short pause.",
-  timeout: "The server did not answer in time.",
-  conflict: "The server was busy.",
-  busy: "The server was busy.",
+  storage_unavailable: () => t("The server cannot save right now."),
+  corrupt: () => t("The server cannot read this session right now."),
+  rate_limited: () => t("The server asked for a short pause."),
+  timeout: () => t("The server did not answer in time."),
+  conflict: () => t("The server was busy."),
+  busy: () => t("The server was busy."),
 };
-const SOME_TROUBLE = "The server had a problem.";
 
 /** Text for a connection state, for the status line of each screen. */
 export function statusText(state, pending = 0, trouble = "") {
-  const waiting = pending ? ` ${pending} ${pending === 1 ? "tap is" : "taps are"} saved on this phone and will be sent.` : "";
+  const saved = pending ? tn("{count} tap is saved on this phone and will be sent.", "{count} taps are saved on this phone and will be sent.", pending) : "";
+  const waiting = saved ? ` ${saved}` : "";
   switch (state) {
     case "online":
-      return pending ? `Connected. Sending…${waiting}` : "Connected.";
+      return pending ? `${t("Connected. Sending…")}${waiting}` : t("Connected.");
     case "retrying":
-      return `${TROUBLE[trouble] ?? SOME_TROUBLE} Trying again soon.${waiting}`;
+      return `${TROUBLE[trouble]?.() ?? t("The server had a problem.")} ${t("Trying again soon.")}${waiting}`;
     case "connecting":
-      return "Connecting…";
+      return t("Connecting…");
     case "offline":
-      return `No network. Reconnecting when it is back.${waiting}`;
+      return `${t("No network. Reconnecting when it is back.")}${waiting}`;
     case "refused":
-      return "The server refused this connection.";
+      return t("The server refused this connection.");
     case "ended":
-      return "Not connected.";
+      return t("Not connected.");
     default:
-      return `Connection lost. Reconnecting…${waiting}`;
+      return `${t("Connection lost. Reconnecting…")}${waiting}`;
   }
 }

@@ -2,6 +2,7 @@
 // display: one entry per kind, as on the server (facilitator/core/poll_kinds.py).
 
 import { h } from "./dom.js";
+import { number, t } from "./i18n.js";
 
 function barList(entries) {
   const max = Math.max(1, ...entries.map(([, n]) => n));
@@ -11,7 +12,7 @@ function barList(entries) {
     entries.map(([label, n]) => {
       const fill = h("span", { class: "fill" });
       fill.style.width = `${(100 * n) / max}%`;
-      return h("li", {}, h("span", { text: label }), h("span", { class: "track", "aria-hidden": "true" }, fill), h("span", { class: "n", text: String(n) }));
+      return h("li", {}, h("span", { text: label, "data-content": true }), h("span", { class: "track", "aria-hidden": "true" }, fill), h("span", { class: "n", text: number(n) }));
     }),
   );
 }
@@ -36,7 +37,7 @@ export function wordCloud(words) {
   const placed = [];
   shown.forEach((entry, rank) => {
     const weight = SMALLEST_WORD + (1 - SMALLEST_WORD) * Math.sqrt(entry.count / top);
-    const item = h("li", { "data-count": String(entry.count) }, h("span", { text: entry.word }), h("span", { class: "visually-hidden", text: ` (${entry.count})` }));
+    const item = h("li", { "data-count": String(entry.count) }, h("span", { text: entry.word, "data-content": true }), h("span", { class: "visually-hidden", text: ` (${number(entry.count)})` }));
     item.style.setProperty("--weight", weight.toFixed(3));
     item.classList.add(`tone-${rank % 3}`);
     if (rank % 2) placed.unshift(item);
@@ -54,8 +55,8 @@ const KINDS = {
     answer: (poll, a) => String(a.answer),
   },
   instrument: {
-    chart: (summary) => h("p", { text: `Totals: ${summary.totals.join(", ")}` }),
-    answer: (poll, a) => `total ${a.total}`,
+    chart: (summary) => h("p", { text: t("Totals: {totals}", { totals: summary.totals.map((n) => number(n)).join(", ") }) }),
+    answer: (poll, a) => t("total {total}", { total: a.total }),
   },
   ranking: {
     // Most points first; the bar and number are the Borda points, the label adds the mean place.
@@ -63,11 +64,11 @@ const KINDS = {
       h(
         "div",
         { class: "ranking-results" },
-        h("p", { class: "help", text: "Points: first place earns one point for each option ranked below it." }),
+        h("p", { class: "help", text: t("Points: first place earns one point for each option ranked below it.") }),
         barList(
           Object.entries(summary.points)
             .sort((a, b) => b[1] - a[1])
-            .map(([option, points]) => [summary.mean_ranks[option] === null ? option : `${option} (mean place ${summary.mean_ranks[option]})`, points]),
+            .map(([option, points]) => [summary.mean_ranks[option] === null ? option : t("{option} (mean place {place})", { option, place: summary.mean_ranks[option] }), points]),
         ),
       ),
     answer: (poll, a) => a.answer.map((i, place) => `${place + 1}. ${poll.options[i]}`).join(", "),

@@ -10,8 +10,18 @@ from __future__ import annotations
 import gzip
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, request, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    request,
+    send_from_directory,
+)
 
+from facilitator.catalogs import SCREENS, Catalogs
 from facilitator.locations import CLIENT_DIR, VENDOR_FILES
 from facilitator.transport.web import current_user
 
@@ -91,6 +101,28 @@ def asset(folder: str, name: str) -> Response:
     return _compressed(send_from_directory(CLIENT_DIR / folder, name, max_age=300))
 
 
+@bp.get("/assets/i18n/<screen>.json")
+def screen_catalog(screen: str) -> Response:
+    """Serve a screen's messages in the first language of `?languages=es-MX,fr` we have.
+
+    The page sends every language it would take, most wanted first (its stored choice,
+    then the browser's); without any, the Accept-Language header decides. The answer
+    names the language chosen, English when none of them is shipped.
+    """
+    if screen not in SCREENS:
+        abort(404)
+    catalogs: Catalogs = current_app.extensions["facilitator.catalogs"]
+    wanted = [tag for tag in request.args.get("languages", "").split(",")[:10] if tag.strip()]
+    if wanted:
+        language = catalogs.best(wanted)
+    else:
+        language = catalogs.from_header(request.headers.get("Accept-Language"))
+    response = jsonify(catalogs.screen(screen, language))
+    response.headers["Cache-Control"] = "max-age=300"
+    response.vary.add("Accept-Language")
+    return _compressed(response, variant=f"{screen}.{language}")
+
+
 @bp.get("/assets/vendor/<name>")
 def vendor(name: str) -> Response:
     """Serve one of the few vendor files installed by npm ci in client/."""
@@ -103,15 +135,15 @@ def vendor(name: str) -> Response:
 _gzipped: dict[tuple[str, str], bytes] = {}
 
 
-def _compressed(response: Response) -> Response:
+def _compressed(response: Response, variant: str = "") -> Response:
     # Phones on slow links: gzip shrinks the socket.io client from 47 KB to 15 KB.
     if response.status_code != 200 or "gzip" not in request.headers.get("Accept-Encoding", ""):
         return response
     response.direct_passthrough = False
-    key = (request.path, response.headers.get("ETag", ""))
+    key = (request.path, variant or response.headers.get("ETag", ""))
     if key not in _gzipped:
         _gzipped[key] = gzip.compress(response.get_data(), compresslevel=9)
     response.set_data(_gzipped[key])
     response.headers["Content-Encoding"] = "gzip"
-    response.headers["Vary"] = "Accept-Encoding"
+    response.vary.add("Accept-Encoding")
     return response

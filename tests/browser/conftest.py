@@ -76,6 +76,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "FACILITATOR_CRISIS_FILE": str(crisis),
             # Joins from one address, many pages: keep the limit out of the way.
             "FACILITATOR_JOIN_ATTEMPTS": "1000",
+            # en-XA and ar-XB, which wrap every translated string (tests/browser/pseudo.py).
+            "FACILITATOR_PSEUDO_LANGUAGES": "1",
         },
     ).start()
     yield started

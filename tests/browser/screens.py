@@ -125,9 +125,16 @@ def open_screen(
     phone: bool = False,
     cookies: list[dict[str, str]] | None = None,
     bypass_csp: bool = False,
+    locale: str | None = None,
+    init_script: str | None = None,
 ) -> Screen:
-    """Open `path` in a fresh context sized like a phone, a laptop or a projector."""
+    """Open `path` in a fresh context sized like a phone, a laptop or a projector.
+
+    `locale` is the browser's language (navigator.languages and Accept-Language);
+    `init_script` runs in every page of the context before the page's own scripts.
+    """
     context = browser.new_context(
+        locale=locale,
         viewport={"width": viewport["width"], "height": viewport["height"]},
         is_mobile=phone,
         has_touch=phone,
@@ -135,6 +142,8 @@ def open_screen(
         # Only for axe: add_script_tag injects an inline script, which the CSP blocks.
         bypass_csp=bypass_csp,
     )
+    if init_script:
+        context.add_init_script(init_script)
     if cookies:
         context.add_cookies([{**c, "url": origin} for c in cookies])  # type: ignore[typeddict-item]
     screen = Screen(context, context.new_page(), origin)

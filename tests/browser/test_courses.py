@@ -189,6 +189,20 @@ def test_a_course_runs_from_the_home_page_to_the_member_round(
     expect(chart.locator("table tbody tr")).to_contain_text("3")
     expect(details).to_contain_text(STEPS["Dana"])
 
+    # Each export link fetches its file, signed in as the page is.
+    for link, kind in (
+        ("#export-summary", "text/html"),
+        ("#export-attendance", "text/csv"),
+        ("#export-measures", "text/csv"),
+        ("#export-steps", "text/csv"),
+        ("#export-xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ):
+        href = page.locator(link).get_attribute("href")
+        assert href and href.startswith(f"/api/courses/{course_id}/export/"), (link, href)
+        fetched = owner.get(href)
+        assert fetched.status_code == 200, (link, fetched.status_code)
+        assert fetched.headers["content-type"].split(";")[0] == kind, link
+
     # A correction of one attendance, and a plan, each said saved once the server has it.
     eli = _member_row(page, "Eli")
     page.get_by_label("Attendance of Eli at meeting 1").select_option("late")
