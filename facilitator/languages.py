@@ -58,3 +58,18 @@ def region_code(text: object) -> str:
     if not shaped or code not in _names().territories or code == "ZZ":
         raise ValueError(f"{text!r} is not a region code such as MX, FR or 419")
     return code
+
+
+def own_name(tag: str) -> str:
+    """Return a language's name in itself, as a picker lists it: `es` gives "Español".
+
+    From CLDR through Babel, with its first letter in capitals: a picker's entries
+    start a line, where CLDR's names in running text (español, français) would not.
+    """
+    name = Locale.parse(tag, sep="-").get_display_name() or tag
+    return name[:1].upper() + name[1:]
+
+
+def direction(tag: str) -> str:
+    """Return the way a language's text runs: `ltr`, or `rtl` for Arabic, Hebrew and the like."""
+    return str(Locale.parse(tag, sep="-").text_direction)

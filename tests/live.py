@@ -191,10 +191,13 @@ class Facilitator:
             self.server.url + path, headers={"X-CSRF-Token": self.csrf}, timeout=5
         )
 
-    def create_session(self, protocol_id: str = "group-ipt-8", number: int = 2) -> dict[str, Any]:
-        response = self.post(
-            "/api/sessions", {"protocol_id": protocol_id, "session_number": number}
-        )
+    def create_session(
+        self, protocol_id: str = "group-ipt-8", number: int = 2, language: str | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"protocol_id": protocol_id, "session_number": number}
+        if language is not None:
+            body["language"] = language
+        response = self.post("/api/sessions", body)
         assert response.status_code == 201, response.text
         links: dict[str, Any] = response.json()
         return links

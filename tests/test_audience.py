@@ -127,3 +127,24 @@ def test_the_room_never_knows_the_private_version() -> None:
     assert audience.version_for(CO, 9, 4) == 9
     assert audience.version_for(MEMBER, 9, 4) == 4
     assert audience.version_for(DISPLAY, 9, 4) == 4
+
+
+def test_a_phone_that_chose_a_language_listens_in_its_language_room(state: SessionState) -> None:
+    offered = ("en", "es", "fr")
+    handle(state, c.Join(T0 + 10, "p2", None, "Green", language="fr"))
+    handle(state, c.Join(T0 + 11, "p3", None, "Red", language="fr"))
+    handle(state, c.SetMemberLanguage(T0 + 12, "p1", "es", offered))
+    p2 = Actor(Role.PARTICIPANT, SID, "p2")
+    assert audience.rooms_of(MEMBER, state) == ["s1:participants:es", "s1:member:p1"]
+    assert audience.rooms_of(p2, state) == ["s1:participants:fr", "s1:member:p2"]
+    # One entry per language in use, the session's first: its followers' room.
+    assert audience.phone_rooms(state) == {
+        "en": ["s1:participants"],
+        "es": ["s1:participants:es"],
+        "fr": ["s1:participants:fr"],
+    }
+    handle(state, c.SetSessionLanguage(T0 + 13, "fr", offered))
+    assert audience.phone_rooms(state) == {
+        "fr": ["s1:participants", "s1:participants:fr"],
+        "es": ["s1:participants:es"],
+    }

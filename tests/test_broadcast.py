@@ -11,7 +11,7 @@ from facilitator.core import commands as c
 from facilitator.core.engine import handle
 from facilitator.core.events import Event
 from facilitator.core.state import SessionState
-from facilitator.service import broadcast, view_patch
+from facilitator.service import audience, broadcast, view_patch
 from facilitator.service.audience import facilitator_room, member_room, participants_room
 from facilitator.service.broadcast import CONSOLE_MIN_WINDOW, Broadcaster
 from facilitator.service.views import facilitator_view
@@ -150,7 +150,9 @@ def test_the_window_grows_with_the_cost_of_rendering_a_large_roster(
 ) -> None:
     room = Room(_open_poll(2))
 
-    def slow_view(state: SessionState, online: frozenset[str], extras: Any) -> dict[str, Any]:
+    def slow_view(
+        state: SessionState, online: frozenset[str], extras: Any, wording: Any
+    ) -> dict[str, Any]:
         room.now += 0.1  # as if the roster took 100 ms to render
         return facilitator_view(state, online)
 
@@ -183,3 +185,27 @@ def test_without_deferral_every_change_sends_the_console_a_view() -> None:
     for n in range(1, 4):
         broadcaster.publish(room.state, _answer(room.state, n))
     assert [_count(v) for v in room.console_views()] == [1, 2, 3]
+
+
+def test_the_phones_view_is_built_once_per_language_in_use_not_per_phone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state = new_session(30, start=True)
+    offered = ("en", "es", "fr")
+    for n in range(1, 31):
+        language = ("", "es", "fr")[n % 3]
+        if language:
+            handle(state, c.SetMemberLanguage(T0 + 200 + n, f"p{n}", language, offered))
+    built: list[str] = []
+    build = audience.room_view
+
+    def counted(state: SessionState, language: str | None = None, wording: Any = None) -> Any:
+        built.append(language or "")
+        return build(state, language, wording)
+
+    monkeypatch.setattr(broadcast, "room_view", counted)
+    room = Room(state)
+    room.broadcaster().publish(state, handle(state, c.Next(T0 + 400)))
+    assert sorted(built) == ["en", "es", "fr"]
+    to_phones = sorted(r for r, _ in room.sent if r.startswith("s1:participants"))
+    assert to_phones == ["s1:participants", "s1:participants:es", "s1:participants:fr"]

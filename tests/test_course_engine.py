@@ -51,6 +51,7 @@ def _full_course() -> tuple[CourseState, list[e.Event]]:
         (cc.PlanMeeting(T0 + 5, 3, T0 + 21 * 86400),),
         (cc.InviteCourseCoFacilitator(T0 + 6, "ben", True),),
         (cc.GrantSupervisor(T0 + 7, "sue"),),
+        (cc.SetCourseLanguage(T0 + 7.5, "es", ("en", "es", "fr"), "asha"),),
         (cc.UpdatePlan(T0 + 8, "c-1", ("grief",), "Talk about mum", ("sister",), "asha"),),
         (cc.AddPlanNote(T0 + 9, "c-1", 0, "Lost her mother in spring", "asha"),),
     ]
@@ -651,3 +652,14 @@ def test_erasing_a_member_takes_their_carried_alerts() -> None:
     state = _alert_acted()
     handle(state, cc.EraseMember(T0 + 70, "c-1"))
     assert state.risk_alerts == []
+
+
+def test_a_course_language_not_offered_is_refused_and_one_offered_is_kept() -> None:
+    state, _ = new_course()
+    with pytest.raises(DomainError) as refused:
+        handle(state, cc.SetCourseLanguage(T0 + 1, "de", ("en", "es"), "asha"))
+    assert refused.value.code == "invalid"
+    assert str(refused.value) == "This protocol is not offered in de; choose one of en, es."
+    assert handle(state, cc.SetCourseLanguage(T0 + 2, "es", ("en", "es"), "asha"))
+    assert state.language == "es"
+    assert handle(state, cc.SetCourseLanguage(T0 + 3, "es", ("en", "es"), "asha")) == []

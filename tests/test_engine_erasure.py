@@ -259,3 +259,19 @@ def test_an_erased_course_members_carried_alerts_and_what_was_done_go() -> None:
     assert [ev.member_id for ev in kept] == ["c-2"]
     again = course_fold(rewritten[v] for v in sorted(rewritten))
     assert course_state_to_dict(again) == course_state_to_dict(state)
+
+
+def test_an_erased_members_language_goes_and_the_rewritten_log_folds_the_same() -> None:
+    state = new_session()
+    log: list[e.Event] = list(fold_log(state))
+    log += handle(state, c.Join(T0 + 1, "p1", "Name 1", "x", T0 + 1, "v", "fr"))
+    log += handle(state, c.Join(T0 + 2, "p2", "Name 2", "y", T0 + 2, "v", "fr"))
+    log += handle(state, c.SetMemberLanguage(T0 + 3, "p1", "es", ("en", "es", "fr")))
+    log += handle(state, c.EraseParticipant(T0 + 4, "p1"))
+    assert state.participants["p1"].language == ""
+    logged = list(enumerate(log, start=1))
+    rewritten = dict(logged) | replacements(logged, "p1")
+    kept = [event_to_dict(ev) for ev in rewritten.values()]
+    assert not any(ev["type"] == "member_language_set" for ev in kept)
+    assert [ev.get("language") for ev in kept if ev["type"] == "participant_joined"] == ["", "fr"]
+    assert state_to_dict(fold(rewritten[v] for v in sorted(rewritten))) == state_to_dict(state)

@@ -237,6 +237,7 @@ COURSE_BODIES: dict[str, dict[str, Any]] = {
     "<member_id>": {"status": "late"},
     "plan": {"areas": ["grief"], "goal": "", "key_people": []},
     "action": {"action": "referred"},
+    "language": {"language": "es"},
 }
 
 

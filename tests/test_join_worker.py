@@ -42,7 +42,8 @@ def loaded_by_the_page() -> set[str]:
     live = (CLIENT / "js" / "live.js").read_text()
     vendor = set(re.findall(r'"(/assets/vendor/[^"]+)"', live))
     module = (CLIENT / "js" / "participant.js").read_text()
-    fetched = set(re.findall(r'api\("(/api/[a-z]+)"\)', module))
+    # The path alone: a query (the crisis text's language) is no other file to keep.
+    fetched = set(re.findall(r'api\("(/api/[a-z]+)"(?:\)| \+)', module))
     catalogs = {f"/assets/i18n/{screen}.json" for screen in re.findall(r'load\w*\("(\w+)"', module)}
     return {"/join"} | linked | modules | vendor | fetched | catalogs
 

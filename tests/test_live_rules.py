@@ -62,6 +62,7 @@ VALID: dict[str, dict[str, Any]] = {
     "reverse_role_play": {"role_play_id": "role-play-1"},
     "record_fidelity": {"done": [0], "reflection": "Started on time."},
     "record_decision": {"participant_id": "PARTICIPANT", "decision": "join"},
+    "set_language": {"language": "es"},
     "add_note": {"text": "A note."},
     "member_round_next": {},
     "member_round_previous": {},
@@ -70,6 +71,7 @@ VALID: dict[str, dict[str, Any]] = {
     "leave_session": {},
     "set_step": {"action_id": "t-1", "text": "Call my sister."},
     "review_step": {"action_id": "r-1", "tried": "yes"},
+    "choose_language": {"language": "fr"},
     "sync": {"version": 1},
 }
 FACILITATOR_EVENTS = sorted(audience.FACILITATOR_COMMANDS)

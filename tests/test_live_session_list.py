@@ -57,4 +57,7 @@ def test_the_list_says_each_session_s_status_times_and_members(
         "ended_at",
         "members",
         "members_present",
+        "language",
+        "languages",
     }
+    assert (entry["language"], entry["languages"]) == ("en", ["en", "es", "fr"])

@@ -11,10 +11,11 @@ from facilitator.library.catalog import Catalog
 from facilitator.service.audience import (
     display_room,
     facilitator_room,
+    language_room,
     member_room,
     participants_room,
 )
-from facilitator.service.resync import FIRST_PAUSE, Resync
+from facilitator.service.resync import FIRST_PAUSE, Audience, Resync, audiences
 from facilitator.service.sessions import SessionService
 from facilitator.service.tokens import Actor, Role
 from facilitator.storage.base import StorageError
@@ -138,3 +139,8 @@ def test_asked_again_while_it_runs_it_runs_once_more_then_stops(tmp_path: Path) 
     assert len(passes) == len(sent) == 2
     resync.request()
     assert len(spawned) == 2
+
+
+def test_a_language_room_counts_as_the_phones_of_its_session() -> None:
+    rooms: list[object] = [language_room("s1", "fr"), member_room("s1", "m-a")]
+    assert audiences(rooms) == {"s1": Audience(participants=True, members={"m-a"})}

@@ -1448,13 +1448,17 @@ async function start() {
   byId("export-csv").href = `${base}/results.csv`;
   byId("export-summary").href = `${base}/summary.html`;
   let loaded = null;
+  // The language the role-play library was loaded in: loaded again when the session's changes.
+  let libraryLanguage = null;
   live = new Live({
     token: links.console_token,
     on: { view_patch: onPatch },
     onView: async (v) => {
       view = v;
-      if (loaded === null) {
-        loaded = api(`/api/protocols/${encodeURIComponent(v.protocol_id)}`).then((data) => {
+      if (loaded === null || libraryLanguage !== v.language) {
+        libraryLanguage = v.language;
+        const query = v.language ? `?language=${encodeURIComponent(v.language)}` : "";
+        loaded = api(`/api/protocols/${encodeURIComponent(v.protocol_id)}${query}`).then((data) => {
           library = data;
           rosterKey = "";
         }).catch((error) => say(t("The role-play library could not be loaded: {reason}", { reason: error.message })));

@@ -168,14 +168,16 @@ function answerCount(event) {
 addEventListener("resize", () => fit());
 
 // The room reads the session's language once the view names it; until then the
-// browser's (the view is not known before the connection).
+// browser's (the view is not known before the connection). A pseudo-language, offered
+// only for checking a page (FACILITATOR_PSEUDO_LANGUAGES), stays what the browser asked.
+const PSEUDO_LANGUAGES = new Set(["en-XA", "ar-XB"]);
 let shownLanguage = await load("display");
 
 new Live({
   token,
   onView: async (v) => {
     view = v;
-    if (v.language && v.language !== shownLanguage) {
+    if (v.language && v.language !== shownLanguage && !PSEUDO_LANGUAGES.has(shownLanguage)) {
       shownLanguage = await load("display", [v.language]);
       qrFor = ""; // the join lines are drawn again in the new language
     }

@@ -22,6 +22,7 @@ const KEPT = [
   "/assets/i18n/participant.json",
   "/api/crisis",
   "/api/consent",
+  "/api/languages",
 ];
 // A slow network answers first if it can; past this, the kept copy is shown at once
 // (and the network's answer, when it comes, still refreshes the copy).

@@ -11,8 +11,11 @@ const STORE = "facilitator.participant";
 const MEMBERSHIP_STORE = "facilitator.membership";
 const CRISIS_STORE = "facilitator.crisis";
 const CONSENT_STORE = "facilitator.consent";
-// The language the person chose on this phone, if any (else the browser's).
+// The language this phone chose (a tag), kept for every later session; none: the group's.
+// The page's own words follow it too (else the browser's language).
 const LANGUAGE_STORE = "facilitator.language";
+// Every language the server's protocols offer, named in itself: [{tag, name, direction}].
+const LANGUAGES_STORE = "facilitator.languages";
 // Functions, not strings: the catalog is read after this module is evaluated.
 const SIGNAL_TEXT = {
   pass: () => t("You passed this turn. The facilitator knows."),
@@ -37,6 +40,12 @@ const TEXT = {
 };
 
 let me = load(STORE);
+let chosenLanguage = localStorage.getItem(LANGUAGE_STORE) || "";
+let knownLanguages = load(LANGUAGES_STORE) || [];
+// The language whose crisis text is shown, so that it is fetched again only on a change.
+let crisisLanguage = null;
+// The kept choice this page has asked the server for, so that it asks once.
+let languageAsked = "";
 let membership = load(MEMBERSHIP_STORE);
 let live = null;
 let view = null;
@@ -53,17 +62,6 @@ const counted = new Set();
 function load(key) {
   try {
     return JSON.parse(localStorage.getItem(key) || "null");
-  } catch {
-    return null;
-  }
-}
-
-/** The language tag chosen on this phone ("es"), or null to follow the browser. */
-function chosenLanguage() {
-  try {
-    const kept = localStorage.getItem(LANGUAGE_STORE);
-    // Kept as a plain tag or as JSON text: either is read.
-    return kept && kept.startsWith('"') ? JSON.parse(kept) : kept;
   } catch {
     return null;
   }
@@ -108,10 +106,13 @@ function renderCrisis(resources) {
   fill(byId("crisis-contacts"), resources.contacts.map(contactItem));
 }
 
-async function loadCrisis() {
+async function loadCrisis(language = chosenLanguage) {
+  if (language === crisisLanguage) return;
+  crisisLanguage = language;
   renderCrisis(load(CRISIS_STORE));
+  const query = language ? `?language=${encodeURIComponent(language)}` : "";
   try {
-    const data = await api("/api/crisis");
+    const data = await api("/api/crisis" + query);
     localStorage.setItem(CRISIS_STORE, JSON.stringify(data));
     renderCrisis(data);
   } catch {
@@ -143,6 +144,119 @@ function renderSignalSeen() {
 function openCrisis() {
   const dialog = byId("crisis");
   if (!dialog.open) dialog.showModal();
+}
+
+// -- language: the phone's own, among those the protocol offers -------------------------
+
+function languageName(tag) {
+  return knownLanguages.find((l) => l.tag === tag)?.name || tag;
+}
+
+// The language the page's own words were last read in ("" before the first read).
+let wordsIn = null;
+
+/**
+ * Show the page's own words in `tag`'s language (the nearest the app has; the browser's
+ * when none is chosen), and draw the screen again in them. The catalog sets the page's
+ * lang and direction.
+ */
+async function showIn(tag) {
+  if (wordsIn !== null && (tag || "") === wordsIn) return;
+  wordsIn = tag || "";
+  await loadCatalog("participant", tag ? [tag] : []);
+  if (view) render();
+}
+
+function markLanguage(tag) {
+  if (tag) showIn(tag);
+}
+
+function renderJoinLanguages() {
+  const select = byId("join-language");
+  const first = select.options[0];
+  fill(select, first, ...knownLanguages.map((l) => h("option", { value: l.tag, text: l.name, "data-content": true })));
+  select.value = knownLanguages.some((l) => l.tag === chosenLanguage) ? chosenLanguage : "";
+}
+
+async function loadLanguages() {
+  renderJoinLanguages();
+  try {
+    const data = await api("/api/languages");
+    knownLanguages = data.languages;
+    localStorage.setItem(LANGUAGES_STORE, JSON.stringify(knownLanguages));
+    renderJoinLanguages();
+    if (view) renderLanguage();
+  } catch {
+    // Offline: the kept list stays.
+  }
+}
+
+function keepLanguage(tag) {
+  chosenLanguage = tag;
+  if (tag) localStorage.setItem(LANGUAGE_STORE, tag);
+  else localStorage.removeItem(LANGUAGE_STORE);
+  markLanguage(tag);
+}
+
+function wireLanguages() {
+  byId("join-language").addEventListener("change", (event) => keepLanguage(event.target.value));
+  byId("live-language").addEventListener("change", async (event) => {
+    const tag = event.target.value;
+    keepLanguage(tag);
+    const note = byId("language-note");
+    note.textContent = "";
+    languageAsked = tag;
+    const ack = await live.emit("choose_language", { language: tag });
+    // The server sends this phone its screen in the new language; a refusal is said here.
+    if (ack.ok) return;
+    languageAsked = "";
+    const later = ["offline", "timeout"].includes(ack.error.code);
+    // Kept on the phone: sent with the next connection (see settleLanguage).
+    note.textContent = later ? t("Saved on this phone: it changes once the phone is connected.") : t("Not changed: {reason}", { reason: sentence(ack.error.message) });
+  });
+}
+
+/** The live picker lists the languages this session's protocol offers; the one shown is selected. */
+function renderLanguage() {
+  const offered = view?.languages || [];
+  const card = byId("language-card");
+  card.hidden = offered.length < 2;
+  const select = byId("live-language");
+  const key = `${offered.join(",")}:${knownLanguages.length}`;
+  if (select.dataset.offered !== key) {
+    select.dataset.offered = key;
+    fill(select, ...offered.map((tag) => h("option", { value: tag, text: languageName(tag), "data-content": true })));
+  }
+  select.value = view.language;
+  if (view.language === chosenLanguage) byId("language-note").textContent = "";
+  // The page's own words stay in the language chosen on this phone, else the browser's:
+  // the group's language is the protocol texts', which a phone may read in another.
+  loadCrisis(view.language);
+}
+
+/**
+ * Bring this page and the server to one language: send a choice kept on this phone that
+ * the server does not have yet (a later meeting, say), or follow a choice made on another
+ * page of this member, whose views this page's connection must now be sent.
+ */
+function settleLanguage() {
+  if (!personal || !view || !live) return;
+  const theirs = personal.chosen_language;
+  if (theirs && theirs !== languageAsked && view.language !== personal.language) {
+    keepLanguage(theirs);
+    askLanguage(theirs);
+    return;
+  }
+  if (!chosenLanguage || languageAsked === chosenLanguage || theirs === chosenLanguage) return;
+  if (!(view.languages || []).includes(chosenLanguage)) return;
+  askLanguage(chosenLanguage);
+}
+
+function askLanguage(tag) {
+  languageAsked = tag;
+  live.emit("choose_language", { language: tag }).then((ack) => {
+    if (!ack.ok) languageAsked = ""; // asked again with the next personal view
+  });
 }
 
 // -- consent: shown on the join form, agreed to before the server lets a phone in ------
@@ -222,6 +336,7 @@ function wireJoining() {
     byId("join-error").textContent = "";
     const body = { code: codeValue, consent: true };
     if (name) body.name = name;
+    if (chosenLanguage) body.language = chosenLanguage;
     if (guest) body.guest = true;
     let reply;
     try {
@@ -481,6 +596,7 @@ function startLive() {
       personal = p;
       keepScreen();
       render();
+      settleLanguage();
     },
     onStatus: (state, pending, trouble) => {
       // Stopped (left, removed, or the session closed) or ended: the screen that replaces
@@ -576,6 +692,7 @@ function render() {
   renderCourseStep();
   renderClosedSignals();
   renderSignalSeen();
+  renderLanguage();
 }
 
 // The results the facilitator shows the room: at most one poll's, gone once hidden.
@@ -745,7 +862,8 @@ function renderPoll() {
   section.hidden = false;
   const answered = answeredPoll(poll.poll_id);
   const waiting = pendingAnswer(poll.poll_id);
-  const key = `${poll.poll_id}:${answered}:${waiting}:${waiting ? waitingNote() : ""}`;
+  // With the language: the same poll in another language is drawn again.
+  const key = `${view.language}:${poll.poll_id}:${answered}:${waiting}:${waiting ? waitingNote() : ""}`;
   if (key === renderedPoll) return;
   renderedPoll = key;
   if (answered || waiting) {
@@ -918,10 +1036,12 @@ function renderRole() {
 // Help is reachable at once, even while the words are still on their way.
 byId("crisis-open").addEventListener("click", openCrisis);
 byId("crisis-banner-open").addEventListener("click", openCrisis);
-await loadCatalog("participant", [chosenLanguage()]);
+await showIn(chosenLanguage);
 myName();
 loadCrisis();
 loadConsent();
+wireLanguages();
+loadLanguages();
 setUpJoin();
 // Fetched after the join screen works, so that a slow link does not hold up the Join button.
 // The service worker registers last, once the page's files are in the browser's cache.

@@ -32,6 +32,8 @@ class CreateSession(Command):
     course_id: str = ""
     # The protocol session's fidelity checklist, ticked at the end of the meeting.
     checklist: tuple[str, ...] = ()
+    # The language its screens read the protocol in.
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Join(Command):
     # member joins without it (the service refuses first; see service/consent.py).
     consented_at: float | None = None
     consent_version: str = ""
+    # The language the phone chose; "" follows the session's.
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -293,3 +297,21 @@ class EraseParticipant(Command):
     """
 
     participant_id: str
+
+
+@dataclass(frozen=True)
+class SetSessionLanguage(Command):
+    """A facilitator sets the language the session's screens read the protocol in."""
+
+    language: str
+    # The languages the session's protocol is offered in: no other may be chosen.
+    offered: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetMemberLanguage(Command):
+    """A member's phone chooses the language it reads the protocol in."""
+
+    participant_id: str
+    language: str
+    offered: tuple[str, ...]

@@ -28,6 +28,7 @@ from facilitator.core.course_state import (
 from facilitator.core.errors import DomainError
 from facilitator.core.events import Event
 from facilitator.core.guards import nonempty
+from facilitator.core.language_choice import offered
 from facilitator.core.messages import N_, starting
 from facilitator.core.state import RiskAction
 
@@ -364,7 +365,15 @@ def _revoke(state: CourseState, cmd: cc.RevokeSupervisor) -> list[Event]:
     return [ce.SupervisorRevoked(cmd.user, cmd.at)]
 
 
+def _set_language(state: CourseState, cmd: cc.SetCourseLanguage) -> list[Event]:
+    language = offered(cmd.language, cmd.offered)
+    if language == state.language:
+        return []
+    return [ce.CourseLanguageSet(language, cmd.by, cmd.at)]
+
+
 _DECIDERS: dict[type[cc.CourseCommand], CourseDecider] = {
+    cc.SetCourseLanguage: _set_language,
     cc.PlanMeeting: _plan_meeting,
     cc.OpenMeeting: _open_meeting,
     cc.EndMeeting: _end_meeting,

@@ -195,3 +195,13 @@ class GrantSupervisor(CourseCommand):
 @dataclass(frozen=True)
 class RevokeSupervisor(CourseCommand):
     user: str
+
+
+@dataclass(frozen=True)
+class SetCourseLanguage(CourseCommand):
+    """A facilitator sets the language the course's meetings read the protocol in."""
+
+    language: str
+    # The languages the course's protocol is offered in: no other may be chosen.
+    offered: tuple[str, ...]
+    by: str = ""

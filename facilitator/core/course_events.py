@@ -224,6 +224,14 @@ class SupervisorGranted(CourseEvent):
 
 
 @dataclass(frozen=True)
+class CourseLanguageSet(CourseEvent):
+    name = "course_language_set"
+    language: str
+    by: str
+    at: float
+
+
+@dataclass(frozen=True)
 class SupervisorRevoked(CourseEvent):
     name = "course_supervisor_revoked"
     user: str
@@ -243,6 +251,7 @@ COURSE_EVENT_TYPES: dict[str, type[Event]] = {
     cls.name: cls
     for cls in (
         CourseCreated,
+        CourseLanguageSet,
         MeetingPlanned,
         MeetingOpened,
         MeetingEnded,

@@ -216,6 +216,7 @@ _APPLIERS: dict[type[Event], Callable[[CourseState, Any], None]] = {
     ce.CourseCoFacilitatorRemoved: _uninvited,
     ce.SupervisorGranted: _granted,
     ce.SupervisorRevoked: _revoked,
+    ce.CourseLanguageSet: lambda state, ev: setattr(state, "language", ev.language),
     ce.CourseCommandRecorded: _command,
     ce.MemberErased: _erased,
     # Where an erased member's plan, note, step or score was (core.erasure).

@@ -13,6 +13,7 @@ from facilitator.core import (
     composed,
     facilitators,
     fidelity,
+    language_choice,
     members,
     polls,
     risk,
@@ -29,6 +30,7 @@ __all__ = ["apply", "create", "decide", "fold", "handle"]
 
 _DECIDERS: dict[type[c.Command], Decider] = {
     **members.DECIDERS,
+    **language_choice.DECIDERS,
     **agenda.DECIDERS,
     **polls.DECIDERS,
     **activities.DECIDERS,
@@ -56,6 +58,7 @@ def create(command: c.CreateSession) -> tuple[SessionState, list[e.Event]]:
         owner=command.owner,
         course_id=command.course_id,
         checklist=command.checklist,
+        language=command.language,
     )
     return fold([event]), [event]
 

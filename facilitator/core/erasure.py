@@ -24,6 +24,8 @@ _SESSION_CONTENT: tuple[type[e.Event], ...] = (
     e.NamedAnswerRecorded,
     e.RiskFlagged,
     e.DecisionRecorded,
+    # The language a member reads may tell where they come from.
+    e.MemberLanguageSet,
 )
 _COURSE_CONTENT: tuple[type[e.Event], ...] = (
     ce.PlanUpdated,
@@ -38,7 +40,7 @@ _COURSE_CONTENT: tuple[type[e.Event], ...] = (
 def erased(event: e.Event, member_id: str) -> e.Event | None:
     """Return what stands in the log for `event` once `member_id` is erased; None keeps it."""
     if isinstance(event, e.ParticipantJoined) and event.participant_id == member_id:
-        return dataclasses.replace(event, display_name=ERASED_NAME, chose_name=False)
+        return dataclasses.replace(event, display_name=ERASED_NAME, chose_name=False, language="")
     if isinstance(event, ce.MemberEnrolled) and event.member_id == member_id:
         return dataclasses.replace(event, display_name=ERASED_NAME, chose_name=False)
     if isinstance(event, _SESSION_CONTENT) and getattr(event, "participant_id", "") == member_id:

@@ -42,6 +42,8 @@ class SessionCreated(Event):
     # The protocol session's fidelity checklist, copied so that the record reads the
     # same after the protocol file changes; empty in logs from before checklists.
     checklist: tuple[str, ...] = ()
+    # The language the session's screens read the protocol in; English in older logs.
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class ParticipantJoined(Event):
     # part by interview; False and "" for a member who joined on their phone.
     no_phone: bool = False
     added_by: str = ""
+    # The language the member's phone chose; "" follows the session's.
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -395,6 +399,26 @@ class DecisionRecorded(Event):
 
 
 @dataclass(frozen=True)
+class SessionLanguageSet(Event):
+    """A facilitator chose the language the session's screens read the protocol in."""
+
+    name = "session_language_set"
+    language: str
+    at: float
+
+
+@dataclass(frozen=True)
+class MemberLanguageSet(Event):
+    """A member's phone chose its own language: no one else's screen changes."""
+
+    name = "member_language_set"
+    public = False
+    participant_id: str
+    language: str
+    at: float
+
+
+@dataclass(frozen=True)
 class ParticipantErased(Event):
     """A member's name and named answers were removed from the session, at their request
     or a facilitator's. It says who (an id) and when, nothing of what was removed."""
@@ -455,5 +479,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         DecisionRecorded,
         ParticipantErased,
         Erased,
+        SessionLanguageSet,
+        MemberLanguageSet,
     )
 }

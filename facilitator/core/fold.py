@@ -46,6 +46,7 @@ def fold(events: Iterable[e.Event]) -> SessionState:
         owner=first.owner,
         course_id=first.course_id,
         checklist=list(first.checklist),
+        language=first.language,
         version=1,
         public_version=1,
         step_seconds=[0.0] * len(first.agenda),
@@ -96,7 +97,12 @@ def _apply_joined(state: SessionState, ev: e.ParticipantJoined) -> None:
         consented_at=ev.consented_at,
         consent_version=ev.consent_version,
         no_phone=ev.no_phone,
+        language=ev.language,
     )
+
+
+def _apply_member_language(state: SessionState, ev: e.MemberLanguageSet) -> None:
+    state.participants[ev.participant_id].language = ev.language
 
 
 def _apply_erased(state: SessionState, ev: e.ParticipantErased) -> None:
@@ -104,6 +110,7 @@ def _apply_erased(state: SessionState, ev: e.ParticipantErased) -> None:
     # state before the erasure ends up where one that reads the log afresh starts.
     member = state.participants[ev.participant_id]
     member.name, member.chose_name, member.erased = ERASED_NAME, False, True
+    member.language = ""
     for poll in state.polls.values():
         if ev.participant_id in poll.answers:
             del poll.answers[ev.participant_id]
@@ -334,4 +341,6 @@ _APPLIERS: dict[type[e.Event], Callable[[SessionState, Any], None]] = {
     e.DecisionRecorded: _apply_decision,
     e.ParticipantErased: _apply_erased,
     e.Erased: _ignore,
+    e.SessionLanguageSet: lambda state, ev: setattr(state, "language", ev.language),
+    e.MemberLanguageSet: _apply_member_language,
 }

@@ -23,7 +23,11 @@ def _join(state: SessionState, cmd: c.Join) -> list[e.Event]:
         raise DomainError("You have joined this session already.", "conflict")
     typed, name = _free_name(state, cmd.participant_id, cmd.display_name, cmd.pseudonym)
     consent = (cmd.consented_at, cmd.consent_version)
-    return [e.ParticipantJoined(cmd.participant_id, name, typed, cmd.at, *consent)]
+    return [
+        e.ParticipantJoined(
+            cmd.participant_id, name, typed, cmd.at, *consent, language=cmd.language
+        )
+    ]
 
 
 def _add(state: SessionState, cmd: c.AddMember) -> list[e.Event]:

@@ -72,6 +72,8 @@ class Participant:
     erased: bool = False
     # Added by a facilitator, without a phone: their answers are entered by interview.
     no_phone: bool = False
+    # The language their phone chose for the protocol's texts; "" follows the session's.
+    language: str = ""
 
     @property
     def present(self) -> bool:
@@ -234,6 +236,10 @@ class SessionState:
     course_id: str = ""
     # The protocol session's fidelity checklist, and how it was last ticked.
     checklist: list[str] = field(default_factory=list)
+    # The language the consoles and the room display read the protocol's texts in, and
+    # phones that chose none. The agenda and specs above stay in the protocol's own
+    # language, as the log keeps them; views read them in this one (service/wording.py).
+    language: str = "en"
     # Where the member round stands: an index into the course's members, or None.
     round_index: int | None = None
     version: int = 0
@@ -297,6 +303,11 @@ class SessionState:
             for member in self.participants.values()
             if member.present and not (poll.spec.anonymous and member.no_phone)
         )
+
+    def language_of(self, participant_id: str) -> str:
+        """Return the language a member's phone reads: its own choice, else the session's."""
+        member = self.participants.get(participant_id)
+        return (member.language if member else "") or self.language
 
     def step_elapsed(self, index: int, now: float) -> float:
         """Return the seconds spent on step `index`, including a visit under way."""

@@ -25,6 +25,7 @@ from facilitator.core.messages import N_
 from facilitator.core.spec import RolePlaySpec
 from facilitator.core.state import RiskAction, SessionState, SignalKind
 from facilitator.errors import Refused
+from facilitator.languages import direction, own_name
 from facilitator.library.catalog import Catalog
 from facilitator.library.loader import Instrument
 from facilitator.service import audience, audit, exports
@@ -39,6 +40,7 @@ from facilitator.service.sessions import MakeCommand, Outcome, SessionService
 from facilitator.service.signins import SignIns
 from facilitator.service.tokens import Actor, MembershipSigner, Role, TokenSigner
 from facilitator.service.withdrawal import Withdrawal
+from facilitator.service.wording import offered_language, requested_tag
 from facilitator.storage.base import Store
 
 #: The kinds of signal a member may send, as the payload names them.
@@ -131,10 +133,11 @@ class Service(CourseActions, Withdrawal):
     def admit(self, token: object, address: str) -> Admission:
         """Let a connection in by its token: its role and session come from the token."""
         actor = replace(self._signer.verify(token), address=address)
-        audience.admit(actor, self.sessions.current(actor.session_id))
+        state = self.sessions.current(actor.session_id)
+        audience.admit(actor, state)
         if audience.ends_with_signin(actor):
             self.signins.check_token(actor.signin)
-        return Admission(actor, audience.rooms_of(actor), audience.ends_with_signin(actor))
+        return Admission(actor, audience.rooms_of(actor, state), audience.ends_with_signin(actor))
 
     def opened(self, actor: Actor) -> dict[str, Any]:
         """A connection let in now listens in its rooms: count it, and return its views."""
@@ -501,6 +504,18 @@ class Service(CourseActions, Withdrawal):
             command_id,
         )
 
+    def set_language(
+        self, actor: Actor, *, language: str, command_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        """A facilitator sets the language the consoles, the room display and the phones
+        that chose none read the protocol's texts in; one the protocol offers."""
+        tag = requested_tag(language)
+
+        def setting(state: SessionState, at: float) -> c.Command:
+            return c.SetSessionLanguage(at, tag, self.sessions.wording.languages(state))
+
+        return self._command(actor, setting, version, command_id)
+
     def _command(
         self, actor: Actor, make: MakeCommand, version: int | None, command_id: str
     ) -> dict[str, Any]:
@@ -539,6 +554,28 @@ class Service(CourseActions, Withdrawal):
         )
         return {"duplicate": not outcome.events}
 
+    def choose_language(self, actor: Actor, *, language: str) -> dict[str, Any]:
+        """A member's phone chooses the language it reads the protocol's texts in.
+
+        Returns the rooms its connection listens in from now on: its shared view comes
+        to the room of its language (see audience.phone_rooms).
+        """
+        audience.check_event(actor, "choose_language")
+        tag, member = requested_tag(language), actor.participant_id
+        self.sessions.run(
+            actor,
+            lambda st, at: c.SetMemberLanguage(
+                at, member, tag, self.sessions.wording.languages(st)
+            ),
+        )
+        state = self.sessions.current(actor.session_id)
+        return {
+            "language": tag,
+            # For the transport: the rooms to listen in now, and the views to show now.
+            "rooms": audience.rooms_of(actor, state),
+            "views": self._views(actor),
+        }
+
     def leave_session(self, actor: Actor) -> dict[str, Any]:
         """A member leaves the session for good."""
         audience.check_event(actor, "leave_session")
@@ -554,25 +591,32 @@ class Service(CourseActions, Withdrawal):
         guest: bool = False,
         *,
         consent: bool = False,
+        language: str | None = None,
     ) -> dict[str, Any]:
         """A phone joins with a code and an optional name; it keeps the returned token.
 
         Only with the member's agreement to the consent text (`consent`), which the join
         records with its time. A meeting's code also enrolls the phone in the meeting's
         course (its answer then holds the membership the phone keeps for next week),
-        unless it joins as a guest.
+        unless it joins as a guest. With a `language` the protocol offers, the phone
+        reads the protocol's texts in it. A phone keeps its choice from group to group, so
+        a language this protocol does not offer leaves it following the group's; a tag
+        that is no language is refused first.
         """
         agreed = self._agreed(consent)
         session_id = self.sessions.find_code(code, address)
-        course_id = self.sessions.current(session_id).course_id
+        session = self.sessions.current(session_id)
+        course_id = session.course_id
+        tag = requested_tag(language) if language else ""
+        chosen = tag if tag in self.sessions.wording.languages(session) else ""
         membership: dict[str, Any] = {}
         if course_id and not guest:
             membership = self._enroll(course_id, name, agreed)
             member_id = membership["member_id"]
-            actor = self.sessions.join_as(session_id, member_id, membership["name"], agreed)
+            actor = self.sessions.join_as(session_id, member_id, membership["name"], agreed, chosen)
         else:
             member_id = "m-" + secrets.token_urlsafe(8)
-            actor = self.sessions.join_as(session_id, member_id, name, agreed)
+            actor = self.sessions.join_as(session_id, member_id, name, agreed, chosen)
         state = self.sessions.current(actor.session_id)
         return {
             "token": self._signer.issue(actor),
@@ -602,7 +646,7 @@ class Service(CourseActions, Withdrawal):
             return {"view": self.sessions.console_view(sid)}
         state = self.sessions.current(sid)
         online = lambda: self.sessions.online(sid)  # noqa: E731 (asked for consoles only)
-        return audience.views_for(actor, state, online, self.sessions.extras)
+        return audience.views_for(actor, state, online, self.sessions.extras, self.sessions.wording)
 
     # -- sessions ---------------------------------------------------------------------
 
@@ -619,20 +663,25 @@ class Service(CourseActions, Withdrawal):
             for p in self._catalog.protocols()
         ]
 
-    def protocol(self, protocol_id: str) -> dict[str, Any]:
-        """Return a protocol's polls and its role-play library with roles."""
+    def protocol(self, protocol_id: str, language: str | None = None) -> dict[str, Any]:
+        """Return a protocol's polls and its role-play library with roles, in `language`
+        (one it offers) or its own."""
         try:
-            protocol = self._catalog.protocol(protocol_id)
+            original = self._catalog.protocol(protocol_id)
         except KeyError:
             raise Refused(
                 "not_found", "There is no protocol {protocol}.", protocol=repr(protocol_id)
             ) from None
+        protocol = original.in_language(offered_language(original, language or original.language))
+        polls = {**self._catalog.polls_for(protocol_id), **protocol.polls}
         return {
             "id": protocol.id,
             "title": protocol.title,
+            "language": protocol.language,
+            "languages": list(original.languages),
             "polls": [
                 {"id": key, "question": p.question, "type": p.type.value, "anonymous": p.anonymous}
-                for key, p in self._catalog.polls_for(protocol_id).items()
+                for key, p in polls.items()
             ],
             "role_plays": [
                 {
@@ -652,7 +701,14 @@ class Service(CourseActions, Withdrawal):
         """List the sessions `user` runs: those they opened and those they were invited to."""
         listed = []
         for record in self._store.sessions_of(user):
-            found = self.sessions.rendered(record.id, lambda state: _listed(state, user))
+            found = self.sessions.rendered(
+                record.id,
+                lambda state: {
+                    **_listed(state, user),
+                    "language": state.language,
+                    "languages": list(self.sessions.wording.languages(state)),
+                },
+            )
             if found is None:
                 continue  # erased since it was listed
             listed.append(
@@ -668,10 +724,22 @@ class Service(CourseActions, Withdrawal):
         return listed
 
     def create_session(
-        self, user: str, protocol_id: str, session_number: int, signin: str
+        self,
+        user: str,
+        protocol_id: str,
+        session_number: int,
+        signin: str,
+        language: str | None = None,
+        accepted: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """Open a new live session of one protocol session; return its links."""
-        state = self.sessions.create(user, protocol_id, session_number)
+        """Open a new live session of one protocol session; return its links.
+
+        Its screens read the protocol in `language`, or else in the first of `accepted`
+        (the facilitator's Accept-Language) the protocol offers, or else its own.
+        """
+        state = self.sessions.create(
+            user, protocol_id, session_number, language=language, accepted=accepted
+        )
         return self._links(state, user, signin)
 
     def links(self, user: str, session_id: str, signin: str) -> dict[str, Any]:
@@ -687,6 +755,8 @@ class Service(CourseActions, Withdrawal):
             "session_id": state.id,
             "title": state.title,
             "join_code": grouped_code(state.join_code),
+            "language": state.language,
+            "languages": list(self.sessions.wording.languages(state)),
             "console_token": self._signer.issue(console),
             "display_token": self._signer.issue(Actor(Role.DISPLAY, state.id, signin=signin)),
         }
@@ -694,16 +764,18 @@ class Service(CourseActions, Withdrawal):
     def delete_session(self, user: str, session_id: str, address: str) -> None:
         """Erase a session and everything kept about it; its open screens are told and closed."""
         actor = self._facilitator(user, session_id, address)
-        audience.check_owns(actor, self.sessions.current(session_id), N_("delete it"))
+        state = self.sessions.current(session_id)
+        audience.check_owns(actor, state, N_("delete it"))
+        languages = self.sessions.wording.languages(state)
         self._store.delete(session_id)
         self.sessions.forget(session_id)
         self._audit(audit.SESSION_DELETED, actor, user)
         notice = N_("This session was deleted.")
-        rooms = audience.session_rooms(session_id)
+        rooms = audience.session_rooms(session_id, languages)
         for room in rooms:
             self._gateway.notify(audience.SESSION_DELETED, notice, room)
         for room in rooms:
-            # The member rooms' phones are in the participants' room too.
+            # The member rooms' phones are in the participants' or a language's room too.
             self._gateway.close_here(room, CLOSE_AFTER_NOTICE)
 
     # -- who runs a session -----------------------------------------------------------
@@ -851,6 +923,14 @@ class Service(CourseActions, Withdrawal):
                 "Read what the group keeps and who sees it, and agree, before you join.",
             )
         return self.sessions.clock(), self.consent()["version"]
+
+    def languages(self) -> list[dict[str, str]]:
+        """Return every language a protocol here is offered in, each named in itself, for
+        the phone's language picker (before a phone joins it knows no session's protocol)."""
+        tags = {tag for protocol in self._catalog.protocols() for tag in protocol.languages}
+        return [
+            {"tag": tag, "name": own_name(tag), "direction": direction(tag)} for tag in sorted(tags)
+        ]
 
     def crisis(self, language: str | None = None, region: str | None = None) -> dict[str, Any]:
         """Return the crisis resources every phone shows, for a course's language and region."""

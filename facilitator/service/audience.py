@@ -26,6 +26,7 @@ from facilitator.service.views import (
     personal_view,
     poll_open,
 )
+from facilitator.service.wording import Wording
 
 
 class Seat(StrEnum):
@@ -75,10 +76,11 @@ FACILITATOR_COMMANDS = frozenset(
         "reverse_role_play",
         "record_fidelity",
         "record_decision",
+        "set_language",
     }
 )
 MEMBER_ACTIONS = frozenset(
-    {"submit_answer", "send_signal", "leave_session", "set_step", "review_step"}
+    {"submit_answer", "send_signal", "leave_session", "set_step", "review_step", "choose_language"}
 )
 EVERYONE = frozenset({"sync"})
 
@@ -235,6 +237,13 @@ def participants_room(session_id: str) -> str:
     return f"{session_id}:participants"
 
 
+def language_room(session_id: str, language: str) -> str:
+    """The phones of a session that chose to read `language`; those that chose none, and
+    follow the session's language, are in the participants' room, so that they need not
+    move when the facilitator changes it."""
+    return f"{session_id}:participants:{language}" if language else participants_room(session_id)
+
+
 def display_room(session_id: str) -> str:
     return f"{session_id}:display"
 
@@ -243,23 +252,48 @@ def member_room(session_id: str, participant_id: str) -> str:
     return f"{session_id}:member:{participant_id}"
 
 
-def session_rooms(session_id: str) -> list[str]:
-    """Every room with someone of the session in it, members' own rooms aside."""
+def session_rooms(session_id: str, languages: Sequence[str] = ()) -> list[str]:
+    """Every room with someone of the session in it, members' own rooms aside; with the
+    rooms of the phones that chose one of `languages` (the protocol's)."""
     return [
         facilitator_room(session_id),
         participants_room(session_id),
         display_room(session_id),
+        *(language_room(session_id, language) for language in languages),
     ]
 
 
-def rooms_of(actor: Actor) -> list[str]:
-    """Return the rooms a connection of `actor` listens in."""
+def rooms_of(actor: Actor, state: SessionState | None = None) -> list[str]:
+    """Return the rooms a connection of `actor` listens in.
+
+    A phone listens in the room of the language it chose (its member's, in `state`):
+    the shared view is built once per language in use and sent to each such room.
+    """
     sid = actor.session_id
     if actor.role is Role.FACILITATOR:
         return [facilitator_room(sid), facilitator_user_room(sid, actor.user)]
     if actor.role is Role.DISPLAY:
         return [display_room(sid)]
-    return [participants_room(sid), member_room(sid, actor.participant_id)]
+    member = state.participants.get(actor.participant_id) if state else None
+    chosen = member.language if member else ""
+    return [language_room(sid, chosen), member_room(sid, actor.participant_id)]
+
+
+def phone_rooms(state: SessionState) -> dict[str, list[str]]:
+    """Return, per language phones read, the rooms its shared view goes to.
+
+    One entry per language in use (the session's, and each a present member chose), so
+    that the views built per change grow with the languages, not with the phones.
+    """
+    sid = state.id
+    rooms: dict[str, list[str]] = {state.language: [language_room(sid, "")]}
+    for member in state.participants.values():
+        if member.present and member.language:
+            chosen = rooms.setdefault(member.language, [])
+            room = language_room(sid, member.language)
+            if room not in chosen:
+                chosen.append(room)
+    return rooms
 
 
 # -- views and versions ---------------------------------------------------------------
@@ -293,28 +327,63 @@ class NoExtras:
 NO_EXTRAS = NoExtras()
 
 
+def _read_in(wording: Wording | None, state: SessionState, language: str) -> SessionState:
+    return wording.read_in(state, language) if wording else state
+
+
+def _languages(wording: Wording | None, state: SessionState, language: str) -> dict[str, Any]:
+    """Say which language a view's protocol texts are in, and which others are offered."""
+    offered = wording.languages(state) if wording else (state.language,)
+    return {"language": language, "languages": list(offered)}
+
+
 def console_view(
-    state: SessionState, online: Collection[str], extras: Extras = NO_EXTRAS
+    state: SessionState,
+    online: Collection[str],
+    extras: Extras = NO_EXTRAS,
+    wording: Wording | None = None,
 ) -> dict[str, Any]:
-    """Return the view every console of the session is sent."""
-    return {**facilitator_view(state, online), **extras.console(state)}
+    """Return the view every console of the session is sent, in the session's language."""
+    local = _read_in(wording, state, state.language)
+    return {
+        **facilitator_view(local, online),
+        **extras.console(local),
+        **_languages(wording, state, state.language),
+    }
 
 
 def member_view(
-    state: SessionState, participant_id: str, extras: Extras = NO_EXTRAS
+    state: SessionState,
+    participant_id: str,
+    extras: Extras = NO_EXTRAS,
+    wording: Wording | None = None,
 ) -> dict[str, Any]:
-    """Return the personal view one member's phones are sent."""
-    return {**personal_view(state, participant_id), **extras.personal(state, participant_id)}
+    """Return the personal view one member's phones are sent, in the language they read."""
+    language = state.language_of(participant_id)
+    local = _read_in(wording, state, language)
+    member = state.participants.get(participant_id)
+    return {
+        **personal_view(local, participant_id),
+        **extras.personal(local, participant_id),
+        **_languages(wording, state, language),
+        # The phone's own choice; "" while it follows the session's language.
+        "chosen_language": member.language if member else "",
+    }
 
 
-def room_view(state: SessionState) -> dict[str, Any]:
-    """Return the view every member's phone shows: the same for all members."""
-    return participant_view(state)
+def room_view(
+    state: SessionState, language: str | None = None, wording: Wording | None = None
+) -> dict[str, Any]:
+    """Return the view every member's phone of one language shows: the same for all."""
+    language = language or state.language
+    local = _read_in(wording, state, language)
+    return {**participant_view(local), **_languages(wording, state, language)}
 
 
-def screen_view(state: SessionState) -> dict[str, Any]:
-    """Return the room display's view."""
-    return display_view(state)
+def screen_view(state: SessionState, wording: Wording | None = None) -> dict[str, Any]:
+    """Return the room display's view: it follows the session's language."""
+    local = _read_in(wording, state, state.language)
+    return {**display_view(local), **_languages(wording, state, state.language)}
 
 
 # Private events that change what the display shows (who is here, whether joining is
@@ -347,18 +416,20 @@ def views_for(
     state: SessionState,
     online: Callable[[], Collection[str]],
     extras: Extras = NO_EXTRAS,
+    wording: Wording | None = None,
 ) -> dict[str, Any]:
     """Return the view (and for a member, the personal part) that `actor` may see.
 
     `online` is asked only for a console's view: only that one shows who is connected.
     """
     if actor.role is Role.FACILITATOR:
-        return {"view": console_view(state, online(), extras)}
+        return {"view": console_view(state, online(), extras, wording)}
     if actor.role is Role.DISPLAY:
-        return {"view": screen_view(state)}
+        return {"view": screen_view(state, wording)}
+    language = state.language_of(actor.participant_id)
     return {
-        "view": room_view(state),
-        "personal": member_view(state, actor.participant_id, extras),
+        "view": room_view(state, language, wording),
+        "personal": member_view(state, actor.participant_id, extras, wording),
     }
 
 

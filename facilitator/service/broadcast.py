@@ -25,10 +25,11 @@ from facilitator.service.audience import (
     facilitator_room,
     member_room,
     member_view,
-    participants_room,
+    phone_rooms,
     room_view,
     screen_view,
 )
+from facilitator.service.wording import Wording
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +90,12 @@ class Broadcaster:
         online: Online | None = None,
         send_here: Sender | None = None,
         extras: Extras = NO_EXTRAS,
+        wording: Wording | None = None,
     ) -> None:
         self._send = send
         self._extras = extras
+        # Reads the protocol's texts in each screen's language; None: as the log has them.
+        self._wording = wording
         # Sends to this process's clients only, not through the message queue.
         self._send_here = send_here or send
         self._online: Online = online or (lambda session_id: frozenset())
@@ -109,26 +113,34 @@ class Broadcaster:
         # Private events (answers above all) send nothing to the room or to other phones.
         public = any(event.public for event in events)
         if public:
-            self._send("view", room_view(state), participants_room(sid))
+            self.send_phones(state)
         # The display shows who is here and whether joining is open; members' views do not.
         if public or display_changed(events):
-            self._send("view", screen_view(state), display_room(sid))
+            self._send("view", screen_view(state, self._wording), display_room(sid))
         count = display_answer_count(state, events)
         if count is not None:
             self._send(ANSWER_COUNT, count, display_room(sid))
         for participant_id in sorted(_members_touched(state, events)):
             self._send(
                 "personal",
-                member_view(state, participant_id, self._extras),
+                member_view(state, participant_id, self._extras, self._wording),
                 member_room(sid, participant_id),
             )
         self._console(state, now=by_facilitator)
+
+    def send_phones(self, state: SessionState) -> None:
+        """Send every phone the shared view: built once per language phones read, and
+        sent to that language's rooms, so that the cost grows with the languages in use."""
+        for language, rooms in phone_rooms(state).items():
+            view = room_view(state, language, self._wording)
+            for room in rooms:
+                self._send("view", view, room)
 
     def touch(self, state: SessionState, participant_ids: Sequence[str]) -> None:
         """Send these members their personal views, and the consoles theirs, again."""
         for participant_id in sorted(set(participant_ids)):
             if participant_id in state.participants:
-                view = member_view(state, participant_id, self._extras)
+                view = member_view(state, participant_id, self._extras, self._wording)
                 self._send("personal", view, member_room(state.id, participant_id))
         self._console(state, now=True)
 
@@ -201,7 +213,7 @@ class Broadcaster:
         online = self._online(state.id)
         # Timed alone: waiting for the session's lock or the store is not rendering.
         started = self._clock()
-        view = console_view(state, online, self._extras)
+        view = console_view(state, online, self._extras, self._wording)
         view["revision"] = revision(state, view, self._extras.console_mark(state))
         cost = self._clock() - started
         with self._guard:
@@ -249,7 +261,7 @@ _COURSE_MEETING_MOVES = (e.SessionStarted, e.StepEntered, e.SessionEnded)
 def _members_touched(state: SessionState, events: Sequence[e.Event]) -> set[str]:
     touched: set[str] = set()
     for event in events:
-        if isinstance(event, (e.RolePlayPushed, e.RolePlayEnded)) or (
+        if isinstance(event, (e.RolePlayPushed, e.RolePlayEnded, e.SessionLanguageSet)) or (
             state.course_id and isinstance(event, _COURSE_MEETING_MOVES)
         ):
             touched |= {m.id for m in state.participants.values() if m.present}

@@ -42,6 +42,7 @@ from facilitator.service.safety import RISK_ACTIONS
 from facilitator.service.sessions import MakeCommand
 from facilitator.service.tokens import Actor, Membership, MembershipSigner, Role
 from facilitator.service.views import risk_alert
+from facilitator.service.wording import first_offered, requested_tag
 
 if TYPE_CHECKING:
     from facilitator.library.catalog import Catalog
@@ -96,10 +97,22 @@ class CourseActions:
         user: str,
         protocol_id: str,
         title: str,
-        language: str = "en",
+        language: str | None = "en",
         planned: Sequence[date] = (),
+        accepted: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """Open a course of a protocol, with a neutral title phones and the display show."""
+        """Open a course of a protocol, with a neutral title phones and the display show.
+
+        Without a `language`, the course takes the first of `accepted` (the browser's
+        Accept-Language) the protocol offers, else the protocol's own.
+        """
+        if language is None:
+            try:
+                language = first_offered(self.sessions.catalog.protocol(protocol_id), accepted)
+            except KeyError:
+                raise Refused(
+                    "not_found", "There is no protocol {protocol}.", protocol=repr(protocol_id)
+                ) from None
         when = [datetime(d.year, d.month, d.day, 12, tzinfo=UTC).timestamp() for d in planned]
         state = self.courses.create(user, protocol_id, title.strip(), language, when)
         return {
@@ -137,6 +150,9 @@ class CourseActions:
         state = self.courses.current(course_id)
         seat = audience.check_course_reads(user, state)
         view = {**course_view(state, self._instruments()), "seat": seat.value, "role": seat.value}
+        with suppress(KeyError):
+            # The languages its meetings may read the protocol in.
+            view["languages"] = list(self.sessions.catalog.protocol(state.protocol_id).languages)
         if seat is not audience.CourseSeat.SUPERVISOR:
             # Those who run the meetings hand the code out; a supervisor needs none.
             view["join_code"] = grouped_code(state.join_code)
@@ -162,6 +178,8 @@ class CourseActions:
             meeting.session_number,
             title=f"{course.title}: {meeting.title}",
             course_id=course.id,
+            # The course's language, or the protocol's own if it is not offered in it.
+            accepted=(course.language,),
         )
         owner = Actor(Role.FACILITATOR, state.id, user=course.owner)
         # The course's co-facilitators run its meetings too.
@@ -190,6 +208,27 @@ class CourseActions:
                 at=at, n=n, member_id=member_id, status=status, corrected=True, by=user
             ),
         )
+        return self.course(user, course_id)
+
+    def set_course_language(self, user: str, course_id: str, language: str) -> dict[str, Any]:
+        """Set the language the course's meetings read the protocol in: from the next
+        meeting opened, and in the meeting running now, whose screens follow at once."""
+        course = self.courses.current(course_id)
+        audience.check_course_runs(user, course)
+        tag = requested_tag(language)
+        try:
+            offered = self.sessions.catalog.protocol(course.protocol_id).languages
+        except KeyError:
+            raise Refused("not_found", "This course's protocol is no longer installed.") from None
+        state = self._course_run(
+            user,
+            course_id,
+            lambda st, at: cc.SetCourseLanguage(at=at, language=tag, offered=offered, by=user),
+        )
+        meeting = _running(state)
+        if meeting is not None:
+            owner = Actor(Role.FACILITATOR, meeting.session_id, user=state.owner)
+            self.sessions.run(owner, lambda st, at: c.SetSessionLanguage(at, tag, offered))
         return self.course(user, course_id)
 
     def update_plan(

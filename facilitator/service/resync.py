@@ -26,11 +26,12 @@ from facilitator.service.audience import (
     facilitator_room,
     member_room,
     member_view,
-    participants_room,
+    phone_rooms,
     room_view,
     screen_view,
 )
 from facilitator.service.sessions import SessionService
+from facilitator.service.wording import Wording
 from facilitator.storage.base import StorageError
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ def audiences(rooms: Iterable[object]) -> dict[str, Audience]:
         parts = room.split(":")
         if len(parts) == 2 and parts[1] in ("facilitator", "participants", "display"):
             setattr(found.setdefault(parts[0], Audience()), parts[1], True)
+        elif len(parts) == 3 and parts[1] == "participants":
+            # The phones of one language: every language's view is sent again.
+            found.setdefault(parts[0], Audience()).participants = True
         elif len(parts) == 3 and parts[1] == "member":
             found.setdefault(parts[0], Audience()).members.add(parts[2])
     return found
@@ -75,6 +79,7 @@ def sends_for(
     online: Collection[str],
     extras: Extras = NO_EXTRAS,
     console: dict[str, Any] | None = None,
+    wording: Wording | None = None,
 ) -> list[Send]:
     """Return each view `audience` should hold now, with the room it goes to.
 
@@ -84,15 +89,18 @@ def sends_for(
     sid = state.id
     sends: list[Send] = []
     if audience.facilitator:
-        view = console if console is not None else console_view(state, online, extras)
+        view = console if console is not None else console_view(state, online, extras, wording)
         sends.append(("view", view, facilitator_room(sid)))
     if audience.participants:
-        sends.append(("view", room_view(state), participants_room(sid)))
+        # Per language phones read, to that language's rooms (see broadcast.send_phones).
+        for language, rooms in phone_rooms(state).items():
+            view = room_view(state, language, wording)
+            sends.extend(("view", view, room) for room in rooms)
     if audience.display:
-        sends.append(("view", screen_view(state), display_room(sid)))
+        sends.append(("view", screen_view(state, wording), display_room(sid)))
     for participant_id in sorted(audience.members):
         if participant_id in state.participants:
-            personal = member_view(state, participant_id, extras)
+            personal = member_view(state, participant_id, extras, wording)
             sends.append(("personal", personal, member_room(sid, participant_id)))
     return sends
 
@@ -149,8 +157,10 @@ class Resync:
         online = self._service.online(state.id) if audience.facilitator else frozenset()
         # The consoles here hold this view next: the base of this process's next patch.
         console = self._service.console_resent(state) if audience.facilitator else None
-        extras = self._service.extras
-        for event, data, room in sends_for(state, audience, online, extras, console):
+        service = self._service
+        for event, data, room in sends_for(
+            state, audience, online, service.extras, console, service.wording
+        ):
             self._send_here(event, data, room)
         return True
 

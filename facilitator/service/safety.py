@@ -59,7 +59,7 @@ class SafetyExtras:
         return {
             **self._inner.console(state),
             "risk_alerts": [self._alert(state, alert) for alert in state.risk_alerts],
-            "safety": self.safety(state.protocol_id),
+            "safety": self.safety(state.protocol_id, state.language),
             "polls": self.polls(state),
             "suggestions": self._suggestions(state),
         }
@@ -184,11 +184,12 @@ class SafetyExtras:
     def personal(self, state: SessionState, participant_id: str) -> dict[str, Any]:
         return self._inner.personal(state, participant_id)
 
-    def safety(self, protocol_id: str) -> dict[str, Any]:
-        """Return the safety steps of a protocol, and who to call."""
+    def safety(self, protocol_id: str, language: str | None = None) -> dict[str, Any]:
+        """Return the safety steps of a protocol, in the session's language, and who to call."""
         try:
-            spec = self._catalog.protocol(protocol_id).safety
-        except KeyError:
+            protocol = self._catalog.protocol(protocol_id)
+            spec = protocol.in_language(language or protocol.language).safety
+        except (KeyError, ValueError):
             spec = None
         return {
             "script": list(spec.script) if spec else list(DEFAULT_SCRIPT),

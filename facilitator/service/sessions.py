@@ -29,6 +29,7 @@ from facilitator.service.codes import new_join_code, new_pseudonym, normalize_co
 from facilitator.service.limits import address_key
 from facilitator.service.loading import load_state
 from facilitator.service.tokens import Actor, Role
+from facilitator.service.wording import Wording, first_offered, offered_language
 from facilitator.storage.base import Snapshot, Store, VersionConflict
 
 MakeCommand = Callable[[SessionState, float], c.Command]
@@ -79,11 +80,19 @@ class SessionService:
         # What views add from beyond a session (its course), for every sender of views.
         self.extras = extras
         self.catalog = catalog
+        # Reads the protocol's texts in the language of each screen.
+        self.wording = Wording(catalog)
         # Who is connected comes from live connections (service/presence.py), not the log.
         self._online: Online = online or (lambda session_id: frozenset())
         # With `defer`, the console's view is throttled in bursts (see Broadcaster).
         self._broadcast = Broadcaster(
-            send, defer, self._with_state, online=self._online, send_here=send_here, extras=extras
+            send,
+            defer,
+            self._with_state,
+            online=self._online,
+            send_here=send_here,
+            extras=extras,
+            wording=self.wording,
         )
         self._clock = clock
         self._snapshot_every = snapshot_every
@@ -160,12 +169,18 @@ class SessionService:
         *,
         title: str = "",
         course_id: str = "",
+        language: str | None = None,
+        accepted: Sequence[str] = (),
     ) -> SessionState:
         """Open a new session of one protocol session's agenda, with a fresh join code.
 
         A meeting of a course passes its title (the course's neutral one) and its course;
         a one-off session without a title is named after its meeting, since phones and
         the display never show the protocol's clinical title.
+
+        Its screens read the protocol in `language` (refused unless the protocol offers
+        it); without one, in the first of `accepted` (the browser's Accept-Language) the
+        protocol offers, else in the protocol's own language.
         """
         try:
             protocol = self.catalog.protocol(protocol_id)
@@ -182,6 +197,11 @@ class SessionService:
                 protocol=repr(protocol_id),
                 numbers=numbers,
             )
+        if language is not None:
+            language = offered_language(protocol, language)
+        else:
+            language = first_offered(protocol, accepted)
+        named = protocol.in_language(language).session(chosen.n).title
         for _ in range(5):
             session_id = secrets.token_urlsafe(9)
             command = c.CreateSession(
@@ -191,12 +211,13 @@ class SessionService:
                 protocol_version=protocol.version,
                 session_number=chosen.n,
                 # Phones and the room display show it: never the protocol's clinical title.
-                title=title or f"Group meeting: {chosen.title}",
+                title=title or f"Group meeting: {named}",
                 agenda=chosen.steps,
                 join_code=new_join_code(),
                 owner=owner,
                 course_id=course_id,
                 checklist=chosen.fidelity,
+                language=language,
             )
             state, events = create(command)
             try:
@@ -322,6 +343,7 @@ class SessionService:
         participant_id: str,
         display_name: str | None,
         consent: tuple[float | None, str] = (None, ""),
+        language: str = "",
     ) -> Actor:
         """Admit a member under `participant_id` (a course's member keeps theirs), with
         when they agreed to the consent text and its version."""
@@ -331,7 +353,8 @@ class SessionService:
             if state.phase is SessionPhase.ENDED or state.locked:
                 raise _unknown_code()
             taken = {m.name for m in state.participants.values() if m.present}
-            return c.Join(at, participant_id, display_name, new_pseudonym(taken), *consent)
+            pseudonym = new_pseudonym(taken)
+            return c.Join(at, participant_id, display_name, pseudonym, *consent, language)
 
         try:
             self.run(Actor(Role.PARTICIPANT, session_id), joining)

@@ -49,8 +49,8 @@ def protocols() -> Any:
 @bp.get("/api/protocols/<protocol_id>")
 @signed_in
 def protocol_detail(protocol_id: str) -> Any:
-    """Return a protocol's polls and its role-play library with roles."""
-    return jsonify(ok=True, **service().protocol(protocol_id))
+    """Return a protocol's polls and its role-play library with roles (?language=es)."""
+    return jsonify(ok=True, **service().protocol(protocol_id, request.args.get("language")))
 
 
 # -- sessions -------------------------------------------------------------------------
@@ -69,7 +69,12 @@ def create_session() -> Any:
     """Open a new live session of one protocol session."""
     data = s.CreateSession().load(json_body())
     links = service().create_session(
-        user(), data["protocol_id"], data["session_number"], signin_reference()
+        user(),
+        data["protocol_id"],
+        data["session_number"],
+        signin_reference(),
+        language=data.get("language"),
+        accepted=[tag for tag, _ in request.accept_languages],
     )
     return jsonify(ok=True, **_with_join_url(links)), 201
 
@@ -165,7 +170,12 @@ def join() -> Any:
     """A phone joins with a code and an optional name; it keeps the returned token."""
     data = s.Join().load(json_body())
     joined = service().join(
-        data["code"], data.get("name"), address(), data["guest"], consent=data["consent"]
+        data["code"],
+        data.get("name"),
+        address(),
+        data["guest"],
+        consent=data["consent"],
+        language=data.get("language"),
     )
     return jsonify(ok=True, **joined), 201
 
@@ -190,6 +200,12 @@ def public_join_url(code: str) -> Any:
     if len(code) > 32:
         abort(404)
     return jsonify(ok=True, url=join_url(code))
+
+
+@bp.get("/api/languages")
+def languages() -> Any:
+    """Return every language the protocols are offered in, each named in itself."""
+    return jsonify(ok=True, languages=service().languages())
 
 
 @bp.get("/api/crisis")

@@ -37,7 +37,12 @@ def create_course() -> Any:
     """Open a course of a protocol: its sessions become the course's weekly meetings."""
     data = s.CreateCourse().load(json_body())
     made = service().create_course(
-        user(), data["protocol_id"], data["title"], data["language"], data["planned"]
+        user(),
+        data["protocol_id"],
+        data["title"],
+        data["language"],
+        data["planned"],
+        accepted=[tag for tag, _ in request.accept_languages],
     )
     return jsonify(ok=True, **made, join_url=join_url(made["join_code"])), 201
 
@@ -90,6 +95,16 @@ def risk_action(course_id: str, alert_id: str) -> Any:
         user(), course_id, alert_id, data["action"], data["note"]
     )
     return jsonify(ok=True, course=found)
+
+
+@bp.put(COURSE + "/language")
+@signed_in
+def course_language(course_id: str) -> Any:
+    """Set the language the course's meetings read the protocol in (the meeting on now too)."""
+    data = s.CourseLanguage().load(json_body())
+    return jsonify(
+        ok=True, course=service().set_course_language(user(), course_id, data["language"])
+    )
 
 
 @bp.put(MEMBER + "/plan")

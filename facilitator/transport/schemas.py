@@ -196,8 +196,22 @@ class Empty(Schema):
     """An event that takes no fields."""
 
 
+#: A language tag as a client sends it (es, fr, pt-BR); the service checks it is offered.
+LANGUAGE = validate.Length(min=1, max=35)
+
+
+class SetLanguage(Versioned):
+    language = Str(required=True, validate=LANGUAGE)
+
+
+class ChooseLanguage(Schema):
+    language = Str(required=True, validate=LANGUAGE)
+
+
 class Join(Schema):
     code = Str(required=True, validate=validate.Length(min=1, max=32))
+    # The language the phone reads the protocol in; absent: the session's.
+    language = Str(validate=LANGUAGE, allow_none=True)
     name = Str(validate=validate.Length(max=NAME_MAX), allow_none=True)
     # A meeting of a course: join this meeting only, without a place in the course.
     guest = fields.Boolean(truthy={True}, falsy={False}, load_default=False)
@@ -208,6 +222,8 @@ class Join(Schema):
 class CreateSession(Schema):
     protocol_id = Str(required=True, validate=ID)
     session_number = fields.Integer(strict=True, required=True)
+    # Absent: the first of the browser's Accept-Language the protocol offers.
+    language = Str(validate=LANGUAGE, allow_none=True)
 
 
 class Invite(Schema):
@@ -222,8 +238,13 @@ class CreateCourse(Schema):
     protocol_id = Str(required=True, validate=ID)
     # The neutral title phones and the room display show, e.g. "Tuesday group".
     title = Str(required=True, validate=validate.Length(min=1, max=NAME_MAX))
-    language = Str(load_default="en", validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"))
+    # Absent: the first of the browser's Accept-Language the protocol offers.
+    language = Str(load_default=None, validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"))
     planned = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=20))
+
+
+class CourseLanguage(Schema):
+    language = Str(required=True, validate=LANGUAGE)
 
 
 class Attendance(Schema):

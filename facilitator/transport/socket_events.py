@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 REVOCATION_SWEEP = 2.0
 KNOWN_ERRORS: tuple[type[Exception], ...] = (Refused, ValidationError, *SERVICE_ERRORS)
 
+#: Events after which the sender's connection listens in other rooms (its language's).
+MOVES_ROOMS = frozenset({"choose_language"})
+
 #: Every event a client may send, and the schema of its payload.
 EVENTS: dict[str, type[Schema]] = {
     # the console's commands
@@ -71,12 +74,14 @@ EVENTS: dict[str, type[Schema]] = {
     "reverse_role_play": s.RolePlayRef,
     "record_fidelity": s.RecordFidelity,
     "record_decision": s.RecordDecision,
+    "set_language": s.SetLanguage,
     # members
     "submit_answer": s.SubmitAnswer,
     "send_signal": s.SendSignal,
     "leave_session": s.Empty,
     "set_step": s.SetStep,
     "review_step": s.ReviewStep,
+    "choose_language": s.ChooseLanguage,
     # everyone
     "sync": s.Sync,
 }
@@ -166,7 +171,9 @@ def bind(
     server.on("disconnect", disconnect)
     server.on("*", unknown)
     for name, schema in EVENTS.items():
-        server.on(name, _handler(name, schema(), service, connections, buckets, said))
+        handle = _handler(name, schema(), service, connections, buckets, said)
+        moves = name in MOVES_ROOMS
+        server.on(name, _moving_rooms(server, handle, languages, said) if moves else handle)
 
 
 class _Refusals:
@@ -221,3 +228,35 @@ def _handler(
 
     handle.__name__ = f"on_{name}"
     return handle
+
+
+def _moving_rooms(
+    server: Any, handle: Callable[..., dict[str, Any]], languages: dict[str, str], said: _Refusals
+) -> Callable[..., Any]:
+    """Wrap a handler whose result names the rooms the connection listens in from now on:
+    leave the others, enter those, and send the connection its views as they now read.
+
+    A phone that chose a language reads its refusals and notices in it from now on too
+    (the nearest the interface has: `es` for `es-MX`).
+    """
+
+    def moving(sid: str, *args: Any) -> dict[str, Any]:
+        result = handle(sid, *args)
+        rooms = result.pop("rooms", None)
+        views = result.pop("views", {})
+        if result.get("ok") and rooms is not None:
+            chosen = args[0].get("language") if args and isinstance(args[0], dict) else None
+            if isinstance(chosen, str) and sid in languages:
+                languages[sid] = said.catalogs.best([chosen[:35]])
+            wanted = {*rooms, *(language_room(room, languages.get(sid, "en")) for room in rooms)}
+            for room in server.rooms(sid):
+                if room not in wanted and room != sid:
+                    server.leave_room(sid, room)
+            for room in wanted:
+                server.enter_room(sid, room)
+            for name, data in views.items():
+                server.emit(name, data, to=sid)
+        return result
+
+    moving.__name__ = handle.__name__
+    return moving

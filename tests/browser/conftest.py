@@ -34,7 +34,7 @@ from tests.browser.screens import (
     missing_prerequisites,
     open_screen,
 )
-from tests.live import Client, Facilitator, Server, join
+from tests.live import Client, Facilitator, Server, join, wait_until
 
 HERE = Path(__file__).resolve().parent
 MEMBERS = ("Asha", "Ben", "Chidi", "Dana", "Eli", "Fatima", "Goran", "Hana")
@@ -86,6 +86,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def facilitator(server: Server) -> Facilitator:
+    # The server prints its one-time link just after it answers HTTP: wait to read it.
+    wait_until(lambda: server.login_link, 5, "the one-time sign-in link")
     return Facilitator(server).sign_in_with_link(server.login_link)
 
 

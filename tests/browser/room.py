@@ -13,8 +13,10 @@ NAMES = ("Ada", "Bo", "Cy", "Di", "Ed", "Flo")
 class Room:
     """A session driven the way the console and the phones drive it, over live sockets."""
 
-    def __init__(self, server: Server, facilitator: Facilitator, members: int) -> None:
-        self.links = facilitator.create_session("room-check", 1)
+    def __init__(
+        self, server: Server, facilitator: Facilitator, members: int, language: str | None = None
+    ) -> None:
+        self.links = facilitator.create_session("room-check", 1, language)
         self.console = Client(server.url, self.links["console_token"], "console").connect()
         self.members = [join(server, self.links["join_code"], name) for name in NAMES[:members]]
         self.phones = [Client(server.url, m["token"], m["name"]).connect() for m in self.members]

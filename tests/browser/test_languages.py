@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import OpenScreen
 from tests.browser.pseudo import PSEUDO_LTR, PSEUDO_RTL, assert_translated
-from tests.browser.room import Room
+from tests.browser.room import NAMES, Room
+from tests.live import Facilitator, Server
 
 
 def test_display_shows_only_catalog_words_in_every_state(
@@ -51,10 +52,17 @@ def test_display_lays_out_right_to_left_in_a_right_to_left_language(
     assert_translated(page, "lobby, right to left")
 
 
-def test_display_speaks_the_browsers_language_until_the_session_names_one(
-    open_display: OpenScreen, room: Room
+def test_display_speaks_the_sessions_language_not_the_browsers(
+    open_display: OpenScreen, server: Server, facilitator: Facilitator, room: Room
 ) -> None:
-    page = open_display(room.display_path, locale="es-MX").page
+    # An English session on a Spanish browser: the room reads the session's English.
+    english = open_display(room.display_path, locale="es-MX").page
+    expect(english.locator("html")).to_have_attribute("lang", "en")
+    expect(english.locator("#join-title")).to_have_text("Join on your phone")
+    room.close()
+
+    room = Room(server, facilitator, len(NAMES), language="es")
+    page = open_display(room.display_path, locale="en-US").page
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.locator("#join-title")).to_have_text("Únete desde tu teléfono")
     expect(page.locator("#step-title")).to_have_text("Bienvenida")
@@ -66,3 +74,4 @@ def test_display_speaks_the_browsers_language_until_the_session_names_one(
     room.command("close_poll", {"poll_id": poll_id})
     room.command("reveal_poll", {"poll_id": poll_id})
     expect(page.locator("#results-count")).to_have_text("3 respuestas")
+    room.close()
