@@ -14,11 +14,13 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from facilitator.catalogs import shipped
 from facilitator.core import commands as c
 from facilitator.core.codec import snapshot_to_dict
 from facilitator.core.engine import apply, create, decide
 from facilitator.core.errors import DomainError
 from facilitator.core.events import CommandRecorded, Event, ParticipantLeft, PollClosed
+from facilitator.core.messages import N_
 from facilitator.core.spec import PollSpec, RolePlaySpec
 from facilitator.core.state import PollPhase, SessionPhase, SessionState, ballot_key
 from facilitator.errors import Refused
@@ -211,7 +213,7 @@ class SessionService:
                 protocol_version=protocol.version,
                 session_number=chosen.n,
                 # Phones and the room display show it: never the protocol's clinical title.
-                title=title or f"Group meeting: {named}",
+                title=title or default_title(named, language),
                 agenda=chosen.steps,
                 join_code=new_join_code(),
                 owner=owner,
@@ -489,3 +491,9 @@ def _too_late() -> Refused:
 def _unknown_code() -> Refused:
     # True of a code no session has, of an ended session and of a locked one alike.
     return Refused("unknown_code", "No session you can join has that code. Check it and try again.")
+
+
+def default_title(meeting: str, language: str) -> str:
+    """Return the name of a session opened without a title, in its language: after its
+    meeting, never the protocol's clinical title (shown on phones and the wall)."""
+    return shipped().translate(language, "server", N_("Group meeting: {meeting}"), meeting=meeting)
