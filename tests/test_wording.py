@@ -84,7 +84,7 @@ def test_accept_language_picks_the_first_offered_then_the_protocols_own() -> Non
     ("asked", "message"),
     [
         ("de", "This protocol is not offered in de; choose one of en, es, fr."),
-        ("sp", "Unknown language 'sp'; write a tag such as es, fr or pt-BR."),
+        ("sp", "This is not a language tag such as es, fr or pt-BR."),
     ],
 )
 def test_a_language_not_offered_is_refused_in_words(asked: str, message: str) -> None:

@@ -76,6 +76,9 @@ _POLLS_UNTOUCHED = (
     e.SignalSent,
     e.SignalAcknowledged,
     e.CommandRecorded,
+    # Logged by older releases and folded as nothing (presence is not in the log now).
+    e.ParticipantDisconnected,
+    e.ParticipantConnected,
 )
 
 

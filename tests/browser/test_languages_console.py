@@ -248,7 +248,8 @@ def test_console_stopped_when_its_session_is_deleted_shows_only_catalog_words(
 ) -> None:
     links = facilitator.create_session("browser-check", 1)
     page = open_console(f"/console/{links['session_id']}", locale=PSEUDO_LTR).page
-    expect(page.locator("#start")).to_be_visible()
+    # Enabled once the view has come: the console is connected, and hears the deletion.
+    expect(page.locator("#start")).to_be_enabled()
     assert facilitator.delete(f"/api/sessions/{links['session_id']}").ok
     expect(page.locator("#ended")).to_be_visible()
     assert_translated(page, "stopped")

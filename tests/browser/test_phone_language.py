@@ -67,7 +67,8 @@ def test_the_phone_picks_its_language_keeps_it_and_reads_the_poll_in_it(
         expect(page.locator("#poll-question")).to_have_text(french.question)
         expect(page.locator("#poll label")).to_have_text(list(french.options))
         expect(page.locator("html")).to_have_attribute("lang", "fr")
-        assert page.evaluate("localStorage.getItem('facilitator.language')") == "fr"
+        # Kept on the phone (the other tab may write its last word first: wait for it).
+        page.wait_for_function("localStorage.getItem('facilitator.language') === 'fr'")
         # The other page follows, and is sent the next step in French too.
         expect(other.locator("#poll-question")).to_have_text(french.question)
         assert console.call("next_step")["ok"]
