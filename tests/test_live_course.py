@@ -274,6 +274,12 @@ def _check_exports(owner: Facilitator, course_id: str, phones: list[Phone]) -> N
     trend = owner.get(f"{base}/members/{phones[0].member_id}/trend.svg?measure=phq-9")
     assert trend.status_code == 200 and trend.headers["Content-Type"].startswith("image/svg+xml")
     assert "<svg" in trend.text and "http://" not in trend.text.replace("http://www.w3.org", "")
+    assert ">Meeting<" in trend.text
+    # Drawn in the course's language, as in its summary.
+    assert owner.put(f"{base}/language", {"language": "es"}).status_code == 200
+    spanish = owner.get(f"{base}/members/{phones[0].member_id}/trend.svg?measure=phq-9")
+    assert ">Encuentro<" in spanish.text and ">Meeting<" not in spanish.text
+    assert owner.put(f"{base}/language", {"language": "en"}).status_code == 200
     rows = list(csv.DictReader(io.StringIO(owner.get(f"{base}/export/measures.csv").text)))
     # Exactly the named measures each member gave: one mood a meeting, PHQ-9 three times.
     expected = sorted(

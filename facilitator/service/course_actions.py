@@ -37,6 +37,7 @@ from facilitator.service.codes import (
 )
 from facilitator.service.course_views import course_alert, course_view, measure_title
 from facilitator.service.courses import CourseService, attendance_of, measures_of
+from facilitator.service.document_words import DocumentWords
 from facilitator.service.limits import address_key
 from facilitator.service.safety import RISK_ACTIONS
 from facilitator.service.sessions import MakeCommand
@@ -352,6 +353,8 @@ class CourseActions:
             self._bands(measure),
             scale=self._scales(state).get(measure),
             label=measure_title(measure, self._instruments()),
+            # In the course's language, as its summary (where the same chart is drawn).
+            words=DocumentWords(self._catalogs.best([state.language]), self._catalogs),
         )
 
     def course_export(
