@@ -119,3 +119,26 @@ def test_a_course_facilitator_erases_a_member_over_http(
     assert "Rowan" not in json.dumps(erased.json()["course"])
     again = facilitator.post(f"/api/courses/{course_id}/members/{member_id}/erase", {})
     assert (again.status_code, again.json()["error"]["code"]) == (409, "illegal_state")
+
+
+def test_the_default_consent_is_shown_and_recorded_in_the_phones_language(
+    server: Server, facilitator: Facilitator
+) -> None:
+    links = facilitator.create_session("group-ipt-8", 2)
+    spanish = {"Accept-Language": "es"}
+    english = requests.get(server.url + "/api/consent", timeout=5).json()
+    shown = requests.get(server.url + "/api/consent", headers=spanish, timeout=5).json()
+    assert shown["title"] == "Antes de unirte" and english["title"] == "Before you join"
+    assert len(shown["points"]) == len(english["points"])
+    assert shown["version"] != english["version"]
+    body = {"code": links["join_code"], "name": "Lucía", "consent": True}
+    joined = requests.post(server.url + "/api/join", json=body, headers=spanish, timeout=5)
+    assert joined.status_code == 201, joined.text
+    log = facilitator.get(f"/api/sessions/{links['session_id']}/export/log.jsonl").text
+    (event,) = [
+        json.loads(line)
+        for line in log.splitlines()
+        if json.loads(line).get("type") == "participant_joined"
+    ]
+    # The version of the text the phone showed: its Spanish.
+    assert event["consent_version"] == shown["version"]

@@ -25,7 +25,7 @@ from facilitator.core.messages import N_
 from facilitator.core.spec import RolePlaySpec
 from facilitator.core.state import RiskAction, SessionState, SignalKind
 from facilitator.errors import Refused
-from facilitator.languages import direction, own_name
+from facilitator.languages import DEFAULT_LANGUAGE, direction, own_name
 from facilitator.library.catalog import Catalog
 from facilitator.library.loader import Instrument
 from facilitator.service import audience, audit, exports
@@ -592,8 +592,11 @@ class Service(CourseActions, Withdrawal):
         *,
         consent: bool = False,
         language: str | None = None,
+        read_in: str = DEFAULT_LANGUAGE,
     ) -> dict[str, Any]:
         """A phone joins with a code and an optional name; it keeps the returned token.
+
+        `read_in` is the language of the phone's page, in which it showed the consent text.
 
         Only with the member's agreement to the consent text (`consent`), which the join
         records with its time. A meeting's code also enrolls the phone in the meeting's
@@ -603,7 +606,7 @@ class Service(CourseActions, Withdrawal):
         a language this protocol does not offer leaves it following the group's; a tag
         that is no language is refused first.
         """
-        agreed = self._agreed(consent)
+        agreed = self._agreed(consent, read_in)
         session_id = self.sessions.find_code(code, address)
         session = self.sessions.current(session_id)
         course_id = session.course_id
@@ -911,18 +914,21 @@ class Service(CourseActions, Withdrawal):
 
     # -- the process ------------------------------------------------------------------
 
-    def consent(self) -> dict[str, Any]:
-        """Return the consent text every phone shows before joining, with its version."""
-        return consent_text(self._consent_file)
+    def consent(self, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        """Return the consent text every phone shows before joining, with its version: the
+        deployment's file, or the default in `language`."""
+        say = lambda text: self._catalogs.gettext(language, "server", text)  # noqa: E731
+        return consent_text(self._consent_file, say)
 
-    def _agreed(self, consent: bool) -> tuple[float, str]:
+    def _agreed(self, consent: bool, language: str = DEFAULT_LANGUAGE) -> tuple[float, str]:
         """Refuse a join without consent; return when it was given, and to which text."""
         if consent is not True:
             raise Refused(
                 "consent_required",
                 "Read what the group keeps and who sees it, and agree, before you join.",
             )
-        return self.sessions.clock(), self.consent()["version"]
+        # The version of the text shown, in the language the phone read it in.
+        return self.sessions.clock(), self.consent(language)["version"]
 
     def languages(self) -> list[dict[str, str]]:
         """Return every language a protocol here is offered in, each named in itself, for

@@ -12,40 +12,57 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from facilitator.core.messages import N_
+
 log = logging.getLogger(__name__)
 
+# Marked for the `server` catalog: a phone is shown the default in its own language.
 DEFAULT_CONSENT: dict[str, Any] = {
-    "title": "Before you join",
-    "text": (
+    "title": N_("Before you join"),
+    "text": N_(
         "This group uses this app to follow the session together. Please read what it "
         "keeps and who sees it, then agree to join."
     ),
     "points": [
-        "What is kept: the name you type (or a made-up one), your named answers, the "
-        "step you choose each week and the facilitator's notes about the group.",
-        "Who sees it: only the group's facilitators, and a supervisor who helps them. "
-        "Other members and the room's screen never see your name beside an answer.",
-        "Anonymous check-ins are anonymous: your answer is kept apart from your name, "
-        "and nobody, the facilitator included, can tell which answer was yours.",
-        "What is said in the group stays in the group, with one exception: if you may "
-        "be at risk of harming yourself or someone else, the facilitator will act to "
-        "keep you safe, and may need to tell someone who can help.",
-        "You may leave at any time, and ask for what is kept about you to be erased.",
+        N_(
+            "What is kept: the name you type (or a made-up one), your named answers, the "
+            "step you choose each week and the facilitator's notes about the group."
+        ),
+        N_(
+            "Who sees it: only the group's facilitators, and a supervisor who helps them. "
+            "Other members and the room's screen never see your name beside an answer."
+        ),
+        N_(
+            "Anonymous check-ins are anonymous: your answer is kept apart from your name, "
+            "and nobody, the facilitator included, can tell which answer was yours."
+        ),
+        N_(
+            "What is said in the group stays in the group, with one exception: if you may "
+            "be at risk of harming yourself or someone else, the facilitator will act to "
+            "keep you safe, and may need to tell someone who can help."
+        ),
+        N_("You may leave at any time, and ask for what is kept about you to be erased."),
     ],
 }
 
 
-def consent_text(path: Path | None) -> dict[str, Any]:
-    """Return the consent text from the deployment's file at `path`, or the default,
-    with its version."""
+def consent_text(path: Path | None, say: Callable[[str], str] = str) -> dict[str, Any]:
+    """Return the consent text from the deployment's file at `path`, or the default in
+    the reader's language (`say` translates it), with the version of the text shown."""
     found = _read(path) if path is not None else None
-    text = found or DEFAULT_CONSENT
-    return {**text, "version": consent_version(text)}
+    if found is None:
+        found = {
+            "title": say(DEFAULT_CONSENT["title"]),
+            "text": say(DEFAULT_CONSENT["text"]),
+            "points": [say(point) for point in DEFAULT_CONSENT["points"]],
+        }
+    return {**found, "version": consent_version(found)}
 
 
 def consent_version(text: dict[str, Any]) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, redirect, request
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request
 
-from facilitator.catalogs import accepted_languages
+from facilitator.catalogs import Catalogs, accepted_languages
 from facilitator.transport import schemas as s
 from facilitator.transport.web import (
     address,
@@ -176,14 +176,24 @@ def join() -> Any:
         data["guest"],
         consent=data["consent"],
         language=data.get("language"),
+        read_in=_page_language(),
     )
     return jsonify(ok=True, **joined), 201
 
 
 @bp.get("/api/consent")
 def consent() -> Any:
-    """Return the consent text a phone shows, and the member agrees to, before joining."""
-    return jsonify(ok=True, **service().consent())
+    """Return the consent text a phone shows, and the member agrees to, before joining:
+    the deployment's, or the default in the language of the page (its Accept-Language)."""
+    response = jsonify(ok=True, **service().consent(_page_language()))
+    response.vary.add("Accept-Language")
+    return response
+
+
+def _page_language() -> str:
+    # The phone's page sends the language it shows in Accept-Language (client/js/dom.js).
+    catalogs: Catalogs = current_app.extensions["facilitator.catalogs"]
+    return catalogs.from_header(request.headers.get("Accept-Language"))
 
 
 @bp.get("/j/<code>")
