@@ -122,6 +122,9 @@ async function loadCrisis(language = chosenLanguage, region = crisisRegion) {
   const search = query.toString();
   try {
     const data = await api("/api/crisis" + (search ? `?${search}` : ""));
+    // An answer to an earlier question (the language before the course's region came,
+    // say) that arrives late must not replace the one asked since.
+    if (asked !== crisisAsked) return;
     localStorage.setItem(CRISIS_STORE, JSON.stringify(data));
     renderCrisis(data);
   } catch {
