@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.browser.pseudo import assert_translated
 from tests.browser.screens import LAPTOP, PHONE, Screen, agree, open_screen
 from tests.live import Server, add_account, signed_in
 
@@ -34,7 +35,10 @@ def server(tmp_path: Path) -> Iterator[Server]:
     crisis = tmp_path / "crisis"
     crisis.mkdir()
     (crisis / "es.yaml").write_text(CRISIS_ES, encoding="utf-8")
-    running = Server(tmp_path / "data", env={"FACILITATOR_CRISIS_DIR": str(crisis)}).start()
+    running = Server(
+        tmp_path / "data",
+        env={"FACILITATOR_CRISIS_DIR": str(crisis), "FACILITATOR_PSEUDO_LANGUAGES": "1"},
+    ).start()
     add_account(running, OWNER)
     yield running
     running.stop()
@@ -98,3 +102,33 @@ def test_the_course_page_sets_the_region_its_phones_get_crisis_resources_for(
     assert [c["name"] for c in kept["contacts"]] == ["Línea de la Vida"]
     expect(phone.page.locator("#crisis-contacts")).to_contain_text("Línea de la Vida")
     _forgive(phone)
+
+
+@pytest.mark.parametrize("locale", ["en-XA", "es"])
+def test_the_settings_form_is_translated(
+    browser: Browser, server: Server, screens: list[Screen], locale: str
+) -> None:
+    owner = signed_in(server, OWNER)
+    made = owner.post("/api/courses", {"protocol_id": "group-ipt-8", "title": "Grupo"})
+    course_id = made.json()["course_id"]
+    cookies = [{"name": c.name, "value": c.value or ""} for c in owner.http.cookies]
+    desk = open_screen(
+        browser,
+        server.url,
+        f"/course/{course_id}",
+        viewport=LAPTOP,
+        cookies=cookies,
+        bypass_csp=True,
+        locale=locale,
+    )
+    screens.append(desk)
+    page = desk.page
+    page.locator("#settings-region").fill("fr")
+    page.locator("#settings-button").click()
+    expect(page.locator("#settings-region")).to_have_value("FR")
+    if locale == "es":
+        expect(page.locator("#settings-title")).to_have_text("Región y zona horaria")
+        expect(page.locator("#settings-done")).to_have_text("Región y zona horaria guardadas.")
+    else:
+        expect(page.locator("#settings-done")).not_to_be_empty()
+        assert_translated(page, "the course's region saved")
