@@ -52,6 +52,7 @@ def _full_course() -> tuple[CourseState, list[e.Event]]:
         (cc.InviteCourseCoFacilitator(T0 + 6, "ben", True),),
         (cc.GrantSupervisor(T0 + 7, "sue"),),
         (cc.SetCourseLanguage(T0 + 7.5, "es", ("en", "es", "fr"), "asha"),),
+        (cc.SetCourseSettings(T0 + 7.6, "MX", "America/Mexico_City", "asha"),),
         (cc.UpdatePlan(T0 + 8, "c-1", ("grief",), "Talk about mum", ("sister",), "asha"),),
         (cc.AddPlanNote(T0 + 9, "c-1", 0, "Lost her mother in spring", "asha"),),
     ]

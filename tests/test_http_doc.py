@@ -238,6 +238,7 @@ COURSE_BODIES: dict[str, dict[str, Any]] = {
     "plan": {"areas": ["grief"], "goal": "", "key_people": []},
     "action": {"action": "referred"},
     "language": {"language": "es"},
+    "settings": {"region": "MX", "time_zone": ""},
 }
 
 

@@ -181,6 +181,30 @@ function render() {
   byId("exports-card").hidden = !mayExport();
   for (const [id, file] of Object.entries(EXPORTS)) byId(id).href = `${base}/export/${file}`;
   byId("delete-card").hidden = role !== "owner";
+  byId("settings-form").hidden = role === "supervisor";
+}
+
+/** Put the course's region and time zone in their fields: at the start and once saved. */
+function fillSettings() {
+  byId("settings-region").value = course.region ?? "";
+  byId("settings-zone").value = course.time_zone ?? "";
+}
+
+async function saveSettings(event) {
+  event.preventDefault();
+  byId("settings-error").textContent = "";
+  byId("settings-done").textContent = "";
+  const body = { region: byId("settings-region").value.trim(), time_zone: byId("settings-zone").value.trim() };
+  try {
+    await api(`${base}/settings`, { method: "PUT", body, csrf: me.csrf_token });
+  } catch (error) {
+    byId("settings-error").textContent = refusal(error);
+    return;
+  }
+  await refresh(null);
+  fillSettings();
+  // Said only now: the server has it.
+  byId("settings-done").textContent = t("Region and time zone saved.");
 }
 
 // Each export link and the file it fetches (facilitator/transport/course_routes.py).
@@ -825,6 +849,8 @@ async function start() {
   me = signedIn;
   course = data.course;
   render();
+  fillSettings();
+  byId("settings-form").addEventListener("submit", saveSettings);
   byId("invite-form").addEventListener("submit", invite);
   byId("supervisor-form").addEventListener("submit", addSupervisor);
   byId("delete-course").addEventListener("click", deleteCourse);

@@ -42,8 +42,11 @@ const TEXT = {
 let me = load(STORE);
 let chosenLanguage = localStorage.getItem(LANGUAGE_STORE) || "";
 let knownLanguages = load(LANGUAGES_STORE) || [];
-// The language whose crisis text is shown, so that it is fetched again only on a change.
+// The language and region whose crisis text is shown, so that it is fetched again only on
+// a change; the region is the course's (the member's personal view says it), "" for none.
 let crisisLanguage = null;
+let crisisRegion = "";
+let crisisAsked = null;
 // The kept choice this page has asked the server for, so that it asks once.
 let languageAsked = "";
 let membership = load(MEMBERSHIP_STORE);
@@ -106,13 +109,22 @@ function renderCrisis(resources) {
   fill(byId("crisis-contacts"), resources.contacts.map(contactItem));
 }
 
-async function loadCrisis(language = chosenLanguage) {
-  if (language === crisisLanguage) return;
+async function loadCrisis(language = chosenLanguage, region = crisisRegion) {
+  const asked = `${language || ""}|${region}`;
+  if (asked === crisisAsked) return;
+  crisisAsked = asked;
   crisisLanguage = language;
+  crisisRegion = region;
   renderCrisis(load(CRISIS_STORE));
-  const query = language ? `?language=${encodeURIComponent(language)}` : "";
+  const query = new URLSearchParams();
+  if (language) query.set("language", language);
+  if (region) query.set("region", region);
+  const search = query.toString();
   try {
-    const data = await api("/api/crisis" + query);
+    const data = await api("/api/crisis" + (search ? `?${search}` : ""));
+    // An answer to an earlier question (the language before the course's region came,
+    // say) that arrives late must not replace the one asked since.
+    if (asked !== crisisAsked) return;
     localStorage.setItem(CRISIS_STORE, JSON.stringify(data));
     renderCrisis(data);
   } catch {
@@ -597,6 +609,7 @@ function startLive() {
       keepScreen();
       render();
       settleLanguage();
+      loadCrisis(crisisLanguage, p.region || "");
     },
     onStatus: (state, pending, trouble) => {
       // Stopped (left, removed, or the session closed) or ended: the screen that replaces

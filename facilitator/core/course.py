@@ -66,6 +66,8 @@ def create_course(command: cc.CreateCourse) -> tuple[CourseState, list[Event]]:
         join_code=command.join_code,
         meetings=command.meetings,
         at=command.at,
+        region=command.region,
+        time_zone=command.time_zone,
     )
     return fold([event]), [event]
 
@@ -365,6 +367,12 @@ def _revoke(state: CourseState, cmd: cc.RevokeSupervisor) -> list[Event]:
     return [ce.SupervisorRevoked(cmd.user, cmd.at)]
 
 
+def _set_settings(state: CourseState, cmd: cc.SetCourseSettings) -> list[Event]:
+    if (cmd.region, cmd.time_zone) == (state.region, state.time_zone):
+        return []
+    return [ce.CourseSettingsSet(cmd.region, cmd.time_zone, cmd.by, cmd.at)]
+
+
 def _set_language(state: CourseState, cmd: cc.SetCourseLanguage) -> list[Event]:
     language = offered(cmd.language, cmd.offered)
     if language == state.language:
@@ -374,6 +382,7 @@ def _set_language(state: CourseState, cmd: cc.SetCourseLanguage) -> list[Event]:
 
 _DECIDERS: dict[type[cc.CourseCommand], CourseDecider] = {
     cc.SetCourseLanguage: _set_language,
+    cc.SetCourseSettings: _set_settings,
     cc.PlanMeeting: _plan_meeting,
     cc.OpenMeeting: _open_meeting,
     cc.EndMeeting: _end_meeting,

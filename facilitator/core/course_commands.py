@@ -30,6 +30,8 @@ class CreateCourse(CourseCommand):
     join_code: str
     # One per protocol session, in order.
     meetings: tuple[Meeting, ...]
+    region: str = ""
+    time_zone: str = ""
 
 
 @dataclass(frozen=True)
@@ -204,4 +206,14 @@ class SetCourseLanguage(CourseCommand):
     language: str
     # The languages the course's protocol is offered in: no other may be chosen.
     offered: tuple[str, ...]
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class SetCourseSettings(CourseCommand):
+    """A facilitator sets where the course's members live and its documents' time zone,
+    both already checked by the service (a region code, an IANA zone name, or "")."""
+
+    region: str
+    time_zone: str
     by: str = ""

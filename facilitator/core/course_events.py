@@ -34,6 +34,10 @@ class CourseCreated(CourseEvent):
     # One per protocol session, in order, none opened yet.
     meetings: tuple[Meeting, ...]
     at: float
+    # Where members live (a region code, "" for none) and the time zone of its
+    # documents ("" for the deployment's); logs from before these were asked lack them.
+    region: str = ""
+    time_zone: str = ""
 
 
 @dataclass(frozen=True)
@@ -232,6 +236,15 @@ class CourseLanguageSet(CourseEvent):
 
 
 @dataclass(frozen=True)
+class CourseSettingsSet(CourseEvent):
+    name = "course_settings_set"
+    region: str
+    time_zone: str
+    by: str
+    at: float
+
+
+@dataclass(frozen=True)
 class SupervisorRevoked(CourseEvent):
     name = "course_supervisor_revoked"
     user: str
@@ -252,6 +265,7 @@ COURSE_EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         CourseCreated,
         CourseLanguageSet,
+        CourseSettingsSet,
         MeetingPlanned,
         MeetingOpened,
         MeetingEnded,

@@ -39,6 +39,8 @@ def fold(events: Iterable[Event]) -> CourseState:
         language=first.language,
         created_at=first.at,
         join_code=first.join_code,
+        region=first.region,
+        time_zone=first.time_zone,
         version=1,
         # Copies: the state changes its meetings, the event must stay as logged.
         meetings=[dataclasses.replace(m) for m in first.meetings],
@@ -196,6 +198,11 @@ def _command(state: CourseState, ev: ce.CourseCommandRecorded) -> None:
     state.commands[ev.command_id] = state.version + 1
 
 
+def _set_settings(state: CourseState, event: ce.CourseSettingsSet) -> None:
+    state.region = event.region
+    state.time_zone = event.time_zone
+
+
 _APPLIERS: dict[type[Event], Callable[[CourseState, Any], None]] = {
     ce.MeetingPlanned: _planned,
     ce.MeetingOpened: _opened,
@@ -217,6 +224,7 @@ _APPLIERS: dict[type[Event], Callable[[CourseState, Any], None]] = {
     ce.SupervisorGranted: _granted,
     ce.SupervisorRevoked: _revoked,
     ce.CourseLanguageSet: lambda state, ev: setattr(state, "language", ev.language),
+    ce.CourseSettingsSet: _set_settings,
     ce.CourseCommandRecorded: _command,
     ce.MemberErased: _erased,
     # Where an erased member's plan, note, step or score was (core.erasure).

@@ -138,6 +138,10 @@ class CourseState:
     created_at: float
     join_code: str
     version: int = 0
+    # A region code for the phones' crisis resources, "" for none; an IANA time zone for
+    # the course's documents, "" for the deployment's.
+    region: str = ""
+    time_zone: str = ""
     # Other facilitator accounts that may run the course: user -> may export it too.
     co_facilitators: dict[str, bool] = field(default_factory=dict)
     # Accounts that may read summaries and exports, and change nothing.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 from pathlib import Path
@@ -863,7 +864,7 @@ class Service(CourseActions, Withdrawal):
             body = exports.summary_html(
                 state,
                 self.sessions.clock(),
-                tz=self._time_zone,
+                tz=self._session_zone(state),
                 titles=self._titles(state),
                 instruments=self._session_instruments(state),
                 language=self.document_language(state, languages),
@@ -872,6 +873,14 @@ class Service(CourseActions, Withdrawal):
             download = Download(body, "text/html", f"summary-{session_id}.html", inline=True)
         self._audit(audit.EXPORT, actor, state.owner, kind)
         return download
+
+    def _session_zone(self, state: SessionState) -> tzinfo | None:
+        """Return the time zone a session's documents give times in: its course's, if it
+        is a meeting of one that has chosen one, else the deployment's."""
+        if state.course_id:
+            with suppress(DomainError):
+                return self.course_zone(self.courses.current(state.course_id))
+        return self._time_zone
 
     def _titles(self, state: SessionState) -> dict[str, str]:
         """Return the titles of the session's instruments, by their polls' spec ids."""

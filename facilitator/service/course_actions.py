@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from facilitator.catalogs import Catalogs
 from facilitator.core import commands as c
@@ -26,6 +27,7 @@ from facilitator.core.messages import N_
 from facilitator.core.spec import StepKind
 from facilitator.core.state import Decision, Fidelity, RiskAction, SessionPhase, SessionState
 from facilitator.errors import Refused
+from facilitator.languages import region_code
 from facilitator.service import audience, audit, course_exports
 from facilitator.service.charts import trend_svg
 from facilitator.service.codes import (
@@ -101,12 +103,15 @@ class CourseActions:
         language: str | None = "en",
         planned: Sequence[date] = (),
         accepted: Sequence[str] = (),
+        region: str = "",
+        time_zone: str = "",
     ) -> dict[str, Any]:
         """Open a course of a protocol, with a neutral title phones and the display show.
 
         Without a `language`, the course takes the first of `accepted` (the browser's
         Accept-Language) the protocol offers, else the protocol's own.
         """
+        region, time_zone = _settings(region, time_zone)
         if language is None:
             try:
                 language = first_offered(self.sessions.catalog.protocol(protocol_id), accepted)
@@ -115,7 +120,9 @@ class CourseActions:
                     "not_found", "There is no protocol {protocol}.", protocol=repr(protocol_id)
                 ) from None
         when = [datetime(d.year, d.month, d.day, 12, tzinfo=UTC).timestamp() for d in planned]
-        state = self.courses.create(user, protocol_id, title.strip(), language, when)
+        state = self.courses.create(
+            user, protocol_id, title.strip(), language, when, region, time_zone
+        )
         return {
             "course_id": state.id,
             "title": state.title,
@@ -231,6 +238,26 @@ class CourseActions:
             owner = Actor(Role.FACILITATOR, meeting.session_id, user=state.owner)
             self.sessions.run(owner, lambda st, at: c.SetSessionLanguage(at, tag, offered))
         return self.course(user, course_id)
+
+    def set_course_settings(
+        self, user: str, course_id: str, region: str, time_zone: str
+    ) -> dict[str, Any]:
+        """Set where the course's members live (their phones' crisis resources follow it)
+        and the time zone its summaries and exports give times in; "" for none."""
+        course = self.courses.current(course_id)
+        audience.check_course_runs(user, course)
+        region, time_zone = _settings(region, time_zone)
+        self._course_run(
+            user,
+            course_id,
+            lambda st, at: cc.SetCourseSettings(at=at, region=region, time_zone=time_zone, by=user),
+        )
+        return self.course(user, course_id)
+
+    def course_zone(self, course: CourseState) -> tzinfo | None:
+        """Return the time zone a course's documents give times in: its own, else the
+        deployment's."""
+        return ZoneInfo(course.time_zone) if course.time_zone else self._time_zone
 
     def update_plan(
         self,
@@ -373,7 +400,7 @@ class CourseActions:
                 self._instruments(),
                 reveal_threshold=k,
                 now=self.now(),
-                tz=self._time_zone,
+                tz=self.course_zone(state),
                 planned_minutes=self._planned_minutes(state),
                 scales=self._scales(state),
                 fidelity=self._fidelity(state),
@@ -384,7 +411,9 @@ class CourseActions:
             )
             found = Download(body, "text/html", f"course-{course_id}.html", inline=True)
         elif kind == "fidelity.csv":
-            body = course_exports.fidelity_csv(state, self._fidelity(state))
+            body = course_exports.fidelity_csv(
+                state, self._fidelity(state), self.course_zone(state)
+            )
             found = Download(body, "text/csv; charset=utf-8", f"fidelity-{course_id}.csv")
         elif kind in ("attendance.csv", "measures.csv", "steps.csv"):
             make = getattr(course_exports, kind.replace(".", "_"))
@@ -843,10 +872,12 @@ class CourseExtras:
             course = self._courses.current(state.course_id)
         except DomainError:
             return {}
+        # Where the group lives, for the crisis resources every phone of it shows.
+        region = {"region": course.region}
         if participant_id not in course.members:
-            return {}  # a guest: nothing of the course
+            return region  # a guest: nothing else of the course
         forward = steps_carried_forward(self._courses.catalog, course)
-        return {"course": personal_course(course, state, participant_id, forward)}
+        return {"course": personal_course(course, state, participant_id, forward), **region}
 
 
 def steps_carried_forward(catalog: Catalog, course: CourseState) -> bool:
@@ -949,3 +980,24 @@ def _running(course: CourseState) -> Any:
 
 def _meeting_brief(meeting: Any) -> dict[str, Any]:
     return {"n": meeting.n, "title": meeting.title, "planned_at": meeting.planned_at}
+
+
+def _settings(region: str, time_zone: str) -> tuple[str, str]:
+    """Return a course's region and time zone as kept, or refuse either when unknown."""
+    region = region.strip()
+    time_zone = time_zone.strip()
+    if region:
+        try:
+            region = region_code(region)
+        except ValueError:
+            raise Refused(
+                "invalid", "{region} is not a region code such as MX, FR or 419.", region=region
+            ) from None
+    if time_zone:
+        try:
+            ZoneInfo(time_zone)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise Refused(
+                "invalid", "{zone} is not a time zone such as Europe/Paris.", zone=time_zone
+            ) from None
+    return region, time_zone

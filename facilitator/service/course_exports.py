@@ -148,9 +148,11 @@ def fidelity_rows(
     return rows
 
 
-def fidelity_csv(state: CourseState, fidelity: Mapping[int, Fidelity]) -> str:
-    """Return fidelity.csv."""
-    return _csv(fidelity_rows(state, fidelity))
+def fidelity_csv(
+    state: CourseState, fidelity: Mapping[int, Fidelity], tz: tzinfo | None = None
+) -> str:
+    """Return fidelity.csv, its times in `tz` (the course's zone)."""
+    return _csv(fidelity_rows(state, fidelity, tz))
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ def course_view(state: CourseState, instruments: Mapping[str, Instrument]) -> di
         "protocol_id": state.protocol_id,
         "protocol_version": state.protocol_version,
         "language": state.language,
+        "region": state.region,
+        "time_zone": state.time_zone,
         "created_at": state.created_at,
         "version": state.version,
         "owner": state.owner,

@@ -100,6 +100,8 @@ class CourseService:
         title: str,
         language: str,
         planned: Sequence[float | None],
+        region: str = "",
+        time_zone: str = "",
     ) -> CourseState:
         """Open a course of a protocol: one meeting per protocol session, in order."""
         try:
@@ -131,6 +133,8 @@ class CourseService:
                 language=language,
                 join_code=new_join_code(),
                 meetings=meetings,
+                region=region,
+                time_zone=time_zone,
             )
             state, events = engine.create_course(command)
             try:

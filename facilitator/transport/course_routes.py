@@ -43,6 +43,8 @@ def create_course() -> Any:
         data["language"],
         data["planned"],
         accepted=[tag for tag, _ in request.accept_languages],
+        region=data["region"],
+        time_zone=data["time_zone"],
     )
     return jsonify(ok=True, **made, join_url=join_url(made["join_code"])), 201
 
@@ -105,6 +107,15 @@ def course_language(course_id: str) -> Any:
     return jsonify(
         ok=True, course=service().set_course_language(user(), course_id, data["language"])
     )
+
+
+@bp.put(COURSE + "/settings")
+@signed_in
+def course_settings(course_id: str) -> Any:
+    """Set the course's region (its phones' crisis resources) and its documents' time zone."""
+    data = s.CourseSettings().load(json_body())
+    found = service().set_course_settings(user(), course_id, data["region"], data["time_zone"])
+    return jsonify(ok=True, course=found)
 
 
 @bp.put(MEMBER + "/plan")

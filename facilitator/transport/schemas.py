@@ -241,10 +241,19 @@ class CreateCourse(Schema):
     # Absent: the first of the browser's Accept-Language the protocol offers.
     language = Str(load_default=None, validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"))
     planned = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=20))
+    # A region code (MX, 419) for the phones' crisis resources, "" for none; checked by
+    # the service, as is the time zone (an IANA name, "" for the deployment's).
+    region = Str(load_default="", validate=validate.Length(max=8))
+    time_zone = Str(load_default="", validate=validate.Length(max=64))
 
 
 class CourseLanguage(Schema):
     language = Str(required=True, validate=LANGUAGE)
+
+
+class CourseSettings(Schema):
+    region = Str(required=True, validate=validate.Length(max=8))
+    time_zone = Str(required=True, validate=validate.Length(max=64))
 
 
 class Attendance(Schema):
