@@ -96,7 +96,9 @@ def test_members_reordered_or_gone_are_patched_to_the_new_order() -> None:
 def test_parts_kept_for_a_state_go_with_it() -> None:
     state = new_session(3, start=True)
     console_view(state, ONLINE, EXTRAS)
-    kept = view_memo.kept()
+    holder = id(state)
+    assert holder in view_memo._parts
     del state
     gc.collect()
-    assert view_memo.kept() == kept - 1
+    # Its own entry is gone (others' may go too: states earlier tests left for the GC).
+    assert holder not in view_memo._parts

@@ -70,9 +70,12 @@ def test_the_owner_invites_from_the_console_and_both_consoles_run_the_session(
     join_on_phone(phone, "Dana")
 
     # Each console commands; the other follows.
+    lobby = page.locator("#step-title").inner_text()
     page.get_by_role("button", name="Start session").click()
-    expect(other.page.locator("#step-title")).not_to_be_empty()
-    first = other.page.locator("#step-title").inner_text()
+    # Both on the first step before the other moves on (the lobby has a title too).
+    expect(page.locator("#step-title")).not_to_have_text(lobby)
+    first = page.locator("#step-title").inner_text()
+    expect(other.page.locator("#step-title")).to_have_text(first)
     other.page.get_by_role("button", name="Next").click()
     expect(page.locator("#step-title")).not_to_have_text(first)
     second = page.locator("#step-title").inner_text()
