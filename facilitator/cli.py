@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from facilitator.catalogs import fill, shipped
+from facilitator.cli_messages import help_text
 from facilitator.languages import DEFAULT_LANGUAGE, language_tag
 from facilitator.library.catalog import Catalog, check_files, dirs_from_environment
 from facilitator.library.loader import CourseSpec, Instrument, Protocol, ProtocolError
@@ -474,6 +475,22 @@ def _catalog() -> Catalog:
         raise click.ClickException(
             _("invalid protocol files:\n{problems}", problems=error)
         ) from None
+
+
+def translate_help(command: click.Command) -> None:
+    """Put `command`'s help, its options' and its subcommands' in the command line's
+    language (read once, as the process starts: a command line does not change it)."""
+    if command.help:
+        command.help = _(help_text(command.help))
+    for param in command.params:
+        if isinstance(param, click.Option) and param.help:
+            param.help = _(param.help)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            translate_help(sub)
+
+
+translate_help(main)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,8 @@ SOURCES: dict[str, tuple[Source, ...]] = {
     "server": (
         Source("facilitator/errors.py", "python", PY_KEYWORDS),
         Source("facilitator/cli.py", "python", PY_KEYWORDS),
+        # Its --help: the commands' docstrings and the options' help texts.
+        Source("facilitator/cli.py", "facilitator.cli_messages:extract_cli", {}),
         Source("facilitator/core/*.py", "python", PY_KEYWORDS),
         Source("facilitator/service/*.py", "python", PY_KEYWORDS),
         Source("facilitator/transport/*.py", "python", PY_KEYWORDS),

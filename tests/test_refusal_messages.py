@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -150,3 +153,22 @@ def test_the_cli_speaks_the_language_of_the_environment(tmp_path: Path) -> None:
     added = _cli(data, "users", "add", "amina", "--password", "long enough password", lang="es")
     assert added == "Se añadió al facilitador 'amina'.\n"
     assert _cli(data, "sessions", "list", lang="fr_CA.UTF-8") == "0 séance(s)\n"
+
+
+def test_the_clis_help_speaks_the_language_of_the_environment(tmp_path: Path) -> None:
+    def shown(lang: str) -> str:
+        env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES")}
+        env.update(LANG=lang, FACILITATOR_DATA_DIR=str(tmp_path))
+        done = subprocess.run(
+            [sys.executable, "-m", "facilitator", "users", "--help"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout
+
+    assert "Gère les comptes d\u2019animation des installations partagées." in shown("fr_FR.UTF-8")
+    assert "Da una contraseña nueva a una cuenta." in shown("es_ES.UTF-8")
+    assert "Manage facilitator accounts for shared deployments." in shown("C.UTF-8")
