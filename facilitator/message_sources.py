@@ -15,6 +15,8 @@ How strings are marked, so that extraction finds them:
 - Python: `N_("...")` (marked, translated later) or `_("...")` / `ngettext(...)`;
   refusals, `DomainError("... {name} ...", code, name=...)` and `Refused(code, "...")`,
   are found by their own name: their message must be a plain literal, never an f-string;
+  a printed document's words, `D_("...")` and `Dn_(...)`, go to `documents`; the CLI's
+  commands' docstrings and options' `help=` are its --help (facilitator/cli_messages.py);
 - templates (facilitator/templates/*.html): Jinja's `{% trans %}` and `_()`.
 """
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -32,8 +35,6 @@ from babel.messages.pofile import read_po, write_po
 from facilitator.catalogs import DOMAINS, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "facilitator"
-CLIENT = ROOT / "client"
 
 JS_KEYWORDS = {"t": None, "tn": (1, 2), "parts": None}
 PY_KEYWORDS = {
@@ -46,6 +47,8 @@ PY_KEYWORDS = {
     "_invalid": (1,),
 }
 JINJA_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+# The printed documents' words in Python say their domain by their marker (D_, Dn_).
+DOCUMENT_KEYWORDS = {"D_": None, "Dn_": (1, 2)}
 
 
 @dataclass(frozen=True)
@@ -92,13 +95,11 @@ SOURCES: dict[str, tuple[Source, ...]] = {
     "documents": (
         Source("facilitator/templates/summary.html", "jinja2", JINJA_KEYWORDS),
         Source("facilitator/templates/course_summary.html", "jinja2", JINJA_KEYWORDS),
+        Source("facilitator/service/*.py", "python", DOCUMENT_KEYWORDS),
+        Source("facilitator/core/*.py", "python", DOCUMENT_KEYWORDS),
     ),
 }
 assert set(SOURCES) == set(DOMAINS), "every catalog domain needs its sources"
-
-# The python extractor would take the documents' strings too; they say which domain by
-# the keyword they use in the service modules that build exports (D_ for documents).
-DOCUMENT_KEYWORDS = {"D_": None, "Dn_": (1, 2)}
 
 
 def _files(source: Source) -> Iterator[Path]:
@@ -129,13 +130,6 @@ def extract(domain: str) -> Catalog:
                     auto_comments=comments,
                     context=context,
                 )
-    if domain == "documents":
-        for pattern in ("facilitator/service/*.py", "facilitator/core/*.py"):
-            for path in sorted(ROOT.glob(pattern)):
-                for lineno, message, _comments, _context in extract_from_file(
-                    "python", str(path), keywords=DOCUMENT_KEYWORDS, comment_tags=("Translators:",)
-                ):
-                    catalog.add(message, None, [(str(path.relative_to(ROOT)), lineno)])
     return catalog
 
 
@@ -153,7 +147,7 @@ def update(root: Path = LOCALES_DIR) -> list[str]:
     changed: list[str] = []
     for domain in DOMAINS:
         template = extract(domain)
-        _write(root / f"{domain}.pot", template, omit_header=False)
+        _write(root / f"{domain}.pot", template)
         for language in shipped_languages(root):
             path = po_path(language, domain, root)
             if path.is_file():
@@ -171,20 +165,17 @@ def update(root: Path = LOCALES_DIR) -> list[str]:
                 )
             catalog.update(template, no_fuzzy_matching=False)
             catalog.obsolete.clear()
-            if _write(path, catalog, omit_header=False):
+            if _write(path, catalog):
                 changed.append(str(path.relative_to(root)))
     return changed
 
 
-def _write(path: Path, catalog: Catalog, *, omit_header: bool) -> bool:
-    from io import BytesIO
-
+def _write(path: Path, catalog: Catalog) -> bool:
     buffer = BytesIO()
     write_po(
         buffer,
         catalog,
         width=100,
-        omit_header=omit_header,
         sort_output=False,
         include_lineno=False,
         ignore_obsolete=True,

@@ -20,26 +20,16 @@ import pytest
 import requests
 
 from tests.live import Client, Server, add_account, signed_in
+from tests.test_crisis import OPERATOR_ES
 
 OWNER = "asha"
 AUCKLAND = ZoneInfo("Pacific/Auckland")
-
-CRISIS_ES = """\
-title: Si estás en peligro
-text: Llama a alguien ahora.
-contacts:
-  - {name: Emergencias, detail: Llama al número de emergencias.}
-regions:
-  MX:
-    contacts:
-      - {name: Línea de la Vida, detail: "800 911 2000"}
-"""
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     crisis = tmp_path_factory.mktemp("crisis")
-    (crisis / "es.yaml").write_text(CRISIS_ES, encoding="utf-8")
+    (crisis / "es.yaml").write_text(OPERATOR_ES, encoding="utf-8")
     env = {"FACILITATOR_CRISIS_DIR": str(crisis), "FACILITATOR_TIME_ZONE": "UTC"}
     running = Server(Path(tmp_path_factory.mktemp("course-settings")), env=env).start()
     add_account(running, OWNER)

@@ -13,18 +13,9 @@ from playwright.sync_api import Browser, expect
 from tests.browser.pseudo import assert_translated
 from tests.browser.screens import LAPTOP, PHONE, Screen, agree, open_screen
 from tests.live import Server, add_account, signed_in
+from tests.test_crisis import OPERATOR_ES
 
 OWNER = "asha"
-CRISIS_ES = """\
-title: Si estás en peligro
-text: Llama a alguien ahora.
-contacts:
-  - {name: Emergencias, detail: Llama al número de emergencias.}
-regions:
-  MX:
-    contacts:
-      - {name: Línea de la Vida, detail: "800 911 2000"}
-"""
 # A course's code is not a session's: a phone joining with it hears 404 from /api/join
 # first; a bad region is refused with 400. Chromium logs both.
 EXPECTED = ("status of 404 (NOT FOUND)", "status of 400 (BAD REQUEST)")
@@ -34,7 +25,7 @@ EXPECTED = ("status of 404 (NOT FOUND)", "status of 400 (BAD REQUEST)")
 def server(tmp_path: Path) -> Iterator[Server]:
     crisis = tmp_path / "crisis"
     crisis.mkdir()
-    (crisis / "es.yaml").write_text(CRISIS_ES, encoding="utf-8")
+    (crisis / "es.yaml").write_text(OPERATOR_ES, encoding="utf-8")
     running = Server(
         tmp_path / "data",
         env={"FACILITATOR_CRISIS_DIR": str(crisis), "FACILITATOR_PSEUDO_LANGUAGES": "1"},
