@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from facilitator.library.catalog import Catalog
 from tests.browser.conftest import OpenScreen
 from tests.browser.screens import choose
-from tests.live import Client, Facilitator, Server
+from tests.live import Client, Facilitator, Server, wait_until
 
 PROTOCOL = Catalog.load().protocol("group-ipt-8")
 ES, FR = PROTOCOL.in_language("es"), PROTOCOL.in_language("fr")
@@ -68,7 +68,11 @@ def test_the_phone_picks_its_language_keeps_it_and_reads_the_poll_in_it(
         expect(page.locator("#poll label")).to_have_text(list(french.options))
         expect(page.locator("html")).to_have_attribute("lang", "fr")
         # Kept on the phone (the other tab may write its last word first: wait for it).
-        page.wait_for_function("localStorage.getItem('facilitator.language') === 'fr'")
+        wait_until(
+            lambda: page.evaluate("() => localStorage.getItem('facilitator.language')") == "fr",
+            5,
+            "the choice kept on the phone",
+        )
         # The other page follows, and is sent the next step in French too.
         expect(other.locator("#poll-question")).to_have_text(french.question)
         assert console.call("next_step")["ok"]
