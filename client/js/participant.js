@@ -254,6 +254,8 @@ function renderLanguage() {
 function settleLanguage() {
   if (!personal || !view || !live) return;
   const theirs = personal.chosen_language;
+  // Chosen on another page of this member: this phone keeps it too, whatever it shows.
+  if (theirs && theirs !== languageAsked && theirs !== chosenLanguage) keepLanguage(theirs);
   if (theirs && theirs !== languageAsked && view.language !== personal.language) {
     keepLanguage(theirs);
     askLanguage(theirs);
