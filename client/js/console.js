@@ -1476,6 +1476,12 @@ async function start() {
   }).start();
 }
 
+// Every form here is sent by script. Until the handlers are wired (after the words
+// arrive), a press of Enter would send a form the browser's way and reload the page.
+document.addEventListener("submit", (event) => {
+  if (event.target.method !== "dialog") event.preventDefault();
+});
+
 // The console's words in the browser's language, before anything is drawn.
 await load("console");
 

@@ -181,6 +181,8 @@ function render() {
   byId("exports-card").hidden = !mayExport();
   for (const [id, file] of Object.entries(EXPORTS)) byId(id).href = `${base}/export/${file}`;
   byId("delete-card").hidden = role !== "owner";
+  // Hidden in the page until now: a form sent before its handler is attached would
+  // reload the page and drop what was typed.
   byId("settings-form").hidden = role === "supervisor";
 }
 
