@@ -426,7 +426,7 @@ def run_curves(quick: bool = False) -> dict[str, Any]:
     if bench.shutil.which("redis-server") is None:
         notes["redis"] = "not measured: redis-server is not installed"
     else:
-        with bench.redis_server() as url:
+        with bench.redis_server() as (url, _):
             env = {"FACILITATOR_REDIS_URL": url, "FACILITATOR_SECRET_KEY": "bench-curves"}
             curves["redis"] = curve("redis", env, lengths)
     plots = [] if quick else plot(curves, bench.BENCH / "results")
@@ -465,6 +465,7 @@ def _chart(
     y_ticks: list[float],
     y_of: Callable[[float], float],
     guide: tuple[float, str] | None = None,
+    x_label: str = "events in the session's log",
 ) -> str:
     """Return an SVG line chart: series of (label, colour, dash, points)."""
     inner_bottom = HEIGHT - BOTTOM
@@ -487,7 +488,7 @@ def _chart(
         )
     parts.append(
         f'<text x="{(LEFT + WIDTH - RIGHT) / 2}" y="{HEIGHT - 8}" text-anchor="middle">'
-        "events in the session's log</text>"
+        f"{x_label}</text>"
     )
     for tick in y_ticks:
         y = y_of(tick)
@@ -615,9 +616,71 @@ def plot(curves: dict[str, list[dict[str, Any]]], folder: Path) -> list[str]:
     return [f"bench/results/{name}" for name in written]
 
 
+MEMBER_COLOURS = {"ours": "#1f6fb2", "floor": "#6b7280", "reference": "#c2410c"}
+MEMBER_LABELS = {"ours": "ours", "floor": "Flask-SocketIO floor", "reference": "Node socket.io"}
+
+
+def plot_members(members: dict[str, Any], folder: Path) -> list[str]:
+    """Write scenario 1 against the number of members as two SVG charts: step to phone
+    p50 and p99, and memory per member, for ours, the floor and the Node reference."""
+    points = members["points"]
+    sizes = [p["members"] for p in points]
+    latency = []
+    memory = []
+    for name, colour in MEMBER_COLOURS.items():
+        label = MEMBER_LABELS[name]
+        for quantile, dash in (("p99", ""), ("p50", "2 3")):
+            latency.append(
+                (
+                    f"{label} {quantile}",
+                    colour,
+                    dash,
+                    [(p["members"], p[name]["latency"][f"{quantile}_ms"] or 0) for p in points],
+                )
+            )
+        memory.append(
+            (label, colour, "", [(p["members"], p[name]["rss_kb_per_client"]) for p in points])
+        )
+    top_ms = max(y for _, _, _, pts in latency for _, y in pts)
+    step_ms = 10 ** math.floor(math.log10(max(top_ms, 1)))
+    top_ms = math.ceil(top_ms / step_ms) * step_ms
+    top_kb = math.ceil(max(y for _, _, _, pts in memory for _, y in pts) / 10) * 10
+
+    def linear(top: float) -> Callable[[float], float]:
+        return lambda value: HEIGHT - BOTTOM - value / top * (HEIGHT - BOTTOM - TOP)
+
+    written = {
+        "curve-members-latency.svg": _chart(
+            "One session: step to phone against members",
+            "milliseconds",
+            latency,
+            sizes,
+            [step_ms * k for k in range(int(top_ms / step_ms) + 1)],
+            linear(top_ms),
+            x_label="members in the session (log scale)",
+        ),
+        "curve-members-memory.svg": _chart(
+            "One session: memory per member",
+            "KB of RSS per member",
+            memory,
+            sizes,
+            [10.0 * k for k in range(int(top_kb / 10) + 1)],
+            linear(top_kb),
+            x_label="members in the session (log scale)",
+        ),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in written.items():
+        (folder / name).write_text(text)
+    return [f"bench/results/{name}" for name in written]
+
+
 if __name__ == "__main__":
     # Draw the charts again from a results file: python -m bench.curves [latest.json]
     import sys
 
     source = Path(sys.argv[1]) if len(sys.argv) > 1 else bench.BENCH / "results" / "latest.json"
-    print(plot(json.loads(source.read_text())["curves"]["curves"], source.parent))
+    document = json.loads(source.read_text())
+    print(plot(document["curves"]["curves"], source.parent))
+    if "members" in document:
+        print(plot_members(document["members"], source.parent))

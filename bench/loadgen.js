@@ -44,12 +44,15 @@ function cpuSeconds(pids) {
 }
 
 // Busy share of the servers' cores and of this generator's own core over a phase.
-function cpuMeter(pids) {
-  const start = { wall: now(), server: cpuSeconds(pids), self: process.cpuUsage() };
+// With `redisPid`, Redis's own CPU seconds too, apart: they are not the servers'.
+function cpuMeter(pids, redisPid) {
+  const redis = redisPid ? [redisPid] : [];
+  const start = { wall: now(), server: cpuSeconds(pids), redis: cpuSeconds(redis), self: process.cpuUsage() };
   return () => {
     const wall = (now() - start.wall) / 1000;
     const self = process.cpuUsage(start.self);
     return {
+      redis_cpu_s: redisPid ? Math.round((cpuSeconds(redis) - start.redis) * 100) / 100 : null,
       wall_s: Math.round(wall * 10) / 10,
       server_cpu_s: Math.round((cpuSeconds(pids) - start.server) * 100) / 100,
       server_busy: Math.round(((cpuSeconds(pids) - start.server) / wall) * 100) / 100,
@@ -199,12 +202,65 @@ function emitAck(socket, event, payload, timeoutMs = 30000) {
 // -- mode: broadcast ---------------------------------------------------------------
 // Receivers listen for `spec.event`; each distinct value of msg[spec.key] is one push.
 
+// Members who arrive as a join storm: each phone joins over HTTP at its moment of the
+// window, then connects with its token; timed from the join to the connect's first view.
+async function joinStorm(storm, prepare) {
+  const n = storm.clients;
+  const out = new Array(n);
+  const started = now();
+  await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      await sleep((i / n) * storm.windowMs);
+      const t = now();
+      const url = spec.urls[i % spec.urls.length];
+      let joined;
+      try {
+        joined = await postJson(`${url}/api/join`, { code: storm.code, consent: true });
+      } catch (e) {
+        out[i] = { ok: false, error: `join ${e.message}`, socket: null };
+        return;
+      }
+      if (joined.status !== 201) {
+        out[i] = { ok: false, error: `join ${joined.status}`, socket: null };
+        return;
+      }
+      const socket = io(url, {
+        transports: ["websocket"], forceNew: true, reconnection: false,
+        timeout: 30000, auth: { token: joined.data.token },
+      });
+      prepare(socket, i);
+      out[i] = await new Promise((resolve) => {
+        const timer = setTimeout(() => resolve({ ok: false, error: "no view within 30 s", socket }), 30000);
+        socket.once(spec.event, () => {
+          clearTimeout(timer);
+          resolve({ ok: true, socket, ms: now() - t });
+        });
+        socket.once("connect_error", (err) => {
+          clearTimeout(timer);
+          resolve({ ok: false, error: `connect ${err.message}`, socket });
+        });
+      });
+    }),
+  );
+  const failed = out.filter((r) => !r.ok);
+  const errors = {};
+  failed.forEach((r) => (errors[r.error] = (errors[r.error] || 0) + 1));
+  return {
+    results: out,
+    connected: n - failed.length,
+    failed: failed.length,
+    errors,
+    seconds: (now() - started) / 1000,
+    connect: summary(out.filter((r) => r.ok).map((r) => r.ms)),
+  };
+}
+
 async function broadcast() {
   const rssBefore = rssKb(spec.serverPids);
-  const targets = spec.receivers.map((auth, i) => ({
-    url: spec.urls[i % spec.urls.length],
-    auth,
-  }));
+  const storm = spec.storm; // {code, clients, windowMs}: members join as a storm
+  const targets = storm
+    ? Array.from({ length: storm.clients }, (_, i) => ({ url: spec.urls[i % spec.urls.length] }))
+    : spec.receivers.map((auth, i) => ({ url: spec.urls[i % spec.urls.length], auth }));
   const pushes = spec.pushes; // [{event, payload, warmup}]
   const t0 = new Array(pushes.length).fill(null);
   const latencies = pushes.map(() => []);
@@ -213,9 +269,15 @@ async function broadcast() {
   let duplicates = 0;
   let unattributed = 0;
   const clientSeen = [];
-  const conn = await connectAll(targets, spec.batch, (socket, i) => {
+  // Every message any member receives while the pushes run: the server's deliveries.
+  let counting = false;
+  let received = 0;
+  const prepare = (socket, i) => {
     const seen = new Set();
     clientSeen[i] = seen;
+    socket.onAny(() => {
+      if (counting) received++;
+    });
     socket.on(spec.event, (msg) => {
       const t = now();
       const key = msg && msg[spec.key];
@@ -236,7 +298,8 @@ async function broadcast() {
       }
       latencies[push].push(t - t0[push]);
     });
-  });
+  };
+  const conn = storm ? await joinStorm(storm, prepare) : await connectAll(targets, spec.batch, prepare);
   await sleep(spec.settleMs || 2000);
   const rssConnected = rssKb(spec.serverPids);
   log(`connected ${conn.connected}/${targets.length} in ${conn.seconds.toFixed(1)} s`);
@@ -244,7 +307,12 @@ async function broadcast() {
   if (!trigger.ok) throw new Error(`trigger could not connect: ${trigger.error}`);
   await sleep(500);
   const acks = [];
+  let cpu = null;
   for (let k = 0; k < pushes.length; k++) {
+    if (!pushes[k].warmup && cpu === null) {
+      cpu = cpuMeter(spec.serverPids, spec.redisPid);
+      counting = true;
+    }
     current = k;
     t0[k] = now();
     const reply = await emitAck(trigger.socket, pushes[k].event, pushes[k].payload);
@@ -254,6 +322,8 @@ async function broadcast() {
     await sleep(spec.gapMs || 200);
   }
   await sleep(500);
+  counting = false;
+  const busy = cpu ? cpu() : null;
   const counted = pushes.map((p, k) => !p.warmup);
   const all = [];
   const perPush = [];
@@ -273,7 +343,10 @@ async function broadcast() {
     connect_errors: conn.errors,
     connect_seconds: conn.seconds,
     connect: conn.connect,
+    join_storm: storm ? { clients: storm.clients, window_s: storm.windowMs / 1000, errors: conn.errors } : null,
     pushes: measured,
+    messages_received: received,
+    cpu: busy,
     expected: targets.length * measured,
     delivered: all.length,
     lost: targets.length * measured - all.length,
@@ -300,8 +373,39 @@ function answerLatencies(sent, countTimes) {
   return out;
 }
 
-function trackCounts(socket, polls) {
+// The console's own module applies patches here as in the page (client/js/view_patch.js).
+let patched = null;
+const patching = import("../client/js/view_patch.js").then((m) => (patched = m.patched));
+
+// A console's view: whole on connect and from `sync`, then `view_patch` applied to it as
+// the console does; a patch that does not fit asks `sync`. `onView` sees each view.
+function holdConsoleView(socket, onView) {
+  let held = null;
+  let resyncing = false;
   socket.on("view", (view) => {
+    held = view;
+    onView(view);
+  });
+  socket.on("view_patch", async (message) => {
+    const next = held && patched(held, message);
+    if (next) {
+      held = next;
+      onView(next);
+      return;
+    }
+    if (resyncing || (held && held.revision === message.revision)) return;
+    resyncing = true;
+    const reply = await emitAck(socket, "sync", {});
+    resyncing = false;
+    if (reply && reply.view) {
+      held = reply.view;
+      onView(held);
+    }
+  });
+}
+
+function trackCounts(socket, polls) {
+  holdConsoleView(socket, (view) => {
     const t = now();
     for (const p of view.polls || []) {
       const entry = polls.get(p.poll_id) || { counts: [], final: 0 };
@@ -336,10 +440,17 @@ async function groups() {
   sessions.forEach((s) =>
     s.participants.forEach((auth, j) => targets.push({ url: s.urls[j % s.urls.length], auth, s })),
   );
+  // Every message a member or facilitator receives while the clock runs.
+  let measuring = false;
+  let received = 0;
+  const count = () => {
+    if (measuring) received++;
+  };
   const conn = await connectAll(targets, spec.batch, (socket, i) => {
     const s = targets[i].s;
     const seen = new Set();
     const answered = new Set();
+    socket.onAny(count);
     socket.on("view", (view) => {
       const t = now();
       const key = view.version;
@@ -393,7 +504,10 @@ async function groups() {
   const facs = await connectAll(
     sessions.map((s) => ({ url: s.urls[0], auth: s.facilitatorAuth })),
     spec.batch,
-    (socket, i) => trackCounts(socket, sessions[i].polls),
+    (socket, i) => {
+      socket.onAny(count);
+      trackCounts(socket, sessions[i].polls);
+    },
   );
   log(`facilitators connected ${facs.connected}/${sessions.length}`);
   // Start every session before the clock runs; a refusal (a conflict between two
@@ -413,7 +527,8 @@ async function groups() {
   await sleep(spec.settleMs || 2000);
   const rssConnected = rssKb(spec.serverPids);
   running = true;
-  const cpu = cpuMeter(spec.serverPids);
+  measuring = true;
+  const cpu = cpuMeter(spec.serverPids, spec.redisPid);
   const commandErrors = {};
   let commandsSent = 0;
   // Every facilitator command carries an id of its own, as the console's do.
@@ -458,6 +573,7 @@ async function groups() {
   };
   await Promise.all(sessions.map((s, i) => facs.results[i].ok && runOne(s, facs.results[i].socket)));
   const busy = cpu();
+  measuring = false;
   await sleep(2000);
   timers.forEach(clearTimeout);
   // Tally every poll: answers acked as counted against the count the facilitator saw.
@@ -492,6 +608,7 @@ async function groups() {
     duplicates,
     command_errors: commandErrors,
     start_errors: startErrors,
+    messages_received: received,
     rss_kb_before: rssBefore,
     rss_kb_connected: rssConnected,
     cpu: busy,
@@ -582,6 +699,7 @@ async function storm() {
   const fac = await connectOne(spec.urls[0], spec.triggerAuth);
   let facViews = 0;
   fac.socket.on("view", () => facViews++);
+  fac.socket.on("view_patch", () => facViews++);
   const results = [];
   const sockets = [];
   const start = now();
@@ -645,7 +763,8 @@ const watchdog = setTimeout(() => {
   process.exit(2);
 }, (spec.limitSeconds || 300) * 1000);
 
-modes[spec.mode]()
+patching
+  .then(() => modes[spec.mode]())
   .then((result) => {
     clearTimeout(watchdog);
     // Exit only once the whole report is written: a pipe takes 64 KiB at a time.

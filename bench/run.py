@@ -326,7 +326,9 @@ def step_pushes(count: int, agenda_length: int = 7) -> list[dict[str, Any]]:
     return pushes
 
 
-def app_broadcast(servers: list[Server], clients: int, pushes: int) -> dict[str, Any]:
+def app_broadcast(
+    servers: list[Server], clients: int, pushes: int, redis_pid: int | None = None
+) -> dict[str, Any]:
     """One session, `clients` members spread over `servers`; the facilitator pushes steps."""
     console = Console(servers[0])
     session = console.create_session()
@@ -344,6 +346,7 @@ def app_broadcast(servers: list[Server], clients: int, pushes: int) -> dict[str,
         "triggerUrl": servers[0].url,
         "triggerAuth": {"token": session["console_token"]},
         "pushes": step_pushes(pushes),
+        "redisPid": redis_pid,
     }
     report = loadgen(spec, limit=400)
     report["rss_kb_before"] = rss_before
@@ -428,6 +431,79 @@ def scenario_one(clients: int, pushes: int, results: list[dict[str, Any]]) -> No
     )
 
 
+# Scenario 1's sizes for the curve against members; joins arrive at this rate a second.
+MEMBER_SIZES = (1000, 2500, 5000, 10000)
+STORM_JOINS_PER_SECOND = 200
+
+
+def app_storm_broadcast(server: Server, clients: int, pushes: int) -> dict[str, Any]:
+    """One session whose members arrive as a join storm, then the facilitator pushes."""
+    console = Console(server)
+    session = console.create_session()
+    rss_before = rss_kb(server.pid)
+    window_ms = round(1000 * clients / STORM_JOINS_PER_SECOND)
+    spec = {
+        "mode": "broadcast",
+        "urls": [server.url],
+        "storm": {"code": session["join_code"], "clients": clients, "windowMs": window_ms},
+        "event": "view",
+        "key": "version",
+        "serverPids": [server.pid],
+        "triggerUrl": server.url,
+        "triggerAuth": {"token": session["console_token"]},
+        "pushes": step_pushes(pushes),
+    }
+    report = loadgen(spec, limit=window_ms / 1000 + 400)
+    report["rss_kb_before"] = rss_before
+    return report
+
+
+def member_curve(pushes: int, sizes: tuple[int, ...] = MEMBER_SIZES) -> dict[str, Any]:
+    """Scenario 1 at each size: ours (members joining as a storm), the floor, Node."""
+    points = []
+    for clients in sizes:
+        log(f"members curve: {clients} members, {pushes} pushes")
+        floor = relay_broadcast("floor", clients, pushes)
+        reference = relay_broadcast("reference", clients, pushes)
+        server = Server("app")
+        with running(server):
+            ours = app_storm_broadcast(server, clients, pushes)
+        point: dict[str, Any] = {"members": clients}
+        for name, report in (("ours", ours), ("floor", floor), ("reference", reference)):
+            connected = max(1, report["connected"])
+            point[name] = {
+                "expected": clients * pushes,
+                "delivered": report["delivered"],
+                "lost": clients * pushes - report["delivered"],
+                "duplicates": report["duplicates"],
+                "latency": report["latency"],
+                "connected": report["connected"],
+                "connect_seconds": round(report["connect_seconds"], 1),
+                "rss_kb_per_client": round(
+                    (report["rss_kb_connected"] - report["rss_kb_before"]) / connected, 1
+                ),
+                "server_cpu_s": (report.get("cpu") or {}).get("server_cpu_s"),
+            }
+        point["ours"]["join_storm"] = {
+            **(ours.get("join_storm") or {}),
+            "join_to_view": ours["connect"],
+        }
+        point["ratio_floor_p99"] = ratio(ours["latency"]["p99_ms"], floor["latency"]["p99_ms"])
+        point["ratio_reference_p99"] = ratio(
+            ours["latency"]["p99_ms"], reference["latency"]["p99_ms"]
+        )
+        point["ratio_reference_rss"] = ratio(
+            point["ours"]["rss_kb_per_client"], point["reference"]["rss_kb_per_client"]
+        )
+        log(
+            f"  ours {ours['latency']} lost {point['ours']['lost']}"
+            f" dup {ours['duplicates']}; floor p99 {floor['latency']['p99_ms']};"
+            f" reference p99 {reference['latency']['p99_ms']}"
+        )
+        points.append(point)
+    return {"pushes": pushes, "joins_per_second": STORM_JOINS_PER_SECOND, "points": points}
+
+
 def join_codes(server: Server, codes: list[str]) -> list[str | None]:
     """Join one member per code (codes repeat for several members); tokens in order."""
     report = loadgen(
@@ -443,7 +519,13 @@ def join_codes(server: Server, codes: list[str]) -> list[str | None]:
 
 
 def app_groups(
-    servers: list[Server], sessions: int, size: int, seconds: float, *, together: bool = False
+    servers: list[Server],
+    sessions: int,
+    size: int,
+    seconds: float,
+    *,
+    together: bool = False,
+    redis_pid: int | None = None,
 ) -> dict[str, Any]:
     """`sessions` groups of `size`; each facilitator steps every 2 s, polls every 10 s.
 
@@ -474,6 +556,7 @@ def app_groups(
         "agendaLength": 7,
         "answerDelayMs": [200, 3000],
         "retryShare": 0.05,
+        "redisPid": redis_pid,
     }
     report = loadgen(spec, limit=seconds + 200)
     report["clients"] = sessions * size
@@ -608,7 +691,7 @@ def scenario_four(clients: int, results: list[dict[str, Any]]) -> None:
 
 
 @contextmanager
-def redis_server() -> Iterator[str]:
+def redis_server() -> Iterator[tuple[str, int]]:
     port = free_port()
     directory = tempfile.mkdtemp(prefix="facilitator-bench-redis-")
     process = subprocess.Popen(
@@ -632,7 +715,7 @@ def redis_server() -> Iterator[str]:
     )
     try:
         wait_for_port(port, process)  # type: ignore[arg-type]
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -655,11 +738,46 @@ def redis_ready(servers: list[Server]) -> str | None:
     return None
 
 
+SIX = (
+    "6 redis x1: one session",
+    "6 redis x2: one session",
+    "6 redis x1: many groups",
+    "6 redis x2: many groups",
+)
+# Two processes may cost at most this much server CPU per delivered message as one.
+REDIS_CPU_TARGET = 1.3
+
+
 def not_measured(results: list[dict[str, Any]], reason: str, big: int, small: int) -> None:
     """Record scenario 6 as null with the reason, never as made-up numbers."""
     log(f"  not measured: {reason}")
-    for name, clients in (("6 redis x2: one session", big), ("6 redis x2: many groups", small)):
-        results.append(row(name, clients, detail={"not_measured": reason}))
+    for name in SIX:
+        results.append(
+            row(name, big if "one session" in name else small, detail={"not_measured": reason})
+        )
+
+
+def redis_servers(env: dict[str, str], count: int) -> list[Server]:
+    """`count` app processes on one Redis: one on each core, the first on the server's."""
+    return [Server("app", core=str(i), env=env) for i in range(count)]
+
+
+def cpu_per_message(report: dict[str, Any]) -> dict[str, Any]:
+    """The servers' CPU time per message their clients received, over the measured phase."""
+    cpu = report.get("cpu") or {}
+    received = report.get("messages_received") or 0
+    server_s, redis_s = cpu.get("server_cpu_s"), cpu.get("redis_cpu_s")
+    return {
+        "messages": received,
+        "server_cpu_s": server_s,
+        "redis_cpu_s": redis_s,
+        "server_cpu_us_per_message": round(1e6 * server_s / received, 1)
+        if received and server_s is not None
+        else None,
+        "redis_cpu_us_per_message": round(1e6 * redis_s / received, 1)
+        if received and redis_s is not None
+        else None,
+    }
 
 
 def scenario_six(
@@ -670,56 +788,81 @@ def scenario_six(
     seconds: float,
     results: list[dict[str, Any]],
 ) -> None:
-    log("scenario 6: scenarios 1 and 2 on two processes and Redis")
+    """Scenarios 1 and 2 on Redis, on one process and on two, each with a fresh Redis."""
+    log("scenario 6: scenarios 1 and 2 on Redis, one process and two")
     one = {r["scenario"]: r for r in results}
-    reason: str | None = None
     if shutil.which("redis-server") is None:
         not_measured(results, "redis-server is not installed", clients, sessions * size)
         return
-    with redis_server() as url:
-        env = {"FACILITATOR_REDIS_URL": url, "FACILITATOR_SECRET_KEY": "bench-shared-secret"}
-        # Two cores: one process each; the load generator and Redis float.
-        servers = [Server("app", core="0", env=env), Server("app", core="1", env=env)]
-        try:
+    env = {"FACILITATOR_SECRET_KEY": "bench-shared-secret"}
+    reports: dict[str, dict[str, Any]] = {}
+    try:
+        with redis_server() as (url, _):
+            servers = redis_servers({**env, "FACILITATOR_REDIS_URL": url}, 2)
             with running(*servers):
                 reason = redis_ready(servers)
-            if reason is None:
-                servers = [Server("app", core="0", env=env), Server("app", core="1", env=env)]
+        if reason is not None:
+            not_measured(results, reason, clients, sessions * size)
+            return
+        for name in SIX:
+            count = 2 if "x2" in name else 1
+            with redis_server() as (url, pid):
+                servers = redis_servers({**env, "FACILITATOR_REDIS_URL": url}, count)
                 with running(*servers):
-                    big = app_broadcast(servers, clients, pushes)
-                servers = [Server("app", core="0", env=env), Server("app", core="1", env=env)]
-                with running(*servers):
-                    small = app_groups(servers, sessions, size, seconds)
-        except Exception as error:  # report it, not a number
-            reason = f"the two-process run failed: {error}"
-    if reason is not None:
-        not_measured(results, reason, clients, sessions * size)
+                    if "one session" in name:
+                        reports[name] = app_broadcast(servers, clients, pushes, redis_pid=pid)
+                    else:
+                        reports[name] = app_groups(servers, sessions, size, seconds, redis_pid=pid)
+            log(f"  {name}: {cpu_per_message(reports[name])}")
+    except Exception as error:  # report it, not a number
+        not_measured(results, f"a run on Redis failed: {error}", clients, sessions * size)
         return
-    base1 = one.get("1 one session (ours)", {})
-    results.append(
-        row(
-            "6 redis x2: one session",
-            clients,
-            expected=big["expected"],
-            delivered=big["delivered"],
-            lost=big["lost"],
-            duplicates=big["duplicates"],
-            p50_ms=big["latency"]["p50_ms"],
-            p99_ms=big["latency"]["p99_ms"],
-            rss_kb_per_client=round(
-                (big["rss_kb_connected"] - big["rss_kb_before"]) / max(1, big["connected"]), 1
-            ),
-            detail={
-                "ratio_to_one_process_p99": ratio(big["latency"]["p99_ms"], base1.get("p99_ms")),
-                "note": "2 cores: the load generator and Redis share them with the servers",
-                "connect_seconds": big["connect_seconds"],
-            },
-        )
-    )
-    base2 = one.get("2 many groups", {})
-    r2 = groups_row("6 redis x2: many groups", small)
-    r2["detail"]["ratio_to_one_process_step_p99"] = ratio(r2["p99_ms"], base2.get("p99_ms"))
-    results.append(r2)
+    cpu = {name: cpu_per_message(report) for name, report in reports.items()}
+    for name, report in reports.items():
+        single = name.replace("x2", "x1")
+        mine = cpu[name]["server_cpu_us_per_message"]
+        base = cpu[single]["server_cpu_us_per_message"]
+        extra: dict[str, Any] = {
+            "cpu_per_message": cpu[name],
+            "note": "2 cores: the load generator and Redis share them with the servers",
+        }
+        if "x2" in name:
+            extra["cpu_ratio_to_one_process"] = ratio(mine, base)
+            extra["cpu_target"] = REDIS_CPU_TARGET
+        if "one session" in name:
+            base1 = one.get("1 one session (ours)", {})
+            results.append(
+                row(
+                    name,
+                    clients,
+                    expected=report["expected"],
+                    delivered=report["delivered"],
+                    lost=report["lost"],
+                    duplicates=report["duplicates"],
+                    p50_ms=report["latency"]["p50_ms"],
+                    p99_ms=report["latency"]["p99_ms"],
+                    rss_kb_per_client=round(
+                        (report["rss_kb_connected"] - report["rss_kb_before"])
+                        / max(1, report["connected"]),
+                        1,
+                    ),
+                    detail={
+                        **extra,
+                        "ratio_to_sqlite_p99": ratio(
+                            report["latency"]["p99_ms"], base1.get("p99_ms")
+                        ),
+                        "connect_seconds": report["connect_seconds"],
+                    },
+                )
+            )
+        else:
+            base2 = one.get("2 many groups", {})
+            grouped = groups_row(name, report)
+            grouped["detail"].update(extra)
+            grouped["detail"]["ratio_to_sqlite_step_p99"] = ratio(
+                grouped["p99_ms"], base2.get("p99_ms")
+            )
+            results.append(grouped)
 
 
 # -- scenario 7: reading courses ---------------------------------------------------------
@@ -1063,6 +1206,32 @@ def curves_table(curves: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def members_table(members: dict[str, Any]) -> str:
+    """Return scenario 1 against members: p50/p99, lost and memory for each server."""
+    head = ["members", "ours p50/p99", "floor p50/p99", "Node p50/p99", "x floor", "x Node"]
+    head += ["lost/dup", "KB/member ours/floor/Node", "join to view p99"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for p in members["points"]:
+
+        def both(name: str, point: dict[str, Any] = p) -> str:
+            latency = point[name]["latency"]
+            return f"{latency['p50_ms']} / {latency['p99_ms']}"
+
+        cells = [
+            p["members"],
+            both("ours"),
+            both("floor"),
+            both("reference"),
+            p["ratio_floor_p99"],
+            p["ratio_reference_p99"],
+            f"{p['ours']['lost']}/{p['ours']['duplicates']}",
+            " / ".join(str(p[n]["rss_kb_per_client"]) for n in ("ours", "floor", "reference")),
+            p["ours"]["join_storm"]["join_to_view"]["p99_ms"],
+        ]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
 def loadgen_evidence(results: list[dict[str, Any]]) -> list[str]:
     """Say why the load generator is not what limits the numbers above."""
     rows = {r["scenario"]: r for r in results}
@@ -1100,10 +1269,14 @@ def cpu_loop_seconds() -> float:
 
 def raise_open_files() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    if hard < 12000:
-        log(f"warning: at most {hard} open files; 5,000 clients need about 10,500")
+    try:  # a privileged user may raise the hard limit too; 10,000 members need it
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(hard, 65536), max(hard, 65536)))
+    except (ValueError, OSError):
+        if soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 21000:
+        log(f"warning: at most {soft} open files; 10,000 members need about 21,000")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1117,6 +1290,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="growth curves against log length (bench/curves.py); alone, or with --only",
     )
+    parser.add_argument(
+        "--members",
+        action="store_true",
+        help="scenario 1 at 1,000, 2,500, 5,000 and 10,000 members (ours, floor, Node)",
+    )
     parser.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
     parser.add_argument("--profile", default="", help="a folder: run our server under py-spy")
     parser.add_argument("--clients", type=int, default=0, help="scenario 1's size (5000)")
@@ -1126,7 +1304,7 @@ def main(argv: list[str] | None = None) -> int:
     if PROFILE_DIR:
         Path(PROFILE_DIR).mkdir(parents=True, exist_ok=True)
     if args.only is None:
-        args.only = "" if args.curves else "1,2,3,4,6,7"
+        args.only = "" if args.curves or args.members else "1,2,3,4,6,7"
     only = {part.strip() for part in args.only.split(",") if part.strip()}
     scale = 0.1 if args.quick else 1.0
     big = args.clients or int(5000 * scale)
@@ -1148,6 +1326,13 @@ def main(argv: list[str] | None = None) -> int:
         scenario_six(big, 10, sessions, 10, group_seconds, results)
     if "7" in only:
         scenario_seven(sessions, 10, 200, results)
+    members = None
+    if args.members:
+        from bench.curves import plot_members
+
+        sizes = tuple(max(10, int(n * scale)) for n in MEMBER_SIZES)
+        members = member_curve(10, sizes)
+        members["plots"] = [] if args.quick else plot_members(members, BENCH / "results")
     curves = None
     if args.curves:
         from bench.curves import run_curves
@@ -1174,17 +1359,22 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "scenarios": results,
     }
-    if curves is not None:
-        curves["date"], curves["machine"] = document["date"], document["machine"]
-        curves["seconds"] = document["seconds"]
-        document["curves"] = curves
-        if not only and Path(args.out).exists():
-            # The curves alone: the scenarios of the last full run stay as they were.
-            document = {**json.loads(Path(args.out).read_text()), "curves": curves}
+    extra = {"curves": curves, "members": members}
+    for part in extra.values():
+        if part is not None:
+            part["date"], part["machine"] = document["date"], document["machine"]
+            part["seconds"] = document["seconds"]
+    kept = {name: part for name, part in extra.items() if part is not None}
+    document.update(kept)
+    if not only and Path(args.out).exists():
+        # Curves alone: the scenarios and other curves of the last full run stay.
+        document = {**json.loads(Path(args.out).read_text()), **kept}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(document, indent=2) + "\n")
     if curves is not None:
         print(curves_table(curves))
+    if members is not None:
+        print(members_table(members))
     print(table(results))
     for line in loadgen_evidence(results):
         print(line)
