@@ -7,7 +7,7 @@ DEV_READY := $(VENV)/.dev-ready
 
 CLIENT := client/node_modules/.ready
 
-.PHONY: run test lint setup browser-setup services bench bench-curves lock wheel clean messages
+.PHONY: run test lint setup browser-setup services bench bench-curves bench-fix-cost lock wheel clean messages
 
 run: $(READY) $(CLIENT)  ## Set up and start the app on its embedded default (SQLite, no Redis).
 	$(BIN)/facilitator serve
@@ -25,13 +25,17 @@ $(CLIENT): client/package.json client/package-lock.json
 services:
 	sh scripts/ensure-services.sh
 
-bench: $(DEV_READY)  ## Measure the server against a bare relay and Node socket.io, course reads, and growth curves (~14 min).
+bench: $(DEV_READY)  ## Measure the server against a bare relay and Node socket.io, course reads, and growth curves (~25 min).
 	npm ci --prefix bench --no-audit --no-fund
-	$(BIN)/python -m bench.run --only 1,2,3,4,6,7 --curves
+	$(BIN)/python -m bench.run --only 1,2,3,4,6,7 --curves --members
 
-bench-curves: $(DEV_READY)  ## Only the growth curves against log length (~5 min); keeps the scenarios in latest.json.
+bench-curves: $(DEV_READY)  ## Only the growth curves, against log length and members (~12 min); keeps the scenarios in latest.json.
 	npm ci --prefix bench --no-audit --no-fund
-	$(BIN)/python -m bench.run --curves
+	$(BIN)/python -m bench.run --curves --members
+
+bench-fix-cost: $(DEV_READY)  ## The first release, the privacy and fault fixes, and this checkout side by side (~12 min).
+	npm ci --prefix bench --no-audit --no-fund
+	$(BIN)/python -m bench.fix_cost
 
 # Debian's Chromium and the client's npm packages, for the browser tests.
 browser-setup:

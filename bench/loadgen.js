@@ -166,7 +166,7 @@ async function joinAll(url, codes, concurrency) {
     while (next < n) {
       const i = next++;
       try {
-        const r = await postJson(`${url}/api/join`, { code: codes[i], consent: true });
+        const r = await postJson(`${url}/api/join`, joinBody(codes[i]));
         if (r.status === 201) tokens[i] = r.data.token;
         else errors[r.status] = (errors[r.status] || 0) + 1;
       } catch (e) {
@@ -176,6 +176,11 @@ async function joinAll(url, codes, concurrency) {
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
   return { tokens, errors, seconds: (now() - started) / 1000 };
+}
+
+// A release from before consent at joining (BENCH_JOIN_CONSENT=0) refuses the field.
+function joinBody(code) {
+  return spec.joinConsent === false ? { code } : { code, consent: true };
 }
 
 function closeAll(sockets) {
@@ -189,7 +194,10 @@ let commandIds = 0;
 const newCommandId = () => `bench-${process.pid}-c${++commandIds}`;
 
 function emitAck(socket, event, payload, timeoutMs = 30000) {
-  if (!MEMBER_EVENTS.has(event) && payload && payload.command_id === undefined) {
+  // A release from before command ids (BENCH_COMMAND_IDS=0) refuses the field.
+  if (spec.commandIds === false) {
+    if (payload) delete payload.command_id;
+  } else if (!MEMBER_EVENTS.has(event) && payload && payload.command_id === undefined) {
     payload = { command_id: newCommandId(), ...payload };
   }
   return new Promise((resolve) => {
@@ -215,7 +223,7 @@ async function joinStorm(storm, prepare) {
       const url = spec.urls[i % spec.urls.length];
       let joined;
       try {
-        joined = await postJson(`${url}/api/join`, { code: storm.code, consent: true });
+        joined = await postJson(`${url}/api/join`, joinBody(storm.code));
       } catch (e) {
         out[i] = { ok: false, error: `join ${e.message}`, socket: null };
         return;
@@ -710,7 +718,7 @@ async function storm() {
       const result = { ok: false, stage: "join" };
       results.push(result);
       try {
-        const joined = await postJson(`${spec.urls[0]}/api/join`, { code: spec.code, consent: true });
+        const joined = await postJson(`${spec.urls[0]}/api/join`, joinBody(spec.code));
         if (joined.status !== 201) {
           result.error = `join ${joined.status}`;
           return;
