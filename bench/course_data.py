@@ -1,9 +1,11 @@
 """Write a programme of finished courses into a data directory, for scenario 7.
 
-Usage: python -m bench.course_data DATA_DIR [--courses 300] [--members 10] [--seed 7]
+Usage: python -m bench.course_data DATA_DIR [--courses 300] [--members 10] [--weeks 12]
+    [--seed 7]
 
 Each course is the shipped protocol ipt-g-12, owned by the account a one-time sign-in
-link signs in as, with `members` members and meetings 1-12 held: attendance, the weekly
+link signs in as, with `members` members and meetings 1 to `weeks` held (all 12 unless
+told): attendance, the weekly
 named mood (`mood_named`), PHQ-9 at meetings 1, 7 and 12 (band from the instrument), a
 step set by every member at every meeting and reviewed at the next, and a plan per
 member. Meeting 0, the pre-group meeting, was never held.
@@ -45,7 +47,7 @@ from facilitator.storage.sqlite import SQLiteStore
 PROTOCOL = "ipt-g-12"
 WEEKLY = "mood_named"
 INSTRUMENT = "phq-9"
-HELD = range(1, 13)
+WEEKS = 12
 WEEK = 7 * 86400.0
 MEETING_SECONDS = 90 * 60.0
 # The service's rule (CourseService._maybe_snapshot with its default of 200).
@@ -136,8 +138,10 @@ def create(store: SQLiteStore, catalog: Catalog, rng: random.Random, start: floa
     raise RuntimeError("no free join code in five draws")
 
 
-def hold_course(writer: CourseWriter, catalog: Catalog, rng: random.Random, size: int) -> None:
-    """Enrol `size` members, keep their plans and hold meetings 1-12 with everything."""
+def hold_course(
+    writer: CourseWriter, catalog: Catalog, rng: random.Random, size: int, weeks: int = WEEKS
+) -> None:
+    """Enrol `size` members, keep their plans and hold meetings 1 to `weeks` with everything."""
     state = writer.state
     start = state.created_at + 2 * WEEK
     phq = catalog.instrument(INSTRUMENT)
@@ -159,7 +163,7 @@ def hold_course(writer: CourseWriter, catalog: Catalog, rng: random.Random, size
             )
         )
     mood = {m: rng.randint(2, 6) for m in members}
-    for n in HELD:
+    for n in range(1, weeks + 1):
         opened = start + (n - 1) * WEEK + rng.uniform(-300, 300)
         session_id = _token(rng, 12)
         writer.run(
@@ -216,7 +220,9 @@ def _token(rng: random.Random, length: int) -> str:
     return "".join(rng.choice(alphabet) for _ in range(length))
 
 
-def generate(data_dir: Path, courses: int, members: int, seed: int) -> dict[str, Any]:
+def generate(
+    data_dir: Path, courses: int, members: int, seed: int, weeks: int = WEEKS
+) -> dict[str, Any]:
     started = time.monotonic()
     rng = random.Random(seed)  # noqa: S311 (repeatable data, no secret)
     catalog = Catalog.load()
@@ -229,7 +235,7 @@ def generate(data_dir: Path, courses: int, members: int, seed: int) -> dict[str,
         for _ in range(courses):
             state = create(store, catalog, rng, first + rng.uniform(0, 2 * 86400))
             writer = CourseWriter(store, state)
-            hold_course(writer, catalog, rng, members)
+            hold_course(writer, catalog, rng, members, weeks)
             written.append({"id": state.id, "members": sorted(state.members)})
             events += state.version
             appends += writer.appends
@@ -252,9 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--courses", type=int, default=300)
     parser.add_argument("--members", type=int, default=10)
+    parser.add_argument("--weeks", type=int, default=WEEKS, help="meetings held, 1 to 12")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    report = generate(args.data_dir, args.courses, args.members, args.seed)
+    if not 1 <= args.weeks <= WEEKS:
+        parser.error(f"--weeks must be 1 to {WEEKS}")
+    report = generate(args.data_dir, args.courses, args.members, args.seed, args.weeks)
     print(json.dumps(report))
     return 0
 

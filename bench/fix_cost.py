@@ -102,7 +102,9 @@ def one_session(clients: int) -> dict[str, Any]:
     }
 
 
-def groups(sessions: int, seconds: float, processes: int = 1) -> dict[str, Any]:
+def groups(
+    sessions: int, seconds: float, processes: int = 1, *, together: bool = False
+) -> dict[str, Any]:
     """Scenario 2 on one process and SQLite, or on `processes` and one Redis."""
     with ExitStack() as stack:
         env = {"FACILITATOR_SECRET_KEY": "bench-shared-secret"}
@@ -110,7 +112,7 @@ def groups(sessions: int, seconds: float, processes: int = 1) -> dict[str, Any]:
             env["FACILITATOR_REDIS_URL"] = stack.enter_context(bench.redis_server())[0]
         servers = [bench.Server("app", core=str(i), env=env) for i in range(processes)]
         with bench.running(*servers):
-            report = bench.app_groups(servers, sessions, 10, seconds)
+            report = bench.app_groups(servers, sessions, 10, seconds, together=together)
     answers = report["answers"]
     return {
         "p50_ms": report["steps"]["p50_ms"],
@@ -161,6 +163,7 @@ def scenarios(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
     return {
         "1 one session": lambda: one_session(int(5000 * scale)),
         "2 many groups": lambda: groups(int(300 * scale), seconds),
+        "2 many groups, polls together": lambda: groups(int(300 * scale), seconds, together=True),
         "3 vote burst": lambda: vote_burst(int(1000 * scale)),
         "4 join storm": lambda: join_storm(int(1000 * scale)),
         "6 redis x2: one session": lambda: redis_session(int(5000 * scale)),

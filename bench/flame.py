@@ -1,8 +1,9 @@
 """Summarise a py-spy raw (collapsed-stack) profile: where the server spends its time.
 
 Usage: python -m bench.flame PROFILE.txt [--top 25] [--under NAME]
-Prints inclusive and self shares per function. py-spy records busy samples only (no
---idle), so the shares are of the time the server's one core was working.
+Prints inclusive and self shares per function, and self shares per package (the app's
+own modules, the framework's, gevent's, the standard library's). py-spy records busy
+samples only (no --idle), so the shares are of the time the server's one core was working.
 """
 
 from __future__ import annotations
@@ -16,6 +17,18 @@ from pathlib import Path
 def frames(stack: str) -> list[str]:
     # py-spy frames read "function (file.py:line)"; drop the line to merge a function.
     return [re.sub(r":\d+\)$", ")", f) for f in stack.split(";") if f]
+
+
+def package(frame: str) -> str:
+    """Name the package a frame's file belongs to: `facilitator`, `engineio`, `stdlib`..."""
+    found = re.search(r"\(([^()]*)\)$", frame)
+    path = found.group(1) if found else ""
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    for own in ("facilitator/", "bench/"):
+        if own in path:
+            return own.rstrip("/")
+    return "stdlib" if path.endswith(".py") else "native"
 
 
 def main() -> None:
@@ -46,6 +59,12 @@ def main() -> None:
     print("\nself:")
     for f, n in own.most_common(args.top):
         print(f"{100 * n / busy:6.1f}%  {f}")
+    packages: collections.Counter[str] = collections.Counter()
+    for f, n in own.items():
+        packages[package(f)] += n
+    print("\nself, by package:")
+    for name, n in packages.most_common():
+        print(f"{100 * n / busy:6.1f}%  {name}")
 
 
 if __name__ == "__main__":

@@ -102,9 +102,15 @@ class Server:
         self.process: subprocess.Popen[str] | None = None
 
     def command(self) -> list[str]:
-        if self.kind == "app" and PROFILE_DIR:
+        if self.kind in ("app", "floor-tuned") and PROFILE_DIR:
             # Sampled by py-spy (collapsed stacks); RSS then counts py-spy, not the app.
-            out = Path(PROFILE_DIR) / f"app-{self.port}.txt"
+            # The floor served as ours too: what the framework itself costs per push.
+            out = Path(PROFILE_DIR) / f"{self.kind}-{self.port}.txt"
+            served = (
+                ["-m", "facilitator", "serve"]
+                if self.kind == "app"
+                else ["-m", "bench.relay_flask", str(self.port), "--tuned"]
+            )
             spy = str(Path(PYTHON).parent / "py-spy")
             return [
                 spy,
@@ -117,9 +123,7 @@ class Server:
                 str(out),
                 "--",
                 PYTHON,
-                "-m",
-                "facilitator",
-                "serve",
+                *served,
             ]
         if self.kind == "app":
             return [PYTHON, "-m", "facilitator", "serve"]
@@ -954,7 +958,7 @@ def percentiles(samples: list[float]) -> dict[str, float | None]:
     return {"p50_ms": at(0.5), "p95_ms": at(0.95), "p99_ms": at(0.99), "max_ms": at(1.0)}
 
 
-def generate_courses(data_dir: Path, courses: int, members: int) -> dict[str, Any]:
+def generate_courses(data_dir: Path, courses: int, members: int, weeks: int = 12) -> dict[str, Any]:
     """Write the programme with bench/course_data.py, on the load generator's core."""
     done = subprocess.run(
         [
@@ -969,6 +973,8 @@ def generate_courses(data_dir: Path, courses: int, members: int) -> dict[str, An
             str(courses),
             "--members",
             str(members),
+            "--weeks",
+            str(weeks),
         ],
         cwd=os.environ.get("BENCH_APP_ROOT", ROOT),
         capture_output=True,
@@ -1215,6 +1221,22 @@ def curves_table(curves: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def course_curves_table(courses: dict[str, Any]) -> str:
+    """Return the course reads against weeks and members: cold p50 and server CPU."""
+    head = ["weeks", "members", "events", "trend p50 ms (cold/warm)", "trend CPU ms (x)"]
+    head += ["summary p50 ms (cold/warm)", "summary CPU ms (x)", "summary KB"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for p in [*courses["by_weeks"], *courses["by_members"]]:
+        cells = [p["weeks"], p["members"], p["events"]]
+        for kind in ("trend.svg", "summary.html"):
+            read = p[kind]
+            cells.append(f"{read['cold']['p50_ms']} / {read['warm']['p50_ms']}")
+            cells.append(f"{read['cold']['server_cpu_ms']} ({p['ratio'][kind]['cold_cpu']})")
+        cells.append(round(p["summary.html"]["body_bytes"] / 1024, 1))
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
 def members_table(members: dict[str, Any]) -> str:
     """Return scenario 1 against members: p50/p99, lost and memory for each server."""
     head = ["members", "ours p50/p99", "floor p50/p99", "Node p50/p99", "x floor", "x Node"]
@@ -1344,9 +1366,13 @@ def main(argv: list[str] | None = None) -> int:
         members["plots"] = [] if args.quick else plot_members(members, BENCH / "results")
     curves = None
     if args.curves:
+        from bench import course_curves
         from bench.curves import run_curves
 
         curves = run_curves(args.quick)
+        curves["courses"] = course_curves.run_course_curves(args.quick)
+        if not args.quick:
+            curves["plots"] += course_curves.plot(curves["courses"], BENCH / "results")
     elapsed = time.monotonic() - started
     speeds.append(cpu_loop_seconds())
     speed = f"{min(speeds)}-{max(speeds)}"
@@ -1382,6 +1408,7 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(json.dumps(document, indent=2) + "\n")
     if curves is not None:
         print(curves_table(curves))
+        print(course_curves_table(curves["courses"]))
     if members is not None:
         print(members_table(members))
     print(table(results))

@@ -88,3 +88,19 @@ def test_a_course_loaded_from_its_snapshot_is_the_fold_of_its_whole_log(
         folded = engine.fold(event for _, event in store.read(course["id"]))
         assert course_state_to_dict(loaded) == course_state_to_dict(folded)
         assert loaded.version == store.version(course["id"])
+
+
+def test_a_shorter_course_holds_only_its_first_weeks(tmp_path: Path) -> None:
+    report = course_data.generate(tmp_path / "data", courses=1, members=5, seed=4, weeks=3)
+    app = create_app(
+        Settings(data_dir=tmp_path / "data", async_mode="threading", log_level="WARNING")
+    )
+    try:
+        course = report["courses"][0]
+        view = _service(app).course("local", course["id"])
+        assert [m["n"] for m in view["meetings"] if m["status"] == "ended"] == [1, 2, 3]
+        assert len(view["members"]) == 5
+        svg = _service(app).trend_svg("local", course["id"], course["members"][0], "mood_named")
+        assert svg.count("<circle") == 3
+    finally:
+        close_app(app)

@@ -8,8 +8,9 @@ from facilitator.core import commands as c
 from facilitator.core import events as e
 from facilitator.core.engine import create, fold, handle
 from facilitator.core.errors import DomainError
+from facilitator.core.state import SessionState
 from facilitator.service.courses import LATE_AFTER, attendance_of
-from tests.factories import AGENDA, RISKY, T0, new_session
+from tests.factories import AGENDA, MOOD, RISKY, T0, new_session
 
 
 def test_an_added_member_is_present_marked_without_a_phone_and_by_whom() -> None:
@@ -84,3 +85,28 @@ def test_a_member_added_late_without_a_phone_counts_as_present_from_the_start() 
     handle(state, c.End(late + 60))
     found = attendance_of(state, ["p1", "m-x", "p9"])
     assert found == {"p1": "present", "m-x": "present", "p9": "late"}
+
+
+def _walked(state: SessionState, anonymous: bool) -> tuple[int, int]:
+    present = [m for m in state.participants.values() if m.present]
+    return len(present), sum(1 for m in present if not (anonymous and m.no_phone))
+
+
+def test_the_members_who_may_answer_follow_every_join_and_leave() -> None:
+    # The counts are kept between changes of the roster (a vote asks after every answer):
+    # each join, leave and removal must show in the next count, never a kept one.
+    state = new_session(3, start=True)
+    handle(state, c.OpenPoll(T0 + 100, MOOD))
+    anonymous = state.polls["poll-1"]
+    seen = []
+    for command in (
+        c.AddMember(T0 + 110, "m-x", "Rosa", "Member 9", by="ana"),
+        c.Join(T0 + 115, "p4", None, "Member 4"),
+        c.Leave(T0 + 120, "p1"),
+        c.RemoveParticipant(T0 + 130, "m-x"),
+    ):
+        assert (state.members_present, state.may_answer(anonymous)) == _walked(state, True)
+        handle(state, command)
+        seen.append((state.members_present, state.may_answer(anonymous)))
+        assert seen[-1] == _walked(state, True)
+    assert seen == [(4, 3), (5, 4), (4, 3), (3, 3)]

@@ -102,6 +102,7 @@ def _apply_joined(state: SessionState, ev: e.ParticipantJoined) -> None:
         no_phone=ev.no_phone,
         language=ev.language,
     )
+    state.roster_moved()
 
 
 def _apply_member_language(state: SessionState, ev: e.MemberLanguageSet) -> None:
@@ -127,6 +128,7 @@ def _apply_erased(state: SessionState, ev: e.ParticipantErased) -> None:
 def _apply_left(state: SessionState, ev: e.ParticipantLeft) -> None:
     member = state.participants[ev.participant_id]
     member.left_at, member.removed = ev.at, ev.removed
+    state.roster_moved()
 
 
 def _apply_started(state: SessionState, ev: e.SessionStarted) -> None:

@@ -293,16 +293,31 @@ class SessionState:
     @property
     def members_present(self) -> int:
         """Return how many members are in the session now (joined, not left)."""
-        return sum(1 for member in self.participants.values() if member.present)
+        return self._presence()[0]
 
     def may_answer(self, poll: Poll) -> int:
         """Return how many members present can answer `poll`: an anonymous poll is answered
         on a phone only (an answer entered by a facilitator would name its member)."""
-        return sum(
-            1
-            for member in self.participants.values()
-            if member.present and not (poll.spec.anonymous and member.no_phone)
-        )
+        present, without_phone = self._presence()
+        return present - without_phone if poll.spec.anonymous else present
+
+    def _presence(self) -> tuple[int, int]:
+        """Return (members present, of them added without a phone), counted once a roster.
+
+        Counting walks every member, and the room's "N of M answered" asks after every
+        answer: a vote of a thousand walked a million members. The counts change only
+        when a member joins or leaves, and the fold calls `roster_moved` then. Kept
+        outside the dataclass's fields, so no snapshot or comparison sees it."""
+        kept: tuple[int, int] | None = self.__dict__.get("_presence_kept")
+        if kept is None:
+            present = [m for m in self.participants.values() if m.present]
+            kept = (len(present), sum(1 for m in present if m.no_phone))
+            self.__dict__["_presence_kept"] = kept
+        return kept
+
+    def roster_moved(self) -> None:
+        """Forget the counts of members present: one joined or left."""
+        self.__dict__.pop("_presence_kept", None)
 
     def language_of(self, participant_id: str) -> str:
         """Return the language a member's phone reads: its own choice, else the session's."""
