@@ -224,7 +224,12 @@ def main(argv: list[str] | None = None) -> int:
                 for name, _, knobs in CHECKOUTS:
                     bench.log(f"fix cost: {scenario} on {name}")
                     with measuring(roots[name], knobs):
-                        measured[scenario][name] = measure()
+                        try:
+                            measured[scenario][name] = measure()
+                        except Exception as error:  # recorded, and the others go on
+                            bench.log(f"  failed: {error}")
+                            measured[scenario][name] = {"p99_ms": None, "error": str(error)}
+                bench.log(f"  {measured[scenario]}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     speeds.append(bench.cpu_loop_seconds())

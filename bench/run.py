@@ -425,6 +425,9 @@ def scenario_one(clients: int, pushes: int, results: list[dict[str, Any]]) -> No
                         "messages_received",
                     )
                     if k in report
+                }
+                | {
+                    "cpu_per_message": cpu_per_message(report),
                 },
             )
         )
@@ -598,6 +601,7 @@ def groups_row(name: str, report: dict[str, Any]) -> dict[str, Any]:
             "connect_failed": report["connect_failed"],
             "connect_seconds": report["connect_seconds"],
             "cpu": report["cpu"],
+            "cpu_per_message": cpu_per_message(report),
             "targets_ms": {"step_p99": 150, "answer_p99": 150},
         },
     )
