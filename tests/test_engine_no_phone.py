@@ -92,6 +92,10 @@ def _walked(state: SessionState, anonymous: bool) -> tuple[int, int]:
     return len(present), sum(1 for m in present if not (anonymous and m.no_phone))
 
 
+def _names(state: SessionState) -> frozenset[str]:
+    return frozenset(m.name.casefold() for m in state.participants.values() if m.present)
+
+
 def test_the_members_who_may_answer_follow_every_join_and_leave() -> None:
     # The counts are kept between changes of the roster (a vote asks after every answer):
     # each join, leave and removal must show in the next count, never a kept one.
@@ -106,7 +110,13 @@ def test_the_members_who_may_answer_follow_every_join_and_leave() -> None:
         c.RemoveParticipant(T0 + 130, "m-x"),
     ):
         assert (state.members_present, state.may_answer(anonymous)) == _walked(state, True)
+        assert state.names_present() == _names(state)
         handle(state, command)
         seen.append((state.members_present, state.may_answer(anonymous)))
         assert seen[-1] == _walked(state, True)
+        assert state.names_present() == _names(state)
     assert seen == [(4, 3), (5, 4), (4, 3), (3, 3)]
+    assert "rosa" not in state.names_present()  # removed: the name is free again
+    handle(state, c.EraseParticipant(T0 + 140, "p2"))
+    assert "member 2" not in state.names_present()
+    assert state.names_present() == _names(state)

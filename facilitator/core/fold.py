@@ -114,6 +114,7 @@ def _apply_erased(state: SessionState, ev: e.ParticipantErased) -> None:
     # state before the erasure ends up where one that reads the log afresh starts.
     member = state.participants[ev.participant_id]
     member.name, member.chose_name, member.erased = ERASED_NAME, False, True
+    state.roster_moved()
     member.language = ""
     for poll in state.polls.values():
         if ev.participant_id in poll.answers:

@@ -48,8 +48,7 @@ def _free_name(
         raise DomainError("This member has joined this session already.", "conflict")
     typed = (display_name or "").strip()
     name = typed or nonempty(pseudonym, N_("a pseudonym"))
-    taken = {m.name.casefold() for m in state.participants.values() if m.present}
-    if name.casefold() in taken:
+    if name.casefold() in state.names_present():
         # Its own code: "conflict" means a race worth retrying, a taken name never is.
         raise DomainError(
             "Someone here is called {name} already; choose another name.", "name_taken", name=name

@@ -315,9 +315,19 @@ class SessionState:
             self.__dict__["_presence_kept"] = kept
         return kept
 
+    def names_present(self) -> frozenset[str]:
+        """Return the names of the members present, case folded: a joining member's name
+        must differ from all of them. Kept like the counts above, for a join storm."""
+        kept: frozenset[str] | None = self.__dict__.get("_names_kept")
+        if kept is None:
+            kept = frozenset(m.name.casefold() for m in self.participants.values() if m.present)
+            self.__dict__["_names_kept"] = kept
+        return kept
+
     def roster_moved(self) -> None:
-        """Forget the counts of members present: one joined or left."""
+        """Forget what is kept about the members present: one joined, left or was erased."""
         self.__dict__.pop("_presence_kept", None)
+        self.__dict__.pop("_names_kept", None)
 
     def language_of(self, participant_id: str) -> str:
         """Return the language a member's phone reads: its own choice, else the session's."""

@@ -455,8 +455,8 @@ class Service(CourseActions, Withdrawal):
             participant_id = "m-" + secrets.token_urlsafe(8)
 
         def adding(st: SessionState, at: float) -> c.Command:
-            taken = {m.name for m in st.participants.values() if m.present}
-            return c.AddMember(at, participant_id, typed, new_pseudonym(taken), by=actor.user)
+            pseudonym = new_pseudonym(st.names_present())
+            return c.AddMember(at, participant_id, typed, pseudonym, by=actor.user)
 
         ack = self._command(actor, adding, version, command_id)
         return {**ack, "participant_id": participant_id}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 
 # No look-alikes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B; upper case only, read aloud easily.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -84,9 +85,10 @@ def normalize_code(typed: str) -> str:
     return "".join(ch for ch in typed.upper() if ch.isalnum())
 
 
-def new_pseudonym(taken: set[str]) -> str:
-    """Return a friendly pseudonym not in `taken` (compared without case)."""
-    lowered = {name.casefold() for name in taken}
+def new_pseudonym(taken: Collection[str]) -> str:
+    """Return a friendly pseudonym not in `taken`, the names in use, case folded (as
+    SessionState.names_present keeps them: not folded again on each join of a crowd)."""
+    lowered = taken
     for _ in range(50):
         name = f"{secrets.choice(ADJECTIVES)} {secrets.choice(NOUNS)}"
         if name.casefold() not in lowered:

@@ -513,7 +513,7 @@ class CourseActions:
         typed = (name or "").strip()
 
         def enrolling(state: CourseState, at: float) -> cc.CourseCommand:
-            taken = {m.name for m in state.members.values() if not m.withdrawn}
+            taken = {m.name.casefold() for m in state.members.values() if not m.withdrawn}
             return cc.Enroll(at, member_id, typed or None, new_pseudonym(taken), *consent)
 
         state = self.courses.run(course_id, enrolling)
@@ -547,7 +547,7 @@ class CourseActions:
         typed = (name or "").strip()
 
         def enrolling(state: CourseState, at: float) -> cc.CourseCommand:
-            taken = {m.name for m in state.members.values() if not m.withdrawn}
+            taken = {m.name.casefold() for m in state.members.values() if not m.withdrawn}
             return cc.Enroll(at, member_id, typed or None, new_pseudonym(taken))
 
         state = self.courses.run(

@@ -354,8 +354,7 @@ class SessionService:
         def joining(state: SessionState, at: float) -> c.Command:
             if state.phase is SessionPhase.ENDED or state.locked:
                 raise _unknown_code()
-            taken = {m.name for m in state.participants.values() if m.present}
-            pseudonym = new_pseudonym(taken)
+            pseudonym = new_pseudonym(state.names_present())
             return c.Join(at, participant_id, display_name, pseudonym, *consent, language)
 
         try:
