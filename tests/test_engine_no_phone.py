@@ -120,3 +120,4 @@ def test_the_members_who_may_answer_follow_every_join_and_leave() -> None:
     handle(state, c.EraseParticipant(T0 + 140, "p2"))
     assert "member 2" not in state.names_present()
     assert state.names_present() == _names(state)
+    assert (state.members_present, state.may_answer(anonymous)) == _walked(state, True)

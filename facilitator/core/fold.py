@@ -92,7 +92,8 @@ def _record_action(state: SessionState, participant_id: str, action_id: str) -> 
 
 
 def _apply_joined(state: SessionState, ev: e.ParticipantJoined) -> None:
-    state.participants[ev.participant_id] = Participant(
+    before = state.participants.get(ev.participant_id)
+    member = state.participants[ev.participant_id] = Participant(
         ev.participant_id,
         ev.display_name,
         ev.chose_name,
@@ -102,7 +103,7 @@ def _apply_joined(state: SessionState, ev: e.ParticipantJoined) -> None:
         no_phone=ev.no_phone,
         language=ev.language,
     )
-    state.roster_moved()
+    state.roster_joined(member, before)
 
 
 def _apply_member_language(state: SessionState, ev: e.MemberLanguageSet) -> None:
@@ -128,8 +129,9 @@ def _apply_erased(state: SessionState, ev: e.ParticipantErased) -> None:
 
 def _apply_left(state: SessionState, ev: e.ParticipantLeft) -> None:
     member = state.participants[ev.participant_id]
+    was_present = member.present
     member.left_at, member.removed = ev.at, ev.removed
-    state.roster_moved()
+    state.roster_left(member, was_present=was_present)
 
 
 def _apply_started(state: SessionState, ev: e.SessionStarted) -> None:

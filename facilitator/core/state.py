@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -302,12 +303,13 @@ class SessionState:
         return present - without_phone if poll.spec.anonymous else present
 
     def _presence(self) -> tuple[int, int]:
-        """Return (members present, of them added without a phone), counted once a roster.
+        """Return (members present, of them added without a phone).
 
         Counting walks every member, and the room's "N of M answered" asks after every
-        answer: a vote of a thousand walked a million members. The counts change only
-        when a member joins or leaves, and the fold calls `roster_moved` then. Kept
-        outside the dataclass's fields, so no snapshot or comparison sees it."""
+        answer: a vote of a thousand walked a million members. So the counts are kept,
+        and the fold moves them as members join and leave (`roster_joined`,
+        `roster_left`). Kept outside the dataclass's fields, so no snapshot or comparison
+        sees them."""
         kept: tuple[int, int] | None = self.__dict__.get("_presence_kept")
         if kept is None:
             present = [m for m in self.participants.values() if m.present]
@@ -315,17 +317,44 @@ class SessionState:
             self.__dict__["_presence_kept"] = kept
         return kept
 
-    def names_present(self) -> frozenset[str]:
+    def names_present(self) -> AbstractSet[str]:
         """Return the names of the members present, case folded: a joining member's name
-        must differ from all of them. Kept like the counts above, for a join storm."""
-        kept: frozenset[str] | None = self.__dict__.get("_names_kept")
+        must differ from all of them. Kept and moved like the counts above, so that a
+        join into a crowd does not walk the crowd."""
+        kept: set[str] | None = self.__dict__.get("_names_kept")
         if kept is None:
-            kept = frozenset(m.name.casefold() for m in self.participants.values() if m.present)
+            kept = {m.name.casefold() for m in self.participants.values() if m.present}
             self.__dict__["_names_kept"] = kept
         return kept
 
+    def roster_joined(self, member: Participant, before: Participant | None) -> None:
+        """Move what is kept about the members present: `member` joined (again, when
+        `before` is their earlier entry)."""
+        counts: tuple[int, int] | None = self.__dict__.get("_presence_kept")
+        names: set[str] | None = self.__dict__.get("_names_kept")
+        if before is not None:
+            self.roster_moved()
+            return
+        if counts is not None:
+            self.__dict__["_presence_kept"] = (counts[0] + 1, counts[1] + int(member.no_phone))
+        if names is not None:
+            names.add(member.name.casefold())
+
+    def roster_left(self, member: Participant, *, was_present: bool) -> None:
+        """Move what is kept about the members present: `member` left or was removed."""
+        counts: tuple[int, int] | None = self.__dict__.get("_presence_kept")
+        names: set[str] | None = self.__dict__.get("_names_kept")
+        if not was_present or member.erased:
+            # Erased members share one name: the set cannot tell whether another keeps it.
+            self.roster_moved()
+            return
+        if counts is not None:
+            self.__dict__["_presence_kept"] = (counts[0] - 1, counts[1] - int(member.no_phone))
+        if names is not None:
+            names.discard(member.name.casefold())
+
     def roster_moved(self) -> None:
-        """Forget what is kept about the members present: one joined, left or was erased."""
+        """Forget what is kept about the members present, to count it afresh."""
         self.__dict__.pop("_presence_kept", None)
         self.__dict__.pop("_names_kept", None)
 
