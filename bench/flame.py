@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
+import importlib.util
 import re
 from pathlib import Path
 
@@ -19,16 +21,30 @@ def frames(stack: str) -> list[str]:
     return [re.sub(r":\d+\)$", ")", f) for f in stack.split(";") if f]
 
 
+@functools.cache
+def _top_level(name: str) -> str:
+    """Say where a top-level module comes from: its own name when installed, else stdlib."""
+    if name in ("facilitator", "bench"):
+        return name
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return "native"
+    origin = (spec.origin or "") if spec else ""
+    return name if "-packages" in origin else "stdlib"
+
+
 def package(frame: str) -> str:
     """Name the package a frame's file belongs to: `facilitator`, `engineio`, `stdlib`..."""
     found = re.search(r"\(([^()]*)\)$", frame)
     path = found.group(1) if found else ""
-    if "site-packages/" in path:
-        return path.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
-    for own in ("facilitator/", "bench/"):
-        if own in path:
-            return own.rstrip("/")
-    return "stdlib" if path.endswith(".py") else "native"
+    if not path.endswith(".py"):
+        return "native"
+    if "-packages/" in path:
+        path = path.split("-packages/", 1)[1]
+    if path.startswith("<"):
+        return "stdlib"
+    return _top_level(path.split("/", 1)[0].removesuffix(".py"))
 
 
 def main() -> None:
