@@ -83,11 +83,8 @@ def measuring(root: Path, knobs: dict[str, str]) -> Iterator[None]:
 
 def per_message(report: dict[str, Any], messages: int | None = None) -> float | None:
     """Server CPU microseconds per message the clients received (or per `messages`)."""
-    cpu = (report.get("cpu") or {}).get("server_cpu_s")
-    count = messages if messages is not None else report.get("messages_received")
-    if cpu is None or not count:
-        return None
-    return round(1e6 * float(cpu) / count, 1)
+    found: float | None = bench.cpu_per_message(report, messages)["server_cpu_us_per_message"]
+    return found
 
 
 def one_session(clients: int) -> dict[str, Any]:

@@ -291,6 +291,13 @@ def row(scenario: str, clients: int, **fields: Any) -> dict[str, Any]:
     return out
 
 
+def rss_kb_per_member(report: dict[str, Any]) -> float:
+    """Return the server's growth in RSS from before anyone joined to all connected, per
+    connected member."""
+    grown = float(report["rss_kb_connected"] - report["rss_kb_before"])
+    return round(grown / max(1, int(report["connected"])), 1)
+
+
 def ratio(ours: float | None, base: float | None) -> float | None:
     if ours is None or not base:
         return None
@@ -390,8 +397,7 @@ def scenario_one(clients: int, pushes: int, results: list[dict[str, Any]]) -> No
         ("floor, simple-websocket", simple),
     )
     for name, report in reports:
-        grown = report["rss_kb_connected"] - report["rss_kb_before"]
-        rss[name] = round(grown / max(1, report["connected"]), 1)
+        rss[name] = rss_kb_per_member(report)
         results.append(
             row(
                 f"1 one session ({name})",
@@ -486,7 +492,6 @@ def member_curve(pushes: int, sizes: tuple[int, ...] = MEMBER_SIZES) -> dict[str
             ours = app_storm_broadcast(server, clients, pushes)
         point: dict[str, Any] = {"members": clients}
         for name, report in (("ours", ours), ("floor", floor), ("reference", reference)):
-            connected = max(1, report["connected"])
             point[name] = {
                 "expected": clients * pushes,
                 "delivered": report["delivered"],
@@ -495,9 +500,7 @@ def member_curve(pushes: int, sizes: tuple[int, ...] = MEMBER_SIZES) -> dict[str
                 "latency": report["latency"],
                 "connected": report["connected"],
                 "connect_seconds": round(report["connect_seconds"], 1),
-                "rss_kb_per_client": round(
-                    (report["rss_kb_connected"] - report["rss_kb_before"]) / connected, 1
-                ),
+                "rss_kb_per_client": rss_kb_per_member(report),
                 "server_cpu_s": (report.get("cpu") or {}).get("server_cpu_s"),
             }
         point["ours"]["join_storm"] = {
@@ -779,10 +782,11 @@ def redis_servers(env: dict[str, str], count: int) -> list[Server]:
     return [Server("app", core=str(i), env=env) for i in range(count)]
 
 
-def cpu_per_message(report: dict[str, Any]) -> dict[str, Any]:
-    """The servers' CPU time per message their clients received, over the measured phase."""
+def cpu_per_message(report: dict[str, Any], messages: int | None = None) -> dict[str, Any]:
+    """The servers' CPU time per message their clients received over the measured phase
+    (or per `messages`: a vote burst's answers)."""
     cpu = report.get("cpu") or {}
-    received = report.get("messages_received") or 0
+    received = messages if messages is not None else report.get("messages_received") or 0
     server_s, redis_s = cpu.get("server_cpu_s"), cpu.get("redis_cpu_s")
     return {
         "messages": received,
@@ -858,11 +862,7 @@ def scenario_six(
                     duplicates=report["duplicates"],
                     p50_ms=report["latency"]["p50_ms"],
                     p99_ms=report["latency"]["p99_ms"],
-                    rss_kb_per_client=round(
-                        (report["rss_kb_connected"] - report["rss_kb_before"])
-                        / max(1, report["connected"]),
-                        1,
-                    ),
+                    rss_kb_per_client=rss_kb_per_member(report),
                     detail={
                         **extra,
                         "ratio_to_sqlite_p99": ratio(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -35,6 +36,26 @@ def server(tmp_path: Path) -> Iterator[Server]:
     running.stop()
 
 
+def _course_page(
+    browser: Browser, server: Server, screens: list[Screen], body: dict[str, str], **how: Any
+) -> tuple[dict[str, Any], Screen]:
+    """Open a new course, made with `body`, on its owner's course page; return the course."""
+    owner = signed_in(server, OWNER)
+    made = owner.post("/api/courses", {"protocol_id": "group-ipt-8", "title": "Grupo", **body})
+    cookies = [{"name": c.name, "value": c.value or ""} for c in owner.http.cookies]
+    desk = open_screen(
+        browser,
+        server.url,
+        f"/course/{made.json()['course_id']}",
+        viewport=LAPTOP,
+        cookies=cookies,
+        bypass_csp=True,
+        **how,
+    )
+    screens.append(desk)
+    return made.json(), desk
+
+
 def _forgive(screen: Screen) -> None:
     screen.errors[:] = [e for e in screen.errors if not e.endswith(EXPECTED)]
 
@@ -43,21 +64,9 @@ def test_the_course_page_sets_the_region_its_phones_get_crisis_resources_for(
     browser: Browser, server: Server, screens: list[Screen]
 ) -> None:
     owner = signed_in(server, OWNER)
-    made = owner.post(
-        "/api/courses", {"protocol_id": "group-ipt-8", "title": "Grupo", "language": "es"}
-    )
-    course_id, code = made.json()["course_id"], made.json()["join_code"]
-    cookies = [{"name": c.name, "value": c.value or ""} for c in owner.http.cookies]
-    desk = open_screen(
-        browser,
-        server.url,
-        f"/course/{course_id}",
-        viewport=LAPTOP,
-        cookies=cookies,
-        bypass_csp=True,
-    )
-    screens.append(desk)
+    course, desk = _course_page(browser, server, screens, {"language": "es"})
     page = desk.page
+    course_id, code = course["course_id"], course["join_code"]
     region = page.get_by_label(
         "Region of the members (a code such as MX, FR or 419; empty for none)"
     )
@@ -99,21 +108,7 @@ def test_the_course_page_sets_the_region_its_phones_get_crisis_resources_for(
 def test_the_settings_form_is_translated(
     browser: Browser, server: Server, screens: list[Screen], locale: str
 ) -> None:
-    owner = signed_in(server, OWNER)
-    made = owner.post("/api/courses", {"protocol_id": "group-ipt-8", "title": "Grupo"})
-    course_id = made.json()["course_id"]
-    cookies = [{"name": c.name, "value": c.value or ""} for c in owner.http.cookies]
-    desk = open_screen(
-        browser,
-        server.url,
-        f"/course/{course_id}",
-        viewport=LAPTOP,
-        cookies=cookies,
-        bypass_csp=True,
-        locale=locale,
-    )
-    screens.append(desk)
-    page = desk.page
+    page = _course_page(browser, server, screens, {}, locale=locale)[1].page
     page.locator("#settings-region").fill("fr")
     page.locator("#settings-button").click()
     expect(page.locator("#settings-region")).to_have_value("FR")
