@@ -1139,6 +1139,22 @@ function renderRound(course, members) {
 // -- facilitators ---------------------------------------------------------------------
 
 /** This device's part in the session: owner, co-facilitator, or null when unknown. */
+// Asked again with each view while unknown: a sign-in answer lost on a bad network would
+// otherwise hide the owner's controls until a reload.
+let askingWho = null;
+let askedWhoAt = 0;
+function askWhoIsSignedIn() {
+  if (askingWho || Date.now() - askedWhoAt < 5000) return;
+  askedWhoAt = Date.now();
+  askingWho = api("/api/me")
+    .then((who) => {
+      me = who;
+      if (view) render();
+    })
+    .catch(() => null)
+    .finally(() => (askingWho = null));
+}
+
 function myPart() {
   if (!me?.user || !team.owner) return null;
   if (me.user === team.owner) return { owner: true, mayExport: true };
@@ -1455,6 +1471,7 @@ async function start() {
     on: { view_patch: onPatch },
     onView: async (v) => {
       view = v;
+      if (me === null) askWhoIsSignedIn();
       if (loaded === null || libraryLanguage !== v.language) {
         libraryLanguage = v.language;
         const query = v.language ? `?language=${encodeURIComponent(v.language)}` : "";
