@@ -43,6 +43,8 @@ STEPS: list[Step] = [
     lambda s: handle(s, c.RevealPoll(T0 + 520, "poll-3", True)),
     lambda s: handle(s, c.HideWord(T0 + 530, "poll-3", "tired", True)),
     lambda s: handle(s, c.Join(T0 + 540, "p4", None, "Member 4")),
+    lambda s: handle(s, c.Leave(T0 + 545, "p3")),
+    lambda s: handle(s, c.RemoveParticipant(T0 + 546, "p4")),
     lambda s: handle(s, c.EraseParticipant(T0 + 550, "p2")),
     lambda s: handle(s, c.ReopenPoll(T0 + 560, "poll-1")),
     lambda s: handle(s, c.Next(T0 + 570)),
@@ -82,6 +84,28 @@ def test_a_prompt_in_a_long_session_patches_the_prompt_and_version_alone() -> No
     patch = view_patch.diff(before, after)
     assert set(patch["set"]) == {"version", "prompt"}
     assert "sub" not in patch and len(json.dumps(patch)) < 200
+
+
+def test_an_answer_renders_the_row_of_its_member_alone() -> None:
+    state = new_session(4, start=True)
+    handle(state, c.OpenPoll(T0 + 200, MOOD))
+    before = console_view(state, ONLINE, EXTRAS)
+    answer_all(state, "poll-1", [3])
+    after = console_view(state, ONLINE, EXTRAS)
+    assert after == afresh(state)
+    pairs = zip(after["participants"], before["participants"], strict=True)
+    assert [a["id"] for a, b in pairs if a is not b] == ["p1"]
+    assert after["participants"][0]["answered"] and not before["participants"][0]["answered"]
+    # A prompt touches no row: the roster is the very list rendered before, skipped whole.
+    handle(state, c.PushPrompt(T0 + 300, "One word for today"))
+    prompted = console_view(state, ONLINE, EXTRAS)
+    assert prompted["participants"] is after["participants"]
+    assert "participants" not in view_patch.diff(after, prompted).get("sub", {})
+    # A phone coming online changes its member's row, as a fresh render has it.
+    online = console_view(state, ONLINE | {"p2"}, EXTRAS)
+    assert online == console_view(copy.deepcopy(state), ONLINE | {"p2"}, EXTRAS)
+    assert online["participants"][1]["connected"] and not prompted["participants"][1]["connected"]
+    assert online["participants"][0] is prompted["participants"][0]
 
 
 def test_members_reordered_or_gone_are_patched_to_the_new_order() -> None:

@@ -302,6 +302,11 @@ class SessionState:
         present, without_phone = self._presence()
         return present - without_phone if poll.spec.anonymous else present
 
+    def may_answer_on_phones(self) -> int:
+        """Return how many members present have a phone to answer with."""
+        present, without_phone = self._presence()
+        return present - without_phone
+
     def _presence(self) -> tuple[int, int]:
         """Return (members present, of them added without a phone).
 

@@ -67,19 +67,7 @@ def facilitator_view(state: SessionState, online: Collection[str]) -> dict[str, 
             }
             for step in state.agenda
         ],
-        "participants": [
-            {
-                "id": member.id,
-                "name": member.name,
-                "connected": member.present and member.id in online,
-                "present": member.present,
-                "removed": member.removed,
-                "erased": member.erased,
-                "no_phone": member.no_phone,
-                "answered": open_poll is not None and member.id in open_poll.voters,
-            }
-            for member in state.participants.values()
-        ],
+        "participants": _roster(state, online, open_poll),
         "polls": facilitator_polls(state),
         "role_plays": [
             {
@@ -365,11 +353,8 @@ def keyed_polls(state: SessionState) -> list[tuple[tuple[Any, ...], dict[str, An
 
 
 def _keyed_polls(state: SessionState) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
-    present = phones = 0
-    for member in state.participants.values():
-        if member.present:
-            present += 1
-            phones += not member.no_phone
+    present = state.members_present
+    phones = state.may_answer_on_phones()
     around = (present, phones, erased_count(state), state.phase, state.open_poll is None)
     shown = state.shown_results
     parts = view_memo.table(state)
@@ -400,6 +385,56 @@ def _keyed_polls(state: SessionState) -> list[tuple[tuple[Any, ...], dict[str, A
             parts[name] = (key, view)
         found.append((key, view))
     return found
+
+
+def _roster(state: SessionState, online: Collection[str], open_poll: Poll | None) -> list[Any]:
+    """Return the console's roster, each member's row the one rendered before unless
+    something it shows changed.
+
+    An answer changes one row of a thousand, and the console's view is rendered again
+    after a burst of them: rows kept as they were cost a comparison instead of a new
+    dictionary, and the patch to the view skips each of them, or the whole roster when
+    no row changed, by identity."""
+    parts = view_memo.table(state)
+    voters: Collection[str] = open_poll.voters if open_poll is not None else ()
+    rows = []
+    changed = False
+    for member in state.participants.values():
+        present = member.left_at is None
+        key = (
+            member.name,
+            present,
+            present and member.id in online,
+            member.removed,
+            member.erased,
+            member.no_phone,
+            member.id in voters,
+        )
+        name = ("member", member.id)
+        kept = parts.get(name)
+        if kept is not None and kept[0] == key:
+            rows.append(kept[1])
+            continue
+        changed = True
+        row = {
+            "id": member.id,
+            "name": key[0],
+            "connected": key[2],
+            "present": present,
+            "removed": key[3],
+            "erased": key[4],
+            "no_phone": key[5],
+            "answered": key[6],
+        }
+        parts[name] = (key, row)
+        rows.append(row)
+    before = parts.get("roster")
+    if not changed and before is not None and len(before[1]) == len(rows):
+        kept_rows: list[Any] = before[1]
+        if all(a is b for a, b in zip(kept_rows, rows, strict=True)):
+            return kept_rows
+    parts["roster"] = ((), rows)
+    return rows
 
 
 def _said(refusal: DomainError) -> dict[str, Any]:
