@@ -25,10 +25,12 @@ import json
 import math
 import multiprocessing
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -297,15 +299,15 @@ class Meeting:
         poll_id = self.open_poll("mood10")
         time.sleep(0.25)
         answers = [
-            self.console_change(lambda n=n: self.phones.do("answer_one", n, poll_id, n % 11))
+            self.console_change(partial(self.phones.do, "answer_one", n, poll_id, n % 11))
             for n in range(ANSWERS)
         ]
         self.command("close_poll", {"poll_id": poll_id})
         presence = []
         for n in range(PRESENCE):
             last = MEMBERS - 1 - n
-            presence.append(self.console_change(lambda last=last: self.phones.do("close", last)))
-            presence.append(self.console_change(lambda last=last: self.phones.do("reopen", last)))
+            presence.append(self.console_change(partial(self.phones.do, "close", last)))
+            presence.append(self.console_change(partial(self.phones.do, "reopen", last)))
         whole = self.console.call("sync", {})
         view_bytes = len(json.dumps(whole["view"], separators=(",", ":")).encode())
         kinds = {event for event, _ in self.console.received}
@@ -423,7 +425,7 @@ def run_curves(quick: bool = False) -> dict[str, Any]:
     bench.log(f"curves: one session of {MEMBERS} phones, log lengths {lengths}")
     curves: dict[str, list[dict[str, Any]]] = {"sqlite": curve("sqlite", {}, lengths)}
     notes = {}
-    if bench.shutil.which("redis-server") is None:
+    if shutil.which("redis-server") is None:
         notes["redis"] = "not measured: redis-server is not installed"
     else:
         with bench.redis_server() as (url, _):
@@ -578,7 +580,7 @@ def plot(curves: dict[str, list[dict[str, Any]]], folder: Path) -> list[str]:
                 [(p["log_events"], p["presence_bytes"]["max"]) for p in points],
             )
         )
-    top = max([2.0] + [y for _, _, _, pts in latency for _, y in pts if y is not None])
+    top: float = max([2.0] + [y for _, _, _, pts in latency for _, y in pts if y is not None])
     top = math.ceil(top * 2) / 2
 
     def ratio_y(value: float) -> float:
