@@ -1138,7 +1138,6 @@ function renderRound(course, members) {
 
 // -- facilitators ---------------------------------------------------------------------
 
-/** This device's part in the session: owner, co-facilitator, or null when unknown. */
 // Asked again with each view while unknown: a sign-in answer lost on a bad network would
 // otherwise hide the owner's controls until a reload.
 let askingWho = null;
@@ -1155,6 +1154,7 @@ function askWhoIsSignedIn() {
     .finally(() => (askingWho = null));
 }
 
+/** This device's part in the session: owner, co-facilitator, or null when unknown. */
 function myPart() {
   if (!me?.user || !team.owner) return null;
   if (me.user === team.owner) return { owner: true, mayExport: true };

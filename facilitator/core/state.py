@@ -299,8 +299,7 @@ class SessionState:
     def may_answer(self, poll: Poll) -> int:
         """Return how many members present can answer `poll`: an anonymous poll is answered
         on a phone only (an answer entered by a facilitator would name its member)."""
-        present, without_phone = self._presence()
-        return present - without_phone if poll.spec.anonymous else present
+        return self.may_answer_on_phones() if poll.spec.anonymous else self.members_present
 
     def may_answer_on_phones(self) -> int:
         """Return how many members present have a phone to answer with."""

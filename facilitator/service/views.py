@@ -398,9 +398,8 @@ def _roster(state: SessionState, online: Collection[str], open_poll: Poll | None
     parts = view_memo.table(state)
     voters: Collection[str] = open_poll.voters if open_poll is not None else ()
     rows = []
-    changed = False
     for member in state.participants.values():
-        present = member.left_at is None
+        present = member.present
         key = (
             member.name,
             present,
@@ -415,7 +414,6 @@ def _roster(state: SessionState, online: Collection[str], open_poll: Poll | None
         if kept is not None and kept[0] == key:
             rows.append(kept[1])
             continue
-        changed = True
         row = {
             "id": member.id,
             "name": key[0],
@@ -429,7 +427,7 @@ def _roster(state: SessionState, online: Collection[str], open_poll: Poll | None
         parts[name] = (key, row)
         rows.append(row)
     before = parts.get("roster")
-    if not changed and before is not None and len(before[1]) == len(rows):
+    if before is not None and len(before[1]) == len(rows):
         kept_rows: list[Any] = before[1]
         if all(a is b for a, b in zip(kept_rows, rows, strict=True)):
             return kept_rows
