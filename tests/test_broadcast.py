@@ -116,6 +116,21 @@ def test_the_facilitators_own_command_is_never_held_back() -> None:
     assert [v["step"]["index"] for v in room.console_views()] == [0, 1]
 
 
+def test_changes_alternating_between_processes_reach_the_console_as_patches_that_fit() -> None:
+    # Two processes of one session, each with its own feed, both heard by one console
+    # (through the message queue). Each takes the view the other sent as its base
+    # before its own change, so every patch applies to the view the console holds.
+    room = Room(_open_poll(6))
+    processes = [room.broadcaster(), room.broadcaster()]
+    for n in range(1, 7):
+        process = processes[n % 2]
+        process.before_change(room.state)
+        process.publish(room.state, _answer(room.state, n))
+        room.now += CONSOLE_MIN_WINDOW
+    assert [_count(v) for v in room.console_views()] == [1, 2, 3, 4, 5, 6]
+    assert room.console_views()[-1] == processes[0].console_full(room.state)
+
+
 def test_phones_get_a_step_before_the_console_does() -> None:
     room = Room(new_session(2, start=True))
     room.broadcaster().publish(room.state, handle(room.state, c.Next(T0 + 400)))

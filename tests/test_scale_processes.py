@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -84,6 +85,40 @@ def test_two_consoles_on_two_processes_at_one_version_one_applies_one_is_stale(
     # Both consoles end on the one state the log holds.
     for console in consoles:
         console.wait_for(lambda v: v["step"]["index"] == rounds)
+
+
+@pytest.mark.slow
+def test_a_console_follows_answers_from_both_processes_by_patches_alone(
+    pair: Pair, clients: list[Client]
+) -> None:
+    """Answers that alternate between processes reach the console as patches that fit:
+    each process takes the view the other sent as its base, so no answer makes the
+    console fetch the whole view again (tests/live.py `Client` asks `sync` as a console
+    does when a patch does not fit, and counts it)."""
+    a, b = pair.servers
+    links = pair.facilitator.create_session("group-ipt-8", 2)
+    console = Client(a.url, links["console_token"], "console").connect()
+    phones = []
+    for n in range(6):
+        server = (a, b)[n % 2]
+        member = join(server, links["join_code"])
+        phones.append(Client(server.url, member["token"], f"phone {n}").connect())
+    clients += [console, *phones]
+    assert console.call("start_session")["ok"]
+    console.wait_for(lambda v: sum(m["connected"] for m in v["participants"]) == len(phones))
+    assert console.call("open_poll", {"poll": "mood10"})["ok"]
+    console.wait_for(lambda v: bool(v["polls"]))
+    resyncs = console.resyncs
+
+    for n, phone in enumerate(phones):
+        payload = {"action_id": f"mood-{n}", "poll_id": "poll-1", "value": n}
+        assert phone.call("submit_answer", payload)["ok"]
+        console.wait_for(partial(_counted, n + 1))
+
+    assert console.resyncs == resyncs
+    # What the patches built is the view a console opening now is sent.
+    whole = console.call("sync")["view"]
+    assert console.held == whole
 
 
 @pytest.mark.slow
@@ -245,6 +280,10 @@ def test_signing_out_everywhere_on_one_process_closes_a_console_on_the_other(
 
 def _value(member: int) -> int:
     return member % 11
+
+
+def _counted(count: int, view: dict[str, Any]) -> bool:
+    return bool(view["polls"][0]["count"] == count)
 
 
 def _at_once(consoles: list[Client], event: str, payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -155,6 +155,28 @@ class Broadcaster:
             return
         self._with_state(session_id, lambda state: self._send_console(state, here=True))
 
+    def before_change(self, state: SessionState) -> None:
+        """Under the session's lock, before this process applies a change to `state`.
+
+        When another process moved the session since this process last spoke to its
+        consoles, the base kept here is older than the view those consoles hold: that
+        process sent them its own view of the session as it stands now. A patch from
+        the old base would not fit, and every console would ask `sync` for the whole
+        view after each change that alternates between processes. The view of the
+        session as it stands now is rendered, from any process, under the revision the
+        consoles hold, so it becomes the base; a console holding another one (a view
+        still on its way) asks `sync`, as before.
+        """
+        with self._guard:
+            feed = self._feeds.get(state.id)
+            if feed is None or feed.basis is None or feed.pending:
+                return  # nothing sent yet, or this process's own change is on its way
+            if feed.basis["version"] == state.version:
+                return  # no other process moved it
+        view = self._render(state)
+        with self._guard:
+            feed.basis = view
+
     def console_full(self, state: SessionState) -> dict[str, Any]:
         """Return the whole view for a console opening or asking `sync`, under the
         session's lock; the first one is the base of this process's next patch."""

@@ -281,6 +281,7 @@ class SessionService:
                     if conflict.actual <= state.version:
                         self._cache.pop(sid, None)
                     continue
+                self._broadcast.before_change(state)
                 for event in events:
                     apply(state, event)
                 self._maybe_snapshot(state)
