@@ -131,6 +131,26 @@ def test_changes_alternating_between_processes_reach_the_console_as_patches_that
     assert room.console_views()[-1] == processes[0].console_full(room.state)
 
 
+def test_a_base_that_cannot_be_rendered_before_a_change_leaves_the_change_to_go_out_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    room = Room(_open_poll(3))
+    broadcaster = room.broadcaster()
+    broadcaster.publish(room.state, _answer(room.state, 1))
+    _answer(room.state, 2)  # another process's change: this one sent nothing for it
+    room.now += CONSOLE_MIN_WINDOW
+    with monkeypatch.context() as patched:
+        patched.setattr(broadcast, "console_view", _fail)
+        broadcaster.before_change(room.state)  # the change is written: it must not raise
+    broadcaster.publish(room.state, _answer(room.state, 3))
+    last = [data for room_, data in room.sent if room_ == facilitator_room("s1")][-1]
+    assert "patch" not in last and _count(last) == 3
+
+
+def _fail(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    raise RuntimeError("rendering failed")
+
+
 def test_phones_get_a_step_before_the_console_does() -> None:
     room = Room(new_session(2, start=True))
     room.broadcaster().publish(room.state, handle(room.state, c.Next(T0 + 400)))

@@ -173,7 +173,13 @@ class Broadcaster:
                 return  # nothing sent yet, or this process's own change is on its way
             if feed.basis["version"] == state.version:
                 return  # no other process moved it
-        view = self._render(state)
+        try:
+            view: dict[str, Any] | None = self._render(state)
+        except Exception:
+            # The change is written already and must still apply and go out; without a
+            # base, the consoles are sent the whole view instead of a patch.
+            log.exception("the console view of a session could not be rendered")
+            view = None
         with self._guard:
             feed.basis = view
 
